@@ -1,0 +1,1 @@
+"""The application: the latent-space explorer and the command line."""

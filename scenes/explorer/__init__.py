@@ -1,0 +1,1 @@
+"""The explorer scene and its parts."""

@@ -1,0 +1,1 @@
+"""Models, data sets, training, bundles, TF.js import. Knows nothing of GL."""
