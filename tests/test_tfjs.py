@@ -2,7 +2,6 @@
 re-implementation of TF's ops and by reconstructing real MNIST training images."""
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
 from pathlib import Path
@@ -11,7 +10,10 @@ import numpy as np
 import pytest
 import torch
 
+from scenes.cli import main as cli_main
+from vae.bundle import load_bundle
 from vae.errors import TfjsError
+from vae.idx import read_idx
 from vae.tfjs import load_tfjs_decoder
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "js-plot-vae"
@@ -61,10 +63,10 @@ def tf_conv2d_transpose_same(x: np.ndarray, filt: np.ndarray, out_hw: tuple[int,
     return y
 
 
-def numpy_tf_decoder(model_json: Path, z: np.ndarray) -> np.ndarray:
+def numpy_tf_decoder(model_json: Path, z: np.ndarray, weights: dict | None = None) -> np.ndarray:
     """Runs the reference graph's layers in TF's own layouts: z (N, d) -> logits (N, 28, 28, 1)."""
     graph = json.loads(model_json.read_text())["modelTopology"]["node"]
-    weights = raw_tfjs_weights(model_json)
+    weights = raw_tfjs_weights(model_json) if weights is None else weights
     consumers = {i: n for n in graph for i in n.get("input", [])}
     matmul = next(n for n in graph if n["op"] == "_FusedMatMul")
     x = np.maximum(z.astype(np.float64) @ weights[matmul["input"][1]] + weights[matmul["input"][2]], 0)
@@ -84,10 +86,9 @@ def numpy_tf_decoder(model_json: Path, z: np.ndarray) -> np.ndarray:
 
 
 def mnist_train_images(count: int) -> np.ndarray:
-    with gzip.open(MNIST_TRAIN_IMAGES, "rb") as f:
-        header = np.frombuffer(f.read(16), ">i4")
-        assert header[0] == 2051 and header[2:].tolist() == [28, 28]
-        return np.frombuffer(f.read(count * 784), np.uint8).reshape(count, 28, 28)
+    images = read_idx(MNIST_TRAIN_IMAGES)
+    assert images.shape == (60000, 28, 28)
+    return images[:count]
 
 
 def summed_bce(logits: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -128,3 +129,187 @@ def test_original_latents_reconstruct_their_mnist_images():
     assert matched < 0.6 * shuffled
     # The issue quotes about 132 nats for the original decoder on its own latent means.
     assert 120 < first_2000 < 145
+
+
+# --- weights formats ----------------------------------------------------------------------------
+
+def copy_model(tmp_path: Path, dataset: str = "mnist") -> Path:
+    """A writable copy of a reference model (model.json + shard) under tmp_path."""
+    folder = tmp_path / DECODERS[dataset].parent.name
+    shutil.copytree(DECODERS[dataset].parent, folder)
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    return folder / "model.json"
+
+
+def test_uint8_quantized_weights_are_dequantized(tmp_path):
+    """Re-quantizes every float weight to uint8 the way the TF.js converter stores it
+    (value = q * scale + min) and checks the import against numpy TF on the dequantized values."""
+    model_json = copy_model(tmp_path)
+    doc = json.loads(model_json.read_text())
+    raw = raw_tfjs_weights(DECODERS["mnist"])
+    dequantized, chunks = {}, []
+    for spec in doc["weightsManifest"][0]["weights"]:
+        value = raw[spec["name"]]
+        if spec["dtype"] == "float32":
+            low, scale = float(value.min()), float(np.ptp(value)) / 255 or 1.0
+            q = np.clip(np.rint((value - low) / scale), 0, 255).astype(np.uint8)
+            spec["quantization"] = {"dtype": "uint8", "min": low, "scale": scale}
+            dequantized[spec["name"]] = q.astype(np.float64) * scale + low
+            chunks.append(q.tobytes())
+        else:
+            dequantized[spec["name"]] = value
+            chunks.append(value.astype("<i4").tobytes())
+    (model_json.parent / "group1-shard1of1.bin").write_bytes(b"".join(chunks))
+    model_json.write_text(json.dumps(doc))
+    z = np.random.default_rng(3).normal(size=(8, 3)).astype(np.float32)
+    got = torch_logits(load_tfjs_decoder(model_json).decoder, z)
+    expected = numpy_tf_decoder(model_json, z, dequantized)[..., 0]
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
+    assert np.abs(got - torch_logits(load_tfjs_decoder(DECODERS["mnist"]).decoder, z)).max() > 1e-3
+
+
+def test_truncated_shard_is_named(tmp_path):
+    model_json = copy_model(tmp_path)
+    shard = model_json.parent / "group1-shard1of1.bin"
+    shard.write_bytes(shard.read_bytes()[:-100])
+    with pytest.raises(TfjsError, match=r"group1-shard1of1\.bin: truncated weight shard: .*BiasAdd"):
+        load_tfjs_decoder(model_json)
+
+
+def test_shard_with_extra_bytes_is_named(tmp_path):
+    model_json = copy_model(tmp_path)
+    shard = model_json.parent / "group1-shard1of1.bin"
+    shard.write_bytes(shard.read_bytes() + b"\0" * 8)
+    with pytest.raises(TfjsError, match=r"group1-shard1of1\.bin: weight shards hold 174188 bytes"):
+        load_tfjs_decoder(model_json)
+
+
+def test_missing_shard_is_named(tmp_path):
+    model_json = copy_model(tmp_path)
+    (model_json.parent / "group1-shard1of1.bin").unlink()
+    with pytest.raises(TfjsError, match=r"group1-shard1of1\.bin: cannot read weight shard"):
+        load_tfjs_decoder(model_json)
+
+
+def test_nan_weight_is_named(tmp_path):
+    model_json = copy_model(tmp_path)
+    shard = model_json.parent / "group1-shard1of1.bin"
+    data = bytearray(shard.read_bytes())
+    data[-4:] = np.array([np.nan], "<f4").tobytes()  # the last weight: the output bias
+    shard.write_bytes(bytes(data))
+    with pytest.raises(TfjsError, match=r"weight .*conv2d_transpose_2/BiasAdd/ReadVariableOp contains NaN"):
+        load_tfjs_decoder(model_json)
+
+
+# --- graphs that are not the supported decoder --------------------------------------------------
+
+def edit_graph(model_json: Path, edit) -> None:
+    doc = json.loads(model_json.read_text())
+    edit({n["name"]: n for n in doc["modelTopology"]["node"]})
+    model_json.write_text(json.dumps(doc))
+
+
+def test_unsupported_op_is_named(tmp_path):
+    model_json = copy_model(tmp_path)
+    relu = "StatefulPartitionedCall/sequential_1/conv2d_transpose_1/Relu"
+    edit_graph(model_json, lambda nodes: nodes[relu].update(op="Elu"))
+    with pytest.raises(TfjsError) as info:
+        load_tfjs_decoder(model_json)
+    message = str(info.value)
+    assert str(model_json) in message and "unsupported op Elu" in message and relu in message
+
+
+def test_missing_activation_breaks_the_architecture(tmp_path):
+    model_json = copy_model(tmp_path)
+    dense = "StatefulPartitionedCall/sequential_1/dense_1/Relu"
+    edit_graph(model_json, lambda nodes: nodes[dense]["attr"]["fused_ops"]["list"].update(s=["Qmlhc0FkZA=="]))
+    with pytest.raises(TfjsError, match=r"not the supported decoder architecture: step 3 should be relu"):
+        load_tfjs_decoder(model_json)
+
+
+def test_valid_padding_is_rejected_naming_the_node(tmp_path):
+    model_json = copy_model(tmp_path)
+    deconv = "StatefulPartitionedCall/sequential_1/conv2d_transpose_2/conv2d_transpose"
+    valid = "VkFMSUQ="  # base64 of VALID
+    edit_graph(model_json, lambda nodes: nodes[deconv]["attr"]["padding"].update(s=valid))
+    with pytest.raises(TfjsError, match=f"node {deconv}.*output size 28 is inconsistent"):
+        load_tfjs_decoder(model_json)
+
+
+def test_wrong_stride_is_rejected(tmp_path):
+    model_json = copy_model(tmp_path)
+    deconv = "StatefulPartitionedCall/sequential_1/conv2d_transpose/conv2d_transpose"
+    edit_graph(model_json, lambda nodes: nodes[deconv]["attr"]["strides"]["list"].update(i=["1", "1", "1", "1"]))
+    with pytest.raises(TfjsError, match=f"node {deconv}.*inconsistent with input 7"):
+        load_tfjs_decoder(model_json)
+
+
+# --- the command --------------------------------------------------------------------------------
+
+def run_cli(capsys, *argv) -> tuple[int, str]:
+    code = cli_main(["import-tfjs", *map(str, argv)])
+    return code, capsys.readouterr().err
+
+
+def test_cli_writes_a_bundle_that_decodes_like_tensorflow(tmp_path, capsys):
+    model_data = REFERENCE / "model_data" / "fashion"
+    out = tmp_path / "fashion"
+    code, err = run_cli(capsys, DECODERS["fashion-mnist"], "--out", out, "--dataset", "fashion-mnist",
+                        "--latents", model_data / "all_z_fashion_mnist.npy",
+                        "--labels", model_data / "all_train_labels_fashion_mnist.npy")
+    assert (code, err) == (0, "")
+    bundle = load_bundle(out)
+    originals = np.load(model_data / "all_z_fashion_mnist.npy", allow_pickle=False)
+    np.testing.assert_array_equal(bundle.latents, originals)
+    assert bundle.labels.shape == (60000,) and bundle.labels.max() == 9
+    assert bundle.dataset == "fashion-mnist" and bundle.class_names[9] == "Ankle boot"
+    assert not bundle.has_encoder
+    z = originals[:6]
+    expected = numpy_tf_decoder(DECODERS["fashion-mnist"], z)[..., 0]
+    np.testing.assert_allclose(torch_logits(bundle.load_decoder("cpu"), z), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_cli_requires_latents_and_labels(tmp_path, capsys):
+    code, err = run_cli(capsys, DECODERS["mnist"], "--out", tmp_path / "b")
+    assert code == 1 and err.count("\n") == 1
+    assert str(DECODERS["mnist"]) in err and "--latents and --labels are required" in err
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("latents, problem", [
+    (np.full((4, 3), np.nan, np.float32), "latents contain NaN or Inf"),
+    (np.zeros((4, 2), np.float32), r"latents must be a float \(N, 3\) array"),
+    (np.zeros((4, 3), np.int32), r"latents must be a float \(N, 3\) array"),
+])
+def test_cli_rejects_bad_latents_naming_the_file(tmp_path, capsys, latents, problem):
+    np.save(tmp_path / "z.npy", latents)
+    np.save(tmp_path / "labels.npy", np.zeros(4, np.uint8))
+    code, err = run_cli(capsys, DECODERS["mnist"], "--out", tmp_path / "b",
+                        "--latents", tmp_path / "z.npy", "--labels", tmp_path / "labels.npy")
+    assert code == 1 and err.count("\n") == 1
+    assert f"{tmp_path / 'z.npy'}: " in err and __import__("re").search(problem, err)
+    assert not (tmp_path / "b").exists()
+
+
+def test_cli_rejects_labels_that_do_not_fit(tmp_path, capsys):
+    np.save(tmp_path / "z.npy", np.zeros((4, 3), np.float32))
+    np.save(tmp_path / "labels.npy", np.array([0, 1, 2, 10]))
+    code, err = run_cli(capsys, DECODERS["mnist"], "--out", tmp_path / "b",
+                        "--latents", tmp_path / "z.npy", "--labels", tmp_path / "labels.npy")
+    assert code == 1 and f"{tmp_path / 'labels.npy'}: labels must be 0..9, found 0..10" in err
+    np.save(tmp_path / "labels.npy", np.zeros(5, np.int64))
+    code, err = run_cli(capsys, DECODERS["mnist"], "--out", tmp_path / "b",
+                        "--latents", tmp_path / "z.npy", "--labels", tmp_path / "labels.npy")
+    assert code == 1 and "labels must be an integer (4,) array matching the latents" in err
+
+
+def test_cli_reports_unsupported_graph_in_one_line(tmp_path, capsys):
+    model_json = copy_model(tmp_path)
+    edit_graph(model_json, lambda nodes: nodes["Identity"].update(op="Tanh"))
+    np.save(tmp_path / "z.npy", np.zeros((4, 3), np.float32))
+    np.save(tmp_path / "labels.npy", np.zeros(4, np.int64))
+    code, err = run_cli(capsys, model_json, "--out", tmp_path / "b",
+                        "--latents", tmp_path / "z.npy", "--labels", tmp_path / "labels.npy")
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("latentwalk import-tfjs: error: ") and "unsupported op Tanh (node Identity)" in err
