@@ -12,6 +12,7 @@ import torch
 
 from scenes.cli import main as cli_main
 from vae.bundle import load_bundle
+from vae.decode import decode_latents
 from vae.errors import TfjsError
 from vae.idx import read_idx
 from vae.tfjs import load_tfjs_decoder
@@ -266,8 +267,8 @@ def test_cli_writes_a_bundle_that_decodes_like_tensorflow(tmp_path, capsys):
     assert bundle.dataset == "fashion-mnist" and bundle.class_names[9] == "Ankle boot"
     assert not bundle.has_encoder
     z = originals[:6]
-    expected = numpy_tf_decoder(DECODERS["fashion-mnist"], z)[..., 0]
-    np.testing.assert_allclose(torch_logits(bundle.load_decoder("cpu"), z), expected, rtol=1e-5, atol=1e-5)
+    expected = 1 / (1 + np.exp(-numpy_tf_decoder(DECODERS["fashion-mnist"], z)[..., 0]))
+    np.testing.assert_allclose(decode_latents(bundle.load_decoder("cpu"), z), expected, atol=1e-6)
 
 
 def test_cli_requires_latents_and_labels(tmp_path, capsys):
@@ -313,3 +314,24 @@ def test_cli_reports_unsupported_graph_in_one_line(tmp_path, capsys):
                         "--latents", tmp_path / "z.npy", "--labels", tmp_path / "labels.npy")
     assert code == 1 and err.count("\n") == 1
     assert err.startswith("latentwalk import-tfjs: error: ") and "unsupported op Tanh (node Identity)" in err
+
+
+def test_cyclic_graph_is_rejected(tmp_path):
+    model_json = copy_model(tmp_path)
+    relu = "StatefulPartitionedCall/sequential_1/conv2d_transpose/Relu"
+    edit_graph(model_json, lambda nodes: nodes["StatefulPartitionedCall/sequential_1/conv2d_transpose/BiasAdd"]
+               .update(input=[relu, "StatefulPartitionedCall/sequential_1/conv2d_transpose/BiasAdd/ReadVariableOp"]))
+    with pytest.raises(TfjsError, match="graph has a cycle through node"):
+        load_tfjs_decoder(model_json)
+
+
+def test_graph_ending_in_sigmoid_keeps_pixels_equal(tmp_path):
+    """A decoder that outputs probabilities instead of logits: the module keeps the logits and
+    decoding applies the sigmoid, so pixels equal what TF outputs."""
+    model_json = copy_model(tmp_path)
+    edit_graph(model_json, lambda nodes: nodes["Identity"].update(op="Sigmoid"))
+    imported = load_tfjs_decoder(model_json)
+    assert imported.graph_applies_sigmoid and imported.source["graph_applies_sigmoid"]
+    z = np.random.default_rng(5).normal(size=(4, 3)).astype(np.float32)
+    tf_pixels = 1 / (1 + np.exp(-numpy_tf_decoder(DECODERS["mnist"], z)[..., 0]))
+    np.testing.assert_allclose(decode_latents(imported.decoder, z), tf_pixels, atol=1e-6)

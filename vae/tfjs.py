@@ -150,6 +150,9 @@ def _attr(node: _Node, key: str, default=None):
     return value
 
 
+_IN_PROGRESS = object()
+
+
 class _GraphWalker:
     """Evaluates the graph from its output node; `value(name)` memoizes each node."""
 
@@ -167,7 +170,13 @@ class _GraphWalker:
             node = self.nodes.get(name)
             if node is None:
                 raise TfjsError(f"{self.file}: graph refers to missing node {name}")
-            self.memo[name] = getattr(self, "_op_" + node.op.lstrip("_"))(node)
+            self.memo[name] = _IN_PROGRESS
+            try:
+                self.memo[name] = getattr(self, "_op_" + node.op.lstrip("_"))(node)
+            except (IndexError, TypeError, ValueError) as exc:  # malformed attrs or inputs
+                raise self.fail(node, f"malformed node ({type(exc).__name__}: {exc})") from None
+        if self.memo[name] is _IN_PROGRESS:
+            raise TfjsError(f"{self.file}: graph has a cycle through node {name}")
         return self.memo[name]
 
     def float_input(self, node: _Node, index: int) -> _Float:
@@ -266,11 +275,9 @@ class _GraphWalker:
 
     def _op_Relu(self, node):
         x = self.float_input(node, 0)
-        return _Float(x.shape, x.steps + [_Step("relu", node.name, {})])
+        return _Float(x.shape, x.steps + [_Step(node.op.lower(), node.name, {})])
 
-    def _op_Sigmoid(self, node):
-        x = self.float_input(node, 0)
-        return _Float(x.shape, x.steps + [_Step("sigmoid", node.name, {})])
+    _op_Sigmoid = _op_Relu
 
     def _op_Reshape(self, node):
         x = self.float_input(node, 0)
