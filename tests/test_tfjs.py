@@ -335,3 +335,30 @@ def test_graph_ending_in_sigmoid_keeps_pixels_equal(tmp_path):
     z = np.random.default_rng(5).normal(size=(4, 3)).astype(np.float32)
     tf_pixels = 1 / (1 + np.exp(-numpy_tf_decoder(DECODERS["mnist"], z)[..., 0]))
     np.testing.assert_allclose(decode_latents(imported.decoder, z), tf_pixels, atol=1e-6)
+
+
+def test_weights_split_over_two_shards_are_read_in_order(tmp_path):
+    model_json = copy_model(tmp_path)
+    shard = model_json.parent / "group1-shard1of1.bin"
+    data = shard.read_bytes()
+    shard.unlink()
+    (model_json.parent / "group1-shard1of2.bin").write_bytes(data[:100001])  # splits a float
+    (model_json.parent / "group1-shard2of2.bin").write_bytes(data[100001:])
+    doc = json.loads(model_json.read_text())
+    doc["weightsManifest"][0]["paths"] = ["group1-shard1of2.bin", "group1-shard2of2.bin"]
+    model_json.write_text(json.dumps(doc))
+    z = np.random.default_rng(9).normal(size=(4, 3)).astype(np.float32)
+    np.testing.assert_array_equal(torch_logits(load_tfjs_decoder(model_json).decoder, z),
+                                  torch_logits(load_tfjs_decoder(DECODERS["mnist"]).decoder, z))
+
+
+@pytest.mark.parametrize("text, problem", [
+    ('{"format": "graph-model", ', "not valid JSON"),
+    ('{"format": "layers-model", "modelTopology": {}}', "not a TensorFlow.js graph model"),
+    ('{"format": "graph-model", "modelTopology": {"node": 3}}', "modelTopology.node is missing or malformed"),
+])
+def test_bad_model_json_is_named(tmp_path, text, problem):
+    model_json = copy_model(tmp_path)
+    model_json.write_text(text)
+    with pytest.raises(TfjsError, match=f"^{model_json}: {problem}"):
+        load_tfjs_decoder(model_json)
