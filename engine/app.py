@@ -1,0 +1,226 @@
+"""Runs one Scene: events -> ImGui -> bindings -> actions -> fixed updates -> render(alpha) -> UI -> present."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pygame
+from OpenGL import GL as gl
+
+from engine.capture import FrameReader, check_writable, save_png
+from engine.clock import FixedStepClock, TimeSource, wall_time
+from engine.input import Action, Bindings, InputMapper
+from engine.scene import Scene
+from engine.timings import FrameTimings
+from engine.ui import Ui, stats_window
+from engine.window import Window
+
+# Actions the App consumes itself; everything else goes to the scene.
+APP_ACTIONS = ("toggle_fullscreen", "toggle_stats", "quit")
+_RESIZE_EVENTS = (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED, pygame.WINDOWRESIZED)
+
+FrameListener = Callable[["App"], None]
+
+
+class App:
+    """Owns the loop. Pass `window`/`ui` to reuse existing ones (tests share one window per process)."""
+
+    def __init__(self, scene: Scene, *, size: tuple[int, int] = (1280, 720), fullscreen: bool = False,
+                 title: str = "latentwalk", update_hz: float = 120, frame_cap: float | None = None,
+                 vsync: bool = True, time_source: TimeSource | None = None,
+                 window: Window | None = None, ui: Ui | None = None,
+                 bindings: Bindings | None = None, clear_color=(0.08, 0.08, 0.10, 1.0)) -> None:
+        self._owns_window = window is None
+        self.window = window or Window(size, fullscreen=fullscreen, title=title, vsync=vsync)
+        if not self._owns_window:
+            self.window.set_title(title)
+            if self.window.fullscreen != fullscreen:
+                self.window.toggle_fullscreen()
+            if not fullscreen and self.window.size != tuple(size):
+                self.window.resize(size)
+        self._owns_ui = ui is None
+        self.ui = ui or Ui()
+        self.time_source = time_source or wall_time
+        self.clock = FixedStepClock(step=1.0 / update_hz)
+        self.bindings = bindings or Bindings.defaults()
+        self.input = InputMapper(self.bindings, self.time_source)
+        self.timings = FrameTimings()
+        self.frame_cap = frame_cap
+        self.clear_color = tuple(clear_color)
+        self.show_stats = False
+        self.sync_timings = False  # glFinish between phases so GPU work is charged to its phase (benches)
+        self.frame_index = 0
+        self.running = True
+        self.framebuffer_size = self.window.size
+        self.frame_listeners: list[FrameListener] = []
+        self._reader = FrameReader()
+        self._last_time: float | None = None
+        self.scene: Scene | None = None
+        self.set_scene(scene)
+
+    # -- scene management -------------------------------------------------------------------
+    def set_scene(self, scene: Scene) -> None:
+        """Replace the running scene; the old one is closed first, so only one ever draws."""
+        if self.scene is not None:
+            self.scene.close()
+        self.scene = scene
+        self.input.release_all()
+        self.clock.reset()
+        scene.start(self)
+        self.framebuffer_size = self.window.apply_viewport()
+        scene.resize(*self.framebuffer_size)
+
+    def quit(self) -> None:
+        self.running = False
+
+    def close(self) -> None:
+        """Close the scene, and the window/UI if this App created them."""
+        if self.scene is not None:
+            self.scene.close()
+            self.scene = None
+        if self._owns_ui:
+            self.ui.shutdown()
+        if self._owns_window:
+            self.window.close()
+
+    def __enter__(self) -> "App":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the loop -----------------------------------------------------------------------------
+    def run(self, frames: int | None = None, screenshot: str | Path | None = None) -> None:
+        """Run until quit or for `frames` frames. `screenshot` saves the last frame, UI included
+        (read before the swap), whether the run ends by frame budget or by quit."""
+        if screenshot is not None:
+            screenshot = check_writable(screenshot)
+        self.running = True
+        self._last_time = None
+        last_frame = None if frames is None else self.frame_index + frames - 1
+
+        def save_last(app: App) -> None:
+            if app.frame_index == last_frame or not app.running:
+                save_png(app.read_frame(), screenshot)
+
+        if screenshot is not None:
+            self.frame_listeners.append(save_last)
+        try:
+            while self.running and (last_frame is None or self.frame_index <= last_frame):
+                frame_start = wall_time()
+                self.step_frame()
+                self._pace(frame_start)
+        finally:
+            if screenshot is not None:
+                self.frame_listeners.remove(save_last)
+
+    def step_frame(self, frame_time: float | None = None) -> None:
+        """Run exactly one frame. `frame_time` (seconds) overrides the time source: offline rendering."""
+        frame_start = time.perf_counter()
+        if frame_time is None:
+            now = self.time_source()
+            frame_time = 0.0 if self._last_time is None else now - self._last_time
+            self._last_time = now
+        scene = self.scene
+        assert scene is not None, "App has no scene (closed?)"
+
+        events = pygame.event.get()
+        resized = False
+        for event in events:
+            if event.type == pygame.QUIT:
+                self.quit()
+            elif event.type in _RESIZE_EVENTS:
+                resized = True
+            self.ui.process_event(event)
+        if resized or self.window.size != self.framebuffer_size:
+            self._on_resize()
+
+        self.ui.new_frame(frame_time, self.framebuffer_size)
+        actions = self.input.translate(events, ui_mouse=self.ui.want_capture_mouse,
+                                       ui_keyboard=self.ui.want_capture_keyboard)
+        for action in actions:
+            if action.name in APP_ACTIONS:
+                self._app_action(action)
+            else:
+                scene.handle_action(action)
+
+        t0 = time.perf_counter()
+        updates = self.clock.advance(frame_time)
+        for _ in range(updates):
+            scene.update(self.clock.step)
+        self.timings.updates_last_frame = updates
+        t1 = time.perf_counter()
+
+        self._render_scene()
+        t2 = time.perf_counter()
+
+        scene.build_ui()
+        if self.show_stats:
+            stats_window(self.timings, vsync=self.window.vsync, updates_per_second=1.0 / self.clock.step)
+        self.ui.render()
+        self._sync()
+        t3 = time.perf_counter()
+
+        for listener in self.frame_listeners:
+            listener(self)
+        t4 = time.perf_counter()
+        self.window.flip()
+        self._sync()
+        t5 = time.perf_counter()
+
+        self.timings.record("update", (t1 - t0) * 1000)
+        self.timings.record("render", (t2 - t1) * 1000)
+        self.timings.record("ui", (t3 - t2) * 1000)
+        self.timings.record("present", (t5 - t4) * 1000)
+        self.timings.record("frame", (t5 - frame_start) * 1000)
+        self.frame_index += 1
+
+    def _render_scene(self) -> None:
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+        gl.glViewport(0, 0, *self.framebuffer_size)
+        gl.glDisable(gl.GL_SCISSOR_TEST)
+        gl.glDepthMask(gl.GL_TRUE)
+        gl.glClearColor(*self.clear_color)
+        gl.glClear(gl.GL_COLOR_BUFFER_BIT | gl.GL_DEPTH_BUFFER_BIT)
+        self.scene.render(self.clock.alpha)
+        self._sync()
+
+    def _sync(self) -> None:
+        if self.sync_timings:
+            gl.glFinish()
+
+    def _pace(self, frame_start: float) -> None:
+        if not self.frame_cap or self.time_source is not wall_time:  # offline time never sleeps
+            return
+        remaining = 1.0 / self.frame_cap - (wall_time() - frame_start)
+        if remaining > 0:
+            time.sleep(remaining)
+
+    def _on_resize(self) -> None:
+        self.framebuffer_size = self.window.apply_viewport()
+        self.scene.resize(*self.framebuffer_size)
+
+    def _app_action(self, action: Action) -> None:
+        if action.name == "toggle_fullscreen":
+            self.window.toggle_fullscreen()
+            self._on_resize()
+        elif action.name == "toggle_stats":
+            self.show_stats = not self.show_stats
+        elif action.name == "quit":
+            self.quit()
+
+    # -- capture ------------------------------------------------------------------------------
+    def read_frame(self, out: np.ndarray | None = None) -> np.ndarray:
+        """The back buffer as drawn so far this frame; valid only inside a frame listener (before the swap)."""
+        return self._reader.read_back_buffer(self.framebuffer_size, out=out)
+
+    def capture(self, include_ui: bool = True, out: np.ndarray | None = None) -> np.ndarray:
+        """The current state drawn again into the back buffer (not presented) and read: (H, W, 3) uint8,
+        top-down. Between frames the back buffer is undefined, hence the redraw."""
+        self._render_scene()
+        if include_ui:
+            self.ui.render_again()
+        image = self._reader.read_back_buffer(self.framebuffer_size, out=out)
+        return image.copy() if out is None else image

@@ -1,0 +1,216 @@
+"""Pygame events -> named actions, through one binding table, gated by what ImGui wants.
+
+`Bindings` is data (which key/button means which action); `InputMapper` is the stateful part
+(drags, clicks vs drags, double clicks, held keys, pointer leaving). Scenes only ever see
+`Action`s that ImGui did not capture.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import pygame
+
+# Only these modifiers distinguish bindings; NumLock/CapsLock must not break a shortcut.
+MOD_MASK = pygame.KMOD_CTRL | pygame.KMOD_SHIFT | pygame.KMOD_ALT | pygame.KMOD_META
+DRAG_THRESHOLD_PX = 3
+DOUBLE_CLICK_SECONDS = 0.4
+DOUBLE_CLICK_DISTANCE_PX = 4
+
+# Action names the engine itself emits for the mouse.
+POINTER_MOVE = "pointer_move"
+POINTER_LEAVE = "pointer_leave"
+ZOOM = "zoom"
+CLICK = "click"
+DOUBLE_CLICK = "double_click"
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something the user asked for. `pos` is in window pixels, origin top-left."""
+    name: str
+    pos: tuple[int, int] | None = None
+    delta: tuple[float, float] = (0.0, 0.0)
+    value: float = 0.0
+    button: int | None = None
+    mods: int = 0
+    key: int | None = None
+
+
+def normalize_mods(mods: int) -> int:
+    """Fold left/right variants together and drop lock keys: KMOD_LSHIFT -> KMOD_SHIFT, etc."""
+    result = 0
+    for group in (pygame.KMOD_CTRL, pygame.KMOD_SHIFT, pygame.KMOD_ALT, pygame.KMOD_META):
+        if mods & group:
+            result |= group
+    return result
+
+
+class Bindings:
+    """The binding table: keys (with modifiers) and mouse drags -> action names."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[int, int], str] = {}
+        self._drags: dict[int, str] = {}
+        self.wheel_action: str | None = ZOOM
+
+    @classmethod
+    def defaults(cls) -> "Bindings":
+        bindings = cls()
+        bindings.bind_drag(1, "drag_rotate")
+        bindings.bind_drag(2, "drag_pan")
+        bindings.bind_drag(3, "drag_pan")
+        bindings.bind_key(pygame.K_r, "reset_view")
+        bindings.bind_key(pygame.K_HOME, "reset_view")
+        bindings.bind_key(pygame.K_LEFT, "orbit_left")
+        bindings.bind_key(pygame.K_RIGHT, "orbit_right")
+        bindings.bind_key(pygame.K_UP, "orbit_up")
+        bindings.bind_key(pygame.K_DOWN, "orbit_down")
+        bindings.bind_key(pygame.K_F11, "toggle_fullscreen")
+        bindings.bind_key(pygame.K_F3, "toggle_stats")
+        bindings.bind_key(pygame.K_ESCAPE, "quit")
+        return bindings
+
+    def bind_key(self, key: int, action: str, mods: int = 0) -> None:
+        self._keys[(key, normalize_mods(mods))] = action
+
+    def unbind_key(self, key: int, mods: int = 0) -> None:
+        self._keys.pop((key, normalize_mods(mods)), None)
+
+    def bind_drag(self, button: int, action: str) -> None:
+        self._drags[button] = action
+
+    def unbind_drag(self, button: int) -> None:
+        self._drags.pop(button, None)
+
+    def key_action(self, key: int, mods: int = 0) -> str | None:
+        """The action for a key: an exact modifier match first, else the key's unmodified binding.
+
+        The fallback lets Shift+Left still orbit (the Action carries the mods for scenes that care).
+        """
+        mods = normalize_mods(mods)
+        return self._keys.get((key, mods)) or self._keys.get((key, 0))
+
+    def drag_action(self, button: int) -> str | None:
+        return self._drags.get(button)
+
+    def key_bindings(self) -> dict[tuple[int, int], str]:
+        return dict(self._keys)
+
+
+@dataclass
+class _Press:
+    button: int
+    start: tuple[int, int]
+    dragging: bool = False
+
+
+class InputMapper:
+    """Turns one frame's events into actions, given whether ImGui wants the mouse/keyboard."""
+
+    def __init__(self, bindings: Bindings, time_source: Callable[[], float]) -> None:
+        self.bindings = bindings
+        self._time = time_source
+        self._presses: dict[int, _Press] = {}
+        self._held: dict[int, str] = {}  # key -> action, for keys whose press reached the scene
+        self._pointer_inside = False
+        self._pointer_pos: tuple[int, int] | None = None  # posted events never move pygame's own cursor
+        self._last_click: tuple[float, tuple[int, int], int] | None = None
+
+    def is_held(self, action: str) -> bool:
+        """Whether a key bound to `action` is down (and its press was not captured by the UI)."""
+        return action in self._held.values()
+
+    def held_actions(self) -> set[str]:
+        return set(self._held.values())
+
+    def release_all(self) -> None:
+        self._held.clear()
+        self._presses.clear()
+
+    def translate(self, events: Iterable[pygame.event.Event], *, ui_mouse: bool,
+                  ui_keyboard: bool) -> list[Action]:
+        actions: list[Action] = []
+        # The scene must learn the pointer is gone as soon as the UI takes it: no sticky hover.
+        if ui_mouse and self._pointer_inside and not self._presses:
+            self._pointer_inside = False
+            actions.append(Action(POINTER_LEAVE))
+        for event in events:
+            if event.type in (pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP,
+                              pygame.MOUSEWHEEL):
+                self._mouse(event, ui_mouse, actions)
+            elif event.type in (pygame.KEYDOWN, pygame.KEYUP):
+                self._key(event, ui_keyboard, actions)
+            elif event.type == pygame.WINDOWLEAVE:
+                if self._pointer_inside:
+                    self._pointer_inside = False
+                    actions.append(Action(POINTER_LEAVE))
+            elif event.type == pygame.WINDOWFOCUSLOST:
+                self.release_all()  # a key released in another window never sends KEYUP here
+        return actions
+
+    def _mouse(self, event: pygame.event.Event, ui_mouse: bool, actions: list[Action]) -> None:
+        mods = normalize_mods(pygame.key.get_mods())
+        if event.type == pygame.MOUSEMOTION:
+            pos = (int(event.pos[0]), int(event.pos[1]))
+            self._pointer_pos = pos
+            for press in self._presses.values():
+                self._drag_motion(press, pos, event.rel, mods, actions)
+            if not ui_mouse or self._presses:
+                self._pointer_inside = True
+                actions.append(Action(POINTER_MOVE, pos=pos, delta=(float(event.rel[0]), float(event.rel[1])), mods=mods))
+        elif event.type == pygame.MOUSEBUTTONDOWN:
+            if event.button in (4, 5) or ui_mouse:  # 4/5: legacy wheel, MOUSEWHEEL carries it
+                return
+            self._presses[event.button] = _Press(event.button, (int(event.pos[0]), int(event.pos[1])))
+        elif event.type == pygame.MOUSEBUTTONUP:
+            press = self._presses.pop(event.button, None)
+            if press is None:  # the press went to the UI
+                return
+            if not press.dragging:
+                pos = (int(event.pos[0]), int(event.pos[1]))
+                actions.append(Action(CLICK, pos=pos, button=event.button, mods=mods))
+                if self._is_double_click(pos, event.button):
+                    actions.append(Action(DOUBLE_CLICK, pos=pos, button=event.button, mods=mods))
+        elif event.type == pygame.MOUSEWHEEL:
+            if ui_mouse or self.bindings.wheel_action is None:
+                return
+            pos = self._pointer_pos or pygame.mouse.get_pos()
+            value = float(getattr(event, "precise_y", event.y) or event.y)
+            actions.append(Action(self.bindings.wheel_action, pos=(int(pos[0]), int(pos[1])), value=value, mods=mods))
+
+    def _drag_motion(self, press: _Press, pos: tuple[int, int], rel, mods: int, actions: list[Action]) -> None:
+        name = self.bindings.drag_action(press.button)
+        if not press.dragging:
+            dx, dy = pos[0] - press.start[0], pos[1] - press.start[1]
+            if max(abs(dx), abs(dy)) < DRAG_THRESHOLD_PX:
+                return
+            press.dragging = True
+            rel = (dx, dy)  # the sub-threshold motion counts too, so the drag does not lag the cursor
+        if name is not None:
+            actions.append(Action(name, pos=pos, delta=(float(rel[0]), float(rel[1])), button=press.button, mods=mods))
+
+    def _is_double_click(self, pos: tuple[int, int], button: int) -> bool:
+        now = self._time()
+        last, self._last_click = self._last_click, (now, pos, button)
+        if last is None:
+            return False
+        then, last_pos, last_button = last
+        close = max(abs(pos[0] - last_pos[0]), abs(pos[1] - last_pos[1])) <= DOUBLE_CLICK_DISTANCE_PX
+        if last_button == button and close and now - then <= DOUBLE_CLICK_SECONDS:
+            self._last_click = None  # a third click starts a new pair
+            return True
+        return False
+
+    def _key(self, event: pygame.event.Event, ui_keyboard: bool, actions: list[Action]) -> None:
+        if event.type == pygame.KEYUP:
+            self._held.pop(event.key, None)
+            return
+        if ui_keyboard:
+            return
+        mods = normalize_mods(event.mod)
+        name = self.bindings.key_action(event.key, mods)
+        if name is None:
+            return
+        self._held[event.key] = name
+        actions.append(Action(name, key=event.key, mods=mods, value=1.0))

@@ -1,0 +1,38 @@
+"""The interface the App drives: one scene at a time, every hook optional."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.app import App
+    from engine.input import Action
+
+
+class Scene:
+    """Override what you need. Order per frame: handle_action* -> update* (fixed dt) -> render -> build_ui."""
+
+    def start(self, app: "App") -> None:
+        """The GL context exists: create GL objects here, not in __init__."""
+
+    def handle_action(self, action: "Action") -> None:
+        """An action the UI did not capture (see engine.input for names)."""
+
+    def update(self, dt: float) -> None:
+        """Advance the simulation by exactly `dt` seconds (the fixed step)."""
+
+    def render(self, alpha: float) -> None:
+        """Draw the 3-D scene; the viewport is set and colour/depth cleared. `alpha` in [0, 1) is how far
+        the clock is between the last update and the next, for interpolation."""
+
+    def build_ui(self) -> None:
+        """ImGui widgets for this frame (between imgui.new_frame and imgui.render)."""
+
+    def resize(self, width: int, height: int) -> None:
+        """The framebuffer is now width x height pixels (also called once right after start)."""
+
+    def wants_redraw(self) -> bool:
+        """Whether the scene changed since the last frame; lets a later idle mode skip frames."""
+        return True
+
+    def close(self) -> None:
+        """Release GL objects; called with the context still current."""

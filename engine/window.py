@@ -1,0 +1,158 @@
+"""The pygame window with an OpenGL 3.3 core, forward-compatible context: resize, fullscreen, vsync.
+
+With OPENGL, pygame's display surface keeps its first size, so the size always comes from
+`pygame.display.get_window_size()` and the viewport is set by us after every change.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+
+import pygame
+from OpenGL import GL as gl
+
+from engine.errors import ContextError
+
+GL_REQUIRED = (3, 3)
+_VERSION_RE = re.compile(r"(\d+)\.(\d+)")
+
+
+def _request_core_context() -> None:
+    pygame.display.gl_set_attribute(pygame.GL_CONTEXT_MAJOR_VERSION, GL_REQUIRED[0])
+    pygame.display.gl_set_attribute(pygame.GL_CONTEXT_MINOR_VERSION, GL_REQUIRED[1])
+    pygame.display.gl_set_attribute(pygame.GL_CONTEXT_PROFILE_MASK, pygame.GL_CONTEXT_PROFILE_CORE)
+    pygame.display.gl_set_attribute(pygame.GL_CONTEXT_FORWARD_COMPATIBLE_FLAG, 1)
+    pygame.display.gl_set_attribute(pygame.GL_DOUBLEBUFFER, 1)
+    pygame.display.gl_set_attribute(pygame.GL_DEPTH_SIZE, 24)
+
+
+def _gl_string(name: int) -> str:
+    value = gl.glGetString(name)
+    return value.decode("ascii", "replace") if value else "unknown"
+
+
+def parse_gl_version(version: str) -> tuple[int, int]:
+    """(major, minor) from a GL_VERSION string such as '4.5 (Core Profile) Mesa 22.3.6'."""
+    match = _VERSION_RE.search(version)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+
+
+def _driver_offer() -> str:
+    """What the driver gives without our core-profile request, for the error message."""
+    for attribute in (pygame.GL_CONTEXT_MAJOR_VERSION, pygame.GL_CONTEXT_MINOR_VERSION,
+                      pygame.GL_CONTEXT_PROFILE_MASK, pygame.GL_CONTEXT_FORWARD_COMPATIBLE_FLAG):
+        pygame.display.gl_set_attribute(attribute, 0)
+    try:
+        pygame.display.set_mode((64, 64), pygame.OPENGL | pygame.HIDDEN)
+        return f"GL_VERSION '{_gl_string(gl.GL_VERSION)}' on '{_gl_string(gl.GL_RENDERER)}'"
+    except Exception as exc:  # the driver may offer no GL at all
+        return f"no OpenGL context at all ({exc})"
+
+
+class Window:
+    """One OpenGL window (pygame allows one per process).
+
+    `size` is the window's size in pixels, which is also the default framebuffer's size on the
+    platforms we target (on macOS Retina the drawable would be larger; not handled).
+    """
+
+    def __init__(self, size: tuple[int, int] = (1280, 720), *, fullscreen: bool = False,
+                 title: str = "latentwalk", vsync: bool = True, resizable: bool = True) -> None:
+        width, height = int(size[0]), int(size[1])
+        if width <= 0 or height <= 0:
+            raise ContextError(f"window size must be positive, got {width}x{height}")
+        pygame.display.init()
+        pygame.display.set_caption(title)
+        _request_core_context()
+        self._flags = pygame.OPENGL | pygame.DOUBLEBUF | (pygame.RESIZABLE if resizable else 0)
+        self.windowed_size = (width, height)
+        self.vsync = False
+        try:
+            self._open((width, height), vsync=vsync)
+        except pygame.error as exc:
+            asked = f"OpenGL {GL_REQUIRED[0]}.{GL_REQUIRED[1]} core forward-compatible"
+            offer = _driver_offer()
+            pygame.display.quit()
+            raise ContextError(f"could not create an {asked} context ({exc}); the driver offers {offer}") from exc
+        self._check_pyopengl_sees_context()
+        self.gl_version = _gl_string(gl.GL_VERSION)
+        self.gl_renderer = _gl_string(gl.GL_RENDERER)
+        if parse_gl_version(self.gl_version) < GL_REQUIRED:
+            pygame.display.quit()
+            raise ContextError(
+                f"asked for OpenGL {GL_REQUIRED[0]}.{GL_REQUIRED[1]} core, the driver offers "
+                f"GL_VERSION '{self.gl_version}' on '{self.gl_renderer}'")
+        self.fullscreen = False
+        if fullscreen:
+            self.toggle_fullscreen()
+        self.apply_viewport()
+
+    def _check_pyopengl_sees_context(self) -> None:
+        """Without a display SDL silently falls back to its EGL 'offscreen' driver, which PyOpenGL
+        (GLX by default) cannot see: every later call would fail with an obscure error."""
+        from OpenGL import contextdata, error
+
+        try:
+            contextdata.getContext()
+        except error.Error:
+            driver = pygame.display.get_driver()
+            pygame.display.quit()
+            raise ContextError(
+                f"SDL video driver '{driver}' made a GL context PyOpenGL cannot use; set DISPLAY (e.g. run "
+                "under xvfb-run) or, headless, SDL_VIDEODRIVER=offscreen with PYOPENGL_PLATFORM=egl") from None
+
+    def _open(self, size: tuple[int, int], *, vsync: bool) -> None:
+        if not vsync:
+            pygame.display.set_mode(size, self._flags)
+            return
+        # pygame warns (not raises) when only "late swap" vsync is refused and falls back to plain vsync
+        # or none; record whether vsync stuck rather than fail.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                pygame.display.set_mode(size, self._flags, vsync=1)
+                self.vsync = not any("vsync" in str(w.message) for w in caught)
+            except pygame.error:
+                pygame.display.set_mode(size, self._flags)
+                self.vsync = False
+
+    @property
+    def size(self) -> tuple[int, int]:
+        width, height = pygame.display.get_window_size()
+        return int(width), int(height)
+
+    @property
+    def aspect(self) -> float:
+        width, height = self.size
+        return width / max(1, height)
+
+    def apply_viewport(self) -> tuple[int, int]:
+        width, height = self.size
+        gl.glViewport(0, 0, width, height)
+        return width, height
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """Resize from code (the user's drags arrive as events); the GL context and its objects survive."""
+        width, height = max(1, int(size[0])), max(1, int(size[1]))
+        if self.fullscreen:
+            self.windowed_size = (width, height)
+            return
+        pygame.display.set_mode((width, height), self._flags)
+        self.windowed_size = (width, height)
+        self.apply_viewport()
+
+    def toggle_fullscreen(self) -> None:
+        if not self.fullscreen:
+            self.windowed_size = self.size
+        pygame.display.toggle_fullscreen()
+        self.fullscreen = not self.fullscreen
+        self.apply_viewport()
+
+    def set_title(self, title: str) -> None:
+        pygame.display.set_caption(title)
+
+    def flip(self) -> None:
+        pygame.display.flip()
+
+    def close(self) -> None:
+        pygame.display.quit()

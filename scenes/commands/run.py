@@ -1,0 +1,59 @@
+"""`latentwalk run`: open the window and run the interactive scene."""
+from __future__ import annotations
+
+import argparse
+import re
+
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    match = _SIZE_RE.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT like 1280x720, got {text!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise argparse.ArgumentTypeError(f"size {width}x{height} out of range (16..16384 per side)")
+    return width, height
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("run", help="open the explorer window",
+                                   description="Open the window and run the interactive scene.")
+    parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
+                        help="window size in pixels (default 1280x720)")
+    parser.add_argument("--fullscreen", action="store_true", help="start fullscreen (F11 toggles)")
+    parser.add_argument("--frames", type=positive_int, default=None, metavar="N",
+                        help="quit after N frames (scripted runs)")
+    parser.add_argument("--screenshot", default=None, metavar="PATH",
+                        help="save the last frame, UI included, as a PNG (with --frames, else on quit)")
+    parser.add_argument("--no-vsync", dest="vsync", action="store_false", help="do not wait for vertical sync")
+    parser.set_defaults(func=run)
+
+
+def make_scene(args: argparse.Namespace):
+    """The scene `run` shows; the explorer replaces this (e.g. with --model)."""
+    from scenes.demo.scene import DemoScene
+    return DemoScene()
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.app import App
+    from engine.capture import check_writable
+
+    if args.screenshot is not None:
+        check_writable(args.screenshot)  # fail before a window opens, not after the run
+    scene = make_scene(args)
+    with App(scene, size=args.size, fullscreen=args.fullscreen, vsync=args.vsync) as app:
+        app.run(frames=args.frames, screenshot=args.screenshot)
+    return 0
