@@ -1,0 +1,257 @@
+"""Data sets: `mnist`, `fashion-mnist` (found in a data dir, else downloaded and verified) and
+`idx:DIR` (any folder holding the four standard IDX files).
+
+Downloaded files are checked against the published MD5 of the official .gz files. Files that are
+already on disk are accepted by validating their IDX headers and sizes instead, because
+re-compressed copies have different .gz checksums but the same data.
+"""
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vae.errors import DatasetError
+from vae.idx import read_image_label_pair
+
+DATA_URL_ENV = "LATENTWALK_DATA_URL"
+SPLIT_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A downloadable data set: where its four .gz files live and their published MD5s."""
+    name: str
+    mirrors: tuple[str, ...]
+    md5: dict[str, str]  # file name (.gz) -> md5 hex
+    class_names: tuple[str, ...]
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "mnist": DatasetSpec(
+        name="mnist",
+        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/",
+                 "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        md5={
+            "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+            "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+            "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+        },
+        class_names=tuple(str(digit) for digit in range(10)),
+    ),
+    "fashion-mnist": DatasetSpec(
+        name="fashion-mnist",
+        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        md5={
+            "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+            "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+            "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+        },
+        class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    ),
+}
+
+
+@dataclass
+class Dataset:
+    """A labelled image data set held in memory: uint8 images (N, H, W), uint8 labels (N,)."""
+    name: str
+    source: Path
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    class_names: list[str] = field(default_factory=list)
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        return tuple(self.train_images.shape[1:])  # type: ignore[return-value]
+
+
+def default_data_dir(name: str) -> Path:
+    import platformdirs
+    return Path(platformdirs.user_data_dir("latentwalk")) / "datasets" / name
+
+
+def find_split_files(folder: Path) -> dict[str, Path] | None:
+    """The four IDX files in `folder` (raw or .gz), or None if any is absent."""
+    found = {}
+    for role, stem in SPLIT_FILES.items():
+        candidates = [folder / stem, folder / f"{stem}.gz"]
+        existing = [path for path in candidates if path.is_file()]
+        if not existing:
+            return None
+        found[role] = existing[0]
+    return found
+
+
+def load_dataset(spec: str, data_dir: str | Path | None = None, *, base_url: str | None = None,
+                 download: bool = True, progress: bool = True) -> Dataset:
+    """Load `mnist`, `fashion-mnist` or `idx:DIR`; download the named sets when absent."""
+    if spec.startswith("idx:"):
+        folder = Path(spec[4:]).expanduser()
+        if not folder.is_dir():
+            raise DatasetError(f"{folder}: no such folder for data set {spec!r}")
+        files = find_split_files(folder)
+        if files is None:
+            wanted = ", ".join(SPLIT_FILES.values())
+            raise DatasetError(f"{folder}: missing IDX files (need {wanted}, raw or .gz)")
+        return _assemble(spec, folder, files, _folder_class_names(folder))
+    if spec not in DATASETS:
+        raise DatasetError(f"unknown data set {spec!r} (choose mnist, fashion-mnist or idx:DIR)")
+    dataset_spec = DATASETS[spec]
+    folder = Path(data_dir).expanduser() if data_dir else default_data_dir(spec)
+    files = find_split_files(folder)
+    if files is None:
+        if not download:
+            raise DatasetError(f"{folder}: data set {spec!r} is not there and downloading is off")
+        fetch_dataset(dataset_spec, folder, base_url=base_url, progress=progress)
+        files = find_split_files(folder)
+        assert files is not None
+    return _assemble(spec, folder, files, list(dataset_spec.class_names))
+
+
+def _folder_class_names(folder: Path) -> list[str] | None:
+    """Optional `class_names.txt` (one name per line) beside an IDX set."""
+    names_file = folder / "class_names.txt"
+    if not names_file.is_file():
+        return None
+    names = [line.strip() for line in names_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return names or None
+
+
+def _assemble(name: str, folder: Path, files: dict[str, Path], class_names: list[str] | None) -> Dataset:
+    train_images, train_labels = read_image_label_pair(files["train_images"], files["train_labels"])
+    test_images, test_labels = read_image_label_pair(files["test_images"], files["test_labels"])
+    if train_images.shape[1:] != test_images.shape[1:]:
+        raise DatasetError(f"{files['test_images']}: images are {test_images.shape[1:]}, "
+                           f"training images are {train_images.shape[1:]}")
+    if len(train_images) == 0:
+        raise DatasetError(f"{files['train_images']}: no training images")
+    highest = int(max(train_labels.max(initial=0), test_labels.max(initial=0)))
+    if class_names is None:
+        class_names = [str(label) for label in range(highest + 1)]
+    if highest >= len(class_names):
+        raise DatasetError(f"{folder}: label {highest} but only {len(class_names)} class names")
+    return Dataset(name, folder, train_images, train_labels, test_images, test_labels, list(class_names))
+
+
+# ---------------------------------------------------------------- download
+
+class _Transient(Exception):
+    """A failure worth retrying (connection dropped, timeout, 5xx)."""
+
+
+def fetch_dataset(spec: DatasetSpec, folder: Path, *, base_url: str | None = None,
+                  progress: bool = True, retries: int = 4, backoff_s: float = 1.0) -> None:
+    """Download the four files of `spec` into `folder` (those not already there)."""
+    base_url = base_url or os.environ.get(DATA_URL_ENV)
+    mirrors = (base_url,) if base_url else spec.mirrors
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_name, md5 in spec.md5.items():
+        destination = folder / file_name
+        if destination.is_file():
+            continue
+        failures = []
+        for mirror in mirrors:
+            url = mirror.rstrip("/") + "/" + file_name
+            try:
+                download_file(url, destination, md5, progress=progress, retries=retries, backoff_s=backoff_s)
+                break
+            except DatasetError as exc:
+                failures.append(str(exc))
+        else:
+            raise DatasetError("; ".join(failures))
+
+
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def download_file(url: str, destination: str | Path, md5: str, *, progress: bool = True,
+                  retries: int = 4, backoff_s: float = 1.0, timeout_s: float = 30.0) -> Path:
+    """Fetch `url` into `destination`, verified against `md5`.
+
+    Bytes go to `<destination>.part`; a later attempt (after a transient failure, or in a later
+    run) resumes it with an HTTP Range request. Only a verified file is renamed into place; a
+    checksum mismatch deletes the partial file.
+    """
+    destination = Path(destination)
+    partial = destination.with_name(destination.name + ".part")
+    attempt = 0
+    while True:
+        resumed_from = partial.stat().st_size if partial.exists() else 0
+        try:
+            _fetch_into(url, partial, progress=progress, timeout_s=timeout_s)
+        except _Transient as exc:
+            attempt += 1
+            if attempt > retries:
+                raise DatasetError(f"{url}: download failed after {retries + 1} attempts: {exc}") from None
+            time.sleep(backoff_s * 2 ** (attempt - 1))
+            continue
+        actual = file_md5(partial)
+        if actual == md5:
+            os.replace(partial, destination)
+            return destination
+        partial.unlink()
+        if resumed_from and attempt < retries:
+            attempt += 1  # the stale partial may be what is wrong: one more try from scratch
+            continue
+        raise DatasetError(f"{url}: checksum mismatch (md5 {actual}, expected {md5}); nothing kept")
+
+
+def _fetch_into(url: str, partial: Path, *, progress: bool, timeout_s: float) -> None:
+    from tqdm import tqdm
+
+    offset = partial.stat().st_size if partial.exists() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": "latentwalk"})
+    if offset:
+        request.add_header("Range", f"bytes={offset}-")
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout_s)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and offset:  # the partial file is already complete
+            return
+        if exc.code >= 500 or exc.code == 429:
+            raise _Transient(f"HTTP {exc.code} {exc.reason}") from None
+        raise DatasetError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, socket.timeout, ConnectionError) as exc:
+        raise _Transient(str(getattr(exc, "reason", exc))) from None
+    with response:
+        if offset and response.status != 206:
+            offset = 0  # the server ignored the range: start over
+        length = response.headers.get("Content-Length")
+        total = offset + int(length) if length and length.isdigit() else None
+        received = 0
+        with open(partial, "ab" if offset else "wb") as out, \
+                tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
+                     desc=partial.name.removesuffix(".part"), disable=not progress, leave=False) as bar:
+            try:
+                for chunk in iter(lambda: response.read(1 << 16), b""):
+                    out.write(chunk)
+                    received += len(chunk)
+                    bar.update(len(chunk))
+            except (http.client.IncompleteRead, socket.timeout, ConnectionError, OSError) as exc:
+                raise _Transient(f"connection lost after {offset + received} bytes ({exc})") from None
+        if total is not None and offset + received < total:
+            raise _Transient(f"connection closed after {offset + received} of {total} bytes")
