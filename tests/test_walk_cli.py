@@ -1,0 +1,153 @@
+"""`latentwalk walk` through the real CLI entry point, on a small bundle written by vae.bundle."""
+import numpy as np
+import pytest
+
+from scenes.cli import main
+from scenes.explorer.curve import Curve
+
+LATENT_DIM = 4
+
+
+@pytest.fixture(scope="module")
+def bundle_dir(tmp_path_factory):
+    from vae.bundle import write_bundle
+    from vae.model import ConvDecoder
+
+    latents = np.random.default_rng(0).normal(size=(20, LATENT_DIM)).astype(np.float32)
+    labels = np.arange(20) % 3
+    return write_bundle(tmp_path_factory.mktemp("bundles") / "tiny", decoder=ConvDecoder(LATENT_DIM, (8, 8)),
+                        latents=latents, labels=labels, dataset="synthetic", class_names=["a", "b", "c"],
+                        summary={})
+
+
+def walk(*args) -> int:
+    return main(["walk", *map(str, args)])
+
+
+def test_through_indices_writes_the_path(bundle_dir, tmp_path, capsys):
+    out = tmp_path / "path.npy"
+    assert walk("--model", bundle_dir, "--through", "3,17,5,9", "--steps", 50, "--out", out) == 0
+    path = np.load(out, allow_pickle=False)
+    latents = np.load(bundle_dir / "latents.npy")
+    control = latents[[3, 17, 5, 9]]
+    assert path.dtype == np.float32 and path.shape == (50, LATENT_DIM)
+    np.testing.assert_array_equal(path[0], control[0])
+    np.testing.assert_array_equal(path[-1], control[-1])
+    # Every control point lies on the curve the rows sample, at the rows the command reports.
+    curve = Curve(control.astype(np.float64))
+    rows = curve.control_point_params() * 49
+    np.testing.assert_allclose(curve.at(rows / 49), control, atol=1e-6)
+    printed = capsys.readouterr().out
+    assert f"wrote {out}: (50, 4) float32, catmull-rom path" in printed
+    assert ", ".join(f"{r:.2f}" for r in rows) in printed
+    # Equally spaced along the curve: the arc between consecutive rows is the same everywhere.
+    fine = curve.at(np.linspace(0, 1, 49 * 40 + 1))
+    arcs = np.linalg.norm(np.diff(fine, axis=0), axis=1).reshape(49, 40).sum(axis=1)
+    assert arcs.max() / arcs.min() < 1.01
+    np.testing.assert_allclose(path, curve.sample(50), atol=1e-6)
+
+
+def test_closed_path_ends_where_it_starts(bundle_dir, tmp_path):
+    out = tmp_path / "loop.npy"
+    assert walk("--model", bundle_dir, "--through", "1,2,3", "--steps", 30, "--closed",
+                "--interp", "slerp", "--out", out) == 0
+    path = np.load(out)
+    latents = np.load(bundle_dir / "latents.npy")
+    np.testing.assert_array_equal(path[0], latents[1])
+    np.testing.assert_array_equal(path[-1], latents[1])
+    np.testing.assert_allclose(path, Curve(latents[[1, 2, 3]], kind="slerp", closed=True).sample(30),
+                               atol=1e-6)
+
+
+def test_points_file_with_linear_interpolation(tmp_path):
+    points = np.array([[0.0, 0.0], [3.0, 0.0], [3.0, 4.0]])
+    source = tmp_path / "points.npy"
+    np.save(source, points)
+    out = tmp_path / "path.npy"
+    assert walk("--points", source, "--steps", 8, "--interp", "linear", "--out", out) == 0
+    path = np.load(out)
+    expected = [[0, 0], [1, 0], [2, 0], [3, 0], [3, 0], [3, 1], [3, 2], [3, 3], [3, 4]]
+    np.testing.assert_allclose(path, np.array(expected, dtype=float)[[0, 1, 2, 3, 5, 6, 7, 8]], atol=1e-6)
+
+
+def test_points_file_width_is_checked_against_the_model(bundle_dir, tmp_path, capsys):
+    source = tmp_path / "points.npy"
+    np.save(source, np.zeros((3, LATENT_DIM + 1)))
+    assert walk("--model", bundle_dir, "--points", source, "--steps", 5, "--out", tmp_path / "o.npy") == 1
+    err = capsys.readouterr().err
+    assert f"{source}: points have width 5, but {bundle_dir} has a 4-d latent space" in err
+    assert not (tmp_path / "o.npy").exists()
+
+
+def error_of(capsys, *args) -> str:
+    assert walk(*args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("latentwalk walk: error: ")
+    return err
+
+
+@pytest.mark.parametrize("through,message", [
+    ("3,x,5", "--through: 'x' is not a data-set index"),
+    ("3,,5", "--through: '' is not a data-set index"),
+    ("-1,2", "--through: '-1' is not a data-set index"),
+    ("1,20", "--through: index 20 is out of range"),
+])
+def test_bad_indices_are_refused(bundle_dir, tmp_path, capsys, through, message):
+    out = tmp_path / "o.npy"
+    assert message in error_of(capsys, "--model", bundle_dir, f"--through={through}", "--steps", 5,
+                                "--out", out)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("steps,message", [("1", "--steps: 1 is too few"), ("ten", "--steps: 'ten' is not a whole number")])
+def test_bad_steps_are_refused(bundle_dir, tmp_path, capsys, steps, message):
+    assert message in error_of(capsys, "--model", bundle_dir, "--through", "1,2", "--steps", steps,
+                               "--out", tmp_path / "o.npy")
+
+
+def test_bad_interp_and_missing_model_are_refused(tmp_path, capsys):
+    assert "--interp: unknown kind 'cubic'" in error_of(capsys, "--through", "1,2", "--model", "x",
+                                                        "--steps", 5, "--interp", "cubic", "--out", tmp_path / "o")
+    assert "--through takes data-set indices, so it needs --model" in error_of(
+        capsys, "--through", "1,2", "--steps", 5, "--out", tmp_path / "o.npy")
+
+
+def test_unknown_model_is_refused(tmp_path, capsys):
+    missing = tmp_path / "no-such-bundle"
+    assert f"{missing}: no such model bundle" in error_of(capsys, "--model", missing, "--through", "1,2",
+                                                          "--steps", 5, "--out", tmp_path / "o.npy")
+
+
+@pytest.mark.parametrize("content,message", [
+    (np.array([[0.0, 1.0], [np.nan, 2.0]]), "row 1 contains NaN or Inf"),
+    (np.zeros(3), "shape (3,), expected (K, d)"),
+    (np.zeros((0, 2)), "shape (0, 2), expected (K, d)"),
+    (np.array([["a", "b"]]), "dtype <U1, expected numbers"),
+])
+def test_bad_points_files_are_refused(tmp_path, capsys, content, message):
+    source = tmp_path / "points.npy"
+    np.save(source, content)
+    err = error_of(capsys, "--points", source, "--steps", 5, "--out", tmp_path / "o.npy")
+    assert f"{source}: {message}" in err
+
+
+def test_pickled_and_missing_points_files_are_refused(tmp_path, capsys):
+    pickled = tmp_path / "objects.npy"
+    np.save(pickled, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    assert f"{pickled}: not a readable .npy array" in error_of(capsys, "--points", pickled, "--steps", 5,
+                                                                 "--out", tmp_path / "o.npy")
+    missing = tmp_path / "none.npy"
+    assert f"{missing}: no such file" in error_of(capsys, "--points", missing, "--steps", 5,
+                                                  "--out", tmp_path / "o.npy")
+
+
+def test_unwritable_out_is_refused_and_an_existing_file_survives(tmp_path, capsys):
+    source = tmp_path / "points.npy"
+    np.save(source, np.eye(3))
+    out = tmp_path / "missing-dir" / "path.npy"
+    assert f"{out}: cannot write path file: No such file or directory" in error_of(
+        capsys, "--points", source, "--steps", 5, "--out", out)
+    kept = tmp_path / "kept.npy"
+    np.save(kept, np.ones(2))
+    assert walk("--points", source, "--steps", 1, "--out", kept) == 1
+    np.testing.assert_array_equal(np.load(kept), np.ones(2))
