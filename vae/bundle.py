@@ -169,15 +169,17 @@ def _load_meta(path: Path) -> dict:
     return meta
 
 
-def _load_array(path: Path) -> np.ndarray:
+def read_npy(path: str | Path, error: type[Exception] = BundleError) -> np.ndarray:
+    """One array from a .npy file, never unpickled; any failure is `error` naming the file."""
+    path = Path(path)
     try:
         array = np.load(path, allow_pickle=False)
     except FileNotFoundError:
-        raise BundleError(f"{path}: missing") from None
+        raise error(f"{path}: missing") from None
     except (ValueError, OSError, EOFError) as exc:
-        raise BundleError(f"{path}: unreadable .npy ({_first_line(exc)})") from None
+        raise error(f"{path}: unreadable .npy ({_first_line(exc)})") from None
     if not isinstance(array, np.ndarray):
-        raise BundleError(f"{path}: not a single .npy array")
+        raise error(f"{path}: not a single .npy array (an .npz archive?)")
     return array
 
 
@@ -192,14 +194,14 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
         read_weights(path / ENCODER_FILE, ConvEncoder(latent_dim, image_shape))
 
     latents_path, labels_path = path / LATENTS_FILE, path / LABELS_FILE
-    latents = _load_array(latents_path)
+    latents = read_npy(latents_path)
     if latents.ndim != 2 or latents.shape[1] != latent_dim:
         raise BundleError(f"{latents_path}: shape {latents.shape}, expected (N, {latent_dim})")
     if latents.dtype.kind != "f":
         raise BundleError(f"{latents_path}: dtype {latents.dtype}, expected float32")
     if not np.isfinite(latents).all():
         raise BundleError(f"{latents_path}: contains NaN or Inf")
-    labels = _load_array(labels_path)
+    labels = read_npy(labels_path)
     if labels.ndim != 1 or labels.dtype.kind not in "iu":
         raise BundleError(f"{labels_path}: {labels.dtype} {labels.shape}, expected integer labels (N,)")
     if len(labels) != len(latents):
