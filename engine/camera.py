@@ -107,7 +107,7 @@ def perspective(fov_y: float, aspect: float, near: float, far: float) -> np.ndar
     ])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays make == ambiguous: compare with same_as()
 class CameraState:
     target: np.ndarray  # (3,) float64, the point orbited
     distance: float  # eye to target
