@@ -23,6 +23,7 @@ POINTER_LEAVE = "pointer_leave"
 ZOOM = "zoom"
 CLICK = "click"
 DOUBLE_CLICK = "double_click"
+DROP_FILE = "drop_file"  # a file or folder dropped on the window; `text` is its path
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Action:
     button: int | None = None
     mods: int = 0
     key: int | None = None
+    text: str | None = None
 
 
 def normalize_mods(mods: int) -> int:
@@ -145,6 +147,8 @@ class InputMapper:
                 if self._pointer_inside:
                     self._pointer_inside = False
                     actions.append(Action(POINTER_LEAVE))
+            elif event.type == pygame.DROPFILE:
+                actions.append(Action(DROP_FILE, text=str(event.file)))
             elif event.type == pygame.WINDOWFOCUSLOST:
                 self.release_all()  # a key released in another window never sends KEYUP here
         return actions
