@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import re
 
+DEFAULT_MODEL = "mnist"
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
 
@@ -29,7 +30,11 @@ def positive_int(text: str) -> int:
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("run", help="open the explorer window",
-                                   description="Open the window and run the interactive scene.")
+                                   description="Open the latent-space explorer on a model bundle.")
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="M",
+                        help=f"a bundled model's name or a bundle folder (default {DEFAULT_MODEL})")
+    parser.add_argument("--data-dir", default=None, metavar="D",
+                        help="folder of the model's data set, to show training images beside decoded ones")
     parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
                         help="window size in pixels (default 1280x720)")
     parser.add_argument("--fullscreen", action="store_true", help="start fullscreen (F11 toggles)")
@@ -42,9 +47,16 @@ def add_parser(subparsers) -> None:
 
 
 def make_scene(args: argparse.Namespace):
-    """The scene `run` shows; the explorer replaces this (e.g. with --model)."""
-    from scenes.demo.scene import DemoScene
-    return DemoScene()
+    """The explorer on --model; a missing default bundle says how to get one, in one line."""
+    from scenes.errors import SceneError
+    from scenes.explorer.scene import ExplorerScene
+    from vae.bundle import list_bundled_models
+
+    if args.model == DEFAULT_MODEL and DEFAULT_MODEL not in list_bundled_models():
+        raise SceneError(f"the bundled model {DEFAULT_MODEL!r} is missing (assets/models/{DEFAULT_MODEL}); "
+                         "train it with `latentwalk train` or pass --model PATH to a bundle folder "
+                         "(`latentwalk import-tfjs` makes one)")
+    return ExplorerScene(args.model, data_dir=args.data_dir)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,159 @@
+"""The decoder service: a BatchWorker thread owns the model and turns latent vectors into images;
+the main thread submits requests and, once a frame, `pump()`s finished results to whoever
+subscribed to their channel (the Output panel for "hover", a filmstrip for its own channel).
+
+The worker never touches GL and the render loop never waits on it. On CPU it runs torch with one
+thread so llvmpipe keeps its core (ENVIRONMENT.md: two torch threads cost 27 % missed frames).
+"""
+from __future__ import annotations
+
+from typing import Callable, Hashable
+
+import numpy as np
+import torch
+
+from engine.gl import Texture2D
+from engine.worker import BatchWorker, WorkResult
+from vae.bundle import Bundle
+from vae.decode import decode_latents
+
+HOVER_CHANNEL = "hover"
+ResultListener = Callable[[WorkResult], None]
+
+
+def default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def decode_batch(decoder, latents: np.ndarray) -> np.ndarray:
+    """(B, d) -> float32 (B, H, W) in [0, 1]; a module-level seam so tests can make it fail."""
+    return decode_latents(decoder, latents, batch_size=max(1, len(latents)))
+
+
+class DecodeJob:
+    """What the worker runs for one model: `setup` (in the worker thread) loads the decoder."""
+
+    def __init__(self, bundle: Bundle, device: str) -> None:
+        self.bundle = bundle
+        self.device = device
+        self.decoder = None
+
+    def setup(self) -> None:
+        if self.device == "cpu":
+            torch.set_num_threads(1)
+        self.decoder = self.bundle.load_decoder(self.device)
+
+    def __call__(self, latents: list[np.ndarray]) -> list[np.ndarray]:
+        return list(decode_batch(self.decoder, np.stack(latents)))
+
+
+def image_to_rgb_u8(image: np.ndarray) -> np.ndarray:
+    """A float image in [0, 1], (H, W) grey or (H, W, 3), as uint8 RGB for a texture."""
+    pixels = np.clip(np.rint(np.asarray(image, np.float32) * 255.0), 0, 255).astype(np.uint8)
+    if pixels.ndim == 2:
+        pixels = np.repeat(pixels[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(pixels)
+
+
+class ImageSlot:
+    """One texture that shows the latest image given to it (nearest filtering: sharp pixels)."""
+
+    def __init__(self) -> None:
+        self.texture: Texture2D | None = None
+        self.image: np.ndarray | None = None  # what was uploaded, float or uint8
+
+    def show(self, image: np.ndarray) -> None:
+        pixels = image_to_rgb_u8(image) if image.dtype != np.uint8 else image_to_rgb_u8(image / 255.0)
+        height, width = pixels.shape[:2]
+        if self.texture is None:
+            self.texture = Texture2D.from_image(pixels, filter="nearest")
+        elif (self.texture.width, self.texture.height) != (width, height):
+            self.texture.resize(width, height, pixels)
+        else:
+            self.texture.update(pixels)
+        self.image = image
+
+    def clear(self) -> None:
+        self.image = None
+
+    @property
+    def texture_id(self) -> int | None:
+        return self.texture.id if self.texture is not None and self.image is not None else None
+
+    def release(self) -> None:
+        if self.texture is not None:
+            self.texture.release()
+            self.texture = None
+        self.image = None
+
+
+class DecoderService:
+    """Requests in, images out. Keys are ("point", i) for data-set points, ("z", bytes) for any latent."""
+
+    def __init__(self, bundle: Bundle, *, device: str | None = None, max_batch: int = 64,
+                 cache_size: int = 4096) -> None:
+        self.device = device or default_device()
+        self.bundle = bundle
+        job = DecodeJob(bundle, self.device)
+        self.worker = BatchWorker(job, setup=job.setup, max_batch=max_batch, cache_size=cache_size,
+                                  name="decoder").start()
+        self._listeners: dict[str, list[ResultListener]] = {}
+        self.last_error: str | None = None
+        self.last_batch_ms = 0.0
+        self.last_batch_size = 0
+        self.results_seen = 0
+
+    def set_bundle(self, bundle: Bundle) -> None:
+        """Another model: queued work is dropped, the cache cleared, the new decoder set up in the worker."""
+        job = DecodeJob(bundle, self.device)
+        self.bundle = bundle
+        self.worker.replace_fn(job, setup=job.setup)
+        self.last_error = None
+
+    # ----------------------------------------------------------------- requests
+    def request_point(self, index: int, channel: str = HOVER_CHANNEL, *, latest_only: bool = True) -> Hashable:
+        key = ("point", int(index))
+        self.worker.submit(key, self.bundle.latents[int(index)], channel=channel, latest_only=latest_only)
+        return key
+
+    def request_latent(self, latent: np.ndarray, channel: str, *, latest_only: bool = False) -> Hashable:
+        latent = np.ascontiguousarray(latent, dtype=np.float32).reshape(-1)
+        key = ("z", latent.tobytes())
+        self.worker.submit(key, latent, channel=channel, latest_only=latest_only)
+        return key
+
+    def subscribe(self, channel: str, listener: ResultListener) -> None:
+        """`listener(result)` is called on the main thread, from pump(), for each result of `channel`."""
+        self._listeners.setdefault(channel, []).append(listener)
+
+    def unsubscribe(self, channel: str, listener: ResultListener) -> None:
+        if listener in self._listeners.get(channel, []):
+            self._listeners[channel].remove(listener)
+
+    # ----------------------------------------------------------------- main-thread delivery
+    def pump(self) -> int:
+        """Deliver finished results of the current model; returns how many were delivered."""
+        delivered = 0
+        generation = self.worker.generation
+        for result in self.worker.poll():
+            if result.generation != generation:
+                continue
+            self.results_seen += 1
+            if result.batch_size:
+                self.last_batch_ms = result.seconds * 1000.0
+                self.last_batch_size = result.batch_size
+            if result.error is not None:
+                self.last_error = result.error
+            else:
+                self.last_error = None if result.channel == HOVER_CHANNEL else self.last_error
+            for listener in list(self._listeners.get(result.channel, ())):
+                listener(result)
+            delivered += 1
+        return delivered
+
+    def wait(self, timeout: float = 5.0) -> bool:
+        """Block until the worker is idle (tests and benches only; the render loop never calls it)."""
+        return self.worker.wait_idle(timeout)
+
+    def close(self) -> None:
+        self.worker.close()

@@ -1,0 +1,58 @@
+"""Panel "Model": the bundled models, any bundle folder by path (or dropped on the window), and why
+the last load failed; switching happens in the running scene, without a restart."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imgui_bundle import imgui
+
+from scenes.explorer.panels import error_line, note_line, window_rect
+from vae.bundle import list_bundled_models
+
+if TYPE_CHECKING:
+    from scenes.explorer.scene import ExplorerScene
+
+
+class ModelPanel:
+    title = "Model"
+
+    def __init__(self, scene: "ExplorerScene") -> None:
+        self.scene = scene
+        self.path_text = ""
+        self.bundled = list_bundled_models()
+        self.rect = (0.0, 0.0, 0.0, 0.0)
+
+    def build(self) -> None:
+        scene = self.scene
+        height = imgui.get_io().display_size.y
+        imgui.set_next_window_pos((10, height - 10), imgui.Cond_.first_use_ever, (0.0, 1.0))
+        imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)
+        if imgui.begin(self.title, None, imgui.WindowFlags_.always_auto_resize)[0]:
+            self.rect = window_rect()
+            bundle = scene.bundle
+            imgui.text(f"{bundle.path.name}: {len(bundle.latents):,} points, d = {bundle.latent_dim}, "
+                       f"{bundle.image_shape[0]}x{bundle.image_shape[1]}")
+            if scene.projection.method == "pca":
+                explained = ", ".join(f"{100 * v:.0f}%" for v in scene.projection.explained)
+                note_line(f"shown through PCA ({explained} of the variance)")
+            imgui.separator()
+            imgui.text("bundled models")
+            imgui.same_line()
+            if imgui.small_button("refresh"):
+                self.bundled = list_bundled_models()
+            for name in self.bundled:
+                if imgui.selectable(name, bundle.path.name == name)[0]:
+                    scene.load_model(name)
+            if not self.bundled:
+                note_line("none (see README: train or import one)")
+            imgui.push_item_width(imgui.get_font_size() * 16)
+            entered, self.path_text = imgui.input_text("##bundle path", self.path_text,
+                                                       imgui.InputTextFlags_.enter_returns_true)
+            imgui.pop_item_width()
+            imgui.same_line()
+            if (imgui.button("Load") or entered) and self.path_text.strip():
+                scene.load_model(self.path_text.strip())
+            note_line("or drop a bundle folder on the window")
+            if scene.model_error:
+                error_line(scene.model_error)
+        imgui.end()

@@ -1,0 +1,44 @@
+"""The explorer's lines in the F3 stats overlay: points, picking and decoding. They go into the
+engine's own "Stats" window (ImGui appends to a window begun twice in a frame), so one overlay
+shows fps and the frame-time breakdown too."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imgui_bundle import imgui
+
+from scenes.explorer.panels import window_rect
+
+if TYPE_CHECKING:
+    from scenes.explorer.scene import ExplorerScene
+
+
+class StatsPanel:
+    title = "Stats"
+
+    def __init__(self, scene: "ExplorerScene") -> None:
+        self.scene = scene
+        self.rect = (0.0, 0.0, 0.0, 0.0)
+
+    def build(self) -> None:
+        scene = self.scene
+        if scene.app is None or not scene.app.show_stats:
+            return
+        width = imgui.get_io().display_size.x
+        imgui.set_next_window_pos((width * 0.5, 10), imgui.Cond_.first_use_ever, (0.5, 0.0))
+        imgui.set_next_window_bg_alpha(0.6)
+        flags = imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_focus_on_appearing
+        if imgui.begin(self.title, None, flags)[0]:
+            self.rect = window_rect()
+            picker, decoder = scene.picker, scene.decoder
+            imgui.text(f"points  {scene.cloud.count:,} (all drawn, 1 call), d = {scene.bundle.latent_dim}")
+            imgui.text(f"pick    {picker.last_ms:6.2f} ms  ({picker.last_candidates:,} candidates)")
+            _, picker.prefilter = imgui.checkbox("CPU pick prefilter", picker.prefilter)
+            stats = decoder.worker.stats
+            imgui.text(f"decode  {decoder.last_batch_ms:6.2f} ms / batch of {decoder.last_batch_size} "
+                       f"on {decoder.device}")
+            imgui.text(f"        {stats.items} decoded, {stats.cache_hits} cached, {stats.dropped_stale} stale dropped")
+            latency = scene.hover_latency_frames
+            imgui.text(f"hover -> image  {'-' if latency is None else latency} frames")
+            imgui.separator()
+        imgui.end()

@@ -1,0 +1,150 @@
+"""The point cloud on the GPU: positions and labels uploaded once per model, all N points drawn in
+one instanced call (GL_POINTS, one vertex x N instances), per-class colour and highlight in a tiny
+texture, and the id pass that picking renders with the same point sizes.
+
+Changing highlight, point size or the hovered point touches only uniforms or the C-texel style
+texture; the position buffer is written once, in the constructor.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from OpenGL import GL as gl
+
+from engine.gl import Buffer, Program, Texture2D, VertexArray
+from engine.gl.resource import GLResource
+from scenes.explorer.palette import to_u8
+
+POSITION, LABEL, ID = 0, 1, 2
+
+
+@dataclass
+class PointStyle:
+    """How points look this frame; the pick pass uses the same sizes."""
+    point_size: float = 4.0
+    reference_distance: float = 1.0
+    max_point_size: float = 24.0
+    dimmed_scale: float = 0.6
+    dim_amount: float = 0.8
+    fog_range: tuple[float, float] = (0.0, 1.0)
+    fog_amount: float = 0.55
+    background: tuple[float, float, float] = (0.08, 0.08, 0.10)
+    hovered: int | None = None
+
+    def max_radius_px(self) -> float:
+        return 0.5 * max(self.max_point_size, 1.0)
+
+
+def _label_dtype(class_count: int):
+    return np.uint8 if class_count <= 256 else (np.uint16 if class_count <= 65536 else np.uint32)
+
+
+class PointCloud(GLResource):
+    def __init__(self, positions: np.ndarray, labels: np.ndarray, colors: np.ndarray) -> None:
+        positions = np.ascontiguousarray(positions, dtype=np.float32)
+        if positions.ndim != 2 or positions.shape[1] != 3:
+            raise ValueError(f"positions must be (N, 3), got {positions.shape}")
+        self.count = len(positions)
+        # CPU copies for the pick prefilter (never changed after upload)
+        self.host_positions = positions
+        self.host_labels = np.asarray(labels)
+        self.class_count = len(colors)
+        self.label_dtype = _label_dtype(self.class_count)
+        self.draw_calls = 0  # tests check that one frame draws the cloud exactly once
+        self.color_program = Program.from_files("points.vert", "points.frag")
+        self.pick_program = Program.from_files("points.vert", "pick.frag")
+        self.position_buffer = Buffer(positions)
+        self.label_buffer = Buffer(np.ascontiguousarray(labels, dtype=self.label_dtype))
+        self.vao = VertexArray()
+        self.vao.attribute(POSITION, self.position_buffer, 3, divisor=1)
+        self.vao.attribute(LABEL, self.label_buffer, 1, self.label_dtype, divisor=1)
+        # The pick pass draws a few streamed candidates, each carrying its own id.
+        self.candidate_positions = Buffer(usage="stream", nbytes=12 * 64)
+        self.candidate_labels = Buffer(usage="stream", nbytes=4 * 64)
+        self.candidate_ids = Buffer(usage="stream", nbytes=4 * 64)
+        self.candidate_vao = VertexArray()
+        self.candidate_vao.attribute(POSITION, self.candidate_positions, 3)
+        self.candidate_vao.attribute(LABEL, self.candidate_labels, 1, np.uint32)
+        self.candidate_vao.attribute(ID, self.candidate_ids, 1, np.uint32)
+        self._colors = np.asarray(colors, dtype=np.float32)
+        self._style_texels = np.zeros((1, max(1, self.class_count), 4), np.uint8)
+        self._style_texels[0, :self.class_count, :3] = to_u8(self._colors)
+        self._style_texels[0, :, 3] = 255
+        self.style_texture = Texture2D.from_image(self._style_texels, filter="nearest")
+
+    # ----------------------------------------------------------------- small state
+    def set_highlight(self, highlighted: np.ndarray) -> None:
+        """bool per class: True draws the class fully, False dims it (C texels uploaded)."""
+        alpha = np.where(np.asarray(highlighted, bool), 255, 0).astype(np.uint8)
+        if np.array_equal(self._style_texels[0, :self.class_count, 3], alpha):
+            return
+        self._style_texels[0, :self.class_count, 3] = alpha
+        self.style_texture.update(self._style_texels)
+
+    # ----------------------------------------------------------------- drawing
+    def _set_uniforms(self, program: Program, view_projection, view, style: PointStyle, *,
+                      from_attribute: bool, hovered: int | None) -> None:
+        program.use()
+        program["view_projection"] = view_projection
+        program["view"] = view
+        program["point_size"] = style.point_size
+        program["reference_distance"] = style.reference_distance
+        program["max_point_size"] = style.max_point_size
+        program["dimmed_scale"] = style.dimmed_scale
+        program["fog_range"] = style.fog_range
+        program["id_from_attribute"] = int(from_attribute)
+        program["hovered"] = -1 if hovered is None else int(hovered)
+        program["class_style"] = 0
+        self.style_texture.bind(0)
+
+    def draw(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle) -> None:
+        """Every point, one draw call; depth test on, into whatever framebuffer is bound."""
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
+        self._set_uniforms(self.color_program, view_projection, view, style, from_attribute=False,
+                           hovered=style.hovered)
+        program = self.color_program
+        program["background"] = style.background
+        program["dim_amount"] = style.dim_amount
+        program["fog_amount"] = style.fog_amount
+        if self.count:
+            self.vao.draw(gl.GL_POINTS, 1, instances=self.count)
+        self.draw_calls += 1
+
+    def draw_ids(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle,
+                 candidates: np.ndarray | None = None) -> None:
+        """Ids (index + 1) of `candidates` (indices), or of every point when None, with the colour
+        pass's sizes (hover enlargement aside: picking must not depend on what was picked)."""
+        gl.glEnable(gl.GL_DEPTH_TEST)
+        gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
+        self._set_uniforms(self.pick_program, view_projection, view, style,
+                           from_attribute=candidates is not None, hovered=None)
+        if candidates is None:
+            if self.count:
+                self.vao.draw(gl.GL_POINTS, 1, instances=self.count)
+            return
+        if not len(candidates):
+            return
+        self.candidate_positions.write(self.positions_of(candidates))
+        self.candidate_labels.write(self.labels_of(candidates))
+        self.candidate_ids.write(np.ascontiguousarray(candidates, dtype=np.uint32))
+        self.candidate_vao.draw(gl.GL_POINTS, len(candidates))
+
+    def positions_of(self, indices: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(self.host_positions[indices], dtype=np.float32)
+
+    def labels_of(self, indices: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(self.host_labels[indices], dtype=np.uint32)
+
+    def gl_ids(self) -> dict[str, int]:
+        """GL object names this cloud holds (tests check they are released on model switch)."""
+        return {"position_buffer": self.position_buffer.id, "label_buffer": self.label_buffer.id,
+                "vao": self.vao.id, "style_texture": self.style_texture.id,
+                "color_program": self.color_program.id, "pick_program": self.pick_program.id}
+
+    def release(self) -> None:
+        for resource in (self.vao, self.candidate_vao, self.position_buffer, self.label_buffer,
+                         self.candidate_positions, self.candidate_labels, self.candidate_ids,
+                         self.style_texture, self.color_program, self.pick_program):
+            resource.release()

@@ -1,0 +1,297 @@
+"""The explorer: a model bundle's latent points as a 3-d cloud, an orbit camera, id picking under the
+cursor, hover decoding in a background worker, and the Output / Classes / Model / Stats panels.
+
+Extension points (issue 5 builds curves and traversal on these; each is a plain list or attribute):
+- `extra_renderers`: callables `fn(ctx: RenderContext)` drawn in 3-d after the points, depth-tested.
+- `panels`: objects with `build()`, drawn in order each frame; `output.sections`: callables drawn
+  inside the Output panel.
+- `action_handlers`: callables `fn(action) -> bool` offered every action first; True consumes it.
+- `updaters`: callables `fn(dt)` run in each fixed step after the camera.
+- `model_listeners`: callables `fn(bundle)` after a model switch; `hover_listeners`: `fn(index|None)`.
+- `decoder` (DecoderService): `request_latent(z, channel)`, `subscribe(channel, fn)`.
+- `show_output(image, caption)`: put any decoded image in the Output panel.
+- state: `bundle`, `projection` (latent -> 3-d), `positions` (N, 3), `hovered_index`, `camera`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pygame
+
+from engine.camera import OrbitCamera, quat_from_axis_angle, quat_multiply
+from engine.input import Action
+from engine.scene import Scene
+from engine.worker import WorkResult
+from scenes.explorer.decoding import HOVER_CHANNEL, DecoderService, ImageSlot
+from scenes.explorer.grid import Guides
+from scenes.explorer.palette import class_colors
+from scenes.explorer.panels.classes import ClassesPanel
+from scenes.explorer.panels.model import ModelPanel
+from scenes.explorer.panels.output import OutputPanel
+from scenes.explorer.panels.stats import StatsPanel
+from scenes.explorer.picking import Picker
+from scenes.explorer.points import PointCloud, PointStyle
+from scenes.explorer.projection import LatentProjection, fit_projection
+from scenes.explorer.tooltip import hover_tooltip
+from vae.bundle import Bundle, load_bundle
+from vae.errors import VaeError
+
+ORBIT_KEYS = {"orbit_left": (-1, 0), "orbit_right": (1, 0), "orbit_up": (0, 1), "orbit_down": (0, -1)}
+ORBIT_RADIANS_PER_SECOND = 1.2
+BACKGROUND = (0.08, 0.08, 0.10)
+# A view from a little above and to the side, so the first frame already reads as 3-d.
+HOME_ORIENTATION = quat_multiply(quat_from_axis_angle((0, 1, 0), math.radians(-30)),
+                                 quat_from_axis_angle((1, 0, 0), math.radians(-18)))
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What an extra renderer needs to draw in the cloud's space, this frame."""
+    view_projection: np.ndarray  # float32 4x4, maths convention (Program transposes)
+    view: np.ndarray
+    alpha: float
+    viewport: tuple[int, int]
+    style: PointStyle
+    projection: LatentProjection
+
+
+class ExplorerScene(Scene):
+    def __init__(self, model: str | Path | Bundle = "mnist", *, data_dir: str | Path | None = None,
+                 device: str | None = None, point_size: float = 4.0, prefilter: bool = True) -> None:
+        """Loads the bundle now, so a bad one fails (VaeError, one line) before a window opens."""
+        self.bundle = model if isinstance(model, Bundle) else load_bundle(model)
+        self.data_dir = data_dir
+        self.device = device
+        self.point_size = point_size
+        self.prefilter = prefilter
+        self.app = None
+        self.camera = OrbitCamera(orientation=HOME_ORIENTATION)
+        self.viewport = (1, 1)
+        self.ui_visible = True
+        self.hovered_index: int | None = None
+        self.pointer: tuple[int, int] | None = None
+        self.model_error: str | None = None
+        self.dataset_note: str | None = None
+        self.output_caption = ""
+        self.output_shows_point = False
+        self.hover_latency_frames: int | None = None
+        self.style = PointStyle(point_size=point_size, background=BACKGROUND)
+        self.extra_renderers: list[Callable[[RenderContext], None]] = []
+        self.action_handlers: list[Callable[[Action], bool]] = []
+        self.updaters: list[Callable[[float], None]] = []
+        self.model_listeners: list[Callable[[Bundle], None]] = []
+        self.hover_listeners: list[Callable[[int | None], None]] = []
+        self.render_context: RenderContext | None = None
+        self.cloud: PointCloud | None = None
+        self.guides: Guides | None = None
+        self._requested_key = None
+        self._requested_frame = 0
+        self._last_pick_state: tuple | None = None
+        self._training_images: np.ndarray | None = None
+
+    # ----------------------------------------------------------------- lifecycle
+    def start(self, app) -> None:
+        self.app = app
+        app.bindings.bind_key(pygame.K_TAB, "toggle_panels")
+        self.viewport = tuple(app.framebuffer_size)
+        self.picker = Picker(*self.viewport, prefilter=self.prefilter)
+        self.decoder = DecoderService(self.bundle, device=self.device)
+        self.decoder.subscribe(HOVER_CHANNEL, self._on_hover_result)
+        self.decoded_slot = ImageSlot()
+        self.real_slot = ImageSlot()
+        self.output = OutputPanel(self)
+        self.panels = [ClassesPanel(self), self.output, ModelPanel(self), StatsPanel(self)]
+        self._install(self.bundle)
+
+    def close(self) -> None:
+        if self.app is None:
+            return
+        self.decoder.close()
+        for resource in (self.cloud, self.guides, self.picker, self.decoded_slot, self.real_slot):
+            if resource is not None:
+                resource.release()
+        self.cloud = self.guides = None
+        self.app = None
+
+    def resize(self, width: int, height: int) -> None:
+        self.viewport = (max(1, width), max(1, height))
+        if self.app is not None:
+            self.picker.resize(*self.viewport)
+            self._last_pick_state = None
+
+    # ----------------------------------------------------------------- models
+    def load_model(self, name_or_path: str | Path) -> bool:
+        """Switch to another bundle; on failure keep the current one and set `model_error` (one line)."""
+        try:
+            bundle = load_bundle(name_or_path)
+        except (VaeError, OSError, ValueError) as exc:
+            self.model_error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return False
+        self._install(bundle)
+        self.model_error = None
+        return True
+
+    def _install(self, bundle: Bundle) -> None:
+        projection = fit_projection(bundle.latents)
+        positions = projection.to_3d(bundle.latents)
+        colors = class_colors(len(bundle.class_names))
+        lo, hi = (positions.min(axis=0), positions.max(axis=0)) if len(positions) else (np.zeros(3), np.ones(3))
+        cloud = PointCloud(positions, bundle.labels, colors)  # the new one exists before the old goes
+        guides = Guides(lo, hi)
+        if self.guides is not None:
+            guides.show_axes, guides.show_grid = self.guides.show_axes, self.guides.show_grid
+        for old in (self.cloud, self.guides):
+            if old is not None:
+                old.release()
+        switching = self.bundle is not bundle
+        self.bundle, self.projection, self.positions = bundle, projection, positions
+        self.cloud, self.guides, self.class_colors = cloud, guides, colors
+        self.class_counts = np.bincount(bundle.labels, minlength=len(bundle.class_names))
+        self.highlighted = np.ones(len(bundle.class_names), bool)
+        self.camera.frame_points(lo, hi, aspect=self.viewport[0] / self.viewport[1])
+        self.camera.snap()
+        self.picker.forget_view()
+        self._last_pick_state = None
+        if switching:
+            self.decoder.set_bundle(bundle)
+        self._set_hovered(None)
+        self.decoded_slot.clear()
+        self.real_slot.clear()
+        self.output_caption = ""
+        self._training_images, self.dataset_note = self._training_images_for(bundle)
+        for listener in list(self.model_listeners):
+            listener(bundle)
+
+    def _training_images_for(self, bundle: Bundle) -> tuple[np.ndarray | None, str | None]:
+        """The bundle's training images in data-set order, if its data set is on disk (never downloads)."""
+        from vae.datasets import load_dataset
+
+        try:
+            dataset = load_dataset(bundle.dataset, self.data_dir, download=False, progress=False)
+        except (VaeError, OSError) as exc:
+            return None, (f"training images: {exc}" if self.data_dir is not None else None)
+        images = dataset.train_images
+        if len(images) != len(bundle.latents) or tuple(images.shape[1:]) != tuple(bundle.image_shape):
+            return None, (f"training images: {dataset.source} has {len(images)} of shape {images.shape[1:]}, "
+                          f"the model {len(bundle.latents)} of {tuple(bundle.image_shape)}")
+        return images, None
+
+    def set_highlighted(self, highlighted: np.ndarray) -> None:
+        """bool per class; classes set False are dimmed (a C-texel upload, positions untouched)."""
+        self.highlighted = np.asarray(highlighted, bool).copy()
+        self.cloud.set_highlight(self.highlighted)
+        self._last_pick_state = None  # dimmed points shrink: what is under the cursor may change
+
+    # ----------------------------------------------------------------- input
+    def handle_action(self, action: Action) -> None:
+        for handler in list(self.action_handlers):
+            if handler(action):
+                return
+        name, camera = action.name, self.camera
+        if name == "pointer_move":
+            self.pointer = action.pos
+        elif name == "pointer_leave":
+            self.pointer = None
+            self._set_hovered(None)
+        elif name == "drag_rotate":
+            x, y = action.pos
+            camera.rotate_drag((x - action.delta[0], y - action.delta[1]), (x, y), self.viewport)
+        elif name == "drag_pan":
+            camera.pan_drag(action.delta, self.viewport)
+        elif name == "zoom":
+            anchor = None if self.hovered_index is None else self.positions[self.hovered_index]
+            camera.zoom(action.value, action.pos, self.viewport, anchor=anchor)
+        elif name == "double_click":
+            index = self.pick_at(action.pos)
+            if index is not None:
+                camera.focus(self.positions[index])
+        elif name == "reset_view":
+            camera.reset()
+        elif name == "drop_file" and action.text:
+            self.load_model(action.text)
+        elif name == "toggle_panels":
+            self.ui_visible = not self.ui_visible
+
+    def update(self, dt: float) -> None:
+        held = self.app.input.held_actions() if self.app is not None else set()
+        yaw = sum(ORBIT_KEYS[n][0] for n in held if n in ORBIT_KEYS) * ORBIT_RADIANS_PER_SECOND * dt
+        pitch = sum(ORBIT_KEYS[n][1] for n in held if n in ORBIT_KEYS) * ORBIT_RADIANS_PER_SECOND * dt
+        if yaw or pitch:
+            self.camera.orbit(yaw, pitch)
+        self.camera.update(dt)
+        for updater in list(self.updaters):
+            updater(dt)
+
+    # ----------------------------------------------------------------- picking and hover
+    def pick_at(self, pos: tuple[int, int], alpha: float = 1.0) -> int | None:
+        """Index of the point drawn at window pixel `pos`, or None (a pick pass now)."""
+        view_projection, view = self._matrices(alpha)
+        return self.picker.pick(self.cloud, pos, view_projection, view, self.style)
+
+    def _set_hovered(self, index: int | None) -> None:
+        if index == self.hovered_index:
+            return
+        self.hovered_index = index
+        if index is not None:
+            self._requested_key = self.decoder.request_point(index)
+            self._requested_frame = self.app.frame_index if self.app is not None else 0
+            if self._training_images is not None:
+                self.real_slot.show(self._training_images[index])
+        for listener in list(self.hover_listeners):
+            listener(index)
+
+    def _on_hover_result(self, result: WorkResult) -> None:
+        if result.key != self._requested_key or not result.ok:
+            return  # stale, or an error the Output panel shows from decoder.last_error
+        index = result.key[1]
+        self.show_output(result.value, f"#{index}  class {self.bundle.class_names[self.bundle.labels[index]]}")
+        self.output_shows_point = self._training_images is not None
+        self.hover_latency_frames = self.app.frame_index - self._requested_frame
+
+    def show_output(self, image: np.ndarray, caption: str) -> None:
+        """Show `image` (float (H, W) in [0, 1]) as the Output panel's decoded image."""
+        self.decoded_slot.show(image)
+        self.output_caption = caption
+        self.output_shows_point = False
+
+    # ----------------------------------------------------------------- render
+    def _matrices(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        aspect = self.viewport[0] / self.viewport[1]
+        return self.camera.view_projection(alpha, aspect), self.camera.view_matrix(alpha)
+
+    def _update_style(self, alpha: float) -> None:
+        state = self.camera.state(alpha)
+        radius = self.camera.scene_radius
+        depth = float(np.linalg.norm(state.eye - self.camera.scene_center))
+        self.style.point_size = self.point_size
+        self.style.reference_distance = self.camera.home.distance
+        self.style.fog_range = (max(0.0, depth - 0.4 * radius), depth + radius)
+        self.style.hovered = self.hovered_index
+
+    def render(self, alpha: float) -> None:
+        view_projection, view = self._matrices(alpha)
+        self._update_style(alpha)
+        pick_state = (self.pointer, view_projection.tobytes(), self.point_size, id(self.cloud))
+        if self.pointer is not None and pick_state != self._last_pick_state:
+            self._set_hovered(self.picker.pick(self.cloud, self.pointer, view_projection, view, self.style))
+            self.style.hovered = self.hovered_index
+        self._last_pick_state = pick_state
+        self.decoder.pump()
+        self.guides.draw(view_projection, view, self.style.fog_range, self.style.fog_amount)
+        self.cloud.draw(view_projection, view, self.style)
+        self.render_context = RenderContext(view_projection, view, alpha, self.viewport, self.style, self.projection)
+        for renderer in list(self.extra_renderers):
+            renderer(self.render_context)
+
+    def build_ui(self) -> None:
+        if self.ui_visible:
+            for panel in self.panels:
+                panel.build()
+        elif self.app is not None and self.app.show_stats:
+            self.panels[-1].build()
+        if self.hovered_index is not None:
+            hover_tooltip(self.bundle, self.hovered_index, self.positions[self.hovered_index])

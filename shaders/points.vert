@@ -1,0 +1,41 @@
+#version 330 core
+// One latent point per instance (drawn as GL_POINTS, 1 vertex x N instances), or per vertex when a
+// pick pass streams a few candidates with explicit ids. The size computation is shared by the
+// colour pass and the pick pass, so a point covers the same pixels in both.
+layout(location = 0) in vec3 a_position;
+layout(location = 1) in uint a_label;
+layout(location = 2) in uint a_id;
+
+uniform mat4 view_projection;
+uniform mat4 view;
+uniform float point_size;          // pixels at reference_distance
+uniform float reference_distance;  // view depth where a point is exactly point_size
+uniform float max_point_size;
+uniform float dimmed_scale;        // size factor of points whose class is not highlighted
+uniform sampler2D class_style;     // texel (label, 0): rgb = class colour, a = 1 highlighted / 0 dimmed
+uniform bool id_from_attribute;    // pick pass over streamed candidates: id comes from a_id
+uniform int hovered;               // instance id drawn enlarged, -1 for none (colour pass only)
+uniform vec2 fog_range;            // view depths where fog starts and is complete
+
+flat out vec3 v_color;
+flat out float v_emphasis;
+flat out uint v_id;
+flat out float v_hovered;
+out float v_fog;
+
+void main() {
+    int id = id_from_attribute ? int(a_id) : gl_InstanceID;
+    vec4 style = texelFetch(class_style, ivec2(int(a_label), 0), 0);
+    vec4 eye = view * vec4(a_position, 1.0);
+    float depth = max(-eye.z, 1e-6);
+    float size = point_size * clamp(reference_distance / depth, 0.35, 4.0);
+    size *= mix(dimmed_scale, 1.0, style.a);
+    v_hovered = float(id == hovered);
+    size *= mix(1.0, 1.8, v_hovered);
+    gl_PointSize = clamp(size, 1.0, max_point_size);
+    gl_Position = view_projection * vec4(a_position, 1.0);
+    v_color = style.rgb;
+    v_emphasis = style.a;
+    v_id = uint(id + 1);
+    v_fog = smoothstep(fog_range.x, fog_range.y, depth);
+}
