@@ -162,5 +162,9 @@ class Program(GLResource):
 
     def release(self) -> None:
         if self.id:
+            # A deleted program stays current (unlike buffers or textures, which unbind); whoever later
+            # restores "the current program" by name (the ImGui renderer does) would get GL_INVALID_VALUE.
+            if gl.glGetIntegerv(gl.GL_CURRENT_PROGRAM) == self.id:
+                gl.glUseProgram(0)
             gl.glDeleteProgram(self.id)
             self.id = 0

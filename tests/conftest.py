@@ -1,0 +1,132 @@
+"""Shared fixtures: a private 24-bit Xvfb, the one GL window of the process, and an App factory.
+
+pygame allows one window per process, so the window and the ImGui context are session-wide and
+every App made by `gl_app` reuses them. Environment that SDL, pygame and the engine read at
+start-up is set at configure time, before any test imports pygame.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+XVFB_SCREEN = (1920, 1080)
+_xvfb: subprocess.Popen | None = None
+
+
+def pytest_configure(config) -> None:
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    # imgui.ini must never land in the working directory or the user's real config dir.
+    os.environ["LATENTWALK_CONFIG_DIR"] = tempfile.mkdtemp(prefix="latentwalk-test-config-")
+    os.environ["LATENTWALK_UI_SCALE"] = "1"
+
+
+def _die_with_parent() -> None:
+    """Xvfb outlives nothing: it gets SIGTERM when pytest exits. Stopping it earlier (in a hook) races
+    libraries that still talk to the X server during interpreter shutdown and abort with an XIO error."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _start_xvfb() -> tuple[subprocess.Popen, str]:
+    read_fd, write_fd = os.pipe()
+    process = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{XVFB_SCREEN[0]}x{XVFB_SCREEN[1]}x24",
+         "-nolisten", "tcp", "-noreset"],
+        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as pipe:
+        number = pipe.readline().strip()  # Xvfb writes it once it accepts connections
+    if not number:
+        process.kill()
+        raise RuntimeError("Xvfb did not start (is it installed? apt-get install xvfb)")
+    return process, f":{number}"
+
+
+@pytest.fixture(scope="session")
+def display() -> str:
+    """The X display the tests render on: $DISPLAY if set, else a private Xvfb started here."""
+    global _xvfb
+    if not os.environ.get("DISPLAY"):
+        _xvfb, os.environ["DISPLAY"] = _start_xvfb()
+    return os.environ["DISPLAY"]
+
+
+@pytest.fixture(scope="session")
+def gl_window(display):
+    """The process's one Window (OpenGL 3.3 core, no vsync so frames do not wait)."""
+    from engine.window import Window
+
+    window = Window((320, 240), vsync=False, title="latentwalk tests")
+    yield window
+    window.close()
+
+
+@pytest.fixture(scope="session")
+def gl_ui(gl_window):
+    from engine.ui import Ui
+
+    ui = Ui(scale=1.0)
+    yield ui
+    ui.shutdown()
+
+
+@pytest.fixture
+def gl_context(gl_window):
+    """A current GL context with the default framebuffer bound and a viewport over the window."""
+    from OpenGL import GL as gl
+
+    if gl_window.fullscreen:
+        gl_window.toggle_fullscreen()
+    gl_window.resize((320, 240))
+    gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+    yield gl_window
+    assert gl.glGetError() == gl.GL_NO_ERROR
+
+
+@pytest.fixture
+def gl_app(gl_window, gl_ui):
+    """A factory `make_app(scene, size=(320, 240), **app_kwargs)` for Apps sharing the one window.
+
+    Apps run on a ManualTimeSource by default (drive time with `app.step_frame(frame_time)`); their
+    scenes are closed at the end of the test.
+    """
+    import pygame
+    from engine.app import App
+    from engine.clock import ManualTimeSource
+
+    apps = []
+
+    def make_app(scene, size=(320, 240), **kwargs):
+        kwargs.setdefault("time_source", ManualTimeSource())
+        kwargs.setdefault("vsync", False)
+        pygame.event.clear()
+        app = App(scene, size=size, window=gl_window, ui=gl_ui, **kwargs)
+        apps.append(app)
+        return app
+
+    yield make_app
+    for app in apps:
+        app.close()
+    # Leave no held key (an unreleased Esc would revert the next test's text field), pressed button
+    # or hovered window behind for the next test's ImGui.
+    pygame.event.clear()
+    from imgui_bundle import imgui
+    io = imgui.get_io()
+    io.clear_events_queue()
+    io.clear_input_keys()
+    io.clear_input_mouse()
+    io.add_mouse_pos_event(-imgui.FLT_MAX, -imgui.FLT_MAX)
+
+
+@pytest.fixture
+def shader_dir() -> Path:
+    """GLSL used only by tests (absolute paths work with Program.from_files)."""
+    return Path(__file__).resolve().parent / "glsl"
