@@ -1,0 +1,163 @@
+"""Panel "Session": save and load the explorer's set-up (scenes/explorer/session.py) by a path field,
+buttons, and Ctrl+S / Ctrl+O.
+
+`SessionIO` gathers and applies what a session holds: model, control points, curve settings and
+traversal (the `WalkPath`), camera, highlighted classes. Loading validates the whole file against the
+model it names before anything is touched; a refused file leaves everything as it was and the panel
+shows the one-line reason. A session made with another model switches to it, through the scene's
+`switch_model`, only once the file is known to fit that model.
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Callable
+
+import numpy as np
+import pygame
+from imgui_bundle import imgui
+
+from engine.camera import CameraState, OrbitCamera
+from engine.input import Action, Bindings
+from scenes.errors import SceneError
+from scenes.explorer.panels import ERROR_COLOR, window_rect
+from scenes.explorer.panels.path import remember_item
+from scenes.explorer.path import WalkPath
+from scenes.explorer.session import CameraView, load_session, save_session
+
+SAVE_SESSION = "save_session"
+LOAD_SESSION = "load_session"
+DEFAULT_FILE = "latentwalk-session.json"
+OK_COLOR = imgui.ImVec4(0.55, 0.9, 0.55, 1.0)
+
+ModelSizes = tuple[int, int, int]  # data-set points, latent width, classes
+
+
+def bind_keys(bindings: Bindings) -> None:
+    bindings.bind_key(pygame.K_s, SAVE_SESSION, pygame.KMOD_CTRL)
+    bindings.bind_key(pygame.K_o, LOAD_SESSION, pygame.KMOD_CTRL)
+
+
+def camera_view(camera: OrbitCamera) -> CameraView:
+    goal = camera.goal
+    return CameraView(target=tuple(float(c) for c in goal.target), distance=float(goal.distance),
+                      orientation=tuple(float(c) for c in goal.orientation),
+                      fov_degrees=math.degrees(camera.fov_y))
+
+
+def apply_camera_view(camera: OrbitCamera, view: CameraView) -> None:
+    camera.fov_y = math.radians(view.fov_degrees)
+    camera.goal = CameraState(np.array(view.target, dtype=np.float64), float(view.distance),
+                              np.array(view.orientation, dtype=np.float64))
+    camera.snap()
+
+
+def bundle_sizes(model: str) -> ModelSizes:
+    """Points, latent width and classes of a model not loaded yet (to check a session against it)."""
+    from vae.bundle import load_bundle
+    from vae.errors import VaeError
+
+    try:
+        bundle = load_bundle(model)
+    except VaeError as exc:
+        raise SceneError(str(exc)) from None
+    return len(bundle.latents), bundle.latent_dim, len(bundle.class_names)
+
+
+class SessionIO:
+    def __init__(self, path: WalkPath, camera: OrbitCamera, *, model: Callable[[], str],
+                 n_classes: Callable[[], int], highlighted: Callable[[], list[int]],
+                 set_highlighted: Callable[[list[int]], None],
+                 switch_model: Callable[[str], None] | None = None,
+                 model_sizes: Callable[[str], ModelSizes] = bundle_sizes) -> None:
+        self.path = path
+        self.camera = camera
+        self.model = model
+        self.n_classes = n_classes
+        self.highlighted = highlighted
+        self.set_highlighted = set_highlighted
+        self.switch_model = switch_model
+        self.model_sizes = model_sizes
+
+    def save(self, file: str | os.PathLike) -> str:
+        session = self.path.to_session(self.model(), camera_view(self.camera), self.highlighted())
+        save_session(file, session)
+        return f"saved {file}"
+
+    def load(self, file: str | os.PathLike) -> str:
+        named = load_session(file).model  # the file's structure first: its model decides the sizes
+        current = self.model()
+        if named == current:
+            sizes = (self.path.n_points, self.path.dim, self.n_classes())
+        elif self.switch_model is None:
+            raise SceneError(f"{file}: made with model {named!r}, but this explorer shows {current!r}")
+        else:
+            sizes = self.model_sizes(named)
+        session = load_session(file, n_points=sizes[0], dim=sizes[1], n_classes=sizes[2])
+        if named != current:
+            self.switch_model(named)  # may refuse (SceneError); then nothing has changed yet
+        self.path.apply_session(session)
+        apply_camera_view(self.camera, session.camera)
+        self.set_highlighted(list(session.highlighted_classes))
+        return f"loaded {file}"
+
+
+class SessionPanel:
+    title = "Session"
+
+    def __init__(self, io: SessionIO, *, file: str = DEFAULT_FILE) -> None:
+        self.io = io
+        self.file = file
+        self.message: str | None = None
+        self.failed = False
+        self.visible = True
+        self.item_rects = {}
+        self.rect = (0.0, 0.0, 0.0, 0.0)
+
+    def handle_action(self, action: Action) -> bool:
+        if action.name == SAVE_SESSION:
+            self.save()
+        elif action.name == LOAD_SESSION:
+            self.load()
+        else:
+            return False
+        return True
+
+    def save(self) -> bool:
+        return self._run(self.io.save)
+
+    def load(self) -> bool:
+        return self._run(self.io.load)
+
+    def _run(self, operation: Callable[[str], str]) -> bool:
+        file = self.file.strip()
+        try:
+            if not file:
+                raise SceneError("session: enter a file name first")
+            self.message, self.failed = operation(os.path.expanduser(file)), False
+        except SceneError as exc:
+            self.message, self.failed = str(exc), True
+        return not self.failed
+
+    def build(self) -> None:
+        if not self.visible:
+            return
+        imgui.set_next_window_size(imgui.ImVec2(360, 110), imgui.Cond_.first_use_ever)
+        expanded, self.visible = imgui.begin(self.title, self.visible)
+        if expanded:
+            self.rect = window_rect()
+            imgui.set_next_item_width(-1)
+            _, self.file = imgui.input_text("##file", self.file)
+            remember_item(self.item_rects, "file")
+            if imgui.button("Save (Ctrl+S)"):
+                self.save()
+            remember_item(self.item_rects, "save")
+            imgui.same_line()
+            if imgui.button("Load (Ctrl+O)"):
+                self.load()
+            remember_item(self.item_rects, "load")
+            if self.message:
+                imgui.push_text_wrap_pos(0.0)
+                imgui.text_colored(ERROR_COLOR if self.failed else OK_COLOR, self.message)
+                imgui.pop_text_wrap_pos()
+        imgui.end()

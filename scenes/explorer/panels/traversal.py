@@ -1,0 +1,247 @@
+"""Panel "Walk": steps, the position slider, play / pause / mode / speed, the image at the position, and the
+filmstrip of every step.
+
+Decoding goes through the scene's decoder service (scenes/explorer/decoding.py), duck-typed: anything
+with `request_latent(latent, channel, latest_only=...) -> key` and `subscribe(channel, listener)`,
+whose listeners receive results with `key`, `value` (an image) and `error`.
+- The image at the position goes on the latest-only WALK_CHANNEL: while playing, only the newest matters.
+- The filmstrip goes on FILMSTRIP_CHANNEL, which keeps every request. It is asked for in chunks of at
+  most FILMSTRIP_IN_FLIGHT outstanding images, so a filmstrip never queues a hundred images ahead of
+  the hover image, and a path edited mid-way leaves at most one chunk of stale work behind.
+- Thumbnails live in one atlas texture (a grid of cells), so the strip is one texture however long.
+Playback itself is not here: the scene calls `WalkPath.update(dt)` in its fixed step.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Hashable
+
+import numpy as np
+from imgui_bundle import imgui
+
+from engine.gl import Texture2D
+from scenes.explorer.decoding import ImageSlot, image_to_rgb_u8
+from scenes.explorer.panels import error_line, window_rect
+from scenes.explorer.panels.path import remember_item
+from scenes.explorer.path import WalkPath
+from scenes.explorer.traversal import MIN_STEPS, MODES
+
+WALK_CHANNEL = "walk"
+FILMSTRIP_CHANNEL = "filmstrip"
+FILMSTRIP_IN_FLIGHT = 16
+ATLAS_COLUMNS = 16
+MAX_STEPS = 1000
+MAX_SPEED = 2.0
+THUMB_PX = 40.0
+CURRENT_FRAME_COLOR = (1.0, 0.55, 0.10, 1.0)
+
+
+class Filmstrip:
+    """Which steps are decoded, requested or missing, and their pixels in an atlas texture."""
+
+    def __init__(self, decoder, *, in_flight: int = FILMSTRIP_IN_FLIGHT) -> None:
+        self.decoder = decoder
+        self.in_flight = in_flight
+        self.keys: list[Hashable] = []
+        self.ready = np.zeros(0, bool)
+        self.error: str | None = None
+        self.atlas: Texture2D | None = None
+        self.cell: tuple[int, int] | None = None  # (height, width) of one image
+        self._steps_of_key: dict[Hashable, list[int]] = {}
+        self._latents = np.zeros((0, 0), np.float32)
+        self._next = 0  # the next step to request
+        self._outstanding: set[Hashable] = set()
+        self._synced: int | None = None
+        decoder.subscribe(FILMSTRIP_CHANNEL, self.receive)
+
+    def sync(self, path: WalkPath) -> None:
+        """A changed path starts the strip afresh; then request up to the in-flight limit."""
+        if self._synced != path.version:
+            self._synced = path.version
+            latents = path.step_latents()
+            self._latents = np.zeros((0, path.dim), np.float32) if latents is None else latents.astype(np.float32)
+            self.keys = [("z", np.ascontiguousarray(z).tobytes()) for z in self._latents]
+            self._steps_of_key = {}
+            for step, key in enumerate(self.keys):
+                self._steps_of_key.setdefault(key, []).append(step)
+            self.ready = np.zeros(len(self.keys), bool)
+            self._next = 0
+            self._outstanding.clear()  # stale answers still arrive, and find no step to fill
+            self.error = None
+        while self._next < len(self.keys) and len(self._outstanding) < self.in_flight:
+            key = self.decoder.request_latent(self._latents[self._next], FILMSTRIP_CHANNEL)
+            if not self.ready[self._steps_of_key[key]].all():
+                self._outstanding.add(key)
+            self._next += 1
+
+    def receive(self, result) -> None:
+        self._outstanding.discard(result.key)
+        steps = self._steps_of_key.get(result.key)
+        if steps is None:
+            return
+        if result.error is not None:
+            self.error = result.error
+            return
+        pixels = image_to_rgb_u8(result.value)
+        for step in steps:
+            self._put(step, pixels)
+            self.ready[step] = True
+
+    @property
+    def complete(self) -> bool:
+        return bool(len(self.ready)) and bool(self.ready.all())
+
+    def _put(self, step: int, pixels: np.ndarray) -> None:
+        height, width = pixels.shape[:2]
+        rows = math.ceil(max(1, len(self.keys)) / ATLAS_COLUMNS)
+        size = (ATLAS_COLUMNS * width, rows * height)
+        # Only a new path (new steps, another model) changes the size, and then nothing is ready yet.
+        if self.atlas is None or self.cell != (height, width) or (self.atlas.width, self.atlas.height) != size:
+            blank = np.zeros((size[1], size[0], 3), np.uint8)
+            if self.atlas is None:
+                self.atlas = Texture2D.from_image(blank, filter="nearest")
+            else:
+                self.atlas.resize(*size, data=blank)
+            self.cell = (height, width)
+        row, column = divmod(step, ATLAS_COLUMNS)
+        self.atlas.update(pixels, x=column * width, y=row * height)
+
+    def uv(self, step: int) -> tuple[tuple[float, float], tuple[float, float]]:
+        """Texture coordinates (uv0, uv1) of one step's cell."""
+        height, width = self.cell
+        row, column = divmod(step, ATLAS_COLUMNS)
+        w, h = self.atlas.width, self.atlas.height
+        return (column * width / w, row * height / h), ((column + 1) * width / w, (row + 1) * height / h)
+
+    def release(self) -> None:
+        if self.atlas is not None:
+            self.atlas.release()
+            self.atlas = None
+
+
+class TraversalPanel:
+    title = "Walk"
+
+    def __init__(self, path: WalkPath, decoder, *, on_image: Callable[[ImageSlot], None] | None = None) -> None:
+        self.path = path
+        self.decoder = decoder
+        self.filmstrip = Filmstrip(decoder)
+        self.image = ImageSlot()  # the decoded image at the position
+        self.on_image = on_image  # e.g. the Output panel showing it; called when a new image arrives
+        self.visible = True
+        self.show_preview = True
+        self.message: str | None = None
+        self.item_rects = {}
+        self.rect = (0.0, 0.0, 0.0, 0.0)
+        self._wanted: Hashable | None = None
+        self._scrolled_to: int | None = None
+        decoder.subscribe(WALK_CHANNEL, self._receive_image)
+
+    # -- once a frame, before the UI -------------------------------------------------------------
+    def sync(self) -> None:
+        """Ask for the image at the position when it changed, and for the next filmstrip chunk."""
+        latent = self.path.current_latent()
+        if latent is None:
+            self._wanted = None
+            self.image.clear()
+        else:
+            key = ("z", np.ascontiguousarray(latent, dtype=np.float32).reshape(-1).tobytes())
+            if key != self._wanted:
+                self._wanted = self.decoder.request_latent(latent, WALK_CHANNEL, latest_only=True)
+        self.filmstrip.sync(self.path)
+
+    def _receive_image(self, result) -> None:
+        if result.key != self._wanted:
+            return
+        if result.error is not None:
+            self.message = f"decoding failed: {result.error}"
+            return
+        self.message = None
+        self.image.show(result.value)
+        if self.on_image is not None:
+            self.on_image(self.image)
+
+    # -- the panel -------------------------------------------------------------------------------
+    def build(self) -> None:
+        if not self.visible:
+            return
+        imgui.set_next_window_size(imgui.ImVec2(420, 260), imgui.Cond_.first_use_ever)
+        expanded, self.visible = imgui.begin(self.title, self.visible)
+        if expanded:
+            self.rect = window_rect()
+            self._controls()
+            self._strip()
+            if self.show_preview and self.image.texture_id is not None:
+                imgui.image(imgui.ImTextureRef(self.image.texture_id), imgui.ImVec2(84, 84))
+                remember_item(self.item_rects, "preview")
+            error = self.message or self.filmstrip.error
+            if error:
+                error_line(error)
+        imgui.end()
+
+    def _controls(self) -> None:
+        walk = self.path.traversal
+        if imgui.button("Pause" if walk.playing else "Play", imgui.ImVec2(60, 0)):
+            walk.toggle()
+        remember_item(self.item_rects, "play")
+        imgui.same_line()
+        imgui.set_next_item_width(100)
+        changed, mode = imgui.combo("##mode", MODES.index(walk.mode), list(MODES))
+        remember_item(self.item_rects, "mode")
+        if changed:
+            walk.mode = MODES[mode]
+        imgui.same_line()
+        imgui.set_next_item_width(-1)
+        changed, speed = imgui.slider_float("##speed", walk.speed, 0.0, MAX_SPEED, "speed %.2f /s")
+        remember_item(self.item_rects, "speed")
+        if changed:
+            walk.speed = min(MAX_SPEED, max(0.0, speed))
+        # The position exists with or without a curve (Traversal keeps t valid), so this never throws.
+        imgui.set_next_item_width(-110)
+        changed, t = imgui.slider_float("##t", walk.t, 0.0, 1.0, "t = %.3f")
+        remember_item(self.item_rects, "t")
+        if changed:
+            walk.seek(t)
+        imgui.same_line()
+        imgui.set_next_item_width(-1)
+        changed, steps = imgui.input_int("##steps", self.path.steps)
+        remember_item(self.item_rects, "steps")
+        if imgui.is_item_hovered():
+            imgui.set_tooltip("number of steps (filmstrip frames)")
+        if changed:
+            self.path.steps = min(MAX_STEPS, max(MIN_STEPS, steps))
+
+    def _strip(self) -> None:
+        strip = self.filmstrip
+        if self.path.curve is None:
+            imgui.text_disabled("Add control points to walk between them.")
+            return
+        current = self.path.traversal.step_index
+        imgui.text(f"step {current + 1} / {self.path.steps}   decoded {int(strip.ready.sum())}")
+        height = THUMB_PX + imgui.get_style().scrollbar_size + 2 * imgui.get_style().window_padding.y
+        imgui.begin_child("filmstrip", imgui.ImVec2(0, height), imgui.ChildFlags_.borders,
+                          imgui.WindowFlags_.horizontal_scrollbar)
+        draw_list = imgui.get_window_draw_list()
+        size = imgui.ImVec2(THUMB_PX, THUMB_PX)
+        for step in range(len(strip.keys)):
+            if step:
+                imgui.same_line(0, 2)
+            if strip.ready[step] and strip.atlas is not None:
+                uv0, uv1 = strip.uv(step)
+                imgui.image(imgui.ImTextureRef(strip.atlas.id), size, imgui.ImVec2(*uv0), imgui.ImVec2(*uv1))
+            else:
+                imgui.dummy(size)
+            remember_item(self.item_rects, f"frame{step}")
+            if imgui.is_item_clicked():
+                self.path.traversal.jump_to_step(step)
+            if step == current:
+                low, high = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+                draw_list.add_rect(low, high, imgui.get_color_u32(imgui.ImVec4(*CURRENT_FRAME_COLOR)), 0.0, 3.0)
+                if self._scrolled_to != current:  # follow playback, but let a person scroll freely
+                    imgui.set_scroll_here_x(0.5)
+                    self._scrolled_to = current
+        imgui.end_child()
+
+    def release(self) -> None:
+        self.filmstrip.release()
+        self.image.release()

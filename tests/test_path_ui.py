@@ -1,0 +1,202 @@
+"""The Path panel driven by posted pygame events, in a minimal scene of its own (no explorer needed)."""
+import numpy as np
+import pygame
+import pytest
+from imgui_bundle import imgui
+
+from engine.scene import Scene
+from engine.worker import BatchWorker
+from scenes.explorer.panels import path as path_panel
+from scenes.explorer.panels.path import PathPanel, item_center
+from scenes.explorer.path import WalkPath
+from tests.test_engine_input import button, frames, key, motion
+
+LATENTS = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], dtype=np.float32)
+PANEL_POS = (5, 5)
+
+
+class FakeDecoder:
+    """The DecoderService surface the walk panels use, over a real BatchWorker thread. The 'image' of z
+    is a 4x4 grey square of brightness sigmoid(z[0]), so tests can tell positions apart by pixels."""
+
+    def __init__(self):
+        self.worker = BatchWorker(lambda zs: [np.full((4, 4), 1 / (1 + np.exp(-z[0])), np.float32) for z in zs],
+                                  name="fake-decoder").start()
+        self.listeners = {}
+        self.requests = []
+
+    def request_latent(self, latent, channel, *, latest_only=False):
+        latent = np.ascontiguousarray(latent, dtype=np.float32).reshape(-1)
+        key = ("z", latent.tobytes())
+        self.requests.append((channel, key))
+        self.worker.submit(key, latent, channel=channel, latest_only=latest_only)
+        return key
+
+    def subscribe(self, channel, listener):
+        self.listeners.setdefault(channel, []).append(listener)
+
+    def pump(self):
+        for result in self.worker.poll():
+            for listener in self.listeners.get(result.channel, ()):
+                listener(result)
+
+    def close(self):
+        self.worker.close()
+
+
+class WalkScene(Scene):
+    """Just enough of a scene: a WalkPath, the panels placed at fixed spots, a hovered index to set."""
+
+    def __init__(self, make_panels):
+        self.path = WalkPath(LATENTS)
+        self.hovered = None
+        self.jumps = []
+        self.decoder = FakeDecoder()
+        self.panels = make_panels(self)
+        self.handled = []
+
+    def start(self, app):
+        self.app = app
+
+    def handle_action(self, action):
+        self.handled.append(action.name)
+        for panel in self.panels:
+            if hasattr(panel, "handle_action") and panel.handle_action(action):
+                return
+
+    def update(self, dt):
+        self.path.update(dt)
+
+    def render(self, alpha):
+        self.decoder.pump()
+        for panel in self.panels:
+            if hasattr(panel, "sync"):
+                panel.sync()
+
+    def build_ui(self):
+        y = PANEL_POS[1]
+        for panel in self.panels:
+            imgui.set_next_window_pos(imgui.ImVec2(PANEL_POS[0], y), imgui.Cond_.always)
+            panel.build()
+            y += 10 + panel.rect[3]
+
+    def close(self):
+        for panel in self.panels:
+            if hasattr(panel, "release"):
+                panel.release()
+        self.decoder.close()
+
+
+def click(app, pos, mods=0):
+    motion(pos)
+    frames(app)
+    pygame.key.set_mods(mods)
+    try:
+        button(pygame.MOUSEBUTTONDOWN, pos)
+        frames(app)
+        button(pygame.MOUSEBUTTONUP, pos)
+        frames(app, 2)
+    finally:
+        pygame.key.set_mods(0)
+
+
+def click_item(app, panel, name):
+    click(app, item_center(panel.item_rects, name))
+
+
+def type_text(app, text):
+    for char in text:
+        key(pygame.KEYDOWN, ord(char) if char.isalnum() else pygame.K_UNKNOWN, unicode=char)
+        frames(app)
+
+
+@pytest.fixture
+def path_app(gl_app):
+    def make(scene):
+        panel = PathPanel(scene.path, hovered_index=lambda: scene.hovered, jump_to=scene.jumps.append,
+                          describe=lambda i: f"#{i} class {i % 2}")
+        path_panel.bind_keys(app_bindings)
+        return [panel]
+
+    from engine.input import Bindings
+    app_bindings = Bindings.defaults()
+    scene = WalkScene(make)
+    app = gl_app(scene, size=(480, 400), bindings=app_bindings)
+    frames(app, 2)
+    return app, scene, scene.panels[0]
+
+
+def test_hovered_point_added_by_key_and_shift_click_not_by_plain_click(path_app):
+    app, scene, panel = path_app
+    off_panel = (470, 390)
+    scene.hovered = 2
+    motion(off_panel)
+    frames(app)
+    for code in (pygame.K_c, pygame.K_INSERT):
+        key(pygame.KEYDOWN, code)
+        key(pygame.KEYUP, code)
+        frames(app)
+    assert [p.index for p in scene.path.points] == [2, 2]
+    scene.hovered = 3
+    click(app, off_panel)  # a plain click selects nothing here
+    assert len(scene.path) == 2
+    click(app, off_panel, mods=pygame.KMOD_SHIFT)
+    assert [p.index for p in scene.path.points] == [2, 2, 3]
+    scene.hovered = None
+    key(pygame.KEYDOWN, pygame.K_c)
+    frames(app)
+    assert len(scene.path) == 3 and "no point under the cursor" in panel.message
+
+
+def test_panel_button_adds_hovered_then_list_reorders_deletes_clears_and_jumps(path_app):
+    app, scene, panel = path_app
+    for index in (0, 1, 2):
+        scene.hovered = index
+        frames(app)
+        click_item(app, panel, "add_hovered")
+    assert [p.index for p in scene.path.points] == [0, 1, 2]
+    click_item(app, panel, "v0")  # move the first down
+    assert [p.index for p in scene.path.points] == [1, 0, 2]
+    click_item(app, panel, "^2")  # the last up
+    assert [p.index for p in scene.path.points] == [1, 2, 0]
+    click_item(app, panel, "x1")  # delete the second
+    assert [p.index for p in scene.path.points] == [1, 0]
+    click_item(app, panel, "go0")
+    assert len(scene.jumps) == 1 and np.allclose(scene.jumps[0], LATENTS[1])
+    assert panel.label(0) == "1. #1 class 1"
+    click_item(app, panel, "clear")
+    assert len(scene.path) == 0
+    # typing into the list panel never reached the 3-d view's bindings
+    assert "add_hovered_point" not in scene.handled
+
+
+def test_typed_coordinates_validated(path_app):
+    app, scene, panel = path_app
+    click_item(app, panel, "coords")
+    type_text(app, "0.5, x")
+    click_item(app, panel, "add_typed")
+    assert len(scene.path) == 0 and "'x'" in panel.message and panel.coords_text == "0.5, x"
+    panel.coords_text = ""
+    click_item(app, panel, "coords")
+    type_text(app, "0.5 1e-1 3")
+    click_item(app, panel, "add_typed")
+    assert len(scene.path) == 0 and "got 3 numbers, the latent space has 2" in panel.message
+    panel.coords_text = ""
+    click_item(app, panel, "coords")
+    type_text(app, "0.5, -2")
+    key(pygame.KEYDOWN, pygame.K_RETURN)  # Enter adds too
+    frames(app, 2)
+    assert [p.coords for p in scene.path.points] == [(0.5, -2.0)] and panel.message is None
+    assert panel.label(0) == "1. (0.5, -2)"
+
+
+def test_curve_kind_and_closed_from_the_panel(path_app):
+    app, scene, panel = path_app
+    click_item(app, panel, "closed")
+    assert scene.path.closed
+    version = scene.path.version
+    click_item(app, panel, "kind")  # opens the combo; its items drop down below it
+    (x0, _), (x1, y1) = panel.item_rects["kind"]
+    row = y1 - panel.item_rects["kind"][0][1]
+    click(app, (int(x0 + 20), int(y1 + 1.5 * row + 4)))  # the second item: linear
+    assert scene.path.kind == "linear" and scene.path.version > version
