@@ -1,5 +1,7 @@
 """Model bundles: round trip, atomic replacement, name resolution, and every bad-bundle case."""
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +63,13 @@ def test_replacing_an_existing_bundle_leaves_no_temporaries(tmp_path, bundle_dir
     make_bundle(bundle_dir, count=7)
     assert len(load_bundle(bundle_dir).latents) == 7
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_bundles_get_ordinary_permissions_not_private_temp_ones(bundle_dir):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(bundle_dir.stat().st_mode) == 0o777 & ~umask
+    assert {stat.S_IMODE(p.stat().st_mode) for p in bundle_dir.iterdir()} == {0o666 & ~umask}
 
 
 def test_refuses_to_replace_a_folder_that_is_not_a_bundle(tmp_path):

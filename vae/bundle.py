@@ -35,6 +35,17 @@ LATENTS_FILE = "latents.npy"
 LABELS_FILE = "labels.npy"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _publish_mode(path: Path, directory: bool = False) -> None:
+    """mkstemp/mkdtemp create private (0600/0700) entries; what we publish gets the usual mode."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
@@ -44,6 +55,7 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     temp = Path(temp_name)
     try:
         yield temp
+        _publish_mode(temp)
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
@@ -273,6 +285,9 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
         np.save(staging / LABELS_FILE, labels.astype(np.int64), allow_pickle=False)
         (staging / MODEL_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         load_bundle(staging)  # what lands at out_dir has loaded once already
+        for entry in staging.iterdir():
+            _publish_mode(entry)
+        _publish_mode(staging, directory=True)
         _swap_into_place(staging, out_dir)
     finally:
         if staging.exists():
