@@ -25,37 +25,13 @@ def pytest_configure(config) -> None:
     os.environ["LATENTWALK_UI_SCALE"] = "1"
 
 
-def _die_with_parent() -> None:
-    """Xvfb outlives nothing: it gets SIGTERM when pytest exits. Stopping it earlier (in a hook) races
-    libraries that still talk to the X server during interpreter shutdown and abort with an XIO error."""
-    import ctypes
-    import signal
-
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
-    read_fd, write_fd = os.pipe()
-    process = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{XVFB_SCREEN[0]}x{XVFB_SCREEN[1]}x24",
-         "-nolisten", "tcp", "-noreset"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as pipe:
-        number = pipe.readline().strip()  # Xvfb writes it once it accepts connections
-    if not number:
-        process.kill()
-        raise RuntimeError("Xvfb did not start (is it installed? apt-get install xvfb)")
-    return process, f":{number}"
-
-
 @pytest.fixture(scope="session")
 def display() -> str:
     """The X display the tests render on: $DISPLAY if set, else a private Xvfb started here."""
     global _xvfb
-    if not os.environ.get("DISPLAY"):
-        _xvfb, os.environ["DISPLAY"] = _start_xvfb()
+    from engine.headless import ensure_display
+
+    _xvfb = ensure_display(XVFB_SCREEN)  # exits with pytest
     return os.environ["DISPLAY"]
 
 

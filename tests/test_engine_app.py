@@ -170,7 +170,8 @@ def _cli(*args, env_update=None, cwd=None):
 
 def test_run_command_writes_screenshot_of_window_size(display, tmp_path):
     out = tmp_path / "out.png"
-    result = _cli("run", "--frames", "10", "--screenshot", str(out), "--size", "320x200", cwd=tmp_path)
+    # --demo: the engine's own scene, so this test does not depend on a trained model being bundled
+    result = _cli("run", "--demo", "--frames", "10", "--screenshot", str(out), "--size", "320x200", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     with Image.open(out) as image:
         assert image.size == (320, 200) and image.format == "PNG"
@@ -183,14 +184,14 @@ def test_run_command_rejects_bad_arguments_in_one_line(display, tmp_path):
     bad_size = _cli("run", "--size", "12by7")
     assert bad_size.returncode == 2 and "WIDTHxHEIGHT" in bad_size.stderr
     unwritable = tmp_path / "missing-dir" / "x.png"
-    result = _cli("run", "--frames", "1", "--screenshot", str(unwritable))
+    result = _cli("run", "--demo", "--frames", "1", "--screenshot", str(unwritable))
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and str(unwritable) in result.stderr
 
 
 def test_context_pyopengl_cannot_use_is_one_clear_error(tmp_path):
     env = {"DISPLAY": "", "SDL_VIDEODRIVER": "offscreen", "PYOPENGL_PLATFORM": "", "XDG_RUNTIME_DIR": str(tmp_path)}
-    result = _cli("run", "--frames", "1", env_update=env)
+    result = _cli("run", "--demo", "--frames", "1", env_update=env)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("latentwalk run: error: ") and "offscreen" in last and "DISPLAY" in last

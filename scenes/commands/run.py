@@ -42,12 +42,17 @@ def add_parser(subparsers) -> None:
                         help="quit after N frames (scripted runs)")
     parser.add_argument("--screenshot", default=None, metavar="PATH",
                         help="save the last frame, UI included, as a PNG (with --frames, else on quit)")
+    parser.add_argument("--demo", action="store_true",
+                        help="show the engine's demo scene instead (checks the GL setup; needs no model)")
     parser.add_argument("--no-vsync", dest="vsync", action="store_false", help="do not wait for vertical sync")
     parser.set_defaults(func=run)
 
 
 def make_scene(args: argparse.Namespace):
     """The explorer on --model; a missing default bundle says how to get one, in one line."""
+    if args.demo:
+        from scenes.demo.scene import DemoScene
+        return DemoScene()
     from scenes.errors import SceneError
     from scenes.explorer.scene import ExplorerScene
     from vae.bundle import list_bundled_models

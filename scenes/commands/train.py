@@ -1,0 +1,41 @@
+"""`latentwalk train`: fit a VAE to a data set and write a model bundle."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train", help="train a VAE on mnist, fashion-mnist or idx:DIR and write a model bundle",
+        description="Train a convolutional VAE and write a model bundle (model.json, weights, latents).")
+    parser.add_argument("--dataset", required=True, help="mnist, fashion-mnist or idx:DIR")
+    parser.add_argument("--data-dir", help="where the data set's IDX files are (default: the user data dir; "
+                                           "downloaded there when absent)")
+    parser.add_argument("--data-url", help="base URL to download the four files from "
+                                           "(default: $LATENTWALK_DATA_URL, else the official mirrors)")
+    parser.add_argument("--out", required=True, help="bundle folder to write (replaced atomically at the end)")
+    parser.add_argument("--latent-dim", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: all usable cores)")
+    parser.add_argument("--limit", type=int,
+                        help="train on the first N training images (and evaluate on the first N test images)")
+    parser.add_argument("--checkpoint-dir", help="default: OUT.checkpoints beside the bundle")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vae.datasets import load_dataset
+    from vae.train import TrainConfig, train
+
+    dataset = load_dataset(args.dataset, args.data_dir, base_url=args.data_url, progress=not args.no_progress)
+    config = TrainConfig(latent_dim=args.latent_dim, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         seed=args.seed, device=args.device, limit=args.limit, threads=args.threads)
+    train(dataset, args.out, config, checkpoint_dir=args.checkpoint_dir, resume=args.resume,
+          progress=not args.no_progress)
+    return 0
