@@ -164,6 +164,8 @@ def test_panel_button_adds_hovered_then_list_reorders_deletes_clears_and_jumps(p
     click_item(app, panel, "go0")
     assert len(scene.jumps) == 1 and np.allclose(scene.jumps[0], LATENTS[1])
     assert panel.label(0) == "1. #1 class 1"
+    click_item(app, panel, "x1")  # deleting the last row, whose label is drawn after its buttons
+    assert [p.index for p in scene.path.points] == [1]
     click_item(app, panel, "clear")
     assert len(scene.path) == 0
     # typing into the list panel never reached the 3-d view's bindings

@@ -37,6 +37,7 @@ from scenes.explorer.picking import Picker
 from scenes.explorer.points import PointCloud, PointStyle
 from scenes.explorer.projection import LatentProjection, fit_projection
 from scenes.explorer.tooltip import hover_tooltip
+from scenes.explorer.walk_tools import WalkTools
 from vae.bundle import Bundle, load_bundle
 from vae.errors import VaeError
 
@@ -106,10 +107,13 @@ class ExplorerScene(Scene):
         self.output = OutputPanel(self)
         self.panels = [ClassesPanel(self), self.output, ModelPanel(self), StatsPanel(self)]
         self._install(self.bundle)
+        # curves and traversal (issue 5): attaches itself through the hooks above
+        self.walk = WalkTools(self)
 
     def close(self) -> None:
         if self.app is None:
             return
+        self.walk.release()
         self.decoder.close()
         for resource in (self.cloud, self.guides, self.picker, self.decoded_slot, self.real_slot):
             if resource is not None:

@@ -113,6 +113,7 @@ class SessionPanel:
         self.visible = True
         self.item_rects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
+        self.place: tuple[float, float] | None = None
 
     def handle_action(self, action: Action) -> bool:
         if action.name == SAVE_SESSION:
@@ -143,6 +144,8 @@ class SessionPanel:
         if not self.visible:
             return
         imgui.set_next_window_size(imgui.ImVec2(360, 110), imgui.Cond_.first_use_ever)
+        if self.place is not None:  # pinned (tests aim at widgets by position)
+            imgui.set_next_window_pos(imgui.ImVec2(*self.place), imgui.Cond_.always)
         expanded, self.visible = imgui.begin(self.title, self.visible)
         if expanded:
             self.rect = window_rect()

@@ -133,6 +133,7 @@ class TraversalPanel:
         self.message: str | None = None
         self.item_rects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
+        self.place: tuple[float, float] | None = None
         self._wanted: Hashable | None = None
         self._scrolled_to: int | None = None
         decoder.subscribe(WALK_CHANNEL, self._receive_image)
@@ -166,6 +167,8 @@ class TraversalPanel:
         if not self.visible:
             return
         imgui.set_next_window_size(imgui.ImVec2(420, 260), imgui.Cond_.first_use_ever)
+        if self.place is not None:  # pinned (tests aim at widgets by position)
+            imgui.set_next_window_pos(imgui.ImVec2(*self.place), imgui.Cond_.always)
         expanded, self.visible = imgui.begin(self.title, self.visible)
         if expanded:
             self.rect = window_rect()

@@ -1,0 +1,94 @@
+"""Curves and traversal in the explorer: the walk's state, drawing, panels, keys and sessions, attached
+to an `ExplorerScene` through its extension points only (see scenes/explorer/scene.py's docstring).
+
+- The path follows the model: a switch hands the new latents to the `WalkPath` (points that no longer
+  fit are dropped) and the curve view re-projects.
+- Playback advances in the scene's fixed step (`updaters`), never per frame.
+- The image at the walk's position is shown in the Output panel as it arrives.
+- Sessions store the highlighted classes as the indices of the classes checked in the Classes panel,
+  and an empty list when every class is checked (no highlighting in effect).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine.input import Action
+from scenes.errors import SceneError
+from scenes.explorer.curve_view import CurveView
+from scenes.explorer.decoding import ImageSlot
+from scenes.explorer.panels import path as path_panel
+from scenes.explorer.panels import session as session_panel
+from scenes.explorer.panels.path import PathPanel
+from scenes.explorer.panels.session import SessionIO, SessionPanel
+from scenes.explorer.panels.traversal import TraversalPanel
+from scenes.explorer.path import WalkPath
+
+
+class WalkTools:
+    """Construct in the scene's `start` (GL context current, decoder and panels made); `release` in close."""
+
+    def __init__(self, scene) -> None:
+        self.scene = scene
+        self.path = WalkPath(scene.bundle.latents)
+        self.view = CurveView()
+        self.path_panel = PathPanel(self.path, hovered_index=lambda: scene.hovered_index, jump_to=self.jump_to,
+                                    describe=self.describe)
+        self.walk_panel = TraversalPanel(self.path, scene.decoder, on_image=self._show_image)
+        self.session = SessionIO(self.path, scene.camera, model=lambda: str(scene.bundle.path),
+                                 n_classes=lambda: len(scene.bundle.class_names),
+                                 highlighted=self._highlighted, set_highlighted=self._set_highlighted,
+                                 switch_model=self._switch_model)
+        self.session_panel = SessionPanel(self.session)
+        path_panel.bind_keys(scene.app.bindings)
+        session_panel.bind_keys(scene.app.bindings)
+        scene.extra_renderers.append(self.render)
+        # before the last panel: the scene builds panels[-1] (Stats) alone when the others are hidden
+        scene.panels[-1:-1] = [self.path_panel, self.walk_panel, self.session_panel, self]
+        scene.action_handlers.append(self.handle_action)
+        scene.updaters.append(self.path.update)
+        scene.model_listeners.append(self._on_model)
+
+    # -- hooks -----------------------------------------------------------------------------------
+    def handle_action(self, action: Action) -> bool:
+        return self.path_panel.handle_action(action) or self.session_panel.handle_action(action)
+
+    def render(self, ctx) -> None:
+        self.walk_panel.sync()
+        self.view.sync(self.path, ctx.projection.to_3d)
+        self.view.render(ctx.view_projection, ctx.viewport)
+
+    def build(self) -> None:
+        """In the scene's panel list only to number the control points in the 3-d view."""
+        self.view.draw_labels()
+
+    def _on_model(self, bundle) -> None:
+        self.path.set_latents(bundle.latents)
+        self.view.invalidate()
+
+    # -- panel callbacks -------------------------------------------------------------------------
+    def jump_to(self, latent: np.ndarray) -> None:
+        self.scene.camera.focus(self.scene.projection.to_3d(np.asarray(latent)[None])[0].astype(np.float64))
+
+    def describe(self, index: int) -> str:
+        bundle = self.scene.bundle
+        return f"#{index}  {bundle.class_names[bundle.labels[index]]}"
+
+    def _show_image(self, slot: ImageSlot) -> None:
+        self.scene.show_output(slot.image, f"walk  t = {self.path.traversal.t:.3f}")
+
+    def _highlighted(self) -> list[int]:
+        mask = np.asarray(self.scene.highlighted, bool)
+        return [] if mask.all() else [int(i) for i in np.flatnonzero(mask)]
+
+    def _set_highlighted(self, classes: list[int]) -> None:
+        count = len(self.scene.bundle.class_names)
+        mask = np.ones(count, bool) if not classes else np.isin(np.arange(count), classes)
+        self.scene.set_highlighted(mask)
+
+    def _switch_model(self, model: str) -> None:
+        if not self.scene.load_model(model):
+            raise SceneError(self.scene.model_error or f"{model}: cannot load this model")
+
+    def release(self) -> None:
+        self.view.release()
+        self.walk_panel.release()

@@ -1,0 +1,158 @@
+"""Curves and traversal in the real explorer (tiny bundle, Xvfb, posted events): add points by Shift+click
+and key, reorder and delete them in the list, the slider moves the marker and changes the Output image,
+playback under a fake clock."""
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pytest
+
+from scenes.explorer import curve_view as cv
+from tests.explorer_helpers import frames, frames_until, isolated_point, make_bundle, post_motion
+from tests.test_engine_input import key
+from tests.test_path_ui import click, click_item
+
+SIZE = (640, 480)
+
+
+@pytest.fixture(scope="module")
+def bundle_path(tmp_path_factory):
+    return make_bundle(tmp_path_factory.mktemp("walk") / "tiny", count=200, classes=4)
+
+
+@pytest.fixture
+def explorer(gl_app, bundle_path):
+    from scenes.explorer.scene import ExplorerScene
+
+    scene = ExplorerScene(bundle_path, device="cpu")
+    app = gl_app(scene, size=SIZE)
+    scene.ui_visible = False  # panels would cover the points the tests aim at
+    frames(app, 2)
+    return app, scene, scene.walk
+
+
+def hover(app, scene, pos, index):
+    post_motion(pos)
+    assert frames_until(app, lambda: scene.hovered_index == index, 50)
+
+
+def three_points(scene, count=3):
+    """Indices and pixels of well separated, visible points."""
+    chosen, pixels = [], []
+    for clearance in (30.0, 20.0, 14.0):
+        index, pos = isolated_point(scene, clearance=clearance)
+        if index not in chosen:
+            chosen.append(index)
+            pixels.append(pos)
+    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    order = np.argsort(projection.depth)
+    for index in order:  # top up with the nearest visible points far from those chosen
+        if len(chosen) == count:
+            break
+        px = projection.pixels[index]
+        if projection.visible[index] and 40 < px[0] < SIZE[0] - 40 and 40 < px[1] < SIZE[1] - 40 \
+                and all(np.hypot(*(px - p)) > 40 for p in pixels):
+            chosen.append(int(index))
+            pixels.append((int(px[0]), int(px[1])))
+    return chosen, pixels
+
+
+def add_by_events(app, scene):
+    indices, pixels = three_points(scene)
+    added = []
+    for n, (index, pos) in enumerate(zip(indices, pixels)):
+        hover(app, scene, pos, index)
+        if n % 2 == 0:
+            click(app, pos, mods=pygame.KMOD_SHIFT)
+        else:
+            key(pygame.KEYDOWN, pygame.K_c)
+            key(pygame.KEYUP, pygame.K_c)
+            frames(app, 2)
+        added.append(scene.hovered_index)
+    return added
+
+
+def show_only_walk_panels(scene, walk):
+    scene.panels[:] = [walk.path_panel, walk.walk_panel, walk.session_panel, walk]
+    walk.path_panel.place = (5, 5)
+    walk.walk_panel.place = (SIZE[0] - 430, 5)
+    walk.session_panel.place = (SIZE[0] - 370, SIZE[1] - 120)
+    scene.ui_visible = True
+
+
+def test_add_points_by_shift_click_and_key_then_reorder_and_delete_in_the_list(explorer):
+    app, scene, walk = explorer
+    added = add_by_events(app, scene)
+    assert [p.index for p in walk.path.points] == added and len(set(added)) == 3
+    click(app, (3, 3))  # a plain click adds nothing
+    assert len(walk.path) == 3
+    show_only_walk_panels(scene, walk)
+    frames(app, 3)
+    panel = walk.path_panel
+    click_item(app, panel, "v0")
+    assert [p.index for p in walk.path.points] == [added[1], added[0], added[2]]
+    click_item(app, panel, "x2")
+    assert [p.index for p in walk.path.points] == [added[1], added[0]]
+    click_item(app, panel, "go1")
+    frames(app, 120)  # the camera eases onto the point
+    np.testing.assert_allclose(scene.camera.current.target, scene.positions[added[0]], atol=1e-4)
+
+
+def test_control_points_drawn_and_the_slider_moves_the_marker_and_changes_the_image(explorer):
+    app, scene, walk = explorer
+    added = add_by_events(app, scene)
+    frames(app, 2)
+    image = app.capture(include_ui=False)
+    discs = np.all(np.abs(image.astype(int) - np.round(np.array(cv.POINT_COLOR[:3]) * 255)) <= 3, axis=-1)
+    for x, y in scene.camera.project(scene.positions[added], 1.0, scene.viewport).pixels.astype(int):
+        assert discs[y - 2:y + 3, x - 2:x + 3].all()
+
+    show_only_walk_panels(scene, walk)
+    frames(app, 3)
+    (x0, y0), (x1, y1) = walk.walk_panel.item_rects["t"]
+    for fraction in (0.2, 0.7):
+        click(app, (int(x0 + 7 + fraction * (x1 - x0 - 14)), int((y0 + y1) / 2)))
+        t = walk.path.traversal.t
+        assert t == pytest.approx(fraction, abs=0.03)
+        latent = walk.path.current_latent()
+        assert frames_until(app, lambda: scene.output_caption == f"walk  t = {t:.3f}", 200)
+        decoder = scene.bundle.load_decoder("cpu")
+        from vae.decode import decode_latents
+        expected = decode_latents(decoder, latent[None].astype(np.float32))[0]
+        np.testing.assert_allclose(scene.decoded_slot.image, expected, atol=1e-5)
+        # the ring sits at the projected position of the curve at t
+        frames(app)
+        ring = np.all(np.abs(app.capture(include_ui=False).astype(int)
+                             - np.round(np.array(cv.MARKER_COLOR[:3]) * 255)) <= 3, axis=-1)
+        x, y = scene.camera.project(scene.projection.to_3d(latent[None]), 1.0, scene.viewport).pixels[0]
+        r = int(walk.view.marker_radius_px)
+        assert ring[int(y), int(x) + r - 1] or ring[int(y), int(x) - r + 1]
+        ys, xs = np.nonzero(ring)
+        assert np.hypot(xs + 0.5 - x, ys + 0.5 - y).max() <= r + 1.5
+
+
+def test_playback_runs_in_the_fixed_step_under_a_fake_clock(explorer):
+    app, scene, walk = explorer
+    add_by_events(app, scene)
+    traversal = walk.path.traversal
+    traversal.speed, traversal.mode = 0.2, "once"
+    traversal.play()
+    for dt in (1 / 30, 1 / 144):  # one second at each frame rate moves as far
+        start = traversal.t
+        for _ in range(round(1 / dt)):
+            app.step_frame(dt)
+        assert traversal.t - start == pytest.approx(0.2, abs=1e-6)
+
+
+def test_model_switch_keeps_fitting_points_and_redraws(explorer, tmp_path):
+    app, scene, walk = explorer
+    walk.path.add_index(5)
+    walk.path.add_index(150)
+    other = make_bundle(tmp_path / "small", count=100, classes=3)
+    assert scene.load_model(other)
+    frames(app, 2)
+    assert [p.index for p in walk.path.points] == []  # index 150 does not exist in a 100-point model
+    walk.path.add_index(5)
+    walk.path.add_index(50)
+    frames(app, 2)
+    assert walk.view.label_pixels.shape == (2, 2)
