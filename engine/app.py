@@ -159,6 +159,7 @@ class App:
         scene.build_ui()
         if self.show_stats:
             stats_window(self.timings, vsync=self.window.vsync, updates_per_second=1.0 / self.clock.step)
+        t_built = time.perf_counter()
         self.ui.render()
         self._sync()
         t3 = time.perf_counter()
@@ -173,6 +174,8 @@ class App:
         self.timings.record("update", (t1 - t0) * 1000)
         self.timings.record("render", (t2 - t1) * 1000)
         self.timings.record("ui", (t3 - t2) * 1000)
+        self.timings.record("ui_build", (t_built - t2) * 1000)
+        self.timings.record("ui_draw", (t3 - t_built) * 1000)
         self.timings.record("present", (t5 - t4) * 1000)
         self.timings.record("frame", (t5 - frame_start) * 1000)
         self.frame_index += 1

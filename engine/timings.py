@@ -4,14 +4,15 @@ from __future__ import annotations
 from collections import deque
 
 PHASES = ("update", "render", "ui", "present")
+UI_PARTS = ("ui_build", "ui_draw")  # the ui phase split: Python widget calls vs. ImGui's GL draw
 
 
 class FrameTimings:
     """Rolling window of per-phase milliseconds; `frame_ms` is the whole frame, wall clock."""
 
     def __init__(self, window: int = 120) -> None:
-        self._samples: dict[str, deque[float]] = {name: deque(maxlen=window) for name in (*PHASES, "frame")}
-        self.last: dict[str, float] = {name: 0.0 for name in (*PHASES, "frame")}
+        self._samples: dict[str, deque[float]] = {name: deque(maxlen=window) for name in (*PHASES, *UI_PARTS, "frame")}
+        self.last: dict[str, float] = {name: 0.0 for name in (*PHASES, *UI_PARTS, "frame")}
         self.updates_last_frame = 0
 
     def record(self, phase: str, milliseconds: float) -> None:

@@ -68,7 +68,8 @@ def test_fixed_updates_and_alpha_follow_frame_times(gl_app):
     assert all(0.0 <= a < 1.0 for a in scene.alphas)
     assert app.frame_index == 12
     assert scene.calls[:3] == ["start", "render", "build_ui"]
-    assert set(app.timings.averages()) == {"update", "render", "ui", "present", "frame"}
+    assert set(app.timings.averages()) == {"update", "render", "ui", "ui_build", "ui_draw", "present", "frame"}
+    assert app.timings.last["ui"] == pytest.approx(app.timings.last["ui_build"] + app.timings.last["ui_draw"])
 
 
 def test_frame_budget_and_screenshot_of_the_window(gl_app, tmp_path):
