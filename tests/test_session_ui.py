@@ -1,0 +1,141 @@
+"""Sessions through the explorer's UI: Ctrl+S / Ctrl+O and the panel's buttons, a round trip of
+everything a session holds, a session of another model, and bad files refused with nothing changed."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pygame
+import pytest
+
+from scenes.explorer.session import CameraView
+from tests.explorer_helpers import frames, make_bundle
+from tests.test_engine_input import key
+from tests.test_path_explorer import SIZE, show_only_walk_panels
+from tests.test_path_ui import click_item
+
+
+@pytest.fixture(scope="module")
+def bundle_path(tmp_path_factory):
+    return make_bundle(tmp_path_factory.mktemp("session") / "tiny", count=120, classes=4)
+
+
+@pytest.fixture
+def explorer(gl_app, bundle_path):
+    from scenes.explorer.scene import ExplorerScene
+
+    scene = ExplorerScene(bundle_path, device="cpu")
+    app = gl_app(scene, size=SIZE)
+    frames(app, 2)
+    return app, scene, scene.walk
+
+
+def shortcut(app, code):
+    key(pygame.KEYDOWN, code, mod=pygame.KMOD_CTRL)
+    key(pygame.KEYUP, code, mod=pygame.KMOD_CTRL)
+    frames(app, 2)
+
+
+def state(scene, walk):
+    path, camera = walk.path, scene.camera
+    return (path.points, path.kind, path.closed, path.steps, path.traversal.t, path.traversal.mode,
+            path.traversal.speed, tuple(camera.goal.target), camera.goal.distance, tuple(camera.goal.orientation),
+            tuple(scene.highlighted), str(scene.bundle.path))
+
+
+def set_up(scene, walk):
+    path = walk.path
+    for index in (3, 40, 7):
+        path.add_index(index)
+    path.add_coords([0.5, -0.25, 1.0])
+    path.kind, path.closed, path.steps = "slerp", True, 17
+    path.traversal.mode, path.traversal.speed = "ping-pong", 0.6
+    path.traversal.seek(0.35)
+    scene.camera.orbit(0.4, 0.2)
+    scene.camera.snap()
+    scene.set_highlighted(np.array([True, False, True, False]))
+
+
+def test_round_trip_by_shortcuts(explorer, tmp_path):
+    app, scene, walk = explorer
+    set_up(scene, walk)
+    saved = state(scene, walk)
+    walk.session_panel.file = str(tmp_path / "walk.json")
+    shortcut(app, pygame.K_s)
+    assert (tmp_path / "walk.json").exists() and not walk.session_panel.failed
+    data = json.loads((tmp_path / "walk.json").read_text())
+    assert data["highlighted_classes"] == [0, 2] and data["control_points"][1] == {"index": 40}
+
+    walk.path.clear()
+    walk.path.kind = "linear"
+    scene.camera.reset(animate=False)
+    scene.set_highlighted(np.ones(4, bool))
+    assert state(scene, walk) != saved
+    shortcut(app, pygame.K_o)
+    assert not walk.session_panel.failed, walk.session_panel.message
+    assert state(scene, walk) == saved
+
+
+def test_buttons_in_the_panel(explorer, tmp_path):
+    app, scene, walk = explorer
+    show_only_walk_panels(scene, walk)
+    walk.path.add_index(1)
+    walk.path.add_index(2)
+    walk.session_panel.file = str(tmp_path / "by-button.json")
+    frames(app, 2)
+    click_item(app, walk.session_panel, "save")
+    assert (tmp_path / "by-button.json").exists()
+    walk.path.remove(0)
+    click_item(app, walk.session_panel, "load")
+    assert [p.index for p in walk.path.points] == [1, 2]
+    assert walk.session_panel.message.startswith("loaded")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "not valid JSON"),
+    ('{"format": "latentwalk-session", "version": 99}', "unsupported session version 99"),
+    ("INDEX_OUT_OF_RANGE", "out of range: the model has 120 points"),
+    ("OTHER_MODEL_MISSING", "no-such-model"),
+    ("WRONG_WIDTH", "has 2 values, the model's latent space has 3"),
+])
+def test_bad_files_are_refused_with_one_line_and_change_nothing(explorer, tmp_path, content, message):
+    app, scene, walk = explorer
+    set_up(scene, walk)
+    good = walk.path.to_session(str(scene.bundle.path), CameraView())
+    from scenes.explorer.session import session_to_json
+    data = session_to_json(good)
+    if content == "INDEX_OUT_OF_RANGE":
+        data["control_points"].append({"index": 120})
+        content = json.dumps(data)
+    elif content == "OTHER_MODEL_MISSING":
+        data["model"] = str(tmp_path / "no-such-model")
+        content = json.dumps(data)
+    elif content == "WRONG_WIDTH":
+        data["control_points"].append({"coords": [1.0, 2.0]})
+        content = json.dumps(data)
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    before = state(scene, walk)
+    walk.session_panel.file = str(bad)
+    shortcut(app, pygame.K_o)
+    panel = walk.session_panel
+    assert panel.failed and message in panel.message and "\n" not in panel.message
+    assert str(bad) in panel.message or "no-such-model" in panel.message
+    assert state(scene, walk) == before
+
+
+def test_a_session_of_another_model_switches_to_it(explorer, tmp_path):
+    app, scene, walk = explorer
+    other = make_bundle(tmp_path / "other", count=60, classes=3, seed=1)
+    first = str(scene.bundle.path)
+    assert scene.load_model(other)
+    walk.path.add_index(59)
+    walk.path.add_index(10)
+    walk.session_panel.file = str(tmp_path / "other.json")
+    shortcut(app, pygame.K_s)
+    assert scene.load_model(first)
+    walk.path.clear()
+    shortcut(app, pygame.K_o)
+    assert not walk.session_panel.failed, walk.session_panel.message
+    assert str(scene.bundle.path) == str(other) and len(scene.bundle.latents) == 60
+    assert [p.index for p in walk.path.points] == [59, 10]
