@@ -34,6 +34,7 @@ class WalkTools:
         self.path_panel = PathPanel(self.path, hovered_index=lambda: scene.hovered_index, jump_to=self.jump_to,
                                     describe=self.describe)
         self.walk_panel = TraversalPanel(self.path, scene.decoder, on_image=self._show_image)
+        self.walk_panel.show_preview = False  # the Output panel shows the walk's image, larger
         self.session = SessionIO(self.path, scene.camera, model=lambda: str(scene.bundle.path),
                                  n_classes=lambda: len(scene.bundle.class_names),
                                  highlighted=self._highlighted, set_highlighted=self._set_highlighted,

@@ -105,6 +105,8 @@ class PathPanel:
         imgui.set_next_window_size(imgui.ImVec2(300, 320), imgui.Cond_.first_use_ever)
         if self.place is not None:  # pinned (tests aim at widgets by position)
             imgui.set_next_window_pos(imgui.ImVec2(*self.place), imgui.Cond_.always)
+        else:  # first run: a spot of its own, clear of the other panels
+            imgui.set_next_window_pos(imgui.ImVec2(*(10.0, 230.0)), imgui.Cond_.first_use_ever)
         expanded, self.visible = imgui.begin(self.title, self.visible)
         if expanded:
             self.rect = window_rect()
