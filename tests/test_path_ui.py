@@ -76,7 +76,7 @@ class WalkScene(Scene):
     def build_ui(self):
         y = PANEL_POS[1]
         for panel in self.panels:
-            imgui.set_next_window_pos(imgui.ImVec2(PANEL_POS[0], y), imgui.Cond_.always)
+            panel.place = (PANEL_POS[0], y)
             panel.build()
             y += 10 + panel.rect[3]
 
