@@ -47,8 +47,10 @@ def test_cli_trains_a_subset_then_the_bundle_loads_and_decodes(tmp_path, capsys)
 
 def test_same_seed_same_weights_other_seed_other_weights(tmp_path, mnist):
     config = dict(limit=256, epochs=1, batch_size=64, threads=1)
+    threads_before = torch.get_num_threads()
     paths = [train(mnist, tmp_path / name, TrainConfig(seed=seed, **config), progress=False, log=lambda m: None)
              for name, seed in (("a", 5), ("b", 5), ("c", 6))]
+    assert torch.get_num_threads() == threads_before  # the process's setting is left as it was
     weights = [load_file(str(path / "decoder.safetensors")) for path in paths]
     for name in weights[0]:
         torch.testing.assert_close(weights[0][name], weights[1][name], rtol=0, atol=0)

@@ -35,6 +35,7 @@ class WalkTools:
                                     describe=self.describe)
         self.walk_panel = TraversalPanel(self.path, scene.decoder, on_image=self._show_image)
         self.walk_panel.show_preview = False  # the Output panel shows the walk's image, larger
+        self.walk_panel.hide_when_empty = True
         self.session = SessionIO(self.path, scene.camera, model=lambda: str(scene.bundle.path),
                                  n_classes=lambda: len(scene.bundle.class_names),
                                  highlighted=self._highlighted, set_highlighted=self._set_highlighted,

@@ -23,6 +23,7 @@ from scenes.explorer.path import WalkPath, parse_coordinates
 ADD_HOVERED = "add_hovered_point"
 ADD_KEYS = (pygame.K_c, pygame.K_INSERT)
 MAX_SHOWN_COORDS = 4
+SMALL_DISPLAY_PX = 600
 
 ItemRects = dict[str, tuple[tuple[float, float], tuple[float, float]]]
 
@@ -102,11 +103,14 @@ class PathPanel:
     def build(self) -> None:
         if not self.visible:
             return
-        imgui.set_next_window_size(imgui.ImVec2(300, 320), imgui.Cond_.first_use_ever)
+        imgui.set_next_window_size(imgui.ImVec2(300, 200), imgui.Cond_.first_use_ever)
         if self.place is not None:  # pinned (tests aim at widgets by position)
             imgui.set_next_window_pos(imgui.ImVec2(*self.place), imgui.Cond_.always)
+            imgui.set_next_window_collapsed(False, imgui.Cond_.always)
         else:  # first run: a spot of its own, clear of the other panels
-            imgui.set_next_window_pos(imgui.ImVec2(*(10.0, 230.0)), imgui.Cond_.first_use_ever)
+            imgui.set_next_window_pos(imgui.ImVec2(10.0, 230.0), imgui.Cond_.first_use_ever)
+            if imgui.get_io().display_size.y < SMALL_DISPLAY_PX:  # keep a small window's cloud in view
+                imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)
         expanded, self.visible = imgui.begin(self.title, self.visible)
         if expanded:
             self.rect = window_rect()

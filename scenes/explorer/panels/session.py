@@ -146,9 +146,11 @@ class SessionPanel:
         imgui.set_next_window_size(imgui.ImVec2(360, 110), imgui.Cond_.first_use_ever)
         if self.place is not None:  # pinned (tests aim at widgets by position)
             imgui.set_next_window_pos(imgui.ImVec2(*self.place), imgui.Cond_.always)
+            imgui.set_next_window_collapsed(False, imgui.Cond_.always)
         else:  # first run: a spot of its own, clear of the other panels
             display = imgui.get_io().display_size
             imgui.set_next_window_pos(imgui.ImVec2(*(max(10.0, display.x - 370), max(10.0, display.y - 120))), imgui.Cond_.first_use_ever)
+            imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)  # Ctrl+S / Ctrl+O work regardless
         expanded, self.visible = imgui.begin(self.title, self.visible)
         if expanded:
             self.rect = window_rect()

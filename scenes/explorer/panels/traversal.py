@@ -130,6 +130,7 @@ class TraversalPanel:
         self.on_image = on_image  # e.g. the Output panel showing it; called when a new image arrives
         self.visible = True
         self.show_preview = True
+        self.hide_when_empty = False  # the explorer keeps its view clear until there is a walk
         self.message: str | None = None
         self.item_rects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
@@ -164,11 +165,12 @@ class TraversalPanel:
 
     # -- the panel -------------------------------------------------------------------------------
     def build(self) -> None:
-        if not self.visible:
+        if not self.visible or (self.hide_when_empty and self.path.curve is None):
             return
         imgui.set_next_window_size(imgui.ImVec2(420, 260), imgui.Cond_.first_use_ever)
         if self.place is not None:  # pinned (tests aim at widgets by position)
             imgui.set_next_window_pos(imgui.ImVec2(*self.place), imgui.Cond_.always)
+            imgui.set_next_window_collapsed(False, imgui.Cond_.always)
         else:  # first run: a spot of its own, clear of the other panels
             display = imgui.get_io().display_size
             imgui.set_next_window_pos(imgui.ImVec2(*(max(10.0, display.x / 2 - 210), max(10.0, display.y - 300))), imgui.Cond_.first_use_ever)
