@@ -9,6 +9,7 @@ from safetensors.torch import load_file
 
 from scenes.cli import main
 from vae.bundle import load_bundle
+from vae.errors import BundleError
 from vae.datasets import load_dataset
 from vae.decode import decode_latents
 from vae.train import TrainConfig, train
@@ -99,3 +100,13 @@ def test_resume_refuses_a_checkpoint_of_another_run(tmp_path, mnist):
     with pytest.raises(VaeError, match="no checkpoint to resume from"):
         train(mnist, tmp_path / "other", TrainConfig(limit=64, epochs=1, threads=1), resume=True, progress=False,
               log=lambda m: None)
+
+
+def test_refuses_an_output_that_is_not_a_bundle_before_training(tmp_path, mnist):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("keep")
+    calls = []
+    with pytest.raises(BundleError, match="notes: exists and is not a model bundle"):
+        train(mnist, tmp_path / "notes", TrainConfig(limit=64, epochs=1, threads=1), progress=False,
+              log=calls.append, on_batch=calls.append)
+    assert calls == [] and (tmp_path / "notes" / "todo.txt").read_text() == "keep"

@@ -234,6 +234,12 @@ def _json_safe(summary: dict, where: Path) -> dict:
     return json.loads(text)
 
 
+def check_bundle_target(out_dir: Path) -> None:
+    """A bundle may replace a bundle or an empty folder, never anything else."""
+    if out_dir.exists() and (not out_dir.is_dir() or (not (out_dir / MODEL_FILE).is_file() and any(out_dir.iterdir()))):
+        raise BundleError(f"{out_dir}: exists and is not a model bundle; refusing to replace it")
+
+
 def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEncoder | None = None,
                  latents: np.ndarray, labels: np.ndarray, dataset: str, class_names: list[str],
                  summary: dict) -> Path:
@@ -255,8 +261,7 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
         raise BundleError(f"{out_dir}: label {labels.max()} has no class name ({len(class_names)} given)")
     if encoder is not None and (encoder.latent_dim, tuple(encoder.image_shape)) != (latent_dim, image_shape):
         raise BundleError(f"{out_dir}: encoder does not match the decoder's latent dim / image shape")
-    if out_dir.exists() and not (out_dir / MODEL_FILE).is_file() and any(out_dir.iterdir()):
-        raise BundleError(f"{out_dir}: exists and is not a model bundle; refusing to replace it")
+    check_bundle_target(out_dir)
 
     meta = {
         "format": FORMAT_NAME,

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from vae.bundle import atomic_file, finite_or_none, write_bundle
+from vae.bundle import atomic_file, check_bundle_target, finite_or_none, write_bundle
 from vae.datasets import Dataset
 from vae.errors import VaeError
 from vae.model import ConvVAE, vae_loss
@@ -223,6 +223,7 @@ def train(dataset: Dataset, out_dir: str | Path, config: TrainConfig, *, checkpo
     `on_batch(step)` runs after every optimizer step (tests use it to interrupt mid-epoch).
     """
     out_dir = Path(out_dir).expanduser().absolute()
+    check_bundle_target(out_dir)  # before hours of training, not after
     checkpoints = Path(checkpoint_dir) if checkpoint_dir else default_checkpoint_dir(out_dir)
     threads_before = torch.get_num_threads()
     try:
