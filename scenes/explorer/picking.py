@@ -29,7 +29,10 @@ class Picker:
         self.picks = 0
         self._cached_key: bytes | None = None
         self._clip_xyw: np.ndarray | None = None  # (N, 3) pixel x, pixel y, inside-frustum flag
-        self._cloud_id = 0
+        self._projected_cloud: PointCloud | None = None
+        self._nearest_depth = 1.0
+        self._columns: np.ndarray | None = None  # (3, N) positions, column-wise for the projection
+        self._columns_cloud: PointCloud | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -67,7 +70,10 @@ class Picker:
     def _candidates(self, cloud: PointCloud, cursor: tuple[int, int], view_projection: np.ndarray,
                     style: PointStyle) -> np.ndarray:
         pixels = self._projected(cloud, view_projection)
-        reach = self.radius + style.max_radius_px() + 1.0
+        # the biggest point on screen is the nearest one (points.vert's size rule); dense clouds
+        # would otherwise send far more candidates than can reach the square
+        largest = style.point_size * min(max(style.reference_distance / self._nearest_depth, 0.35), 4.0)
+        reach = self.radius + 0.5 * min(max(largest, 1.0), style.max_point_size) + 1.0
         cx, cy = cursor[0] + 0.5, cursor[1] + 0.5
         near = (np.abs(pixels[:, 0] - cx) <= reach) & (np.abs(pixels[:, 1] - cy) <= reach) & (pixels[:, 2] > 0)
         return np.flatnonzero(near).astype(np.uint32)
@@ -77,20 +83,24 @@ class Picker:
         Cached per (cloud, matrix, viewport): a mouse move over a still view only filters."""
         matrix = np.asarray(view_projection, dtype=np.float32)
         key = matrix.tobytes() + np.array(self.size, np.int32).tobytes()
-        if self._cached_key == key and self._cloud_id == id(cloud) and self._clip_xyw is not None:
+        if self._cached_key == key and self._projected_cloud is cloud and self._clip_xyw is not None:
             return self._clip_xyw
-        positions = cloud.host_positions
-        clip = positions @ matrix[:, :3].T
-        clip += matrix[:, 3]
-        w = clip[:, 3]
-        inside = (w > 0) & (np.abs(clip[:, 0]) <= w) & (np.abs(clip[:, 1]) <= w) & (np.abs(clip[:, 2]) <= w)
+        if self._columns_cloud is not cloud:
+            self._columns = np.ascontiguousarray(cloud.host_positions.T)
+            self._columns_cloud = cloud
+        x, y, z = self._columns
+        # row by row, not positions @ matrix.T: BLAS takes ~30x longer on an (N, 3) @ (3, 4) product
+        clip = [x * matrix[r, 0] + y * matrix[r, 1] + z * matrix[r, 2] + matrix[r, 3] for r in range(4)]
+        w = clip[3]
+        inside = (w > 0) & (np.abs(clip[0]) <= w) & (np.abs(clip[1]) <= w) & (np.abs(clip[2]) <= w)
         safe_w = np.where(w > 0, w, 1.0)
         width, height = self.size
-        out = np.empty((len(positions), 3), np.float32)
-        out[:, 0] = (clip[:, 0] / safe_w + 1.0) * (0.5 * width)
-        out[:, 1] = (1.0 - clip[:, 1] / safe_w) * (0.5 * height)
+        out = np.empty((len(w), 3), np.float32)
+        out[:, 0] = (clip[0] / safe_w + 1.0) * (0.5 * width)
+        out[:, 1] = (1.0 - clip[1] / safe_w) * (0.5 * height)
         out[:, 2] = inside
-        self._clip_xyw, self._cached_key, self._cloud_id = out, key, id(cloud)
+        self._nearest_depth = float(w[inside].min()) if inside.any() else 1.0  # clip w = view depth
+        self._clip_xyw, self._cached_key, self._projected_cloud = out, key, cloud
         return out
 
     # ----------------------------------------------------------------- GPU id pass

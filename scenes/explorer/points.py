@@ -32,9 +32,6 @@ class PointStyle:
     background: tuple[float, float, float] = (0.08, 0.08, 0.10)
     hovered: int | None = None
 
-    def max_radius_px(self) -> float:
-        return 0.5 * max(self.max_point_size, 1.0)
-
 
 def _label_dtype(class_count: int):
     return np.uint8 if class_count <= 256 else (np.uint16 if class_count <= 65536 else np.uint32)
