@@ -1,0 +1,149 @@
+"""latentwalk against the figures of the original browser tool (measured on these machines with
+software WebGL and 60k MNIST points; that tool cannot run here, so its column is quoted, not rerun).
+
+Everything in latentwalk's column is measured by this script, in one run, on the bundled MNIST model:
+- first frame: wall time of `latentwalk run --frames 1` from process start to exit (an upper bound:
+  it includes start-up, the first frame, the screenshot and shutdown), median of 3;
+- peak memory: the peak RSS of `latentwalk run --frames 60` (the explorer, worker running);
+- hover -> image: a data-set point's decode request to its image, through the explorer's decoder
+  service (worker thread, CPU, one torch thread), median over 50 distinct points; the explorer's
+  frame-level latency (1 frame) is in bench/results/explorer.md;
+- 100-step traversal: the 100 decoded images of a walk through 5 points, batched through the same
+  worker (as the filmstrip does), against the same 100 requested one at a time, each waited for
+  (as the original tool did), side by side.
+
+    python bench/bench_original.py
+"""
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "bench" / "results" / "original.md"
+ORIGINAL = {"fps": 3.3, "hover_s": 1.2, "traversal_s": 6.6, "first_frame_s": 4.5, "memory_mb": 1200}
+
+
+def run_explorer(frames: int, env: dict) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "scenes", "run", "--frames", str(frames),
+                        "--screenshot", str(Path(tmp) / "shot.png")], check=True, env=env, cwd=ROOT)
+        return time.perf_counter() - start
+
+
+def decode_timings() -> tuple[float, float, float]:
+    import numpy as np
+
+    from scenes.explorer.curve import Curve
+    from scenes.explorer.decoding import DecoderService
+    from vae.bundle import load_bundle
+
+    bundle = load_bundle("mnist")
+    service = DecoderService(bundle, device="cpu")
+    try:
+        service.request_point(0)
+        service.wait(30)
+        service.worker.poll()
+
+        def collect(count: int) -> None:
+            got = 0
+            while got < count:
+                got += len(service.worker.poll(timeout=1.0))
+
+        hover = []
+        for index in range(1, 51):
+            start = time.perf_counter()
+            service.request_point(index * 997 % len(bundle.latents))
+            collect(1)
+            hover.append(time.perf_counter() - start)
+
+        control = bundle.latents[[1, 3, 5, 7, 2]]
+        steps = Curve(control).sample(100) + np.float32(1e-4)  # fresh keys: nothing cached
+        start = time.perf_counter()
+        for row in steps:
+            service.request_latent(row, "filmstrip")
+        collect(len(steps))
+        batched = time.perf_counter() - start
+
+        steps = steps + np.float32(1e-4)
+        start = time.perf_counter()
+        for row in steps:
+            service.request_latent(row, "filmstrip")
+            collect(1)
+        one_by_one = time.perf_counter() - start
+    finally:
+        service.close()
+    return statistics.median(hover), batched, one_by_one
+
+
+def explorer_figures() -> tuple[str, str]:
+    """(idle fps, hover-to-image latency) at 60k from bench/results/explorer.md."""
+    table = ROOT / "bench" / "results" / "explorer.md"
+    fps = hover = "run bench/bench_explorer.py"
+    if table.exists():
+        for line in table.read_text().splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if cells[0] == "60,000" and len(cells) == 7:  # frame-cost table
+                fps = f"{1000.0 / float(cells[3]):.0f} fps"
+            elif cells[0] == "60,000" and len(cells) == 4 and cells[1].isdigit():  # hover latency
+                hover = f"{cells[1]} frame, {float(cells[3]):.0f} ms"
+    return fps, hover
+
+
+def main() -> None:
+    from engine.headless import ensure_display
+
+    server = ensure_display()
+    env = dict(os.environ, SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1",
+               LATENTWALK_CONFIG_DIR=tempfile.mkdtemp(prefix="latentwalk-bench-"))
+    try:
+        first_frame = statistics.median(run_explorer(1, env) for _ in range(3))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        run_explorer(60, env)
+        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
+    finally:
+        if server is not None:
+            server.terminate()
+    hover, batched, one_by_one = decode_timings()
+
+    fps, hover_frames = explorer_figures()
+    rows = [
+        ("frame rate, 60k points", f"{ORIGINAL['fps']} fps", fps, "bench_explorer.py: explorer idle, UI on"),
+        ("hover -> decoded image on screen", f"{ORIGINAL['hover_s']:.1f} s", hover_frames,
+         f"bench_explorer.py; the decode itself: {hover * 1000:.1f} ms (median of 50)"),
+        ("100-step traversal decoded", f"{ORIGINAL['traversal_s']:.1f} s", f"{batched * 1000:.0f} ms",
+         f"batched; one at a time here: {one_by_one * 1000:.0f} ms (one torch thread gains nothing "
+         "from batching; see decode.md)"),
+        ("first frame (process start to exit)", f"{ORIGINAL['first_frame_s']:.1f} s", f"{first_frame:.2f} s",
+         f"{ORIGINAL['first_frame_s'] / first_frame:.1f}x faster"),
+        ("peak memory", f"{ORIGINAL['memory_mb'] / 1000:.1f} GB", f"{peak_mb:.0f} MB",
+         f"{ORIGINAL['memory_mb'] / peak_mb:.1f}x less"),
+    ]
+    lines = [
+        "# latentwalk vs the original browser tool (bundled MNIST model, 60k points)",
+        "",
+        f"`python bench/bench_original.py`; {platform.python_version()}, {os.cpu_count()} CPUs, "
+        "llvmpipe under Xvfb, decoder on the CPU with one torch thread. The original's figures are "
+        "quoted from its measurement on these machines.",
+        "",
+        "| what | original | latentwalk | note |",
+        "| --- | ---: | ---: | --- |",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
