@@ -4,7 +4,9 @@ to an `ExplorerScene` through its extension points only (see scenes/explorer/sce
 - The path follows the model: a switch hands the new latents to the `WalkPath` (points that no longer
   fit are dropped) and the curve view re-projects.
 - Playback advances in the scene's fixed step (`updaters`), never per frame.
-- The image at the walk's position is shown in the Output panel as it arrives.
+- The Output panel: the hovered point's image while a point is hovered (the tooltip names the same
+  point), else the image at the walk's position, captioned with its t; with no walk and no hover it
+  keeps the last image it showed. Removing the walk takes its image out of the Output panel.
 - Sessions store the highlighted classes as the indices of the classes checked in the Classes panel,
   and an empty list when every class is checked (no highlighting in effect).
 """
@@ -17,11 +19,16 @@ from scenes.errors import SceneError
 from scenes.explorer.curve_view import CurveView
 from scenes.explorer.decoding import ImageSlot
 from scenes.explorer.panels import path as path_panel
+from scenes.explorer.panels.layout import layout_of
 from scenes.explorer.panels import session as session_panel
 from scenes.explorer.panels.path import PathPanel
 from scenes.explorer.panels.session import SessionIO, SessionPanel
 from scenes.explorer.panels.traversal import TraversalPanel
 from scenes.explorer.path import WalkPath
+
+
+def walk_caption(t: float | None) -> str:
+    return "walk" if t is None else f"walk  t = {t:.3f}"
 
 
 class WalkTools:
@@ -41,6 +48,10 @@ class WalkTools:
                                  highlighted=self._highlighted, set_highlighted=self._set_highlighted,
                                  switch_model=self._switch_model)
         self.session_panel = SessionPanel(self.session)
+        for panel in (self.path_panel, self.walk_panel, self.session_panel):
+            panel.layout = layout_of(scene)
+        self._output_image = None  # the walk image last put in the Output panel, and its caption
+        self._output_caption: str | None = None
         path_panel.bind_keys(scene.app.bindings)
         session_panel.bind_keys(scene.app.bindings)
         scene.extra_renderers.append(self.render)
@@ -56,6 +67,7 @@ class WalkTools:
 
     def render(self, ctx) -> None:
         self.walk_panel.sync()
+        self._sync_output()
         self.view.sync(self.path, ctx.projection.to_3d)
         self.view.render(ctx.view_projection, ctx.viewport)
 
@@ -76,7 +88,24 @@ class WalkTools:
         return f"#{index}  {bundle.class_names[bundle.labels[index]]}"
 
     def _show_image(self, slot: ImageSlot) -> None:
-        self.scene.show_output(slot.image, f"walk  t = {self.path.traversal.t:.3f}")
+        self._sync_output()
+
+    def _sync_output(self) -> None:
+        """Put the walk's image in the Output panel unless a hovered point has it (module docstring)."""
+        scene, image = self.scene, self.walk_panel.image.image
+        if scene.hovered_index is not None:
+            return
+        showing_walk = self._output_caption is not None and scene.output_caption == self._output_caption
+        if image is None:
+            if showing_walk:
+                scene.decoded_slot.clear()
+                scene.output_caption = ""
+            self._output_image = self._output_caption = None
+            return
+        caption = walk_caption(self.walk_panel.image_t)
+        if not showing_walk or caption != self._output_caption or image is not self._output_image:
+            scene.show_output(image, caption)
+            self._output_image, self._output_caption = image, caption
 
     def _highlighted(self) -> list[int]:
         mask = np.asarray(self.scene.highlighted, bool)

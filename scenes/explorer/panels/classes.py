@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from imgui_bundle import imgui
 
-from scenes.explorer.panels import window_rect
+from scenes.explorer.panels import remember_item, window_rect
+from scenes.explorer.panels.layout import begin_panel, layout_of
 
 if TYPE_CHECKING:
     from scenes.explorer.scene import ExplorerScene
@@ -19,12 +20,14 @@ class ClassesPanel:
     def __init__(self, scene: "ExplorerScene") -> None:
         self.scene = scene
         self.rect = (0.0, 0.0, 0.0, 0.0)
+        self.layout = layout_of(scene)
+        self.item_rects = {}
 
     def build(self) -> None:
         scene = self.scene
-        imgui.set_next_window_pos((10, 10), imgui.Cond_.first_use_ever)
-        if imgui.begin(self.title, None, imgui.WindowFlags_.always_auto_resize)[0]:
-            self.rect = window_rect()
+        expanded = begin_panel(self)[0]
+        self.rect = window_rect()
+        if expanded:
             imgui.push_item_width(imgui.get_font_size() * 8)
             _, scene.point_size = imgui.slider_float("point size", scene.point_size, 1.0, 16.0, "%.1f px")
             imgui.pop_item_width()
@@ -50,6 +53,7 @@ class ClassesPanel:
                     highlighted[index] = True
                 imgui.same_line()
                 _, highlighted[index] = imgui.checkbox(f"{name}##class{index}", bool(highlighted[index]))
+                remember_item(self.item_rects, f"class{index}")
                 imgui.same_line()
                 imgui.text_disabled(f"{int(count):,}")
             if not np.array_equal(highlighted, scene.highlighted):

@@ -1,5 +1,11 @@
-"""Panel "Output": the decoded image of the hovered point, large and nearest-neighbour sharp, beside
-the real training image when the data set is at hand; decoder errors show here."""
+"""Panel "Output": the decoded image of the hovered point (or of the walk's position, scenes/explorer/
+walk_tools.py), large and nearest-neighbour sharp, beside the real training image when the data set is
+at hand; decoder errors show here.
+
+Images are scaled by a whole factor (sharp pixels) chosen from the window's height, so a small window
+keeps room for the panels below. The panel never gets narrower while one model is shown at one window
+size: otherwise going from a hovered point (two images) to the walk (one) would shift the right column.
+"""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
@@ -7,11 +13,19 @@ from typing import TYPE_CHECKING, Callable
 from imgui_bundle import imgui
 
 from scenes.explorer.panels import error_line, note_line, window_rect
+from scenes.explorer.panels.layout import begin_panel, layout_of
 
 if TYPE_CHECKING:
     from scenes.explorer.scene import ExplorerScene
 
-IMAGE_PX = 196  # 7x a 28-pixel digit
+IMAGE_SHARE_OF_HEIGHT = 0.24  # of the window's height, for each image
+MAX_IMAGE_PX = 224.0
+
+
+def image_px(display_height: float, image_width: int) -> float:
+    """The on-screen size of an image: a whole multiple of its width near a share of the window's height."""
+    target = min(MAX_IMAGE_PX, IMAGE_SHARE_OF_HEIGHT * display_height)
+    return float(max(1, int(target // max(1, image_width))) * image_width)
 
 
 class OutputPanel:
@@ -19,27 +33,33 @@ class OutputPanel:
 
     def __init__(self, scene: "ExplorerScene") -> None:
         self.scene = scene
-        self.sections: list[Callable[[], None]] = []  # extra widgets drawn at the bottom (filmstrip)
+        self.sections: list[Callable[[], None]] = []  # extra widgets drawn at the bottom
         self.rect = (0.0, 0.0, 0.0, 0.0)
+        self.layout = layout_of(scene)
+        self._widest = (None, 0.0)  # ((bundle, display size), width) the panel has had
 
     def build(self) -> None:
         scene = self.scene
-        # an auto-sized window has no size on its first frame, so a right-aligned pivot cannot place
-        # it: estimate its width (two images side by side) instead
-        width = imgui.get_io().display_size.x - 2 * IMAGE_PX - 3 * imgui.get_style().item_spacing.x - 24
-        imgui.set_next_window_pos((max(10.0, width), 10), imgui.Cond_.first_use_ever)
-        if imgui.begin(self.title, None, imgui.WindowFlags_.always_auto_resize)[0]:
-            self.rect = window_rect()
+        display = imgui.get_io().display_size
+        context = (id(scene.bundle), display.x, display.y)
+        min_width = self._widest[1] if self._widest[0] == context else 0.0
+        expanded = begin_panel(self, min_width=min_width)[0]
+        self.rect = window_rect()
+        self._widest = (context, max(min_width, self.rect[2]))
+        if expanded:
+            size = image_px(display.y, scene.bundle.image_shape[1])
             imgui.text(scene.output_caption or "hover a point to decode it")
             decoded, real = scene.decoded_slot.texture_id, scene.real_slot.texture_id
             if decoded is not None:
-                self._image(decoded)
+                self._image(decoded, size)
             else:
-                imgui.dummy((IMAGE_PX, IMAGE_PX))
+                imgui.dummy((size, size))
             if real is not None and scene.output_shows_point:
                 imgui.same_line()
-                self._image(real)
-                imgui.text("decoded" + " " * 27 + "training image")
+                self._image(real, size)
+                imgui.text_disabled("decoded")
+                imgui.same_line(imgui.get_style().window_padding.x + size + imgui.get_style().item_spacing.x)
+                imgui.text_disabled("training image")
             if scene.decoder.last_error:
                 error_line(f"decoder: {scene.decoder.last_error}")
             if scene.dataset_note:
@@ -49,5 +69,5 @@ class OutputPanel:
         imgui.end()
 
     @staticmethod
-    def _image(texture_id: int) -> None:
-        imgui.image(imgui.ImTextureRef(texture_id), (IMAGE_PX, IMAGE_PX))
+    def _image(texture_id: int, size: float) -> None:
+        imgui.image(imgui.ImTextureRef(texture_id), (size, size))

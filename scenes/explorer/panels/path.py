@@ -16,32 +16,20 @@ from imgui_bundle import imgui
 
 from engine.input import CLICK, Action, Bindings
 from scenes.errors import SceneError
-from scenes.explorer.panels import error_line, window_rect
+from scenes.explorer.panels import ItemRects, error_line, item_center, remember_item, window_rect  # noqa: F401
 from scenes.explorer.curve import KINDS
+from scenes.explorer.panels.layout import begin_panel
 from scenes.explorer.path import WalkPath, parse_coordinates
 
 ADD_HOVERED = "add_hovered_point"
 ADD_KEYS = (pygame.K_c, pygame.K_INSERT)
 MAX_SHOWN_COORDS = 4
 SMALL_DISPLAY_PX = 600
-
-ItemRects = dict[str, tuple[tuple[float, float], tuple[float, float]]]
-
+WIDTH_PX = 320.0
 
 def bind_keys(bindings: Bindings) -> None:
     for key in ADD_KEYS:
         bindings.bind_key(key, ADD_HOVERED)
-
-
-def remember_item(rects: ItemRects, name: str) -> None:
-    """Where the last widget was drawn (window pixels): lets tests click it with posted events."""
-    low, high = imgui.get_item_rect_min(), imgui.get_item_rect_max()
-    rects[name] = ((low.x, low.y), (high.x, high.y))
-
-
-def item_center(rects: ItemRects, name: str) -> tuple[int, int]:
-    (x0, y0), (x1, y1) = rects[name]
-    return int((x0 + x1) / 2), int((y0 + y1) / 2)
 
 
 class PathPanel:
@@ -58,7 +46,8 @@ class PathPanel:
         self.visible = True
         self.item_rects: ItemRects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
-        self.place: tuple[float, float] | None = None
+        self.place: tuple[float, float] | None = None  # pins the window (tests aim at its widgets)
+        self.layout = None  # a PanelLayout places it, when the scene has one
 
     # -- actions from the 3-d view ---------------------------------------------------------------
     def handle_action(self, action: Action) -> bool:
@@ -103,17 +92,11 @@ class PathPanel:
     def build(self) -> None:
         if not self.visible:
             return
-        imgui.set_next_window_size(imgui.ImVec2(300, 200), imgui.Cond_.first_use_ever)
-        if self.place is not None:  # pinned (tests aim at widgets by position)
-            imgui.set_next_window_pos(imgui.ImVec2(*self.place), imgui.Cond_.always)
-            imgui.set_next_window_collapsed(False, imgui.Cond_.always)
-        else:  # first run: a spot of its own, clear of the other panels
-            imgui.set_next_window_pos(imgui.ImVec2(10.0, 230.0), imgui.Cond_.first_use_ever)
-            if imgui.get_io().display_size.y < SMALL_DISPLAY_PX:  # keep a small window's cloud in view
-                imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)
-        expanded, self.visible = imgui.begin(self.title, self.visible)
+        if self.place is None and imgui.get_io().display_size.y < SMALL_DISPLAY_PX:
+            imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)  # keep a small window's cloud in view
+        expanded, self.visible = begin_panel(self, self.visible, width=WIDTH_PX)
+        self.rect = window_rect()
         if expanded:
-            self.rect = window_rect()
             self._settings()
             imgui.separator()
             self._adders()

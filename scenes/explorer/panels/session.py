@@ -20,14 +20,15 @@ from imgui_bundle import imgui
 from engine.camera import CameraState, OrbitCamera
 from engine.input import Action, Bindings
 from scenes.errors import SceneError
-from scenes.explorer.panels import ERROR_COLOR, window_rect
-from scenes.explorer.panels.path import remember_item
+from scenes.explorer.panels import ERROR_COLOR, remember_item, window_rect
+from scenes.explorer.panels.layout import begin_panel
 from scenes.explorer.path import WalkPath
 from scenes.explorer.session import CameraView, load_session, save_session
 
 SAVE_SESSION = "save_session"
 LOAD_SESSION = "load_session"
 DEFAULT_FILE = "latentwalk-session.json"
+WIDTH_PX = 320.0
 OK_COLOR = imgui.ImVec4(0.55, 0.9, 0.55, 1.0)
 
 ModelSizes = tuple[int, int, int]  # data-set points, latent width, classes
@@ -113,7 +114,8 @@ class SessionPanel:
         self.visible = True
         self.item_rects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
-        self.place: tuple[float, float] | None = None
+        self.place: tuple[float, float] | None = None  # pins the window (tests aim at its widgets)
+        self.layout = None  # a PanelLayout places it, when the scene has one
 
     def handle_action(self, action: Action) -> bool:
         if action.name == SAVE_SESSION:
@@ -143,17 +145,11 @@ class SessionPanel:
     def build(self) -> None:
         if not self.visible:
             return
-        imgui.set_next_window_size(imgui.ImVec2(360, 110), imgui.Cond_.first_use_ever)
-        if self.place is not None:  # pinned (tests aim at widgets by position)
-            imgui.set_next_window_pos(imgui.ImVec2(*self.place), imgui.Cond_.always)
-            imgui.set_next_window_collapsed(False, imgui.Cond_.always)
-        else:  # first run: a spot of its own, clear of the other panels
-            display = imgui.get_io().display_size
-            imgui.set_next_window_pos(imgui.ImVec2(*(max(10.0, display.x - 370), max(10.0, display.y - 120))), imgui.Cond_.first_use_ever)
+        if self.place is None:
             imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)  # Ctrl+S / Ctrl+O work regardless
-        expanded, self.visible = imgui.begin(self.title, self.visible)
+        expanded, self.visible = begin_panel(self, self.visible, width=WIDTH_PX)
+        self.rect = window_rect()
         if expanded:
-            self.rect = window_rect()
             imgui.set_next_item_width(-1)
             _, self.file = imgui.input_text("##file", self.file)
             remember_item(self.item_rects, "file")

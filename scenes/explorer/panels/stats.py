@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from imgui_bundle import imgui
 
 from scenes.explorer.panels import window_rect
+from scenes.explorer.panels.layout import begin_panel, layout_of
 
 if TYPE_CHECKING:
     from scenes.explorer.scene import ExplorerScene
@@ -19,17 +20,16 @@ class StatsPanel:
     def __init__(self, scene: "ExplorerScene") -> None:
         self.scene = scene
         self.rect = (0.0, 0.0, 0.0, 0.0)
+        self.layout = layout_of(scene)
 
     def build(self) -> None:
         scene = self.scene
         if scene.app is None or not scene.app.show_stats:
             return
-        width = imgui.get_io().display_size.x
-        imgui.set_next_window_pos((width * 0.5, 10), imgui.Cond_.first_use_ever, (0.5, 0.0))
         imgui.set_next_window_bg_alpha(0.6)
-        flags = imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_focus_on_appearing
-        if imgui.begin(self.title, None, flags)[0]:
-            self.rect = window_rect()
+        expanded = begin_panel(self, None, imgui.WindowFlags_.no_focus_on_appearing)[0]
+        self.rect = window_rect()
+        if expanded:
             picker, decoder = scene.picker, scene.decoder
             imgui.text(f"points  {scene.cloud.count:,} (all drawn, 1 call), d = {scene.bundle.latent_dim}")
             imgui.text(f"pick    {picker.last_ms:6.2f} ms  ({picker.last_candidates:,} candidates)")

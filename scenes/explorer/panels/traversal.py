@@ -21,8 +21,8 @@ from imgui_bundle import imgui
 
 from engine.gl import Texture2D
 from scenes.explorer.decoding import ImageSlot, image_to_rgb_u8
-from scenes.explorer.panels import error_line, window_rect
-from scenes.explorer.panels.path import remember_item
+from scenes.explorer.panels import error_line, remember_item, window_rect
+from scenes.explorer.panels.layout import begin_panel
 from scenes.explorer.path import WalkPath
 from scenes.explorer.traversal import MIN_STEPS, MODES
 
@@ -34,6 +34,7 @@ MAX_STEPS = 1000
 MAX_SPEED = 2.0
 THUMB_PX = 40.0
 CURRENT_FRAME_COLOR = (1.0, 0.55, 0.10, 1.0)
+WIDTH_PX = 420.0  # pinned or on its own; the explorer's layout makes it a strip along the bottom
 
 
 class Filmstrip:
@@ -127,6 +128,7 @@ class TraversalPanel:
         self.decoder = decoder
         self.filmstrip = Filmstrip(decoder)
         self.image = ImageSlot()  # the decoded image at the position
+        self.image_t: float | None = None  # the position that image was decoded at
         self.on_image = on_image  # e.g. the Output panel showing it; called when a new image arrives
         self.visible = True
         self.show_preview = True
@@ -134,8 +136,10 @@ class TraversalPanel:
         self.message: str | None = None
         self.item_rects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
-        self.place: tuple[float, float] | None = None
+        self.place: tuple[float, float] | None = None  # pins the window (tests aim at its widgets)
+        self.layout = None  # a PanelLayout places it, when the scene has one
         self._wanted: Hashable | None = None
+        self._wanted_t: float | None = None
         self._scrolled_to: int | None = None
         decoder.subscribe(WALK_CHANNEL, self._receive_image)
 
@@ -146,10 +150,12 @@ class TraversalPanel:
         if latent is None:
             self._wanted = None
             self.image.clear()
+            self.image_t = None
         else:
             key = ("z", np.ascontiguousarray(latent, dtype=np.float32).reshape(-1).tobytes())
             if key != self._wanted:
                 self._wanted = self.decoder.request_latent(latent, WALK_CHANNEL, latest_only=True)
+                self._wanted_t = self.path.traversal.t
         self.filmstrip.sync(self.path)
 
     def _receive_image(self, result) -> None:
@@ -160,6 +166,7 @@ class TraversalPanel:
             return
         self.message = None
         self.image.show(result.value)
+        self.image_t = self._wanted_t
         if self.on_image is not None:
             self.on_image(self.image)
 
@@ -167,16 +174,9 @@ class TraversalPanel:
     def build(self) -> None:
         if not self.visible or (self.hide_when_empty and self.path.curve is None):
             return
-        imgui.set_next_window_size(imgui.ImVec2(420, 260), imgui.Cond_.first_use_ever)
-        if self.place is not None:  # pinned (tests aim at widgets by position)
-            imgui.set_next_window_pos(imgui.ImVec2(*self.place), imgui.Cond_.always)
-            imgui.set_next_window_collapsed(False, imgui.Cond_.always)
-        else:  # first run: a spot of its own, clear of the other panels
-            display = imgui.get_io().display_size
-            imgui.set_next_window_pos(imgui.ImVec2(*(max(10.0, display.x / 2 - 210), max(10.0, display.y - 300))), imgui.Cond_.first_use_ever)
-        expanded, self.visible = imgui.begin(self.title, self.visible)
+        expanded, self.visible = begin_panel(self, self.visible, width=WIDTH_PX)
+        self.rect = window_rect()
         if expanded:
-            self.rect = window_rect()
             self._controls()
             self._strip()
             if self.show_preview and self.image.texture_id is not None:
@@ -188,36 +188,42 @@ class TraversalPanel:
         imgui.end()
 
     def _controls(self) -> None:
-        walk = self.path.traversal
+        """Two rows: play, mode, speed, steps; then the position slider, which also says the step."""
+        walk, strip = self.path.traversal, self.filmstrip
         if imgui.button("Pause" if walk.playing else "Play", imgui.ImVec2(60, 0)):
             walk.toggle()
         remember_item(self.item_rects, "play")
         imgui.same_line()
-        imgui.set_next_item_width(100)
+        imgui.set_next_item_width(90)
         changed, mode = imgui.combo("##mode", MODES.index(walk.mode), list(MODES))
         remember_item(self.item_rects, "mode")
         if changed:
             walk.mode = MODES[mode]
         imgui.same_line()
-        imgui.set_next_item_width(-1)
+        imgui.set_next_item_width(130)
         changed, speed = imgui.slider_float("##speed", walk.speed, 0.0, MAX_SPEED, "speed %.2f /s")
         remember_item(self.item_rects, "speed")
         if changed:
             walk.speed = min(MAX_SPEED, max(0.0, speed))
-        # The position exists with or without a curve (Traversal keeps t valid), so this never throws.
-        imgui.set_next_item_width(-110)
-        changed, t = imgui.slider_float("##t", walk.t, 0.0, 1.0, "t = %.3f")
-        remember_item(self.item_rects, "t")
-        if changed:
-            walk.seek(t)
         imgui.same_line()
-        imgui.set_next_item_width(-1)
+        imgui.set_next_item_width(90)
         changed, steps = imgui.input_int("##steps", self.path.steps)
         remember_item(self.item_rects, "steps")
         if imgui.is_item_hovered():
             imgui.set_tooltip("number of steps (filmstrip frames)")
         if changed:
             self.path.steps = min(MAX_STEPS, max(MIN_STEPS, steps))
+        # The position exists with or without a curve (Traversal keeps t valid), so this never throws.
+        label = "t = %.3f"
+        if self.path.curve is not None:
+            label += f"    step {walk.step_index + 1} / {self.path.steps}"
+            if not strip.complete:
+                label += f"    decoding {int(strip.ready.sum())} / {len(strip.ready)}"
+        imgui.set_next_item_width(-1)
+        changed, t = imgui.slider_float("##t", walk.t, 0.0, 1.0, label)
+        remember_item(self.item_rects, "t")
+        if changed:
+            walk.seek(t)
 
     def _strip(self) -> None:
         strip = self.filmstrip
@@ -225,7 +231,6 @@ class TraversalPanel:
             imgui.text_disabled("Add control points to walk between them.")
             return
         current = self.path.traversal.step_index
-        imgui.text(f"step {current + 1} / {self.path.steps}   decoded {int(strip.ready.sum())}")
         height = THUMB_PX + imgui.get_style().scrollbar_size + 2 * imgui.get_style().window_padding.y
         imgui.begin_child("filmstrip", imgui.ImVec2(0, height), imgui.ChildFlags_.borders,
                           imgui.WindowFlags_.horizontal_scrollbar)
