@@ -10,6 +10,7 @@ layout(location = 3) in float a_end_t;
 uniform mat4 u_view_projection;
 uniform vec2 u_viewport;  // pixels
 uniform float u_width;    // pixels
+uniform float u_on_top;   // 1: every fragment at the near plane (the faint pass over whatever hides the curve)
 
 out vec2 v_local;          // pixels: x along the segment from its start, y across from its axis
 flat out float v_length;   // segment length in pixels
@@ -46,7 +47,7 @@ void main() {
     float at_end = float(gl_VertexID & 1);
     float side = float(gl_VertexID >> 1) * 2.0 - 1.0;
     vec2 px = mix(px_start, px_end, at_end) + dir * (at_end * 2.0 - 1.0) * half_width + normal * side * half_width;
-    float depth = mix(ndc_start.z, ndc_end.z, at_end);
+    float depth = u_on_top > 0.5 ? -1.0 : mix(ndc_start.z, ndc_end.z, at_end);
 
     v_local = vec2(mix(-half_width, len + half_width, at_end), side * half_width);
     v_length = len;

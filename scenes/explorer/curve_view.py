@@ -3,11 +3,18 @@
 - The curve is a polyline (every control point is one of its vertices, so the drawn line passes through
   the points) uploaded once per change of the path; one instanced draw expands every segment into a
   screen-space capsule `width_px` wide (shaders/curve.*). The part already walked has its own colour.
+- The curve is drawn twice: depth-tested at full strength where it is in front of the cloud, then
+  faint (HIDDEN_OPACITY) over the points where the cloud hides it, so the whole walk stays readable and
+  depth still shows. The faint pass puts every fragment at the near plane with a LESS depth test, so
+  each pixel is blended once however many segment caps overlap there (and over the full-strength
+  part it blends the same colour, which changes nothing); it leaves depth 0 under the curve, so draw
+  nothing depth-tested after it.
 - Markers (shaders/marker.*) are screen-space discs: control points as filled discs with a dark rim,
   the current position as a larger ring. They are drawn without depth testing, on purpose: a chosen
   point buried inside the cloud must stay visible and clickable in the list.
 - Numbers: `draw_labels()` (call it while building the UI) writes each control point's number with
-  ImGui's background draw list, beside the pixel the last `render` projected it to.
+  ImGui's background draw list, beside the pixel the last `render` projected it to. Points drawn on
+  top of one another share a label ("3,4"); a label that would cover another goes to another side.
 - 3-d positions come from the scene's `project` callable, latent (m, d) -> (m, 3); for d > 3 that is
   the scene's PCA. A linear projection maps the latent curve's polyline onto the drawn one exactly.
 """
@@ -21,6 +28,7 @@ from OpenGL import GL as gl
 from engine.gl import Buffer, Program, VertexArray
 
 Projector = Callable[[np.ndarray], np.ndarray]
+Label = tuple[str, float, float, float, float]  # text, top-left x, y, width, height (window pixels)
 
 CURVE_COLOR = (0.98, 0.92, 0.55, 1.0)
 WALKED_COLOR = (1.0, 0.55, 0.10, 1.0)
@@ -30,6 +38,7 @@ LABEL_COLOR = (1.0, 1.0, 1.0, 1.0)
 SAMPLES_PER_SEGMENT = 48
 MAX_SAMPLES = 8192
 RIM_PX = 1.5
+HIDDEN_OPACITY = 0.5  # of the curve where the cloud is in front of it
 _MARKER_STRIDE = 9  # floats per marker: centre (3), radius, colour (4), style
 
 
@@ -62,6 +71,7 @@ class CurveView:
         self.marker_3d: np.ndarray | None = None
         self.current_t: float | None = None
         self.label_pixels = np.zeros((0, 2))  # top-left origin, from the last render
+        self.labels: list[Label] = []  # as last drawn by draw_labels
         self._synced: tuple[int, int] | None = None
         self._projection_version = 0
 
@@ -113,14 +123,22 @@ class CurveView:
         matrix = np.asarray(view_projection, dtype=np.float64)
         self.label_pixels = _to_pixels(matrix, self.control_points_3d, width, height)
         if self._segment_count:
-            gl.glEnable(gl.GL_DEPTH_TEST)
-            gl.glDepthFunc(gl.GL_LEQUAL)
             program = self._curve_program.use()
             program.set_uniforms(u_view_projection=matrix, u_viewport=(width, height), u_width=self.width_px,
                                  u_color=CURVE_COLOR, u_walked_color=WALKED_COLOR,
                                  u_current_t=-1.0 if self.current_t is None else self.current_t)
+            gl.glEnable(gl.GL_DEPTH_TEST)
+            gl.glDepthFunc(gl.GL_LEQUAL)
+            program.set_uniforms(u_on_top=0.0, u_opacity=1.0)
             self._segments.draw(gl.GL_TRIANGLE_STRIP, 4, instances=self._segment_count)
+            blending = gl.glIsEnabled(gl.GL_BLEND)
+            gl.glEnable(gl.GL_BLEND)
+            gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
             gl.glDepthFunc(gl.GL_LESS)
+            program.set_uniforms(u_on_top=1.0, u_opacity=HIDDEN_OPACITY)
+            self._segments.draw(gl.GL_TRIANGLE_STRIP, 4, instances=self._segment_count)
+            if not blending:
+                gl.glDisable(gl.GL_BLEND)
         markers = self._marker_data()
         if len(markers):
             gl.glDisable(gl.GL_DEPTH_TEST)
@@ -148,15 +166,19 @@ class CurveView:
     def draw_labels(self) -> None:
         """Number the control points (1-based, as in the list panel); call between new_frame and render."""
         if not (self.show_labels and self.show_points) or not len(self.label_pixels):
+            self.labels = []
             return
         from imgui_bundle import imgui
 
+        def text_size(text: str) -> tuple[float, float]:
+            size = imgui.calc_text_size(text)
+            return size.x, size.y
+
+        self.labels = place_labels(self.label_pixels, text_size, self.point_radius_px)
         draw_list = imgui.get_background_draw_list()
         color = imgui.get_color_u32(imgui.ImVec4(*LABEL_COLOR))
-        offset = self.point_radius_px + 2.0
-        for number, (x, y) in enumerate(self.label_pixels, start=1):
-            if np.isfinite(x):
-                draw_list.add_text(imgui.ImVec2(float(x + offset), float(y - offset - 12.0)), color, str(number))
+        for text, x, y, _, _ in self.labels:
+            draw_list.add_text(imgui.ImVec2(float(x), float(y)), color, text)
 
     def release(self) -> None:
         for resource in (self._segments, self._markers, self._positions, self._params, self._marker_buffer,
@@ -182,3 +204,35 @@ def _to_pixels(matrix: np.ndarray, points: np.ndarray, width: int, height: int) 
     pixels = np.c_[(ndc[:, 0] + 1) * 0.5 * width, (1 - ndc[:, 1]) * 0.5 * height]
     pixels[~ahead] = np.nan
     return pixels
+
+
+def place_labels(pixels: np.ndarray, text_size: Callable[[str], tuple[float, float]],
+                 radius: float) -> list[Label]:
+    """Labels for points at `pixels` (numbered from 1; NaN rows are off screen): points closer than
+    `radius` share one; each goes up-right of its point, else the first other corner that covers no
+    label placed before it (else up-right anyway)."""
+    groups: list[tuple[list[int], np.ndarray]] = []
+    for number, pixel in enumerate(np.asarray(pixels, dtype=np.float64).reshape(-1, 2), start=1):
+        if not np.all(np.isfinite(pixel)):
+            continue
+        for numbers, anchor in groups:
+            if np.hypot(*(pixel - anchor)) < radius:
+                numbers.append(number)
+                break
+        else:
+            groups.append(([number], pixel))
+    placed: list[Label] = []
+    offset = radius + 2.0
+    for numbers, (x, y) in groups:
+        text = ",".join(str(n) for n in numbers)
+        w, h = text_size(text)
+        corners = [(x + offset, y - offset - h), (x + offset, y + offset),
+                   (x - offset - w, y - offset - h), (x - offset - w, y + offset)]
+        free = [c for c in corners if not any(_overlap((*c, w, h), label[1:]) for label in placed)]
+        left, top = (free or corners)[0]
+        placed.append((text, float(left), float(top), float(w), float(h)))
+    return placed
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
