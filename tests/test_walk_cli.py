@@ -151,3 +151,20 @@ def test_unwritable_out_is_refused_and_an_existing_file_survives(tmp_path, capsy
     np.save(kept, np.ones(2))
     assert walk("--points", source, "--steps", 1, "--out", kept) == 1
     np.testing.assert_array_equal(np.load(kept), np.ones(2))
+
+
+@pytest.mark.parametrize("name", ["path.txt", "path", "path.npz"])
+def test_out_without_npy_suffix_is_refused_before_any_work(tmp_path, capsys, name):
+    source = tmp_path / "points.npy"
+    np.save(source, np.eye(3))
+    out = tmp_path / name
+    assert f"{out}: --out must end in .npy" in error_of(capsys, "--points", source, "--steps", 5, "--out", out)
+    assert not out.exists()
+
+
+def test_out_suffix_is_not_case_sensitive(tmp_path):
+    source = tmp_path / "points.npy"
+    np.save(source, np.eye(3))
+    out = tmp_path / "PATH.NPY"
+    assert walk("--points", source, "--steps", 5, "--out", out) == 0
+    assert np.load(out, allow_pickle=False).shape == (5, 3)

@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     steps = _parse_steps(args.steps)
     if args.interp not in KINDS:
         raise SceneError(f"--interp: unknown kind {args.interp!r} (expected one of {', '.join(KINDS)})")
+    if Path(args.out).suffix.lower() != ".npy":  # the rows are written as .npy, whatever the name says
+        raise SceneError(f"{args.out}: --out must end in .npy (the path is written as a .npy array)")
     if args.through is not None:
         if not args.model:
             raise SceneError("--through takes data-set indices, so it needs --model")
