@@ -192,3 +192,31 @@ def test_resolve_model_names_and_paths(tmp_path, monkeypatch, bundle_dir):
         resolve_model("fashion")
     with pytest.raises(BundleError, match="model.json: missing"):
         load_bundle(tmp_path)
+
+
+def disk_full(*args, **kwargs):
+    from safetensors import SafetensorError
+    raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+
+def test_a_failed_weights_write_is_one_line_and_keeps_the_old_bundle(tmp_path, monkeypatch):
+    import safetensors.torch
+
+    out = make_bundle(tmp_path / "model")
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    monkeypatch.setattr(safetensors.torch, "save_file", disk_full)
+    with pytest.raises(BundleError) as caught:
+        make_bundle(out, count=30)
+    assert str(caught.value) == f"{out / 'decoder.safetensors'}: cannot write (No space left on device)"
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model"]  # no staging left behind
+
+
+def test_a_failed_latents_write_is_one_line_naming_the_file(tmp_path, monkeypatch):
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "save", no_space)
+    with pytest.raises(BundleError, match=r"model/latents\.npy: cannot write \(No space left on device\)$"):
+        make_bundle(tmp_path / "model")
+    assert list(tmp_path.iterdir()) == []

@@ -362,3 +362,25 @@ def test_bad_model_json_is_named(tmp_path, text, problem):
     model_json.write_text(text)
     with pytest.raises(TfjsError, match=f"^{model_json}: {problem}"):
         load_tfjs_decoder(model_json)
+
+
+def test_cli_reports_a_full_disk_in_one_line_and_keeps_the_old_bundle(tmp_path, capsys, monkeypatch):
+    import safetensors.torch
+    from safetensors import SafetensorError
+
+    np.save(tmp_path / "z.npy", np.zeros((4, 3), np.float32))
+    np.save(tmp_path / "labels.npy", np.arange(4))
+    arguments = (DECODERS["mnist"], "--out", tmp_path / "b", "--latents", tmp_path / "z.npy",
+                 "--labels", tmp_path / "labels.npy")
+    assert run_cli(capsys, *arguments) == (0, "")
+    before = {path.name: path.read_bytes() for path in (tmp_path / "b").iterdir()}
+
+    def disk_full(*args, **kwargs):
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", disk_full)
+    code, err = run_cli(capsys, *arguments)
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert f"{tmp_path / 'b' / 'decoder.safetensors'}: cannot write (No space left on device)" in err
+    assert {path.name: path.read_bytes() for path in (tmp_path / "b").iterdir()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["b", "labels.npy", "z.npy"]

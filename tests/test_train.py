@@ -110,3 +110,26 @@ def test_refuses_an_output_that_is_not_a_bundle_before_training(tmp_path, mnist)
         train(mnist, tmp_path / "notes", TrainConfig(limit=64, epochs=1, threads=1), progress=False,
               log=calls.append, on_batch=calls.append)
     assert calls == [] and (tmp_path / "notes" / "todo.txt").read_text() == "keep"
+
+
+def test_cli_reports_a_full_disk_at_a_checkpoint_in_one_line_keeping_the_last_one(tmp_path, capsys, monkeypatch):
+    import safetensors.torch
+    from safetensors import SafetensorError
+
+    out = tmp_path / "m"
+    argv = ["train", "--dataset", "mnist", "--data-dir", str(MNIST_DIR), "--limit", "64", "--epochs", "1",
+            "--threads", "1", "--batch-size", "64", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    checkpoints = tmp_path / "m.checkpoints"
+    before = {path: path.read_bytes() for folder in (out, checkpoints) for path in folder.iterdir()}
+    capsys.readouterr()
+
+    def disk_full(*args, **kwargs):
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(safetensors.torch, "save_file", disk_full)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err == f"latentwalk train: error: {checkpoints / 'last.safetensors'}: cannot write (No space left on device)\n"
+    assert {path: path.read_bytes() for folder in (out, checkpoints) for path in folder.iterdir()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["m", "m.checkpoints"]

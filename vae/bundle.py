@@ -12,6 +12,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -59,6 +60,32 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+_SAFETENSORS_IO = re.compile(r"I/O error: (.*?)(?: \(os error \d+\))?(?: at path .*)?$")
+
+
+def _write_reason(exc: BaseException) -> str:
+    """`No space left on device`, from an OSError or a safetensors serializing error alike."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = _first_line(exc)
+    match = _SAFETENSORS_IO.search(text)
+    return match.group(1) if match else text
+
+
+@contextlib.contextmanager
+def write_errors(path: str | Path, error: type[Exception] = BundleError) -> Iterator[None]:
+    """A failed write in the block (disk full, read-only, I/O error) becomes one line naming `path`.
+
+    safetensors reports I/O failures as SafetensorError, not OSError, so both are caught.
+    """
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (OSError, SafetensorError) as exc:
+        raise error(f"{path}: cannot write ({_write_reason(exc)})") from None
 
 
 @dataclass
@@ -275,8 +302,9 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
         "has_encoder": encoder is not None,
         "summary": _json_safe(summary, out_dir),
     }
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    with write_errors(out_dir.parent):
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     try:
         for name, module in ((DECODER_FILE, decoder), (ENCODER_FILE, encoder)):
             if module is None:
@@ -285,15 +313,20 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
             bad = [key for key, value in state.items() if not torch.isfinite(value).all()]
             if bad:
                 raise BundleError(f"{out_dir}: {name} weights {bad[0]} contain NaN or Inf")
-            save_file(state, str(staging / name), metadata={"architecture": ARCHITECTURE})
-        np.save(staging / LATENTS_FILE, latents.astype(np.float32), allow_pickle=False)
-        np.save(staging / LABELS_FILE, labels.astype(np.int64), allow_pickle=False)
-        (staging / MODEL_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+            with write_errors(out_dir / name):
+                save_file(state, str(staging / name), metadata={"architecture": ARCHITECTURE})
+        with write_errors(out_dir / LATENTS_FILE):
+            np.save(staging / LATENTS_FILE, latents.astype(np.float32), allow_pickle=False)
+        with write_errors(out_dir / LABELS_FILE):
+            np.save(staging / LABELS_FILE, labels.astype(np.int64), allow_pickle=False)
+        with write_errors(out_dir / MODEL_FILE):
+            (staging / MODEL_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         load_bundle(staging)  # what lands at out_dir has loaded once already
-        for entry in staging.iterdir():
-            _publish_mode(entry)
-        _publish_mode(staging, directory=True)
-        _swap_into_place(staging, out_dir)
+        with write_errors(out_dir):
+            for entry in staging.iterdir():
+                _publish_mode(entry)
+            _publish_mode(staging, directory=True)
+            _swap_into_place(staging, out_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

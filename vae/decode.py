@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.bundle import atomic_file, read_npy
+from vae.bundle import atomic_file, read_npy, write_errors
 from vae.errors import DecodeError
 from vae.model import ConvDecoder
 
@@ -84,12 +84,10 @@ def check_output_path(path: str | Path) -> Path:
 def write_images(images: np.ndarray, path: str | Path) -> Path:
     """Write decoded images as .npy (float32 (N, H, W)) or a .png grid, never half-written."""
     path = check_output_path(path)
-    try:
+    with write_errors(path, DecodeError):
         if path.suffix.lower() == ".png":
             return write_png_grid(images, path)
         with atomic_file(path) as temp:
             with open(temp, "wb") as handle:
                 np.save(handle, images.astype(np.float32, copy=False), allow_pickle=False)
         return path
-    except OSError as exc:
-        raise DecodeError(f"{path}: cannot write ({exc.strerror or exc})") from None

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from vae.bundle import atomic_file, check_bundle_target, finite_or_none, write_bundle
+from vae.bundle import atomic_file, check_bundle_target, finite_or_none, write_bundle, write_errors
 from vae.datasets import Dataset
 from vae.errors import VaeError
 from vae.model import ConvVAE, vae_loss
@@ -162,7 +162,8 @@ class Trainer:
     def save_checkpoint(self, folder: Path) -> Path:
         from safetensors.torch import save_file
 
-        folder.mkdir(parents=True, exist_ok=True)
+        with write_errors(folder, VaeError):
+            folder.mkdir(parents=True, exist_ok=True)
         tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
         optim_state = self.optimizer.state_dict()
         for index, slots in optim_state["state"].items():
@@ -173,9 +174,9 @@ class Trainer:
         state = self.state_json()
         state["param_groups"] = optim_state["param_groups"]
         path = folder / CHECKPOINT_FILE
-        with atomic_file(path) as temp:
+        with write_errors(path, VaeError), atomic_file(path) as temp:
             save_file(tensors, str(temp), metadata={"state": json.dumps(state)})
-        with atomic_file(folder / CHECKPOINT_JSON) as temp:
+        with write_errors(folder / CHECKPOINT_JSON, VaeError), atomic_file(folder / CHECKPOINT_JSON) as temp:
             temp.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
         return path
 
