@@ -157,17 +157,55 @@ def test_walked_part_marker_and_control_points_are_distinct(target):
     assert not ring[y, xm + 9] and ring[y, xm + quarter + 9]
 
 
-def test_points_hidden_by_the_cloud_still_show_but_the_curve_is_depth_tested(target):
+def test_hidden_parts_of_the_curve_show_faint_and_control_points_in_full(target):
     fbo, view = target
     straight_line(view, (-1.0, 0.0, 0.0), (1.0, 0.0, 0.0))
-    view.control_points_3d = np.array([[0.5, 0.0, 0.0]])
+    view.control_points_3d = np.array([[0.5, 0.5, 0.0]])  # off the line, to see both
     camera = camera_looking_down_z()
     fbo.bind()
-    fbo.clear(color=BACKGROUND, depth=0.0)  # as if something covered everything
+    fbo.clear(color=BACKGROUND, depth=0.05)  # as if something in front covered everything
     view.render(camera.view_projection(1.0, SIZE[0] / SIZE[1]), SIZE)
     image = fbo.read()[::-1]
-    assert not mask_of(image, cv.CURVE_COLOR).any()
+    assert not mask_of(image, cv.CURVE_COLOR).any()  # nothing at full strength: it is behind
+    faint_color = cv.HIDDEN_OPACITY * np.asarray(cv.CURVE_COLOR[:3]) + (1 - cv.HIDDEN_OPACITY) * np.asarray(BACKGROUND[:3])
+    faint = mask_of(image, faint_color, tolerance=2)
+    ends = camera.project(np.array([[-1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), 1.0, SIZE).pixels
+    row = int(ends[0, 1])
+    # faint along the whole line, and blended once per pixel: overlapping segment caps (nine segments
+    # here) do not add up to a stronger colour anywhere
+    assert faint[row, int(ends[0, 0]) + 4:int(ends[1, 0]) - 4].all()
+    drawn = np.any(image[..., :3] > 0, axis=-1) & ~mask_of(image, cv.POINT_COLOR) & ~mask_of(image, (0, 0, 0))
+    assert (drawn & ~faint).sum() <= 0.02 * drawn.sum()  # (the point disc's rim pixels aside)
     assert mask_of(image, cv.POINT_COLOR).sum() > 50
+
+
+def test_where_the_curve_is_in_front_it_is_drawn_at_full_strength(target):
+    fbo, view = target
+    straight_line(view, (-1.0, 0.0, 0.0), (1.0, 0.0, 0.0))
+    camera = camera_looking_down_z()
+    fbo.bind()
+    fbo.clear(color=BACKGROUND, depth=1.0)
+    view.render(camera.view_projection(1.0, SIZE[0] / SIZE[1]), SIZE)
+    image = fbo.read()[::-1]
+    ends = camera.project(np.array([[-1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]), 1.0, SIZE).pixels
+    assert mask_of(image, cv.CURVE_COLOR)[int(ends[0, 1]), int(ends[0, 0]):int(ends[1, 0])].all()
+
+
+def fixed_size(text):
+    return 8.0 * len(text), 14.0
+
+
+def test_labels_of_points_on_top_of_one_another_are_merged_and_none_covers_another():
+    pixels = np.array([[100.0, 100.0], [180.0, 60.0], [100.5, 99.0], [112.0, 100.0], [np.nan, np.nan]])
+    labels = cv.place_labels(pixels, fixed_size, radius=7.0)
+    assert [text for text, *_ in labels] == ["1,3", "2", "4"]  # 5 is off screen
+    text, x, y, w, h = labels[0]
+    assert (x, y) == (100.0 + 9.0, 100.0 - 9.0 - 14.0) and (w, h) == (24.0, 14.0)  # up and right of it
+    for a, b in ((0, 2), (0, 1), (1, 2)):
+        _, ax, ay, aw, ah = labels[a]
+        _, bx, by, bw, bh = labels[b]
+        assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay
+    assert labels[2][2] > 100.0  # label 4 (a point 12 px right) went below, as up-right was taken
 
 
 def test_empty_path_draws_nothing_and_a_segment_behind_the_eye_is_not_mirrored(target):

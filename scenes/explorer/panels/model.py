@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from imgui_bundle import imgui
 
 from scenes.explorer.panels import error_line, note_line, window_rect
+from scenes.explorer.panels.layout import begin_panel, layout_of
 from vae.bundle import list_bundled_models
 
 if TYPE_CHECKING:
@@ -21,14 +22,14 @@ class ModelPanel:
         self.path_text = ""
         self.bundled = list_bundled_models()
         self.rect = (0.0, 0.0, 0.0, 0.0)
+        self.layout = layout_of(scene)
 
     def build(self) -> None:
         scene = self.scene
-        height = imgui.get_io().display_size.y
-        imgui.set_next_window_pos((10, height - 10), imgui.Cond_.first_use_ever, (0.0, 1.0))
         imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)
-        if imgui.begin(self.title, None, imgui.WindowFlags_.always_auto_resize)[0]:
-            self.rect = window_rect()
+        expanded = begin_panel(self)[0]
+        self.rect = window_rect()
+        if expanded:
             bundle = scene.bundle
             imgui.text(f"{bundle.path.name}: {len(bundle.latents):,} points, d = {bundle.latent_dim}, "
                        f"{bundle.image_shape[0]}x{bundle.image_shape[1]}")

@@ -36,6 +36,7 @@ class OutputPanel:
         self.sections: list[Callable[[], None]] = []  # extra widgets drawn at the bottom
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.layout = layout_of(scene)
+        self.error_shown = ""  # the decoder error drawn by the last build ("" for none)
         self._widest = (None, 0.0)  # ((bundle, display size), width) the panel has had
 
     def build(self) -> None:
@@ -60,8 +61,9 @@ class OutputPanel:
                 imgui.text_disabled("decoded")
                 imgui.same_line(imgui.get_style().window_padding.x + size + imgui.get_style().item_spacing.x)
                 imgui.text_disabled("training image")
-            if scene.decoder.last_error:
-                error_line(f"decoder: {scene.decoder.last_error}")
+            self.error_shown = f"decoder: {scene.decoder.last_error}" if scene.decoder.last_error else ""
+            if self.error_shown:
+                error_line(self.error_shown)
             if scene.dataset_note:
                 note_line(scene.dataset_note)
             for section in self.sections:
