@@ -133,3 +133,33 @@ def test_cli_reports_a_full_disk_at_a_checkpoint_in_one_line_keeping_the_last_on
     assert err == f"latentwalk train: error: {checkpoints / 'last.safetensors'}: cannot write (No space left on device)\n"
     assert {path: path.read_bytes() for folder in (out, checkpoints) for path in folder.iterdir()} == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["m", "m.checkpoints"]
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--threads", "-1"), ("--threads", "0"), ("--epochs", "0"), ("--batch-size", "-3"), ("--latent-dim", "0"),
+    ("--limit", "0"), ("--lr", "0"), ("--lr", "nan"), ("--epochs", "two"),
+])
+def test_cli_refuses_non_positive_numbers_before_loading_data(tmp_path, capsys, option, value):
+    argv = ["train", "--dataset", "idx:" + str(tmp_path / "nowhere"), "--out", str(tmp_path / "m"), option, value]
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "Traceback" not in err
+    assert f"argument {option}: expected a" in err
+    assert err.strip().splitlines()[-1].startswith("latentwalk train: error: argument")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("threads", -1, "threads must be a whole number >= 1, got -1"),
+    ("threads", 0, "threads must be a whole number >= 1, got 0"),
+    ("epochs", 0, "epochs must be a whole number >= 1"),
+    ("batch_size", 0, "batch size must be a whole number >= 1"),
+    ("latent_dim", -2, "latent dim must be a whole number >= 1"),
+    ("limit", 0, "limit must be a whole number >= 1"),
+    ("lr", 0.0, "learning rate must be a positive finite number"),
+    ("lr", float("inf"), "learning rate must be a positive finite number"),
+])
+def test_config_refuses_values_that_could_only_fail_later(field, value, message):
+    from vae.errors import VaeError
+    with pytest.raises(VaeError, match=message):
+        TrainConfig(**{field: value})

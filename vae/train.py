@@ -41,6 +41,19 @@ class TrainConfig:
     limit: int | None = None  # train on the first N training images (and test on the first N test images)
     threads: int | None = None  # torch CPU threads; None: every core this process may use
 
+    def __post_init__(self) -> None:
+        """Refuse a run that could only fail later (or train on nothing) before any work."""
+        counts = {"epochs": self.epochs, "batch size": self.batch_size, "latent dim": self.latent_dim,
+                  "limit": self.limit, "threads": self.threads}
+        optional = ("limit", "threads")
+        for name, value in counts.items():
+            if value is None and name in optional:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise VaeError(f"{name} must be a whole number >= 1, got {value!r}")
+        if not (isinstance(self.lr, (int, float)) and 0 < self.lr < float("inf")):
+            raise VaeError(f"learning rate must be a positive finite number, got {self.lr!r}")
+
 
 def pick_device(name: str) -> torch.device:
     if name == "auto":
@@ -70,8 +83,6 @@ def _as_float(batch: torch.Tensor) -> torch.Tensor:
 
 class Trainer:
     def __init__(self, dataset: Dataset, config: TrainConfig):
-        if config.epochs < 1 or config.batch_size < 1 or config.latent_dim < 1 or not config.lr > 0:
-            raise VaeError("epochs, batch size, latent dim and learning rate must be positive")
         self.dataset = dataset
         self.config = config
         self.device = pick_device(config.device)
@@ -80,8 +91,6 @@ class Trainer:
         if shape[0] % 4 or shape[1] % 4:
             raise VaeError(f"{dataset.source}: images are {shape}; the model needs sides divisible by 4")
         count = len(dataset.train_images) if config.limit is None else min(config.limit, len(dataset.train_images))
-        if count < 1:
-            raise VaeError("--limit must leave at least one training image")
         self.train_images = torch.from_numpy(np.ascontiguousarray(dataset.train_images[:count])).to(self.device)
         test_count = len(dataset.test_images) if config.limit is None else min(config.limit, len(dataset.test_images))
         self.test_images = torch.from_numpy(np.ascontiguousarray(dataset.test_images[:test_count])).to(self.device)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from scenes.commands._args import positive_int
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -11,7 +13,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", default="mnist", help="bundled model name or bundle folder (default: mnist)")
     parser.add_argument("--latents", required=True, help=".npy file of shape (N, d)")
     parser.add_argument("--out", required=True, help="OUT.npy (float32 (N, H, W) in [0, 1]) or OUT.png (grid)")
-    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument("--batch-size", type=positive_int, default=256)
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu")
     parser.set_defaults(func=run)
 

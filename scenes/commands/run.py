@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from scenes.commands._args import positive_int
+
 DEFAULT_MODEL = "mnist"
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
@@ -16,16 +18,6 @@ def parse_size(text: str) -> tuple[int, int]:
     if not (16 <= width <= 16384 and 16 <= height <= 16384):
         raise argparse.ArgumentTypeError(f"size {width}x{height} out of range (16..16384 per side)")
     return width, height
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
 
 
 def add_parser(subparsers) -> None:

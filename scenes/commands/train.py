@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from scenes.commands._args import positive_float, positive_int
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -14,14 +16,14 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--data-url", help="base URL to download the four files from "
                                            "(default: $LATENTWALK_DATA_URL, else the official mirrors)")
     parser.add_argument("--out", required=True, help="bundle folder to write (replaced atomically at the end)")
-    parser.add_argument("--latent-dim", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    parser.add_argument("--latent-dim", type=positive_int, default=3)
+    parser.add_argument("--epochs", type=positive_int, default=30)
+    parser.add_argument("--batch-size", type=positive_int, default=128)
+    parser.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: all usable cores)")
-    parser.add_argument("--limit", type=int,
+    parser.add_argument("--threads", type=positive_int, help="torch CPU threads (default: all usable cores)")
+    parser.add_argument("--limit", type=positive_int,
                         help="train on the first N training images (and evaluate on the first N test images)")
     parser.add_argument("--checkpoint-dir", help="default: OUT.checkpoints beside the bundle")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
