@@ -114,15 +114,31 @@ BAD_CONTENT = [
     (set_path(["curve", "closed"], 1), "curve.closed must be true or false, got an integer"),
     (set_path(["curve", "steps"], 1), "curve.steps must be >= 2, got 1"),
     (set_path(["camera", "target"], [1.0, 2.0]), "camera.target must have 3 numbers, got 2"),
-    (set_path(["camera", "distance"], 0), "camera.distance must be > 0"),
+    (set_path(["camera", "distance"], 0), r"camera.distance must be in \[1e-06, 1e\+06\], got 0.0"),
     (set_path(["camera", "orientation"], [0, 0, 0, 0]), "camera.orientation is a zero quaternion"),
-    (set_path(["camera", "fov_degrees"], 180), "camera.fov_degrees must be below 180"),
+    (set_path(["camera", "fov_degrees"], 180), r"camera.fov_degrees must be in \[1, 179\], got 180.0"),
     (set_path(["highlighted_classes"], [1, "2"]), r"highlighted_classes\[1\] must be an integer, got a string"),
     (set_path(["traversal", "t"], 1.5), r"traversal.t must be in \[0, 1\], got 1.5"),
     (set_path(["traversal", "mode"], "bounce"), "traversal.mode is 'bounce'"),
-    (set_path(["traversal", "speed"], -0.1), "traversal.speed must be >= 0"),
+    (set_path(["traversal", "speed"], -0.1), r"traversal.speed must be in \[0, 2\], got -0.1"),
     (set_path(["traversal", "playing"], "yes"), "traversal.playing must be true or false, got a string"),
     (lambda d: d["traversal"].pop("speed"), "traversal is missing 'speed'"),
+    # Numbers JSON can hold but the explorer cannot use: each refused, none crashes the loader.
+    (set_path(["camera", "distance"], 10 ** 400), r"camera.distance is 1000\.\.\. \(401 digits\), out of range"),
+    (set_path(["camera", "distance"], 1e300), r"camera.distance must be in \[1e-06, 1e\+06\], got 1e\+300"),
+    (set_path(["camera", "target"], [0.0, 1e300, 0.0]), r"camera.target\[1\] must be in \[-1e\+06, 1e\+06\]"),
+    (set_path(["camera", "orientation"], [1e300, 1e300, 0, 0]), r"camera.orientation\[0\] must be in \[-1e\+06, 1e\+06\]"),
+    (set_path(["camera", "fov_degrees"], 1e-300), r"camera.fov_degrees must be in \[1, 179\], got 1e-300"),
+    (set_path(["curve", "steps"], 10 ** 11), r"curve.steps must be <= 1000, got 100000000000"),
+    (set_path(["curve", "steps"], 10 ** 400), r"curve.steps must be <= 1000, got 1000\.\.\. \(401 digits\)"),
+    (set_path(["control_points", 0, "index"], 10 ** 400), r"control_points\[0\]\.index must be <= .*, got 1000\.\.\. \(401 digits\)"),
+    (set_path(["control_points", 1, "coords"], [0.0, -10 ** 400]), r"control_points\[1\]\.coords\[1\] is -1000\.\.\. \(401 digits\), out of range"),
+    (set_path(["control_points", 1, "coords"], [0.0, 1e300]), r"control_points\[1\]\.coords\[1\] must be in \[-1e\+06, 1e\+06\]"),
+    (set_path(["highlighted_classes"], [10 ** 400]), r"highlighted_classes\[0\] must be <= .*, got 1000\.\.\. \(401 digits\)"),
+    (set_path(["traversal", "t"], 10 ** 400), r"traversal.t is 1000\.\.\. \(401 digits\), out of range"),
+    (set_path(["traversal", "speed"], 1e300), r"traversal.speed must be in \[0, 2\], got 1e\+300"),
+    (set_path(["version"], 10 ** 400), r"unsupported session version 1000\.\.\. \(401 digits\)"),
+    (set_path(["model"], "mnist\x00"), "model must not contain control characters"),
 ]
 
 
@@ -132,7 +148,7 @@ def test_bad_content_is_refused_naming_file_and_field(tmp_path, change, message)
     with pytest.raises(SceneError, match=message) as info:
         load_session(path)
     text = str(info.value)
-    assert text.startswith(f"{path}: ") and "\n" not in text
+    assert text.startswith(f"{path}: ") and "\n" not in text and len(text) < len(path) + 200
 
 
 @pytest.mark.parametrize("content,message", [
@@ -147,6 +163,26 @@ def test_unparseable_files_are_refused(tmp_path, content, message):
     with pytest.raises(SceneError, match=message) as info:
         load_session(path)
     assert str(info.value).startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize("text,message", [
+    ('{"format": "latentwalk-session", "version": ' + "1" * 5000 + "}", r"a number with more than \d+ digits"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+], ids=["5000-digit-number", "nested-100000-deep"])
+def test_json_the_parser_itself_cannot_take_is_refused(tmp_path, text, message):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(SceneError, match=message) as info:
+        load_session(path)
+    assert str(info.value).startswith(f"{path}: not valid JSON: ") and "\n" not in str(info.value)
+
+
+def test_the_largest_walk_the_panel_allows_loads(tmp_path):
+    from scenes.explorer.traversal import MAX_STEPS
+
+    data = session_to_json(full_session())
+    data["curve"]["steps"] = MAX_STEPS
+    assert load_session(write_json(tmp_path / "s.json", data)).curve.steps == MAX_STEPS
 
 
 def test_nan_in_the_json_text_is_refused(tmp_path):

@@ -124,6 +124,37 @@ def test_bad_files_are_refused_with_one_line_and_change_nothing(explorer, tmp_pa
     assert state(scene, walk) == before
 
 
+@pytest.mark.parametrize("field, value, message", [
+    (("camera", "distance"), 10**400, "camera.distance is 1000... (401 digits), out of range"),
+    (("curve", "steps"), 10**11, "curve.steps must be <= 1000, got 100000000000"),
+], ids=["int-too-large-for-a-float", "steps-past-the-panel-cap"])
+@pytest.mark.parametrize("route", ["ctrl+o", "button"])
+def test_numbers_the_explorer_cannot_use_are_refused_and_the_loop_runs_on(explorer, tmp_path, field, value,
+                                                                           message, route):
+    from scenes.explorer.session import session_to_json
+
+    app, scene, walk = explorer
+    show_only_walk_panels(scene, walk)
+    set_up(scene, walk)
+    data = session_to_json(walk.path.to_session(str(scene.bundle.path), CameraView()))
+    data[field[0]][field[1]] = value
+    bad = tmp_path / "huge.json"
+    bad.write_text(json.dumps(data))
+    before = state(scene, walk)
+    walk.session_panel.file = str(bad)
+    frames(app, 2)
+    if route == "ctrl+o":
+        shortcut(app, pygame.K_o)
+    else:
+        click_item(app, walk.session_panel, "load")
+    panel = walk.session_panel
+    assert panel.failed and panel.message.startswith(f"{bad}: {message}") and "\n" not in panel.message
+    assert state(scene, walk) == before
+    drawn = app.frame_index
+    frames(app, 5)
+    assert app.frame_index == drawn + 5 and app.running
+
+
 def test_a_session_of_another_model_switches_to_it(explorer, tmp_path):
     app, scene, walk = explorer
     other = make_bundle(tmp_path / "other", count=60, classes=3, seed=1)

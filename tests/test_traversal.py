@@ -155,6 +155,8 @@ def test_switching_mode_away_from_ping_pong_walks_forwards_again():
 
 @pytest.mark.parametrize("kwargs,message", [
     ({"steps": 1}, "number of steps must be an integer >= 2"),
+    ({"steps": 1001}, "number of steps must be an integer >= 2 and <= 1000, got 1001"),
+    ({"steps": 10**11}, "number of steps must be an integer >= 2 and <= 1000"),
     ({"steps": 2.5}, "number of steps"),
     ({"steps": "ten"}, "number of steps"),
     ({"speed": "fast"}, "playback speed"),

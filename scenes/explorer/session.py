@@ -13,6 +13,12 @@ Layout (version 1; every key is required, no other key is allowed):
 The camera follows `engine.camera`: quaternion (w, x, y, z) rotating camera-local into world space,
 vertical field of view in degrees. `traversal.speed` is in curve fractions per second.
 
+Every number is checked against the range the explorer can use (steps up to the Walk panel's
+MAX_STEPS, speed up to its MAX_SPEED, coordinates and distances within +-MAX_COORDINATE, the field of
+view in [MIN_FOV_DEGREES, MAX_FOV_DEGREES]): JSON holds numbers of any size, and one the explorer
+cannot use must be refused here, not crash the render loop later (an integer too large for a float,
+a walk of 10**11 steps).
+
 `load_session` either returns a whole, validated `Session` or raises `SceneError` with one line naming
 the file and the first problem; it has no side effects, so a caller that applies the result only on
 success changes nothing when a file is refused. `save_session` writes a temporary file beside the
@@ -23,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,10 +37,15 @@ from typing import Any, Callable, IO
 
 from scenes.errors import SceneError
 from scenes.explorer.curve import KINDS
-from scenes.explorer.traversal import DEFAULT_SPEED, DEFAULT_STEPS, MIN_STEPS, MODES
+from scenes.explorer.traversal import DEFAULT_SPEED, DEFAULT_STEPS, MAX_SPEED, MAX_STEPS, MIN_STEPS, MODES
 
 FORMAT = "latentwalk-session"
 VERSION = 1
+MAX_COORDINATE = 1e6  # latents, camera target and quaternion components: far beyond any real model's
+MIN_DISTANCE, MAX_DISTANCE = 1e-6, 1e6
+MIN_FOV_DEGREES, MAX_FOV_DEGREES = 1.0, 179.0
+MAX_INDEX = 2**31 - 1  # data-set points and classes; the picking framebuffer holds 32-bit IDs
+MAX_MODEL_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,11 @@ def load_session(path: str | os.PathLike, *, n_points: int | None = None, dim: i
         raise SceneError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except _Invalid as exc:
         raise SceneError(f"{path}: {exc}") from None
+    except ValueError:  # json turns an integer literal past Python's digit limit into this
+        raise SceneError(f"{path}: not valid JSON: a number with more than {sys.get_int_max_str_digits()} "
+                         "digits") from None
+    except RecursionError:
+        raise SceneError(f"{path}: not valid JSON: arrays or objects nested too deeply") from None
     try:
         return session_from_json(data, n_points=n_points, dim=dim, n_classes=n_classes)
     except _Invalid as exc:
@@ -164,42 +181,41 @@ def session_from_json(data: Any, *, n_points: int | None = None, dim: int | None
         raise _Invalid(f"not a session file (format is {found!r}, expected {FORMAT!r})")
     version = data.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
-        raise _Invalid(f"unsupported session version {version!r} (this latentwalk reads {VERSION})")
+        raise _Invalid(f"unsupported session version {_brief(version)} (this latentwalk reads {VERSION})")
     top = _object(data, "session", ("format", "version", "model", "control_points", "curve", "camera",
                                     "highlighted_classes", "traversal"))
     model = top["model"]
     if not isinstance(model, str) or not model.strip():
         raise _Invalid("model must be a non-empty string (a bundled model name or a bundle path)")
+    if len(model) > MAX_MODEL_CHARS:
+        raise _Invalid(f"model is {len(model)} characters long, more than a path can be ({MAX_MODEL_CHARS})")
+    if any(ord(c) < 32 or ord(c) == 127 for c in model):
+        raise _Invalid(f"model must not contain control characters, got {_brief(model)}")
     points = [_control_point(p, f"control_points[{i}]", n_points, dim)
               for i, p in enumerate(_list(top["control_points"], "control_points"))]
 
     curve = _object(top["curve"], "curve", ("kind", "closed", "steps"))
     kind = _choice(curve["kind"], "curve.kind", KINDS)
     closed = _bool(curve["closed"], "curve.closed")
-    steps = _int(curve["steps"], "curve.steps", minimum=MIN_STEPS)
+    steps = _int(curve["steps"], "curve.steps", minimum=MIN_STEPS, maximum=MAX_STEPS)
 
     camera = _object(top["camera"], "camera", ("target", "distance", "orientation", "fov_degrees"))
     target = _vector(camera["target"], "camera.target", 3)
-    distance = _number(camera["distance"], "camera.distance", positive=True)
+    distance = _number(camera["distance"], "camera.distance", MIN_DISTANCE, MAX_DISTANCE)
     orientation = _vector(camera["orientation"], "camera.orientation", 4)
     norm = math.sqrt(sum(c * c for c in orientation))
     if norm < 1e-9:
         raise _Invalid("camera.orientation is a zero quaternion")
-    fov = _number(camera["fov_degrees"], "camera.fov_degrees", positive=True)
-    if fov >= 180.0:
-        raise _Invalid(f"camera.fov_degrees must be below 180, got {fov}")
+    fov = _number(camera["fov_degrees"], "camera.fov_degrees", MIN_FOV_DEGREES, MAX_FOV_DEGREES)
 
-    classes = [_int(c, f"highlighted_classes[{i}]", minimum=0, below=n_classes, what="classes")
+    classes = [_int(c, f"highlighted_classes[{i}]", minimum=0, maximum=MAX_INDEX, below=n_classes,
+                    what="classes")
                for i, c in enumerate(_list(top["highlighted_classes"], "highlighted_classes"))]
 
     walk = _object(top["traversal"], "traversal", ("t", "mode", "speed", "playing"))
-    t = _number(walk["t"], "traversal.t")
-    if not 0.0 <= t <= 1.0:
-        raise _Invalid(f"traversal.t must be in [0, 1], got {t}")
+    t = _number(walk["t"], "traversal.t", 0.0, 1.0)
     mode = _choice(walk["mode"], "traversal.mode", MODES)
-    speed = _number(walk["speed"], "traversal.speed")
-    if speed < 0.0:
-        raise _Invalid(f"traversal.speed must be >= 0, got {speed}")
+    speed = _number(walk["speed"], "traversal.speed", 0.0, MAX_SPEED)
     playing = _bool(walk["playing"], "traversal.playing")
 
     return Session(
@@ -237,14 +253,15 @@ def _control_point(value: Any, where: str, n_points: int | None, dim: int | None
     if not isinstance(value, dict) or len(value) != 1 or not ({"index", "coords"} & set(value)):
         raise _Invalid(f'{where} must be {{"index": i}} or {{"coords": [...]}}')
     if "index" in value:
-        return ControlPoint(index=_int(value["index"], f"{where}.index", minimum=0, below=n_points,
-                                       what="points"))
+        return ControlPoint(index=_int(value["index"], f"{where}.index", minimum=0, maximum=MAX_INDEX,
+                                       below=n_points, what="points"))
     coords = _list(value["coords"], f"{where}.coords")
     if not coords:
         raise _Invalid(f"{where}.coords is empty")
     if dim is not None and len(coords) != dim:
         raise _Invalid(f"{where}.coords has {len(coords)} values, the model's latent space has {dim}")
-    return ControlPoint(coords=tuple(_number(c, f"{where}.coords[{j}]") for j, c in enumerate(coords)))
+    return ControlPoint(coords=tuple(_number(c, f"{where}.coords[{j}]", -MAX_COORDINATE, MAX_COORDINATE)
+                                     for j, c in enumerate(coords)))
 
 
 def _list(value: Any, where: str) -> list:
@@ -257,25 +274,31 @@ def _vector(value: Any, where: str, width: int) -> list[float]:
     items = _list(value, where)
     if len(items) != width:
         raise _Invalid(f"{where} must have {width} numbers, got {len(items)}")
-    return [_number(c, f"{where}[{j}]") for j, c in enumerate(items)]
+    return [_number(c, f"{where}[{j}]", -MAX_COORDINATE, MAX_COORDINATE) for j, c in enumerate(items)]
 
 
-def _number(value: Any, where: str, positive: bool = False) -> float:
+def _number(value: Any, where: str, low: float, high: float) -> float:
+    """A finite float in [low, high]; an int too large for a float is refused, not an OverflowError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Invalid(f"{where} must be a number, got {_type_name(value)}")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise _Invalid(f"{where} is {_brief(value)}, out of range: must be in [{low:g}, {high:g}]") from None
     if not math.isfinite(number):
         raise _Invalid(f"{where} is not finite ({number})")
-    if positive and number <= 0.0:
-        raise _Invalid(f"{where} must be > 0, got {number}")
+    if not low <= number <= high:
+        raise _Invalid(f"{where} must be in [{low:g}, {high:g}], got {number!r}")
     return number
 
 
-def _int(value: Any, where: str, minimum: int, below: int | None = None, what: str = "") -> int:
+def _int(value: Any, where: str, minimum: int, maximum: int, below: int | None = None, what: str = "") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _Invalid(f"{where} must be an integer, got {_type_name(value)}")
     if value < minimum:
-        raise _Invalid(f"{where} must be >= {minimum}, got {value}")
+        raise _Invalid(f"{where} must be >= {minimum}, got {_brief(value)}")
+    if value > maximum:
+        raise _Invalid(f"{where} must be <= {maximum}, got {_brief(value)}")
     if below is not None and value >= below:
         raise _Invalid(f"{where} is {value}, out of range: the model has {below} {what}")
     return value
@@ -288,9 +311,22 @@ def _bool(value: Any, where: str) -> bool:
 
 
 def _choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
-    if value not in choices or not isinstance(value, str):
-        raise _Invalid(f"{where} is {value!r}, expected one of {', '.join(choices)}")
+    if not isinstance(value, str) or value not in choices:
+        raise _Invalid(f"{where} is {_brief(value)}, expected one of {', '.join(choices)}")
     return value
+
+
+def _brief(value: Any, max_chars: int = 40) -> str:
+    """repr(value) short enough for a one-line message: a 400-digit integer as 1000... (400 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        try:
+            text = str(value)
+        except ValueError:  # past the digit limit: never from json.loads, possible from code
+            return "an integer too long to print"
+        sign = 1 if value < 0 else 0
+        return f"{text[:4 + sign]}... ({len(text) - sign} digits)"
+    text = repr(value)
+    return text if len(text) <= max_chars else f"{text[:max_chars - 4]}...{text[-1]}"
 
 
 def _type_name(value: Any) -> str:

@@ -26,6 +26,8 @@ MODES = ("once", "loop", "ping-pong")
 DEFAULT_STEPS = 100
 DEFAULT_SPEED = 0.25
 MIN_STEPS = 2
+MAX_STEPS = 1000  # the filmstrip decodes every step: more is minutes of decoding and a huge allocation
+MAX_SPEED = 2.0  # curve fractions per second: the whole walk in half a second is already a blur
 
 
 class Traversal:
@@ -53,11 +55,12 @@ class Traversal:
     @steps.setter
     def steps(self, value: int) -> None:
         try:
-            valid = not isinstance(value, bool) and int(value) == value and value >= MIN_STEPS
-        except (TypeError, ValueError):
+            valid = not isinstance(value, bool) and int(value) == value and MIN_STEPS <= value <= MAX_STEPS
+        except (TypeError, ValueError, OverflowError):
             valid = False
         if not valid:
-            raise SceneError(f"number of steps must be an integer >= {MIN_STEPS}, got {value!r}")
+            raise SceneError(f"number of steps must be an integer >= {MIN_STEPS} and <= {MAX_STEPS}, "
+                             f"got {value!r:.40}")
         self._steps = int(value)
 
     @property

@@ -24,14 +24,12 @@ from scenes.explorer.decoding import ImageSlot, image_to_rgb_u8
 from scenes.explorer.panels import error_line, remember_item, window_rect
 from scenes.explorer.panels.layout import begin_panel
 from scenes.explorer.path import WalkPath
-from scenes.explorer.traversal import MIN_STEPS, MODES
+from scenes.explorer.traversal import MAX_SPEED, MAX_STEPS, MIN_STEPS, MODES
 
 WALK_CHANNEL = "walk"
 FILMSTRIP_CHANNEL = "filmstrip"
 FILMSTRIP_IN_FLIGHT = 16
 ATLAS_COLUMNS = 16
-MAX_STEPS = 1000
-MAX_SPEED = 2.0
 THUMB_PX = 40.0
 CURRENT_FRAME_COLOR = (1.0, 0.55, 0.10, 1.0)
 WIDTH_PX = 420.0  # pinned or on its own; the explorer's layout makes it a strip along the bottom
