@@ -9,8 +9,9 @@ follow a resize, and each no taller than leaves room for its neighbours, so none
     +---------------------------------------------------------+
 
 - Left column, from the top-left corner down: Classes, Model. Right column, from the top-right corner
-  down: Output, Path, Session. A panel starts below the one above it (as drawn this frame) and may be
-  only as tall as leaves room for the ones below it (as drawn last frame); past that its content scrolls.
+  down: Output, Path, Session. A panel starts below the one above it (as drawn this frame). When a
+  column is short of room, its long list gives way (Classes, Path: FLEXIBLE), down to a few rows, and
+  scrolls; the others keep the height their content wants (as of last frame) while there is room.
 - Walk: a strip centred on the bottom edge, at most WALK_MAX_WIDTH wide and as tall as its content.
   While it is shown both columns end above it, so nothing overlaps and the cloud's centre stays free.
 - Stats (F3): top centre, over the cloud (an overlay one turns on to look at).
@@ -37,6 +38,8 @@ LEFT = ("Classes", "Model")
 RIGHT = ("Output", "Path", "Session")
 BOTTOM = "Walk"
 TOP = "Stats"
+FLEXIBLE = ("Classes", "Path")
+FLEXIBLE_MIN_PX = 120.0  # what a flexible panel keeps when the others in its column want the rest
 
 Rect = tuple[float, float, float, float]  # x, y, width, height in window pixels
 
@@ -45,6 +48,7 @@ Rect = tuple[float, float, float, float]  # x, y, width, height in window pixels
 class _Drawn:
     rect: Rect
     frame: int
+    wanted: float  # the height its content asks for (its rect's when nothing limits it)
 
 
 class PanelLayout:
@@ -107,13 +111,18 @@ class PanelLayout:
                     rect = self.rect(above)
                     if rect is not None:
                         top = rect[1] + rect[3] + GAP
-                below = sum(rect[3] + GAP for name in column[position + 1:] if (rect := self.rect(name)))
+                below = sum(self._reserve(name) + GAP for name in column[position + 1:] if self.rect(name))
                 return (x, top), (pivot_x, 0.0), bottom - top - below
         if title == BOTTOM:
             return (w / 2, h - MARGIN), (0.5, 1.0), h - 2 * MARGIN
         if title == TOP:
             return (w / 2, MARGIN), (0.5, 0.0), h - 2 * MARGIN
         return None
+
+    def _reserve(self, title: str) -> float:
+        """Room kept for a panel lower in the column."""
+        wanted = self._drawn[title].wanted
+        return min(wanted, FLEXIBLE_MIN_PX) if title in FLEXIBLE else wanted
 
     def _record(self, title: str) -> None:
         pos, size = imgui.get_window_pos(), imgui.get_window_size()
@@ -122,10 +131,13 @@ class PanelLayout:
         previous = self._drawn.get(title)
         if previous is None or previous.rect != rect:
             self._changed_frame = frame
-        self._drawn[title] = _Drawn(rect, frame)
+        window = imgui.internal.get_current_window()
+        wanted = rect[3] if window.collapsed else \
+            window.title_bar_height + window.content_size_ideal.y + 2 * window.window_padding.y
+        self._drawn[title] = _Drawn(rect, frame, float(wanted))
         moving = imgui.get_current_context().moving_window
         if moving is not None and imgui.is_mouse_dragging(imgui.MouseButton_.left):
-            if moving.root_window.id_ == imgui.internal.get_current_window().id_:
+            if moving.root_window.id_ == window.id_:
                 self.moved.add(title)
 
 
