@@ -1,4 +1,12 @@
-"""Runs one Scene: events -> ImGui -> bindings -> actions -> fixed updates -> render(alpha) -> UI -> present."""
+"""Runs one Scene: events -> ImGui -> bindings -> actions -> fixed updates -> render(alpha) -> UI -> present.
+
+Idle redraw (interactive runs only): a frame with no input, a few frames after the last input, no
+mouse button held and no frame listener, whose scene says `wants_redraw()` is False, is not drawn
+or presented; the loop then sleeps in `pygame.event.wait` until an event or the next frame period,
+and the fixed updates keep running on time. `run()` turns it on when it runs open-ended on the wall
+clock (no frame budget, no screenshot); scripted runs, `step_frame` and offline recording draw every
+frame.
+"""
 from __future__ import annotations
 
 import time
@@ -20,6 +28,10 @@ from engine.window import Window
 # Actions the App consumes itself; everything else goes to the scene.
 APP_ACTIONS = ("toggle_fullscreen", "toggle_stats", "quit")
 _RESIZE_EVENTS = (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED, pygame.WINDOWRESIZED)
+# Frames still drawn after the last input: ImGui needs a frame or two to settle hover/active states.
+IDLE_SETTLE_FRAMES = 5
+# Without a frame cap, how often an idle window wakes to run the fixed updates and ask the scene.
+IDLE_WAKE_HZ = 60
 
 FrameListener = Callable[["App"], None]
 
@@ -54,7 +66,12 @@ class App:
         self.frame_index = 0
         self.running = True
         self.framebuffer_size = self.window.size
-        self.frame_listeners: list[FrameListener] = []
+        self.frame_listeners: list[FrameListener] = []  # each one makes every frame draw
+        self.settle_frames = IDLE_SETTLE_FRAMES
+        self.idle_frames = 0  # frames skipped by idle redraw (frame_index counts the drawn ones)
+        self._settle_left = self.settle_frames
+        self._buttons_down: set[int] = set()
+        self._waited_events: list[pygame.event.Event] = []  # taken off the queue by wait_for_input
         self._reader = FrameReader()
         self._last_time: float | None = None
         self.scene: Scene | None = None
@@ -68,6 +85,7 @@ class App:
         self.scene = scene
         self.input.release_all()
         self.clock.reset()
+        self._settle_left = self.settle_frames
         scene.start(self)
         self.framebuffer_size = self.window.apply_viewport()
         scene.resize(*self.framebuffer_size)
@@ -92,11 +110,16 @@ class App:
         self.close()
 
     # -- the loop -----------------------------------------------------------------------------
-    def run(self, frames: int | None = None, screenshot: str | Path | None = None) -> None:
+    def run(self, frames: int | None = None, screenshot: str | Path | None = None, *,
+            idle: bool | None = None) -> None:
         """Run until quit or for `frames` frames. `screenshot` saves the last frame, UI included
-        (read before the swap), whether the run ends by frame budget or by quit."""
+        (read before the swap), whether the run ends by frame budget or by quit. `idle` skips frames
+        that would show nothing new (module docstring); by default on only for an open-ended run on
+        the wall clock, since a frame budget counts drawn frames and a screenshot needs its frame."""
         if screenshot is not None:
             screenshot = check_writable(screenshot)
+        if idle is None:
+            idle = frames is None and screenshot is None and self.time_source is wall_time
         self.running = True
         self._last_time = None
         last_frame = None if frames is None else self.frame_index + frames - 1
@@ -110,14 +133,18 @@ class App:
         try:
             while self.running and (last_frame is None or self.frame_index <= last_frame):
                 frame_start = wall_time()
-                self.step_frame()
-                self._pace(frame_start)
+                if self.step_frame(skip_if_idle=idle):
+                    self._pace(frame_start)
+                else:
+                    self.wait_for_input(self._frame_period() - (wall_time() - frame_start))
         finally:
             if screenshot is not None:
                 self.frame_listeners.remove(save_last)
 
-    def step_frame(self, frame_time: float | None = None) -> None:
-        """Run exactly one frame. `frame_time` (seconds) overrides the time source: offline rendering."""
+    def step_frame(self, frame_time: float | None = None, *, skip_if_idle: bool = False) -> bool:
+        """Run exactly one frame; True if it was drawn and presented. `frame_time` (seconds) overrides
+        the time source: offline rendering. With `skip_if_idle`, an idle frame (module docstring)
+        takes input and runs poll and the fixed updates, but draws nothing."""
         frame_start = time.perf_counter()
         if frame_time is None:
             now = self.time_source()
@@ -126,18 +153,30 @@ class App:
         scene = self.scene
         assert scene is not None, "App has no scene (closed?)"
 
-        events = pygame.event.get()
+        events = self._waited_events + pygame.event.get()
+        self._waited_events = []
         resized = False
         for event in events:
             if event.type == pygame.QUIT:
                 self.quit()
             elif event.type in _RESIZE_EVENTS:
                 resized = True
+            elif event.type == pygame.MOUSEBUTTONDOWN:
+                self._buttons_down.add(event.button)
+            elif event.type == pygame.MOUSEBUTTONUP:
+                self._buttons_down.discard(event.button)
+            elif event.type == pygame.WINDOWFOCUSLOST:
+                self._buttons_down.clear()
             self.ui.process_event(event)
         if resized or self.window.size != self.framebuffer_size:
             self._on_resize()
 
-        self.ui.new_frame(frame_time, self.framebuffer_size)
+        if events:
+            self._settle_left = self.settle_frames
+        must_draw = (not skip_if_idle or bool(events) or self._settle_left > 0 or bool(self._buttons_down)
+                     or bool(self.frame_listeners))
+        if must_draw:  # ImGui takes this frame's events before the bindings ask what it captured
+            self.ui.new_frame(frame_time, self.framebuffer_size)
         actions = self.input.translate(events, ui_mouse=self.ui.want_capture_mouse,
                                        ui_keyboard=self.ui.want_capture_keyboard)
         for action in actions:
@@ -146,11 +185,19 @@ class App:
             else:
                 scene.handle_action(action)
 
+        scene.poll()
         t0 = time.perf_counter()
         updates = self.clock.advance(frame_time)
         for _ in range(updates):
             scene.update(self.clock.step)
         self.timings.updates_last_frame = updates
+        if not must_draw:
+            if not scene.wants_redraw():
+                self.idle_frames += 1
+                return False
+            self.ui.new_frame(frame_time, self.framebuffer_size)
+        if not events and self._settle_left > 0:
+            self._settle_left -= 1
         t1 = time.perf_counter()
 
         self._render_scene()
@@ -179,6 +226,24 @@ class App:
         self.timings.record("present", (t5 - t4) * 1000)
         self.timings.record("frame", (t5 - frame_start) * 1000)
         self.frame_index += 1
+        return True
+
+    def wait_for_input(self, timeout: float) -> bool:
+        """Sleep until an event arrives or `timeout` seconds pass; True if one is waiting. The event
+        stays for the next frame, in order, ahead of anything queued after it."""
+        if self._waited_events or pygame.event.peek():
+            return True
+        milliseconds = int(timeout * 1000)
+        if milliseconds <= 0:
+            return False
+        event = pygame.event.wait(milliseconds)
+        if event.type == pygame.NOEVENT:
+            return False
+        self._waited_events.append(event)
+        return True
+
+    def _frame_period(self) -> float:
+        return 1.0 / (self.frame_cap or IDLE_WAKE_HZ)
 
     def _render_scene(self) -> None:
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)

@@ -9,13 +9,18 @@ if TYPE_CHECKING:
 
 
 class Scene:
-    """Override what you need. Order per frame: handle_action* -> update* (fixed dt) -> render -> build_ui."""
+    """Override what you need. Order per frame: handle_action* -> poll -> update* (fixed dt) -> render ->
+    build_ui. In an idle frame (App.run for interactive use) render and build_ui are skipped when
+    there was no input and `wants_redraw()` says False; poll and the fixed updates still run."""
 
     def start(self, app: "App") -> None:
         """The GL context exists: create GL objects here, not in __init__."""
 
     def handle_action(self, action: "Action") -> None:
         """An action the UI did not capture (see engine.input for names)."""
+
+    def poll(self) -> None:
+        """Once a frame, drawn or not, on the main thread: take in what background threads finished."""
 
     def update(self, dt: float) -> None:
         """Advance the simulation by exactly `dt` seconds (the fixed step)."""
@@ -31,7 +36,8 @@ class Scene:
         """The framebuffer is now width x height pixels (also called once right after start)."""
 
     def wants_redraw(self) -> bool:
-        """Whether the scene changed since the last frame; lets a later idle mode skip frames."""
+        """Whether a frame drawn now would differ from the last one drawn (asked after this frame's
+        poll and updates). False lets an idle window skip drawing; when unsure, say True."""
         return True
 
     def close(self) -> None:
