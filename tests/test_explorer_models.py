@@ -95,8 +95,9 @@ def test_a_folder_dropped_on_the_window_loads_and_wide_latents_are_projected(exp
 
     app, scene = explorer
     pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(bundles["wide"]), window=None))
-    frames(app)
-    assert scene.bundle.path == bundles["wide"] and scene.projection.method == "pca"
+    frames(app)  # the bundle loads in the background; frames go on meanwhile
+    assert frames_until(app, lambda: scene.bundle.path == bundles["wide"])
+    assert scene.projection.method == "pca" and scene.model_loading is None
     assert scene.positions.shape == (300, 3) and scene.bundle.latents.shape == (300, 6)
     index = hover_front_point(app, scene)
     lines = tooltip_lines(scene.bundle, index, scene.positions[index])

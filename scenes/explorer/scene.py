@@ -8,6 +8,7 @@ Extension points (issue 5 builds curves and traversal on these; each is a plain 
 - `action_handlers`: callables `fn(action) -> bool` offered every action first; True consumes it.
 - `updaters`: callables `fn(dt)` run in each fixed step after the camera.
 - `model_listeners`: callables `fn(bundle)` after a model switch; `hover_listeners`: `fn(index|None)`.
+- `redraw_checks`: callables `fn() -> bool`; True keeps an idle window drawing (see `wants_redraw`).
 - `decoder` (DecoderService): `request_latent(z, channel)`, `subscribe(channel, fn)`.
 - `show_output(image, caption)`: put any decoded image in the Output panel.
 - state: `bundle`, `projection` (latent -> 3-d), `positions` (N, 3), `hovered_index`, `camera`.
@@ -28,6 +29,7 @@ from engine.scene import Scene
 from engine.worker import WorkResult
 from scenes.explorer.decoding import HOVER_CHANNEL, DecoderService, ImageSlot
 from scenes.explorer.grid import Guides
+from scenes.explorer.model_loader import LOAD_ERRORS, ModelLoader, PreparedModel, error_line, prepare_model
 from scenes.explorer.palette import class_colors
 from scenes.explorer.panels.classes import ClassesPanel
 from scenes.explorer.panels.model import ModelPanel
@@ -35,11 +37,10 @@ from scenes.explorer.panels.output import OutputPanel
 from scenes.explorer.panels.stats import StatsPanel
 from scenes.explorer.picking import Picker
 from scenes.explorer.points import PointCloud, PointStyle
-from scenes.explorer.projection import LatentProjection, fit_projection
+from scenes.explorer.projection import LatentProjection
 from scenes.explorer.tooltip import hover_tooltip
 from scenes.explorer.walk_tools import WalkTools
 from vae.bundle import Bundle, load_bundle
-from vae.errors import VaeError
 
 ORBIT_KEYS = {"orbit_left": (-1, 0), "orbit_right": (1, 0), "orbit_up": (0, 1), "orbit_down": (0, -1)}
 ORBIT_RADIANS_PER_SECOND = 1.2
@@ -86,6 +87,7 @@ class ExplorerScene(Scene):
         self.updaters: list[Callable[[float], None]] = []
         self.model_listeners: list[Callable[[Bundle], None]] = []
         self.hover_listeners: list[Callable[[int | None], None]] = []
+        self.redraw_checks: list[Callable[[], bool]] = []
         self.render_context: RenderContext | None = None
         self.cloud: PointCloud | None = None
         self.guides: Guides | None = None
@@ -93,6 +95,9 @@ class ExplorerScene(Scene):
         self._requested_frame = 0
         self._last_pick_state: tuple | None = None
         self._training_images: np.ndarray | None = None
+        self.loader = ModelLoader(data_dir)
+        self._arrived = False  # a model or decoder results came in this frame (see poll)
+        self._drawn_state: tuple | None = None
 
     # ----------------------------------------------------------------- lifecycle
     def start(self, app) -> None:
@@ -106,7 +111,7 @@ class ExplorerScene(Scene):
         self.real_slot = ImageSlot()
         self.output = OutputPanel(self)
         self.panels = [ClassesPanel(self), self.output, ModelPanel(self), StatsPanel(self)]
-        self._install(self.bundle)
+        self._install(prepare_model(self.bundle, self.data_dir))
         # curves and traversal (issue 5): attaches itself through the hooks above
         self.walk = WalkTools(self)
 
@@ -114,6 +119,7 @@ class ExplorerScene(Scene):
         if self.app is None:
             return
         self.walk.release()
+        self.loader.close()
         self.decoder.close()
         for resource in (self.cloud, self.guides, self.picker, self.decoded_slot, self.real_slot):
             if resource is not None:
@@ -128,20 +134,34 @@ class ExplorerScene(Scene):
             self._last_pick_state = None
 
     # ----------------------------------------------------------------- models
+    @property
+    def model_loading(self) -> str | None:
+        """The model being loaded in the background, if any."""
+        return self.loader.loading
+
+    def request_model(self, name_or_path: str | Path) -> None:
+        """Switch to another bundle without stalling a frame: it loads in a background thread and is
+        installed by `poll` once ready (a newer request supersedes this one); on failure the current
+        model stays and `model_error` says why."""
+        self.model_error = None
+        self.loader.request(name_or_path)
+
     def load_model(self, name_or_path: str | Path) -> bool:
-        """Switch to another bundle; on failure keep the current one and set `model_error` (one line)."""
+        """Switch to another bundle now (sessions need the model in place before restoring the rest);
+        on failure keep the current one and set `model_error` (one line). Supersedes `request_model`."""
+        self.loader.cancel()
         try:
-            bundle = load_bundle(name_or_path)
-        except (VaeError, OSError, ValueError) as exc:
-            self.model_error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            prepared = prepare_model(name_or_path, self.data_dir)
+        except LOAD_ERRORS as exc:
+            self.model_error = error_line(exc)
             return False
-        self._install(bundle)
+        self._install(prepared)
         self.model_error = None
         return True
 
-    def _install(self, bundle: Bundle) -> None:
-        projection = fit_projection(bundle.latents)
-        positions = projection.to_3d(bundle.latents)
+    def _install(self, prepared: PreparedModel) -> None:
+        """Main thread: upload the prepared model and switch everything to it."""
+        bundle, positions = prepared.bundle, prepared.positions
         colors = class_colors(len(bundle.class_names))
         lo, hi = (positions.min(axis=0), positions.max(axis=0)) if len(positions) else (np.zeros(3), np.ones(3))
         cloud = PointCloud(positions, bundle.labels, colors)  # the new one exists before the old goes
@@ -152,7 +172,7 @@ class ExplorerScene(Scene):
             if old is not None:
                 old.release()
         switching = self.bundle is not bundle
-        self.bundle, self.projection, self.positions = bundle, projection, positions
+        self.bundle, self.projection, self.positions = bundle, prepared.projection, positions
         self.cloud, self.guides, self.class_colors = cloud, guides, colors
         self.class_counts = np.bincount(bundle.labels, minlength=len(bundle.class_names))
         self.highlighted = np.ones(len(bundle.class_names), bool)
@@ -166,23 +186,9 @@ class ExplorerScene(Scene):
         self.decoded_slot.clear()
         self.real_slot.clear()
         self.output_caption = ""
-        self._training_images, self.dataset_note = self._training_images_for(bundle)
+        self._training_images, self.dataset_note = prepared.training_images, prepared.dataset_note
         for listener in list(self.model_listeners):
             listener(bundle)
-
-    def _training_images_for(self, bundle: Bundle) -> tuple[np.ndarray | None, str | None]:
-        """The bundle's training images in data-set order, if its data set is on disk (never downloads)."""
-        from vae.datasets import load_dataset
-
-        try:
-            dataset = load_dataset(bundle.dataset, self.data_dir, download=False, progress=False)
-        except (VaeError, OSError) as exc:
-            return None, (f"training images: {exc}" if self.data_dir is not None else None)
-        images = dataset.train_images
-        if len(images) != len(bundle.latents) or tuple(images.shape[1:]) != tuple(bundle.image_shape):
-            return None, (f"training images: {dataset.source} has {len(images)} of shape {images.shape[1:]}, "
-                          f"the model {len(bundle.latents)} of {tuple(bundle.image_shape)}")
-        return images, None
 
     def set_highlighted(self, highlighted: np.ndarray) -> None:
         """bool per class; classes set False are dimmed (a C-texel upload, positions untouched)."""
@@ -216,7 +222,7 @@ class ExplorerScene(Scene):
         elif name == "reset_view":
             camera.reset()
         elif name == "drop_file" and action.text:
-            self.load_model(action.text)
+            self.request_model(action.text)
         elif name == "toggle_panels":
             self.ui_visible = not self.ui_visible
 
@@ -229,6 +235,38 @@ class ExplorerScene(Scene):
         self.camera.update(dt)
         for updater in list(self.updaters):
             updater(dt)
+
+    def poll(self) -> None:
+        """Once a frame, drawn or not: install a model that finished loading, deliver decoded images."""
+        outcome = self.loader.poll()
+        if isinstance(outcome, PreparedModel):
+            self._install(outcome)
+            self.model_error = None
+        elif outcome is not None:
+            self.model_error = outcome
+        delivered = self.decoder.pump()
+        self._arrived = outcome is not None or delivered > 0
+
+    # ----------------------------------------------------------------- idle
+    def wants_redraw(self) -> bool:
+        """True unless the last frame drawn still shows everything: the camera at rest, no playback,
+        nothing loading or decoding, nothing arrived, and the drawn state unchanged."""
+        if self.app is None or self._arrived or self.camera.is_moving or self.model_loading is not None:
+            return True
+        if self.decoder.worker.pending_count or self.walk.path.traversal.playing:
+            return True
+        if any(check() for check in list(self.redraw_checks)):
+            return True
+        return self._drawn_state != self._visible_state(self.app.clock.alpha)
+
+    def _visible_state(self, alpha: float) -> tuple:
+        """What a frame shows, in brief: a change here needs a redraw even when no input came."""
+        decoder = self.decoder
+        return (self._matrices(alpha)[0].tobytes(), self.viewport, self.pointer, self.hovered_index,
+                self.ui_visible, self.app.show_stats if self.app is not None else None,
+                self.highlighted.tobytes(), self.point_size, id(self.cloud), self.output_caption,
+                id(self.decoded_slot.image), id(self.real_slot.image), self.model_error,
+                self.dataset_note, decoder.last_error, decoder.results_seen)
 
     # ----------------------------------------------------------------- picking and hover
     def pick_at(self, pos: tuple[int, int], alpha: float = 1.0) -> int | None:
@@ -290,6 +328,7 @@ class ExplorerScene(Scene):
         self.render_context = RenderContext(view_projection, view, alpha, self.viewport, self.style, self.projection)
         for renderer in list(self.extra_renderers):
             renderer(self.render_context)
+        self._drawn_state = self._visible_state(alpha)
 
     def build_ui(self) -> None:
         if self.ui_visible:

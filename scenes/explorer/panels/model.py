@@ -1,5 +1,6 @@
 """Panel "Model": the bundled models, any bundle folder by path (or dropped on the window), and why
-the last load failed; switching happens in the running scene, without a restart."""
+the last load failed; switching happens in the running scene, without a restart: the bundle loads in
+the background ("loading ..." meanwhile) and the current model stays until the new one is ready."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -8,6 +9,7 @@ from imgui_bundle import imgui
 
 from scenes.explorer.panels import error_line, note_line, window_rect
 from scenes.explorer.panels.layout import begin_panel, layout_of
+from scenes.explorer.panels.path import ItemRects, remember_item
 from vae.bundle import list_bundled_models
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ class ModelPanel:
         self.bundled = list_bundled_models()
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.layout = layout_of(scene)
+        self.item_rects: ItemRects = {}
 
     def build(self) -> None:
         scene = self.scene
@@ -43,7 +46,8 @@ class ModelPanel:
                 self.bundled = list_bundled_models()
             for name in self.bundled:
                 if imgui.selectable(name, bundle.path.name == name)[0]:
-                    scene.load_model(name)
+                    scene.request_model(name)
+                remember_item(self.item_rects, f"model {name}")
             if not self.bundled:
                 note_line("none (see README: train or import one)")
             imgui.push_item_width(imgui.get_font_size() * 16)
@@ -51,9 +55,13 @@ class ModelPanel:
                                                        imgui.InputTextFlags_.enter_returns_true)
             imgui.pop_item_width()
             imgui.same_line()
-            if (imgui.button("Load") or entered) and self.path_text.strip():
-                scene.load_model(self.path_text.strip())
+            clicked = imgui.button("Load")
+            remember_item(self.item_rects, "load")
+            if (clicked or entered) and self.path_text.strip():
+                scene.request_model(self.path_text.strip())
             note_line("or drop a bundle folder on the window")
+            if scene.model_loading is not None:
+                note_line(f"loading {scene.model_loading} ...")
             if scene.model_error:
                 error_line(scene.model_error)
         imgui.end()

@@ -1,0 +1,100 @@
+"""The explorer's wants_redraw under idle redraw: at rest it stops drawing; a moving camera, a hover
+image on its way, playback and a model loading keep it drawing until they are done (real GL, Xvfb)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.explorer_helpers import FRAME, frames, front_point, make_bundle, post_motion
+
+
+@pytest.fixture(scope="module")
+def bundle_path(tmp_path_factory):
+    return make_bundle(tmp_path_factory.mktemp("idle") / "tiny", count=200, classes=4)
+
+
+@pytest.fixture
+def explorer(gl_app, bundle_path):
+    from scenes.explorer.scene import ExplorerScene
+
+    scene = ExplorerScene(bundle_path, device="cpu", data_dir=None)
+    app = gl_app(scene, size=(480, 360))
+    scene.ui_visible = False  # panels would cover points (the hover test aims at one)
+    frames(app, 2)
+    return app, scene
+
+
+def drawn(app, count: int) -> list[bool]:
+    """Step `count` interactive frames (a little real time between them for the worker threads)."""
+    out = []
+    for _ in range(count):
+        out.append(app.step_frame(FRAME, skip_if_idle=True))
+        time.sleep(0.002)
+    return out
+
+
+def settle(app, max_frames: int = 300) -> None:
+    """Step until five frames in a row are skipped (bounded): the explorer went idle."""
+    quiet = 0
+    for _ in range(max_frames):
+        quiet = 0 if app.step_frame(FRAME, skip_if_idle=True) else quiet + 1
+        if quiet == 5:
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"still drawing after {max_frames} frames")
+
+
+def test_at_rest_the_explorer_stops_drawing(explorer):
+    app, scene = explorer
+    settle(app)
+    assert not scene.wants_redraw() and not scene.camera.is_moving
+    scene.ui_visible = True  # every panel open, with the stats overlay: a change, then rest again
+    app.show_stats = True
+    assert scene.wants_redraw() and drawn(app, 1) == [True]
+    settle(app)
+
+
+def test_a_moving_camera_keeps_it_drawing_until_it_rests(explorer):
+    app, scene = explorer
+    settle(app)
+    scene.camera.orbit(0.6, 0.2)  # eased over the next fixed steps
+    assert all(drawn(app, 8))
+    settle(app)
+    assert not scene.camera.is_moving
+
+
+def test_a_hover_image_arriving_wakes_it_and_then_it_rests(explorer):
+    app, scene = explorer
+    settle(app)
+    index, pixel = front_point(scene)
+    post_motion(pixel)
+    assert drawn(app, 1) == [True] and scene.hovered_index == index
+    for _ in range(300):  # drawn while the request is in flight and when its image arrives
+        if scene.output_caption.startswith(f"#{index} "):
+            break
+        assert drawn(app, 1) == [True]
+    assert scene.output_caption.startswith(f"#{index} ")
+    settle(app)
+    assert scene.hovered_index == index
+
+
+def test_playback_and_a_model_loading_keep_it_drawing(explorer, bundle_path):
+    app, scene = explorer
+    settle(app)
+    walk = scene.walk
+    walk.path.add_index(0)
+    walk.path.add_index(1)
+    walk.path.traversal.play()
+    assert all(drawn(app, 10))
+    walk.path.traversal.pause()
+    settle(app)
+
+    scene.request_model(str(bundle_path))
+    assert drawn(app, 1) == [True]
+    for _ in range(300):
+        if scene.model_loading is None:
+            break
+        assert drawn(app, 1) == [True]
+    assert scene.model_loading is None and scene.model_error is None
+    settle(app)
