@@ -208,3 +208,20 @@ def test_indices_widths_and_classes_are_checked_against_the_model(tmp_path):
         load_session(path, dim=16)
     with pytest.raises(SceneError, match=r"highlighted_classes\[1\] is 7, out of range: the model has 7 classes"):
         load_session(path, n_classes=7)
+
+
+def test_model_reference_names_a_bundled_model_and_gives_other_bundles_absolute_paths(tmp_path, monkeypatch):
+    from scenes.explorer.session import model_reference
+    from vae.bundle import MODEL_FILE
+
+    models = tmp_path / "models"
+    (models / "digits").mkdir(parents=True)
+    (models / "digits" / MODEL_FILE).write_text("{}")
+    (tmp_path / "mine").mkdir()
+    monkeypatch.setattr("assets.MODELS_DIR", models)
+    assert model_reference(models / "digits") == "digits"
+    assert model_reference(str(models / "digits") + "/") == "digits"
+    assert model_reference(tmp_path / "mine") == str(tmp_path / "mine")
+    monkeypatch.chdir(tmp_path)
+    assert model_reference("mine") == str(tmp_path / "mine")  # relative: made absolute
+    assert model_reference(models / "not-a-bundle") == str(models / "not-a-bundle")

@@ -155,6 +155,27 @@ def test_numbers_the_explorer_cannot_use_are_refused_and_the_loop_runs_on(explor
     assert app.frame_index == drawn + 5 and app.running
 
 
+def test_a_bundled_model_is_saved_by_name_and_loads_back(gl_app, tmp_path, monkeypatch):
+    from scenes.explorer.scene import ExplorerScene
+
+    models = tmp_path / "models"
+    make_bundle(models / "tiny", count=50, classes=4)
+    monkeypatch.setattr("assets.MODELS_DIR", models)
+    scene = ExplorerScene("tiny", device="cpu")
+    app = gl_app(scene, size=SIZE)
+    frames(app, 2)
+    walk = scene.walk
+    walk.path.add_index(4)
+    walk.path.add_index(30)
+    walk.session_panel.file = str(tmp_path / "bundled.json")
+    shortcut(app, pygame.K_s)
+    assert json.loads((tmp_path / "bundled.json").read_text())["model"] == "tiny"
+    walk.path.clear()
+    shortcut(app, pygame.K_o)
+    assert not walk.session_panel.failed, walk.session_panel.message
+    assert [p.index for p in walk.path.points] == [4, 30] and scene.bundle.path == models / "tiny"
+
+
 def test_a_session_of_another_model_switches_to_it(explorer, tmp_path):
     app, scene, walk = explorer
     other = make_bundle(tmp_path / "other", count=60, classes=3, seed=1)

@@ -134,6 +134,18 @@ def load_session(path: str | os.PathLike, *, n_points: int | None = None, dim: i
         raise SceneError(f"{path}: {exc}") from None
 
 
+def model_reference(bundle_path: str | os.PathLike) -> str:
+    """What a session records as its model: a bundled model's name (assets/models/<name>), so the file
+    works wherever latentwalk is installed, else the bundle folder's absolute path."""
+    from assets import MODELS_DIR
+    from vae.bundle import list_bundled_models
+
+    path = Path(os.path.abspath(bundle_path))
+    if path.parent == Path(os.path.abspath(MODELS_DIR)) and path.name in list_bundled_models():
+        return path.name
+    return str(path)
+
+
 def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any], what: str) -> None:
     """Call write(file) on a temporary file beside `path`, then rename it over `path`."""
     target = Path(path)

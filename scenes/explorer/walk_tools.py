@@ -25,6 +25,7 @@ from scenes.explorer.panels.path import PathPanel
 from scenes.explorer.panels.session import SessionIO, SessionPanel
 from scenes.explorer.panels.traversal import TraversalPanel
 from scenes.explorer.path import WalkPath
+from scenes.explorer.session import model_reference
 
 
 def walk_caption(t: float | None) -> str:
@@ -43,7 +44,7 @@ class WalkTools:
         self.walk_panel = TraversalPanel(self.path, scene.decoder, on_image=self._show_image)
         self.walk_panel.show_preview = False  # the Output panel shows the walk's image, larger
         self.walk_panel.hide_when_empty = True
-        self.session = SessionIO(self.path, scene.camera, model=lambda: str(scene.bundle.path),
+        self.session = SessionIO(self.path, scene.camera, model=lambda: model_reference(scene.bundle.path),
                                  n_classes=lambda: len(scene.bundle.class_names),
                                  highlighted=self._highlighted, set_highlighted=self._set_highlighted,
                                  switch_model=self._switch_model)
