@@ -155,3 +155,36 @@ def test_cli_keeps_the_previous_output_when_decoding_fails(tmp_path, model_dir, 
     code, _, _ = run_cli(capsys, "--model", model_dir, "--latents", tmp_path / "z.npy", "--out", tmp_path / "x.npy")
     assert code == 1 and (tmp_path / "x.npy").read_bytes() == b"previous result"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "x.npy", "z.npy"]
+
+
+@pytest.mark.parametrize("folder", ["/proc", "regular-file"])
+def test_cli_refuses_an_unwritable_output_before_decoding(tmp_path, model_dir, capsys, monkeypatch, folder):
+    import vae.decode
+
+    (tmp_path / "regular-file").write_text("not a folder")
+    decoded = []
+    monkeypatch.setattr(vae.decode, "decode_latents", lambda *args, **kwargs: decoded.append(args))
+    np.save(tmp_path / "z.npy", np.zeros((2, 3), np.float32))
+    target = Path(folder) / "x.npy" if folder.startswith("/") else tmp_path / folder / "x.npy"
+    code, _, err = run_cli(capsys, "--model", model_dir, "--latents", tmp_path / "z.npy", "--out", target)
+    assert code == 1 and err.count("\n") == 1 and str(target) in err
+    assert decoded == []
+
+
+def test_check_writable_folder_probes_with_a_real_file_and_leaves_nothing(tmp_path, monkeypatch):
+    import tempfile
+
+    from vae.bundle import check_writable_folder
+
+    check_writable_folder(tmp_path / "not" / "yet")  # made later, inside tmp_path: fine
+    assert list(tmp_path.iterdir()) == []
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only_here(*args, dir=None, **kwargs):
+        if Path(dir) == tmp_path:
+            raise PermissionError(13, "Permission denied")
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only_here)
+    with pytest.raises(DecodeError, match=rf"^{re.escape(str(tmp_path / 'x.png'))}: cannot write \(Permission denied\)$"):
+        check_writable_folder(tmp_path, DecodeError, subject=tmp_path / "x.png")

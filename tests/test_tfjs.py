@@ -384,3 +384,11 @@ def test_cli_reports_a_full_disk_in_one_line_and_keeps_the_old_bundle(tmp_path, 
     assert f"{tmp_path / 'b' / 'decoder.safetensors'}: cannot write (No space left on device)" in err
     assert {path.name: path.read_bytes() for path in (tmp_path / "b").iterdir()} == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["b", "labels.npy", "z.npy"]
+
+
+def test_cli_refuses_an_unwritable_out_before_reading_anything(tmp_path, capsys):
+    (tmp_path / "file").write_text("keep")
+    code, err = run_cli(capsys, tmp_path / "no-model.json", "--out", tmp_path / "file" / "b",
+                        "--latents", tmp_path / "no-z.npy", "--labels", tmp_path / "no-labels.npy")
+    assert code == 1 and err.count("\n") == 1
+    assert f"{tmp_path / 'file'}: cannot write ({tmp_path / 'file'} is not a folder)" in err

@@ -163,3 +163,25 @@ def test_config_refuses_values_that_could_only_fail_later(field, value, message)
     from vae.errors import VaeError
     with pytest.raises(VaeError, match=message):
         TrainConfig(**{field: value})
+
+
+@pytest.mark.parametrize("where", ["out", "checkpoint-dir"])
+def test_cli_refuses_an_unwritable_output_before_loading_data(tmp_path, capsys, where):
+    (tmp_path / "notes.txt").write_text("keep")
+    unwritable = tmp_path / "notes.txt" / "m"
+    out = unwritable if where == "out" else tmp_path / "m"
+    argv = ["train", "--dataset", f"idx:{tmp_path / 'no-data-here'}", "--out", str(out), "--no-progress"]
+    if where == "checkpoint-dir":
+        argv += ["--checkpoint-dir", str(unwritable)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot write ({tmp_path / 'notes.txt'} is not a folder)" in err
+    assert (tmp_path / "notes.txt").read_text() == "keep" and not (tmp_path / "m").exists()
+
+
+def test_refuses_an_unwritable_folder_before_training(tmp_path, mnist):
+    calls = []
+    with pytest.raises(BundleError, match="/proc: cannot write"):  # refuses new files even to root
+        train(mnist, "/proc/latentwalk-test-model", TrainConfig(limit=64, epochs=1, threads=1), progress=False,
+              log=calls.append, on_batch=calls.append)
+    assert calls == []

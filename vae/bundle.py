@@ -261,10 +261,32 @@ def _json_safe(summary: dict, where: Path) -> dict:
     return json.loads(text)
 
 
+def check_writable_folder(folder: str | Path, error: type[Exception] = BundleError,
+                          subject: str | Path | None = None) -> None:
+    """Fail in one line, before any work, if files cannot be created in `folder`, or (while it
+    does not exist yet) in the nearest existing folder above it, where it would be made. The
+    message names `subject` (default: the folder)."""
+    folder = Path(folder).absolute()
+    subject = folder if subject is None else subject
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise error(f"{subject}: cannot write ({existing} is not a folder)")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".latentwalk-probe.", dir=existing)
+    except OSError as exc:
+        raise error(f"{subject}: cannot write ({_write_reason(exc)})") from None
+    os.close(handle)
+    os.unlink(probe)
+
+
 def check_bundle_target(out_dir: Path) -> None:
-    """A bundle may replace a bundle or an empty folder, never anything else."""
+    """A bundle may replace a bundle or an empty folder, never anything else, and only where
+    files can be created (it is staged beside `out_dir`)."""
     if out_dir.exists() and (not out_dir.is_dir() or (not (out_dir / MODEL_FILE).is_file() and any(out_dir.iterdir()))):
         raise BundleError(f"{out_dir}: exists and is not a model bundle; refusing to replace it")
+    check_writable_folder(out_dir.parent)
 
 
 def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEncoder | None = None,

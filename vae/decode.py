@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.bundle import atomic_file, read_npy, write_errors
+from vae.bundle import atomic_file, check_writable_folder, read_npy, write_errors
 from vae.errors import DecodeError
 from vae.model import ConvDecoder
 
@@ -78,6 +78,7 @@ def check_output_path(path: str | Path) -> Path:
         raise DecodeError(f"{path}: folder {path.parent} does not exist")
     if path.is_dir():
         raise DecodeError(f"{path}: is a folder")
+    check_writable_folder(path.parent, DecodeError, subject=path)
     return path
 
 

@@ -20,7 +20,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from vae.bundle import atomic_file, check_bundle_target, finite_or_none, write_bundle, write_errors
+from vae.bundle import (atomic_file, check_bundle_target, check_writable_folder, finite_or_none, write_bundle,
+                        write_errors)
 from vae.datasets import Dataset
 from vae.errors import VaeError
 from vae.model import ConvVAE, vae_loss
@@ -68,6 +69,16 @@ def pick_device(name: str) -> torch.device:
 def default_checkpoint_dir(out_dir: Path) -> Path:
     """Beside the bundle, not inside it: the bundle folder is replaced wholesale at the end."""
     return out_dir.with_name(out_dir.name + ".checkpoints")
+
+
+def check_outputs(out_dir: str | Path, checkpoint_dir: str | Path | None = None) -> tuple[Path, Path]:
+    """The bundle and checkpoint folders, refused in one line before any data loading or training
+    if the bundle may not replace what is there or either cannot be written."""
+    out_dir = Path(out_dir).expanduser().absolute()
+    check_bundle_target(out_dir)
+    checkpoints = Path(checkpoint_dir).expanduser() if checkpoint_dir else default_checkpoint_dir(out_dir)
+    check_writable_folder(checkpoints, VaeError)
+    return out_dir, checkpoints
 
 
 def _cpu_count() -> int:
@@ -232,9 +243,7 @@ def train(dataset: Dataset, out_dir: str | Path, config: TrainConfig, *, checkpo
 
     `on_batch(step)` runs after every optimizer step (tests use it to interrupt mid-epoch).
     """
-    out_dir = Path(out_dir).expanduser().absolute()
-    check_bundle_target(out_dir)  # before hours of training, not after
-    checkpoints = Path(checkpoint_dir) if checkpoint_dir else default_checkpoint_dir(out_dir)
+    out_dir, checkpoints = check_outputs(out_dir, checkpoint_dir)  # before hours of training, not after
     threads_before = torch.get_num_threads()
     try:
         trainer = Trainer(dataset, config)

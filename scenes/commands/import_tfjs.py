@@ -31,9 +31,10 @@ def run(args: argparse.Namespace) -> int:
     if args.latents is None or args.labels is None:
         raise TfjsError(f"{args.model_json}: --latents and --labels are required: a bundle needs "
                         "the latent point and class of every image")
-    from vae.bundle import write_bundle
+    from vae.bundle import check_bundle_target, write_bundle
     from vae.tfjs import load_tfjs_decoder
 
+    check_bundle_target(args.out.expanduser().absolute())
     imported = load_tfjs_decoder(args.model_json)
     latents = read_latents(args.latents, imported.latent_dim)
     class_names = dataset_class_names(args.dataset)

@@ -33,8 +33,9 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vae.datasets import load_dataset
-    from vae.train import TrainConfig, train
+    from vae.train import TrainConfig, check_outputs, train
 
+    check_outputs(args.out, args.checkpoint_dir)  # before a download or hours of training
     dataset = load_dataset(args.dataset, args.data_dir, base_url=args.data_url, progress=not args.no_progress)
     config = TrainConfig(latent_dim=args.latent_dim, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, device=args.device, limit=args.limit, threads=args.threads)
