@@ -219,3 +219,74 @@ def test_unknown_name_and_download_off(tmp_path):
 def test_default_data_dir_is_the_user_data_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     assert default_data_dir("mnist") == tmp_path / "latentwalk" / "datasets" / "mnist"
+
+
+class FullDisk:
+    """A file whose writes fail with ENOSPC once `room` bytes are in it, as on a full disk."""
+
+    def __init__(self, handle, room: int):
+        self.handle, self.room = handle, room
+
+    def write(self, data: bytes) -> int:
+        if self.handle.tell() + len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        return self.handle.write(data)
+
+    def close(self) -> None:
+        self.handle.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@pytest.mark.parametrize("flushing", [False, True])
+def test_a_local_write_error_is_not_retried_and_names_the_file(server, tmp_path, monkeypatch, flushing):
+    import builtins
+
+    import vae.datasets
+
+    payload = bytes(range(256)) * 2000
+    server.files["file.gz"] = payload
+    real_open = builtins.open
+
+    def open_on_a_full_disk(path, mode="r", *args, **kwargs):
+        handle = real_open(path, mode, *args, **kwargs)
+        if not flushing:
+            return FullDisk(handle, 200_000)
+
+        def close():  # buffered: the error only shows when the buffer is flushed
+            real_close()
+            raise OSError(28, "No space left on device")
+        real_close, handle.close = handle.close, close
+        return handle
+
+    monkeypatch.setattr(vae.datasets, "open", open_on_a_full_disk, raising=False)
+    partial = tmp_path / "file.gz.part"
+    with pytest.raises(DatasetError) as caught:
+        download_file(server.url + "file.gz", tmp_path / "file.gz", md5(payload), progress=False, backoff_s=0)
+    assert str(caught.value) == f"{partial}: cannot write (No space left on device)"
+    assert len(server.requests) == 1 and not (tmp_path / "file.gz").exists()
+    assert payload.startswith(partial.read_bytes())  # what did land is kept for a later resume
+
+
+def test_a_local_write_error_does_not_try_the_other_mirrors(server, tmp_path, monkeypatch):
+    import vae.datasets
+
+    files = small_split_files()
+    server.files.update(files)
+    spec = dataclasses.replace(DATASETS["fashion-mnist"], md5={name: md5(data) for name, data in files.items()})
+
+    def read_only(path, mode="r", *args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.delenv("LATENTWALK_DATA_URL", raising=False)
+    monkeypatch.setattr(vae.datasets, "open", read_only, raising=False)
+    with pytest.raises(DatasetError) as caught:
+        fetch_dataset(dataclasses.replace(spec, mirrors=(server.url, server.url + "second/")), tmp_path,
+                      base_url=None, progress=False, backoff_s=0)
+    part = tmp_path / "train-images-idx3-ubyte.gz.part"
+    assert str(caught.value) == f"{part}: cannot write (Read-only file system)"
+    assert len(server.requests) == 1

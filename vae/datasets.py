@@ -7,6 +7,7 @@ re-compressed copies have different .gz checksums but the same data.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
@@ -16,6 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -158,12 +160,25 @@ class _Transient(Exception):
     """A failure worth retrying (connection dropped, timeout, 5xx)."""
 
 
+class _WriteFailed(DatasetError):
+    """A local file could not be written (disk full, read-only): no retry or other mirror helps."""
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        raise _WriteFailed(f"{path}: cannot write ({exc.strerror or exc})") from None
+
+
 def fetch_dataset(spec: DatasetSpec, folder: Path, *, base_url: str | None = None,
                   progress: bool = True, retries: int = 4, backoff_s: float = 1.0) -> None:
     """Download the four files of `spec` into `folder` (those not already there)."""
     base_url = base_url or os.environ.get(DATA_URL_ENV)
     mirrors = (base_url,) if base_url else spec.mirrors
-    folder.mkdir(parents=True, exist_ok=True)
+    with _writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
     for file_name, md5 in spec.md5.items():
         destination = folder / file_name
         if destination.is_file():
@@ -174,6 +189,8 @@ def fetch_dataset(spec: DatasetSpec, folder: Path, *, base_url: str | None = Non
             try:
                 download_file(url, destination, md5, progress=progress, retries=retries, backoff_s=backoff_s)
                 break
+            except _WriteFailed:
+                raise
             except DatasetError as exc:
                 failures.append(str(exc))
         else:
@@ -211,7 +228,8 @@ def download_file(url: str, destination: str | Path, md5: str, *, progress: bool
             continue
         actual = file_md5(partial)
         if actual == md5:
-            os.replace(partial, destination)
+            with _writing(destination):
+                os.replace(partial, destination)
             return destination
         partial.unlink()
         if resumed_from and attempt < retries:
@@ -243,15 +261,25 @@ def _fetch_into(url: str, partial: Path, *, progress: bool, timeout_s: float) ->
         length = response.headers.get("Content-Length")
         total = offset + int(length) if length and length.isdigit() else None
         received = 0
-        with open(partial, "ab" if offset else "wb") as out, \
-                tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
-                     desc=partial.name.removesuffix(".part"), disable=not progress, leave=False) as bar:
-            try:
-                for chunk in iter(lambda: response.read(1 << 16), b""):
-                    out.write(chunk)
+        with _writing(partial):
+            out = open(partial, "ab" if offset else "wb")
+        try:
+            with tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024,
+                      desc=partial.name.removesuffix(".part"), disable=not progress, leave=False) as bar:
+                while True:
+                    try:
+                        chunk = response.read(1 << 16)
+                    except (http.client.HTTPException, urllib.error.URLError, OSError) as exc:
+                        # only the socket is read here (timeouts, resets and SSL errors are OSErrors)
+                        raise _Transient(f"connection lost after {offset + received} bytes ({exc})") from None
+                    if not chunk:
+                        break
+                    with _writing(partial):
+                        out.write(chunk)
                     received += len(chunk)
                     bar.update(len(chunk))
-            except (http.client.IncompleteRead, socket.timeout, ConnectionError, OSError) as exc:
-                raise _Transient(f"connection lost after {offset + received} bytes ({exc})") from None
+        finally:
+            with _writing(partial):
+                out.close()  # a full disk may only show when the buffer is flushed
         if total is not None and offset + received < total:
             raise _Transient(f"connection closed after {offset + received} of {total} bytes")
