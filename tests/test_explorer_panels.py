@@ -73,7 +73,10 @@ def test_panels_never_overlap_stay_inside_and_follow_the_window_when_it_is_resiz
             set_collapsed(title, collapsed)
         for size in ((800, 600), (1280, 720)):
             app.window.resize(size)
+            frames(app)
+            assert scene.panel_layout.settling()  # panels moved: an idle window draws on until they rest
             frames(app, 6)
+            assert not scene.panel_layout.settling()
             rects = check_layout(app, scene)
             assert rects["Classes"][:2] == (MARGIN, MARGIN)
             assert rects["Model"][1] > rects["Classes"][1] + rects["Classes"][3]

@@ -71,9 +71,9 @@ class PanelLayout:
         return {title: rect for title in self._drawn if (rect := self.rect(title)) is not None}
 
     def settling(self) -> bool:
-        """True while a panel's rect changed in the last frame drawn: the ones placed relative to it
+        """True when a panel's rect changed in the last frame drawn: the ones placed relative to it
         move on the next frame, so an idle window should draw one more."""
-        return self._changed_frame >= imgui.get_frame_count() - 1
+        return self._changed_frame >= imgui.get_frame_count()
 
     # -- placing ---------------------------------------------------------------------------------
     def begin(self, title: str, p_open: bool | None = None, flags: int = 0, *,
