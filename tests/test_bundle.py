@@ -2,6 +2,7 @@
 import json
 import os
 import stat
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -10,30 +11,20 @@ import torch
 from safetensors.torch import load_file, save_file
 
 import assets
+from tests.bundles import make_bundle
 from vae.bundle import list_bundled_models, load_bundle, resolve_model, write_bundle
 from vae.errors import BundleError
 from vae.model import ConvDecoder, ConvEncoder
 
 CLASSES = [str(d) for d in range(10)]
-
-
-def make_bundle(path: Path, latent_dim=3, count=20, encoder=True, **overrides) -> Path:
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    arguments = dict(
-        decoder=ConvDecoder(latent_dim),
-        encoder=ConvEncoder(latent_dim) if encoder else None,
-        latents=rng.normal(size=(count, latent_dim)).astype(np.float32),
-        labels=np.arange(count) % 10,
-        dataset="mnist", class_names=CLASSES, summary={"epochs": 1, "note": "test"},
-    )
-    arguments.update(overrides)
-    return write_bundle(path, **arguments)
+# What these tests check a bundle keeps: a digits-like set of 20 points with an encoder.
+digits_bundle = partial(make_bundle, count=20, classes=10, encoder=True, dataset="mnist", class_names=CLASSES,
+                        summary={"epochs": 1, "note": "test"})
 
 
 @pytest.fixture
 def bundle_dir(tmp_path):
-    return make_bundle(tmp_path / "model")
+    return digits_bundle(tmp_path / "model")
 
 
 def test_round_trip(bundle_dir):
@@ -55,12 +46,12 @@ def test_round_trip(bundle_dir):
 
 
 def test_imported_bundles_have_no_encoder(tmp_path):
-    bundle = load_bundle(make_bundle(tmp_path / "imported", encoder=None))
+    bundle = load_bundle(digits_bundle(tmp_path / "imported", encoder=None))
     assert bundle.load_encoder() is None and not (bundle.path / "encoder.safetensors").exists()
 
 
 def test_replacing_an_existing_bundle_leaves_no_temporaries(tmp_path, bundle_dir):
-    make_bundle(bundle_dir, count=7)
+    digits_bundle(bundle_dir, count=7)
     assert len(load_bundle(bundle_dir).latents) == 7
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
 
@@ -77,7 +68,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_bundle(tmp_path):
     precious.mkdir()
     (precious / "thesis.txt").write_text("keep me")
     with pytest.raises(BundleError, match="precious: exists and is not a model bundle"):
-        make_bundle(precious)
+        digits_bundle(precious)
     assert (precious / "thesis.txt").read_text() == "keep me"
 
 
@@ -90,7 +81,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_bundle(tmp_path):
 ])
 def test_write_refuses_inconsistent_input(tmp_path, overrides, message):
     with pytest.raises(BundleError, match=message):
-        make_bundle(tmp_path / "bad", **overrides)
+        digits_bundle(tmp_path / "bad", **overrides)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -99,7 +90,7 @@ def test_write_refuses_nan_weights_and_keeps_the_old_bundle(bundle_dir):
     with torch.no_grad():
         decoder.deconv2.weight[0, 0, 0, 0] = float("nan")
     with pytest.raises(BundleError, match="decoder.safetensors weights deconv2.weight contain NaN"):
-        make_bundle(bundle_dir, decoder=decoder, count=3)
+        digits_bundle(bundle_dir, decoder=decoder, count=3)
     assert len(load_bundle(bundle_dir).latents) == 20
 
 
@@ -115,6 +106,11 @@ def corrupt_tensor(path: Path, name: str, value):
     tensors = load_file(str(path / "decoder.safetensors"))
     tensors[name] = value(tensors[name])
     save_file(tensors, str(path / "decoder.safetensors"))
+
+
+def write_npz(bundle: Path) -> None:
+    with open(bundle / "latents.npy", "wb") as handle:
+        np.savez(handle, a=np.zeros(2))
 
 
 BAD_CASES = {
@@ -144,18 +140,24 @@ BAD_CASES = {
         p, "deconv1.weight", lambda t: t.index_fill(0, torch.tensor([3]), float("nan"))), "deconv1.weight contains NaN"),
     "corrupt encoder": ("encoder.safetensors", lambda p: (p / "encoder.safetensors").write_bytes(b"\x08" + b"\x00" * 20),
                         "corrupt or truncated safetensors"),
-    "missing latents": ("latents.npy", lambda p: (p / "latents.npy").unlink(), "missing"),
+    "missing latents": ("latents.npy", lambda p: (p / "latents.npy").unlink(), "no such file"),
     "truncated latents": ("latents.npy", lambda p: (p / "latents.npy").write_bytes(
-        (p / "latents.npy").read_bytes()[:150]), "unreadable .npy"),
+        (p / "latents.npy").read_bytes()[:150]), r"not a valid \.npy array \(Failed to read all data"),
     "pickled latents": ("latents.npy", lambda p: np.save(p / "latents.npy", np.array([{"a": 1}], dtype=object),
-                                                         allow_pickle=True), "unreadable .npy"),
+                                                         allow_pickle=True), "never unpickled"),
+    "garbage latents": ("latents.npy", lambda p: (p / "latents.npy").write_bytes(b"hello world"),
+                        r"not a valid \.npy array \(no \.npy header\)$"),
+    "empty latents file": ("latents.npy", lambda p: (p / "latents.npy").write_bytes(b""),
+                           r"not a valid \.npy array \(empty file\)$"),
+    "npz latents": ("latents.npy", write_npz,
+                    r"not a single \.npy array \(an \.npz archive\?\)$"),
     "latents wrong width": ("latents.npy", lambda p: np.save(p / "latents.npy", np.zeros((20, 2), np.float32)),
                             r"shape \(20, 2\), expected \(N, 3\)"),
     "integer latents": ("latents.npy", lambda p: np.save(p / "latents.npy", np.zeros((20, 3), np.int32)),
                         "expected float32"),
     "NaN latents": ("latents.npy", lambda p: np.save(p / "latents.npy", np.full((20, 3), np.nan, np.float32)),
                     "contains NaN or Inf"),
-    "missing labels": ("labels.npy", lambda p: (p / "labels.npy").unlink(), "missing"),
+    "missing labels": ("labels.npy", lambda p: (p / "labels.npy").unlink(), "no such file"),
     "label count mismatch": ("labels.npy", lambda p: np.save(p / "labels.npy", np.zeros(19, np.int64)),
                              "19 labels but latents.npy has 20 rows"),
     "float labels": ("labels.npy", lambda p: np.save(p / "labels.npy", np.zeros(20, np.float32)),
@@ -202,11 +204,11 @@ def disk_full(*args, **kwargs):
 def test_a_failed_weights_write_is_one_line_and_keeps_the_old_bundle(tmp_path, monkeypatch):
     import safetensors.torch
 
-    out = make_bundle(tmp_path / "model")
+    out = digits_bundle(tmp_path / "model")
     before = {path.name: path.read_bytes() for path in out.iterdir()}
     monkeypatch.setattr(safetensors.torch, "save_file", disk_full)
     with pytest.raises(BundleError) as caught:
-        make_bundle(out, count=30)
+        digits_bundle(out, count=30)
     assert str(caught.value) == f"{out / 'decoder.safetensors'}: cannot write (No space left on device)"
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["model"]  # no staging left behind
@@ -218,5 +220,5 @@ def test_a_failed_latents_write_is_one_line_naming_the_file(tmp_path, monkeypatc
 
     monkeypatch.setattr(np, "save", no_space)
     with pytest.raises(BundleError, match=r"model/latents\.npy: cannot write \(No space left on device\)$"):
-        make_bundle(tmp_path / "model")
+        digits_bundle(tmp_path / "model")
     assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,7 @@ from PIL import Image
 
 import assets
 from scenes.cli import main
-from test_bundle import make_bundle
+from tests.bundles import make_bundle
 from vae.bundle import load_bundle
 from vae.decode import decode_latents, grid_image
 from vae.errors import DecodeError
@@ -58,7 +58,7 @@ def test_grid_layout():
 
 @pytest.fixture
 def model_dir(tmp_path):
-    return make_bundle(tmp_path / "model")
+    return make_bundle(tmp_path / "model", count=20)
 
 
 def run_cli(capsys, *args):
@@ -109,9 +109,9 @@ def bad_latents(tmp_path, kind):
     ("nan", "z.npy: row 1 contains NaN or Inf"),
     ("inf", "z.npy: row 0 contains NaN or Inf"),
     ("width", r"z.npy: shape \(5, 4\), expected \(N, 3\)"),
-    ("garbage", "z.npy: unreadable .npy"),
-    ("pickle", "z.npy: unreadable .npy"),
-    ("missing", "z.npy: missing"),
+    ("garbage", r"z.npy: not a valid \.npy array \(no \.npy header\)$"),
+    ("pickle", r"z.npy: not a readable \.npy array \(it holds Python objects, which are never unpickled\)$"),
+    ("missing", "z.npy: no such file$"),
 ])
 def test_cli_bad_latents_are_one_line_errors(tmp_path, model_dir, capsys, kind, message):
     latents = bad_latents(tmp_path, kind)

@@ -392,3 +392,12 @@ def test_cli_refuses_an_unwritable_out_before_reading_anything(tmp_path, capsys)
                         "--latents", tmp_path / "no-z.npy", "--labels", tmp_path / "no-labels.npy")
     assert code == 1 and err.count("\n") == 1
     assert f"{tmp_path / 'file'}: cannot write ({tmp_path / 'file'} is not a folder)" in err
+
+
+def test_cli_names_a_garbage_latents_file_plainly(tmp_path, capsys):
+    (tmp_path / "z.npy").write_bytes(b"hello world")
+    np.save(tmp_path / "labels.npy", np.zeros(4, np.uint8))
+    code, err = run_cli(capsys, DECODERS["mnist"], "--out", tmp_path / "b",
+                        "--latents", tmp_path / "z.npy", "--labels", tmp_path / "labels.npy")
+    assert code == 1 and err.count("\n") == 1 and "pickle" not in err
+    assert err.endswith(f"{tmp_path / 'z.npy'}: not a valid .npy array (no .npy header)\n")

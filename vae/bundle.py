@@ -208,17 +208,34 @@ def _load_meta(path: Path) -> dict:
     return meta
 
 
+NPY_MAGIC = b"\x93NUMPY"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
 def read_npy(path: str | Path, error: type[Exception] = BundleError) -> np.ndarray:
-    """One array from a .npy file, never unpickled; any failure is `error` naming the file."""
+    """One array from a .npy file, never unpickled; any failure is one-line `error` naming the file.
+
+    The header is checked first: without it numpy takes any file for a pickle and says so."""
     path = Path(path)
     try:
-        array = np.load(path, allow_pickle=False)
+        with open(path, "rb") as handle:
+            head = handle.read(len(NPY_MAGIC))
+            if head.startswith(ZIP_MAGIC):
+                raise error(f"{path}: not a single .npy array (an .npz archive?)")
+            if head != NPY_MAGIC:
+                raise error(f"{path}: not a valid .npy array ({'empty file' if not head else 'no .npy header'})")
+            handle.seek(0)
+            array = np.load(handle, allow_pickle=False)
     except FileNotFoundError:
-        raise error(f"{path}: missing") from None
-    except (ValueError, OSError, EOFError) as exc:
-        raise error(f"{path}: unreadable .npy ({_first_line(exc)})") from None
-    if not isinstance(array, np.ndarray):
-        raise error(f"{path}: not a single .npy array (an .npz archive?)")
+        raise error(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not a .npy file") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except (ValueError, EOFError) as exc:
+        if "allow_pickle" in str(exc):
+            raise error(f"{path}: not a readable .npy array (it holds Python objects, which are never unpickled)") from None
+        raise error(f"{path}: not a valid .npy array ({_first_line(exc)})") from None
     return array
 
 

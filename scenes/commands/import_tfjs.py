@@ -58,21 +58,15 @@ def dataset_class_names(name: str) -> list[str] | None:
     return list(spec.class_names) if spec else None
 
 
-def _load_array(path: Path, what: str) -> np.ndarray:
-    try:
-        array = np.load(path, allow_pickle=False)
-    except OSError as exc:
-        raise TfjsError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
-    except ValueError as exc:  # pickled object arrays, bad headers, truncation
-        raise TfjsError(f"{path}: not a valid .npy array of {what}: {exc}") from None
-    if not isinstance(array, np.ndarray):
-        raise TfjsError(f"{path}: expected one .npy array of {what}, found an archive")
-    return array
+def _load_array(path: Path) -> np.ndarray:
+    from vae.bundle import read_npy
+
+    return read_npy(path, TfjsError)
 
 
 def read_latents(path: Path, latent_dim: int) -> np.ndarray:
     """A finite float (N, latent_dim) array as float32."""
-    latents = _load_array(path, "latents")
+    latents = _load_array(path)
     if latents.dtype.kind != "f" or latents.ndim != 2 or latents.shape[1] != latent_dim \
             or len(latents) == 0:
         raise TfjsError(f"{path}: latents must be a float (N, {latent_dim}) array with N > 0, "
@@ -84,7 +78,7 @@ def read_latents(path: Path, latent_dim: int) -> np.ndarray:
 
 def read_labels(path: Path, count: int, num_classes: int | None) -> np.ndarray:
     """An integer (count,) array of class indices, as int64."""
-    labels = _load_array(path, "labels")
+    labels = _load_array(path)
     if labels.dtype.kind not in "iu" or labels.shape != (count,):
         raise TfjsError(f"{path}: labels must be an integer ({count},) array matching the latents, "
                         f"found {labels.dtype} {labels.shape}")

@@ -102,15 +102,9 @@ def _points_by_index(model: str, indices: list[int]) -> np.ndarray:
 
 
 def _points_from_file(path: Path, model: str | None) -> np.ndarray:
-    try:
-        points = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise SceneError(f"{path}: no such file") from None
-    except (ValueError, OSError, EOFError) as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise SceneError(f"{path}: not a readable .npy array ({reason})") from None
-    if not isinstance(points, np.ndarray):
-        raise SceneError(f"{path}: not a single .npy array (an .npz archive?)")
+    from vae.bundle import read_npy
+
+    points = read_npy(path, SceneError)
     if points.ndim != 2 or points.shape[0] < 1 or points.shape[1] < 1:
         raise SceneError(f"{path}: shape {points.shape}, expected (K, d) with K >= 1 control points")
     if points.dtype.kind not in "fiu":
