@@ -151,6 +151,9 @@ BAD_CASES = {
                            r"not a valid \.npy array \(empty file\)$"),
     "npz latents": ("latents.npy", write_npz,
                     r"not a single \.npy array \(an \.npz archive\?\)$"),
+    "no latents": ("latents.npy", lambda p: (np.save(p / "latents.npy", np.zeros((0, 3), np.float32)),
+                                              np.save(p / "labels.npy", np.zeros(0, np.int64))),
+                   r"shape \(0, 3\): no latent points to show$"),
     "latents wrong width": ("latents.npy", lambda p: np.save(p / "latents.npy", np.zeros((20, 2), np.float32)),
                             r"shape \(20, 2\), expected \(N, 3\)"),
     "integer latents": ("latents.npy", lambda p: np.save(p / "latents.npy", np.zeros((20, 3), np.int32)),
@@ -221,4 +224,10 @@ def test_a_failed_latents_write_is_one_line_naming_the_file(tmp_path, monkeypatc
     monkeypatch.setattr(np, "save", no_space)
     with pytest.raises(BundleError, match=r"model/latents\.npy: cannot write \(No space left on device\)$"):
         digits_bundle(tmp_path / "model")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bundle_without_latent_points_is_not_written(tmp_path):
+    with pytest.raises(BundleError, match=r"empty: no latent points to write \(latents \(0, 3\)\)$"):
+        make_bundle(tmp_path / "empty", count=0)
     assert list(tmp_path.iterdir()) == []

@@ -188,3 +188,11 @@ def test_check_writable_folder_probes_with_a_real_file_and_leaves_nothing(tmp_pa
     monkeypatch.setattr(tempfile, "mkstemp", read_only_here)
     with pytest.raises(DecodeError, match=rf"^{re.escape(str(tmp_path / 'x.png'))}: cannot write \(Permission denied\)$"):
         check_writable_folder(tmp_path, DecodeError, subject=tmp_path / "x.png")
+
+
+def test_cli_refuses_zero_latents_and_writes_nothing(tmp_path, model_dir, capsys):
+    np.save(tmp_path / "z.npy", np.zeros((0, 3), np.float32))
+    code, out, err = run_cli(capsys, "--model", model_dir, "--latents", tmp_path / "z.npy", "--out", tmp_path / "x.png")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert err.endswith(f"{tmp_path / 'z.npy'}: shape (0, 3): no latents to decode\n")
+    assert not (tmp_path / "x.png").exists()

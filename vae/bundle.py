@@ -253,6 +253,8 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     latents = read_npy(latents_path)
     if latents.ndim != 2 or latents.shape[1] != latent_dim:
         raise BundleError(f"{latents_path}: shape {latents.shape}, expected (N, {latent_dim})")
+    if len(latents) == 0:
+        raise BundleError(f"{latents_path}: shape {latents.shape}: no latent points to show")
     if latents.dtype.kind != "f":
         raise BundleError(f"{latents_path}: dtype {latents.dtype}, expected float32")
     if not np.isfinite(latents).all():
@@ -319,6 +321,8 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
     latent_dim, image_shape = decoder.latent_dim, tuple(decoder.image_shape)
     if latents.ndim != 2 or latents.shape[1] != latent_dim or latents.dtype.kind != "f":
         raise BundleError(f"{out_dir}: latents {latents.dtype} {latents.shape} do not fit a {latent_dim}-d decoder")
+    if len(latents) == 0:
+        raise BundleError(f"{out_dir}: no latent points to write (latents {latents.shape})")
     if not np.isfinite(latents).all():
         raise BundleError(f"{out_dir}: latents contain NaN or Inf")
     if labels.shape != (len(latents),) or labels.dtype.kind not in "iu":

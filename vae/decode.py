@@ -12,13 +12,16 @@ from vae.errors import DecodeError
 from vae.model import ConvDecoder
 
 
-def check_latents(latents: np.ndarray, latent_dim: int, name: str = "latents") -> np.ndarray:
+def check_latents(latents: np.ndarray, latent_dim: int, name: str = "latents", *,
+                  allow_empty: bool = True) -> np.ndarray:
     """float32 (N, latent_dim) view of `latents`, or DecodeError naming `name`."""
     array = np.asarray(latents)
     if array.dtype.kind not in "fiu":
         raise DecodeError(f"{name}: dtype {array.dtype} is not numeric")
     if array.ndim != 2 or array.shape[1] != latent_dim:
         raise DecodeError(f"{name}: shape {array.shape}, expected (N, {latent_dim}) for this model")
+    if not allow_empty and len(array) == 0:
+        raise DecodeError(f"{name}: shape {array.shape}: no latents to decode")
     array = array.astype(np.float32, copy=False)
     if not np.isfinite(array).all():
         bad_row = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])

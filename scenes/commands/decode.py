@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_output_path(args.out)
     bundle = load_bundle(args.model)
-    latents = check_latents(load_latents(args.latents), bundle.latent_dim, args.latents)
+    latents = check_latents(load_latents(args.latents), bundle.latent_dim, args.latents, allow_empty=False)
     decoder = bundle.load_decoder(pick_device(args.device))
     images = decode_latents(decoder, latents, batch_size=args.batch_size)
     path = write_images(images, args.out)
