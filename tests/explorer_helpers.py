@@ -1,4 +1,5 @@
-"""Shared by the explorer tests: tiny bundles written with vae.bundle, and event/frame helpers."""
+"""Shared by the GL tests: posted pygame events, clicks on panel widgets, frame stepping, and where the
+explorer's points fall on screen. Tiny bundles come from tests/bundles.py."""
 from __future__ import annotations
 
 import time
@@ -6,33 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pygame
-import torch
 
-from vae.bundle import write_bundle
-from vae.model import ConvDecoder
+from scenes.explorer.panels.path import item_center
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "js-plot-vae"
 FRAME = 1 / 60
-
-
-def clustered_latents(count: int, classes: int, dim: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """`classes` blobs on a ring (plus noise in the other dimensions): well apart, all in view."""
-    rng = np.random.default_rng(seed)
-    labels = np.arange(count) % classes
-    angles = 2 * np.pi * labels / classes
-    centres = np.zeros((count, dim), np.float32)
-    centres[:, 0], centres[:, 1] = 2.0 * np.cos(angles), 2.0 * np.sin(angles)
-    if dim > 2:
-        centres[:, 2] = 0.5 * np.sin(3 * angles)
-    return (centres + rng.normal(0, 0.35, (count, dim))).astype(np.float32), labels.astype(np.int64)
-
-
-def make_bundle(path: Path, *, count: int = 400, classes: int = 4, dim: int = 3, seed: int = 0) -> Path:
-    torch.manual_seed(seed)
-    decoder = ConvDecoder(dim, (28, 28))
-    latents, labels = clustered_latents(count, classes, dim, seed)
-    return write_bundle(path, decoder=decoder, latents=latents, labels=labels, dataset="synthetic",
-                        class_names=[f"c{i}" for i in range(classes)], summary={"test": True})
+WALK_SIZE = (640, 480)  # the explorer window of the walk tests, with its panels pinned inside it
 
 
 def post_motion(pos, rel=(0, 0), buttons=(0, 0, 0)) -> None:
@@ -44,9 +24,46 @@ def post_button(kind, pos, button=1) -> None:
     pygame.event.post(pygame.event.Event(kind, pos=tuple(int(v) for v in pos), button=button, touch=False))
 
 
-def frames(app, count: int = 1) -> None:
+def key(kind, code, mod=0, unicode="") -> None:
+    pygame.event.post(pygame.event.Event(kind, key=code, mod=mod, unicode=unicode, scancode=0))
+
+
+def frames(app, count: int = 1, dt: float = FRAME) -> None:
     for _ in range(count):
-        app.step_frame(FRAME)
+        app.step_frame(dt)
+
+
+def click(app, pos, mods=0) -> None:
+    """Move there, press and release the left button, with `mods` held; a frame after each event."""
+    post_motion(pos)
+    frames(app)
+    pygame.key.set_mods(mods)
+    try:
+        post_button(pygame.MOUSEBUTTONDOWN, pos)
+        frames(app)
+        post_button(pygame.MOUSEBUTTONUP, pos)
+        frames(app, 2)
+    finally:
+        pygame.key.set_mods(0)
+
+
+def click_item(app, panel, name) -> None:
+    click(app, item_center(panel.item_rects, name))
+
+
+def type_text(app, text) -> None:
+    for char in text:
+        key(pygame.KEYDOWN, ord(char) if char.isalnum() else pygame.K_UNKNOWN, unicode=char)
+        frames(app)
+
+
+def show_only_walk_panels(scene, walk) -> None:
+    """The explorer with just the walk's panels, pinned where clicks in a WALK_SIZE window reach them."""
+    scene.panels[:] = [walk.path_panel, walk.walk_panel, walk.session_panel, walk]
+    walk.path_panel.place = (5, 5)
+    walk.walk_panel.place = (WALK_SIZE[0] - 430, 5)
+    walk.session_panel.place = (WALK_SIZE[0] - 370, WALK_SIZE[1] - 120)
+    scene.ui_visible = True
 
 
 def frames_until(app, condition, max_frames: int = 400) -> bool:

@@ -5,6 +5,9 @@ from imgui_bundle import imgui
 
 from engine.input import Action, Bindings, normalize_mods
 from engine.scene import Scene
+from tests.explorer_helpers import frames, key
+from tests.explorer_helpers import post_button as button
+from tests.explorer_helpers import post_motion as motion
 
 PANEL_POS, PANEL_SIZE = (10, 10), (160, 110)
 OFF_PANEL = (250, 180)
@@ -39,23 +42,6 @@ class PanelScene(Scene):
                 imgui.set_keyboard_focus_here()
             _, self.text = imgui.input_text("##text", self.text)
         imgui.end()
-
-
-def motion(pos, rel=(0, 0), buttons=(0, 0, 0)):
-    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=rel, buttons=buttons, touch=False))
-
-
-def button(kind, pos, number=1):
-    pygame.event.post(pygame.event.Event(kind, pos=pos, button=number, touch=False))
-
-
-def key(kind, code, mod=0, unicode=""):
-    pygame.event.post(pygame.event.Event(kind, key=code, mod=mod, unicode=unicode, scancode=0))
-
-
-def frames(app, count=1, dt=1.0 / 60.0):
-    for _ in range(count):
-        app.step_frame(dt)
 
 
 @pytest.fixture

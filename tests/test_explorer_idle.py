@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from tests.explorer_helpers import FRAME, frames, front_point, make_bundle, post_motion
+from tests.bundles import make_bundle
+from tests.explorer_helpers import FRAME, frames, front_point, post_motion
 
 
 @pytest.fixture(scope="module")

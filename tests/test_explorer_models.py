@@ -12,7 +12,8 @@ import pytest
 from OpenGL import GL as gl
 from PIL import Image
 
-from tests.explorer_helpers import REFERENCE, frames, frames_until, front_point, make_bundle, post_motion
+from tests.bundles import make_bundle
+from tests.explorer_helpers import REFERENCE, frames, frames_until, front_point, post_motion
 
 SIZE = (480, 360)
 

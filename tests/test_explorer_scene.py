@@ -6,7 +6,8 @@ import numpy as np
 import pygame
 import pytest
 
-from tests.explorer_helpers import (empty_pixel, frames, frames_until, front_point, isolated_point, make_bundle, post_button,
+from tests.bundles import make_bundle
+from tests.explorer_helpers import (empty_pixel, frames, frames_until, front_point, isolated_point, post_button,
                                     post_motion)
 
 SIZE = (480, 360)

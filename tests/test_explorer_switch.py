@@ -14,8 +14,8 @@ from imgui_bundle import imgui
 from OpenGL import GL as gl
 
 from scenes.explorer.panels.path import item_center
-from tests.explorer_helpers import frames, frames_until, make_bundle
-from tests.test_path_ui import click
+from tests.bundles import make_bundle
+from tests.explorer_helpers import click, frames, frames_until
 
 SIZE = (480, 360)
 

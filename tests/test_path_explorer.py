@@ -8,11 +8,9 @@ import pygame
 import pytest
 
 from scenes.explorer import curve_view as cv
-from tests.explorer_helpers import frames, frames_until, isolated_point, make_bundle, post_motion
-from tests.test_engine_input import key
-from tests.test_path_ui import click, click_item
-
-SIZE = (640, 480)
+from tests.bundles import make_bundle
+from tests.explorer_helpers import (WALK_SIZE, click, click_item, frames, frames_until, isolated_point, key,
+                                    post_motion, show_only_walk_panels)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +23,7 @@ def explorer(gl_app, bundle_path):
     from scenes.explorer.scene import ExplorerScene
 
     scene = ExplorerScene(bundle_path, device="cpu")
-    app = gl_app(scene, size=SIZE)
+    app = gl_app(scene, size=WALK_SIZE)
     scene.ui_visible = False  # panels would cover the points the tests aim at
     frames(app, 2)
     return app, scene, scene.walk
@@ -50,7 +48,7 @@ def three_points(scene, count=3):
         if len(chosen) == count:
             break
         px = projection.pixels[index]
-        if projection.visible[index] and 40 < px[0] < SIZE[0] - 40 and 40 < px[1] < SIZE[1] - 40 \
+        if projection.visible[index] and 40 < px[0] < WALK_SIZE[0] - 40 and 40 < px[1] < WALK_SIZE[1] - 40 \
                 and all(np.hypot(*(px - p)) > 40 for p in pixels):
             chosen.append(int(index))
             pixels.append((int(px[0]), int(px[1])))
@@ -70,14 +68,6 @@ def add_by_events(app, scene):
             frames(app, 2)
         added.append(scene.hovered_index)
     return added
-
-
-def show_only_walk_panels(scene, walk):
-    scene.panels[:] = [walk.path_panel, walk.walk_panel, walk.session_panel, walk]
-    walk.path_panel.place = (5, 5)
-    walk.walk_panel.place = (SIZE[0] - 430, 5)
-    walk.session_panel.place = (SIZE[0] - 370, SIZE[1] - 120)
-    scene.ui_visible = True
 
 
 def test_add_points_by_shift_click_and_key_then_reorder_and_delete_in_the_list(explorer):

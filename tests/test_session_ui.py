@@ -9,10 +9,8 @@ import pygame
 import pytest
 
 from scenes.explorer.session import CameraView
-from tests.explorer_helpers import frames, make_bundle
-from tests.test_engine_input import key
-from tests.test_path_explorer import SIZE, show_only_walk_panels
-from tests.test_path_ui import click_item
+from tests.bundles import make_bundle
+from tests.explorer_helpers import WALK_SIZE, click_item, frames, key, show_only_walk_panels
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +23,7 @@ def explorer(gl_app, bundle_path):
     from scenes.explorer.scene import ExplorerScene
 
     scene = ExplorerScene(bundle_path, device="cpu")
-    app = gl_app(scene, size=SIZE)
+    app = gl_app(scene, size=WALK_SIZE)
     frames(app, 2)
     return app, scene, scene.walk
 
@@ -162,7 +160,7 @@ def test_a_bundled_model_is_saved_by_name_and_loads_back(gl_app, tmp_path, monke
     make_bundle(models / "tiny", count=50, classes=4)
     monkeypatch.setattr("assets.MODELS_DIR", models)
     scene = ExplorerScene("tiny", device="cpu")
-    app = gl_app(scene, size=SIZE)
+    app = gl_app(scene, size=WALK_SIZE)
     frames(app, 2)
     walk = scene.walk
     walk.path.add_index(4)

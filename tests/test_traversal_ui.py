@@ -6,8 +6,8 @@ import pytest
 from engine.clock import ManualTimeSource
 from scenes.explorer.panels.path import item_center
 from scenes.explorer.panels.traversal import FILMSTRIP_CHANNEL, FILMSTRIP_IN_FLIGHT, WALK_CHANNEL, TraversalPanel
-from tests.test_engine_input import frames
-from tests.test_path_ui import WalkScene, click, click_item
+from tests.explorer_helpers import click, click_item, frames
+from tests.walk_scene import WalkScene
 
 @pytest.fixture
 def walk_app(gl_app):

@@ -1,0 +1,36 @@
+"""Tiny model bundles for tests, written by vae.bundle.write_bundle (the one helper that makes them)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vae.bundle import write_bundle
+from vae.model import ConvDecoder, ConvEncoder
+
+
+def clustered_latents(count: int, classes: int, dim: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """`classes` blobs on a ring (plus noise in the other dimensions): well apart, all in view."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(count) % classes
+    angles = 2 * np.pi * labels / classes
+    centres = np.zeros((count, dim), np.float32)
+    centres[:, 0], centres[:, 1] = 2.0 * np.cos(angles), 2.0 * np.sin(angles)
+    if dim > 2:
+        centres[:, 2] = 0.5 * np.sin(3 * angles)
+    return (centres + rng.normal(0, 0.35, (count, dim))).astype(np.float32), labels.astype(np.int64)
+
+
+def make_bundle(path: Path, *, count: int = 400, classes: int = 4, dim: int = 3, seed: int = 0,
+                encoder: bool = False, **overrides) -> Path:
+    """A bundle of `count` clustered latents (labels i % classes, classes named c0, c1, ...) and an
+    untrained 28x28 decoder made right after torch.manual_seed(seed); `encoder` adds an encoder.
+    `overrides` replace any write_bundle argument (latents, labels, dataset, class_names, ...)."""
+    torch.manual_seed(seed)
+    latents, labels = clustered_latents(count, classes, dim, seed)
+    arguments = dict(decoder=ConvDecoder(dim, (28, 28)), encoder=ConvEncoder(dim, (28, 28)) if encoder else None,
+                     latents=latents, labels=labels, dataset="synthetic",
+                     class_names=[f"c{i}" for i in range(classes)], summary={"test": True})
+    arguments.update(overrides)
+    return write_bundle(path, **arguments)

@@ -1,0 +1,82 @@
+"""A minimal scene for the walk panels' tests: a WalkPath over four 2-d latents, the panels stacked at a
+fixed spot, and a fake decoder on a real worker thread (no model, no explorer)."""
+import numpy as np
+
+from engine.scene import Scene
+from engine.worker import BatchWorker
+from scenes.explorer.path import WalkPath
+
+LATENTS = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], dtype=np.float32)
+PANEL_POS = (5, 5)
+
+
+class FakeDecoder:
+    """The DecoderService surface the walk panels use, over a real BatchWorker thread. The 'image' of z
+    is a 4x4 grey square of brightness sigmoid(z[0]), so tests can tell positions apart by pixels."""
+
+    def __init__(self):
+        self.worker = BatchWorker(lambda zs: [np.full((4, 4), 1 / (1 + np.exp(-z[0])), np.float32) for z in zs],
+                                  name="fake-decoder").start()
+        self.listeners = {}
+        self.requests = []
+
+    def request_latent(self, latent, channel, *, latest_only=False):
+        latent = np.ascontiguousarray(latent, dtype=np.float32).reshape(-1)
+        key = ("z", latent.tobytes())
+        self.requests.append((channel, key))
+        self.worker.submit(key, latent, channel=channel, latest_only=latest_only)
+        return key
+
+    def subscribe(self, channel, listener):
+        self.listeners.setdefault(channel, []).append(listener)
+
+    def pump(self):
+        for result in self.worker.poll():
+            for listener in self.listeners.get(result.channel, ()):
+                listener(result)
+
+    def close(self):
+        self.worker.close()
+
+
+class WalkScene(Scene):
+    """Just enough of a scene: a WalkPath, the panels placed at fixed spots, a hovered index to set."""
+
+    def __init__(self, make_panels):
+        self.path = WalkPath(LATENTS)
+        self.hovered = None
+        self.jumps = []
+        self.decoder = FakeDecoder()
+        self.panels = make_panels(self)
+        self.handled = []
+
+    def start(self, app):
+        self.app = app
+
+    def handle_action(self, action):
+        self.handled.append(action.name)
+        for panel in self.panels:
+            if hasattr(panel, "handle_action") and panel.handle_action(action):
+                return
+
+    def update(self, dt):
+        self.path.update(dt)
+
+    def render(self, alpha):
+        self.decoder.pump()
+        for panel in self.panels:
+            if hasattr(panel, "sync"):
+                panel.sync()
+
+    def build_ui(self):
+        y = PANEL_POS[1]
+        for panel in self.panels:
+            panel.place = (PANEL_POS[0], y)
+            panel.build()
+            y += 10 + panel.rect[3]
+
+    def close(self):
+        for panel in self.panels:
+            if hasattr(panel, "release"):
+                panel.release()
+        self.decoder.close()
