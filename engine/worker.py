@@ -56,6 +56,7 @@ class WorkerStats:
     errors: int = 0  # error results handed out
     discarded_generation: int = 0  # requests dropped or results thrown away by replace_fn
     batch_seconds_total: float = 0.0
+    wakeups: int = 0  # times the thread woke while waiting for work: stays small when idle, unless it spins
 
     @property
     def mean_batch_seconds(self) -> float:
@@ -288,6 +289,7 @@ class BatchWorker:
             with self._lock:
                 while not self._pending and not self._closed and self._generation == generation:
                     self._work_ready.wait(self._idle_wait_s)
+                    self._stats.wakeups += 1
                 if self._closed:
                     return
                 if self._generation != generation:
