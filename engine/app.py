@@ -32,6 +32,9 @@ _RESIZE_EVENTS = (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED, pygame.WINDOWRES
 IDLE_SETTLE_FRAMES = 5
 # Without a frame cap, how often an idle window wakes to run the fixed updates and ask the scene.
 IDLE_WAKE_HZ = 60
+# Where vsync was not granted and no cap was asked for, run() paces to this, so a fast scene does not
+# spin a core drawing frames no display shows. frame_cap=0 means uncapped.
+UNSYNCED_FRAME_CAP = 144
 
 FrameListener = Callable[["App"], None]
 
@@ -245,6 +248,12 @@ class App:
     def _frame_period(self) -> float:
         return 1.0 / (self.frame_cap or IDLE_WAKE_HZ)
 
+    def effective_frame_cap(self) -> float | None:
+        """The cap run() paces to: the asked one; else none under vsync, UNSYNCED_FRAME_CAP without it."""
+        if self.frame_cap is not None:
+            return self.frame_cap or None
+        return None if self.window.vsync else UNSYNCED_FRAME_CAP
+
     def _render_scene(self) -> None:
         gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
         gl.glViewport(0, 0, *self.framebuffer_size)
@@ -260,9 +269,10 @@ class App:
             gl.glFinish()
 
     def _pace(self, frame_start: float) -> None:
-        if not self.frame_cap or self.time_source is not wall_time:  # offline time never sleeps
+        cap = self.effective_frame_cap()
+        if not cap or self.time_source is not wall_time:  # offline time never sleeps
             return
-        remaining = 1.0 / self.frame_cap - (wall_time() - frame_start)
+        remaining = 1.0 / cap - (wall_time() - frame_start)
         if remaining > 0:
             time.sleep(remaining)
 

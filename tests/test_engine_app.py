@@ -197,3 +197,31 @@ def test_context_pyopengl_cannot_use_is_one_clear_error(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("latentwalk run: error: ") and "offscreen" in last and "DISPLAY" in last
     assert "Traceback" not in result.stderr
+
+
+def test_run_paces_to_a_cap_only_when_vsync_is_missing_or_a_cap_is_asked(gl_app, monkeypatch):
+    import engine.app as app_module
+    from engine.clock import wall_time
+
+    sleeps = []
+    monkeypatch.setattr(app_module.time, "sleep", lambda seconds: sleeps.append(seconds))
+    monkeypatch.setattr(app_module, "UNSYNCED_FRAME_CAP", 2)  # a period no frame here outlasts
+    app = gl_app(Scene(), time_source=wall_time)
+    app.window.vsync = False
+    assert app.effective_frame_cap() == 2
+    app.run(frames=3)
+    assert len(sleeps) >= 2 and all(0 < s <= 0.5 for s in sleeps)
+
+    app.window.vsync = True  # the display paces; no sleeping on top of it
+    sleeps.clear()
+    app.run(frames=3)
+    assert app.effective_frame_cap() is None and sleeps == []
+
+    app.frame_cap = 0  # explicitly uncapped, even without vsync
+    app.window.vsync = False
+    app.run(frames=3)
+    assert app.effective_frame_cap() is None and sleeps == []
+
+    app.frame_cap = 1
+    app.run(frames=2)
+    assert sleeps and all(0 < s <= 1.0 for s in sleeps)

@@ -37,6 +37,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--demo", action="store_true",
                         help="show the engine's demo scene instead (checks the GL setup; needs no model)")
     parser.add_argument("--no-vsync", dest="vsync", action="store_false", help="do not wait for vertical sync")
+    parser.add_argument("--max-fps", type=float, default=None, metavar="N",
+                        help="frame cap (default: none under vsync, 144 without it; 0: uncapped)")
     parser.set_defaults(func=run)
 
 
@@ -59,10 +61,15 @@ def make_scene(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from engine.app import App
     from engine.capture import check_writable
+    from scenes.errors import SceneError
+
+    if args.max_fps is not None and not 0 <= args.max_fps < float("inf"):
+        raise SceneError(f"--max-fps must be 0 (uncapped) or a positive number, not {args.max_fps}")
 
     if args.screenshot is not None:
         check_writable(args.screenshot)  # fail before a window opens, not after the run
     scene = make_scene(args)
-    with App(scene, size=args.size, fullscreen=args.fullscreen, vsync=args.vsync) as app:
+    with App(scene, size=args.size, fullscreen=args.fullscreen, vsync=args.vsync,
+             frame_cap=args.max_fps) as app:
         app.run(frames=args.frames, screenshot=args.screenshot)
     return 0
