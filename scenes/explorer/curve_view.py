@@ -74,6 +74,7 @@ class CurveView:
         self.labels: list[Label] = []  # as last drawn by draw_labels
         self._synced: tuple[int, int] | None = None
         self._projection_version = 0
+        self._geometry_version = 0
 
     # -- geometry --------------------------------------------------------------------------------
     def set_geometry(self, polyline: np.ndarray, params: np.ndarray, control_points: np.ndarray) -> None:
@@ -87,6 +88,7 @@ class CurveView:
             self._positions.write(polyline)
             self._params.write(params)
         self.control_points_3d = np.asarray(control_points, dtype=np.float64).reshape(-1, 3)
+        self._geometry_version += 1
 
     def set_marker(self, position: Sequence[float] | None, t: float | None = None) -> None:
         """The current position in 3-d (None: no marker) and its t, which splits walked from ahead."""
@@ -115,6 +117,14 @@ class CurveView:
         else:
             t = path.traversal.t
             self.set_marker(_projected(project, curve.at(t)[None])[0], t)
+
+    def cache_key(self) -> tuple:
+        """Everything `render` draws besides the matrix and viewport: equal keys draw equal pixels.
+        Labels are ImGui's, so `show_labels` is not part of it."""
+        marker = None if self.marker_3d is None else self.marker_3d.tobytes()
+        return (self._geometry_version, self._segment_count, self.control_points_3d.tobytes(), marker,
+                self.current_t, self.show_points, self.show_marker, self.width_px, self.point_radius_px,
+                self.marker_radius_px)
 
     # -- drawing ---------------------------------------------------------------------------------
     def render(self, view_projection: np.ndarray, viewport: tuple[int, int]) -> None:

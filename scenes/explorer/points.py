@@ -48,7 +48,8 @@ class PointCloud(GLResource):
         self.host_labels = np.asarray(labels)
         self.class_count = len(colors)
         self.label_dtype = _label_dtype(self.class_count)
-        self.draw_calls = 0  # tests check that one frame draws the cloud exactly once
+        self.draw_calls = 0  # real draws of every point: tests check when the scene's 3-d cache skips them
+        self.style_version = 0  # bumped when the style texels change (a key of the scene's 3-d cache)
         self.color_program = Program.from_files("points.vert", "points.frag")
         self.pick_program = Program.from_files("points.vert", "pick.frag")
         self.position_buffer = Buffer(positions)
@@ -78,6 +79,7 @@ class PointCloud(GLResource):
             return
         self._style_texels[0, :self.class_count, 3] = alpha
         self.style_texture.update(self._style_texels)
+        self.style_version += 1
 
     # ----------------------------------------------------------------- drawing
     def _set_uniforms(self, program: Program, view_projection, view, style: PointStyle, *,

@@ -3,6 +3,9 @@ cursor, hover decoding in a background worker, and the Output / Classes / Model 
 
 Extension points (issue 5 builds curves and traversal on these; each is a plain list or attribute):
 - `extra_renderers`: callables `fn(ctx: RenderContext)` drawn in 3-d after the points, depth-tested.
+  The 3-d layer is cached (see `render`): a renderer with a `cache_key(ctx)` method is asked for it every
+  frame (hashable; equal keys must mean equal pixels) and drawn only when some key changed; one without
+  it makes every frame redraw.
 - `panels`: objects with `build()`, drawn in order each frame; `output.sections`: callables drawn
   inside the Output panel.
 - `action_handlers`: callables `fn(action) -> bool` offered every action first; True consumes it.
@@ -22,8 +25,10 @@ from typing import Callable
 
 import numpy as np
 import pygame
+from OpenGL import GL as gl
 
 from engine.camera import OrbitCamera, quat_from_axis_angle, quat_multiply
+from engine.gl.framebuffer import Framebuffer
 from engine.input import Action
 from engine.scene import Scene
 from engine.worker import WorkResult
@@ -98,6 +103,10 @@ class ExplorerScene(Scene):
         self.loader = ModelLoader(data_dir)
         self._arrived = False  # a model or decoder results came in this frame (see poll)
         self._drawn_state: tuple | None = None
+        self.layer: Framebuffer | None = None  # the 3-d layer's last pixels (colour + depth)
+        self._layer_key: tuple | None = None  # what they show; None: nothing valid there
+        self._installs = 0  # counts model installs: a new cloud, guides and projection
+        self.layer_reuses = 0  # frames that blitted the cached 3-d layer instead of drawing it
 
     # ----------------------------------------------------------------- lifecycle
     def start(self, app) -> None:
@@ -121,10 +130,11 @@ class ExplorerScene(Scene):
         self.walk.release()
         self.loader.close()
         self.decoder.close()
-        for resource in (self.cloud, self.guides, self.picker, self.decoded_slot, self.real_slot):
+        for resource in (self.cloud, self.guides, self.picker, self.decoded_slot, self.real_slot, self.layer):
             if resource is not None:
                 resource.release()
-        self.cloud = self.guides = None
+        self.cloud = self.guides = self.layer = None
+        self._layer_key = None
         self.app = None
 
     def resize(self, width: int, height: int) -> None:
@@ -132,6 +142,7 @@ class ExplorerScene(Scene):
         if self.app is not None:
             self.picker.resize(*self.viewport)
             self._last_pick_state = None
+        self._layer_key = None
 
     # ----------------------------------------------------------------- models
     @property
@@ -174,6 +185,8 @@ class ExplorerScene(Scene):
         switching = self.bundle is not bundle
         self.bundle, self.projection, self.positions = bundle, prepared.projection, positions
         self.cloud, self.guides, self.class_colors = cloud, guides, colors
+        self._installs += 1
+        self._layer_key = None
         self.class_counts = np.bincount(bundle.labels, minlength=len(bundle.class_names))
         self.highlighted = np.ones(len(bundle.class_names), bool)
         self.camera.frame_points(lo, hi, aspect=self.viewport[0] / self.viewport[1])
@@ -323,12 +336,61 @@ class ExplorerScene(Scene):
             self.style.hovered = self.hovered_index
         self._last_pick_state = pick_state
         self.decoder.pump()
-        self.guides.draw(view_projection, view, self.style.fog_range, self.style.fog_amount)
-        self.cloud.draw(view_projection, view, self.style)
         self.render_context = RenderContext(view_projection, view, alpha, self.viewport, self.style, self.projection)
-        for renderer in list(self.extra_renderers):
-            renderer(self.render_context)
+        key = self._layer_state(self.render_context)
+        if key is None or key != self._layer_key:
+            self._draw_layer(self.render_context)
+            self._layer_key = key
+        else:
+            self.layer_reuses += 1
+        self._blit_layer()
         self._drawn_state = self._visible_state(alpha)
+
+    def invalidate_layer(self) -> None:
+        """Draw the 3-d layer afresh next frame (for a change its key cannot see)."""
+        self._layer_key = None
+
+    def _layer_state(self, ctx: RenderContext) -> tuple | None:
+        """Everything the 3-d layer shows (points, guides, extra renderers), or None when some renderer
+        cannot say (then every frame redraws). Extra renderers' keys are asked for every frame: asking
+        also lets them sync state of their own."""
+        guides = self.guides
+        extra = []
+        for renderer in list(self.extra_renderers):
+            cache_key = getattr(renderer, "cache_key", None)
+            extra.append(None if cache_key is None else cache_key(ctx))
+        if any(k is None for k in extra):
+            return None
+        return (ctx.view_projection.tobytes(), ctx.view.tobytes(), ctx.viewport, tuple(vars(ctx.style).values()),
+                self._installs, id(self.cloud), self.cloud.style_version, guides.show_axes, guides.show_grid,
+                tuple(extra))
+
+    def _draw_layer(self, ctx: RenderContext) -> None:
+        """The 3-d layer drawn afresh into the offscreen framebuffer, exactly as the window would get it."""
+        width, height = ctx.viewport
+        if self.layer is None:
+            self.layer = Framebuffer(width, height, ("rgba8",), depth=True)
+        elif (self.layer.width, self.layer.height) != (width, height):
+            self.layer.resize(width, height)
+        clear = self.app.clear_color if self.app is not None else (*BACKGROUND, 1.0)
+        gl.glDisable(gl.GL_SCISSOR_TEST)
+        self.layer.clear(color=clear)
+        self.layer.bind()
+        self.guides.draw(ctx.view_projection, ctx.view, self.style.fog_range, self.style.fog_amount)
+        self.cloud.draw(ctx.view_projection, ctx.view, self.style)
+        for renderer in list(self.extra_renderers):
+            renderer(ctx)
+
+    def _blit_layer(self) -> None:
+        """The layer's colour into the window's framebuffer, pixel for pixel; depth stays the window's."""
+        width, height = self.layer.width, self.layer.height
+        gl.glDisable(gl.GL_SCISSOR_TEST)
+        gl.glBindFramebuffer(gl.GL_READ_FRAMEBUFFER, self.layer.id)
+        gl.glReadBuffer(gl.GL_COLOR_ATTACHMENT0)
+        gl.glBindFramebuffer(gl.GL_DRAW_FRAMEBUFFER, 0)
+        gl.glBlitFramebuffer(0, 0, width, height, 0, 0, width, height, gl.GL_COLOR_BUFFER_BIT, gl.GL_NEAREST)
+        gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+        gl.glViewport(0, 0, *self.viewport)
 
     def build_ui(self) -> None:
         if self.ui_visible:

@@ -55,7 +55,7 @@ class WalkTools:
         self._output_caption: str | None = None
         path_panel.bind_keys(scene.app.bindings)
         session_panel.bind_keys(scene.app.bindings)
-        scene.extra_renderers.append(self.render)
+        scene.extra_renderers.append(self)  # called to draw; `cache_key` lets the scene reuse its 3-d layer
         # before the last panel: the scene builds panels[-1] (Stats) alone when the others are hidden
         scene.panels[-1:-1] = [self.path_panel, self.walk_panel, self.session_panel, self]
         scene.action_handlers.append(self.handle_action)
@@ -66,11 +66,23 @@ class WalkTools:
     def handle_action(self, action: Action) -> bool:
         return self.path_panel.handle_action(action) or self.session_panel.handle_action(action)
 
+    def __call__(self, ctx) -> None:
+        self.render(ctx)
+
+    def cache_key(self, ctx) -> tuple:
+        """Called every frame, drawn or not: syncs the walk (decode requests, Output image, marker), then
+        says what the curve view would draw."""
+        self._sync(ctx)
+        return self.view.cache_key()
+
     def render(self, ctx) -> None:
+        self._sync(ctx)
+        self.view.render(ctx.view_projection, ctx.viewport)
+
+    def _sync(self, ctx) -> None:
         self.walk_panel.sync()
         self._sync_output()
         self.view.sync(self.path, ctx.projection.to_3d)
-        self.view.render(ctx.view_projection, ctx.viewport)
 
     def build(self) -> None:
         """In the scene's panel list only to number the control points in the 3-d view."""

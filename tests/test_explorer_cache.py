@@ -1,0 +1,172 @@
+"""The explorer's cached 3-d layer, real GL under Xvfb: a frame where only the pointer moved blits the
+last layer instead of drawing the points again, and every change the 3-d view shows draws it afresh.
+"Fresh" below is the same frame with the cache thrown away: the pixels shown must equal it."""
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pytest
+
+from tests.bundles import make_bundle
+from tests.explorer_helpers import empty_pixel, frames, isolated_point, post_motion
+
+SIZE = (400, 300)
+
+
+@pytest.fixture(scope="module")
+def bundle_paths(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cache")
+    return (make_bundle(root / "four", count=300, classes=4),
+            make_bundle(root / "three", count=240, classes=3, seed=1))
+
+
+@pytest.fixture
+def explorer(gl_app, bundle_paths):
+    from scenes.explorer.scene import ExplorerScene
+
+    scene = ExplorerScene(bundle_paths[0], device="cpu")
+    app = gl_app(scene, size=SIZE)
+    scene.ui_visible = False  # only the 3-d layer on screen
+    frames(app, 3)
+    return app, scene
+
+
+def shown_and_fresh(app, scene) -> tuple[np.ndarray, np.ndarray]:
+    shown = app.capture(include_ui=False)
+    scene.invalidate_layer()
+    return shown, app.capture(include_ui=False)
+
+
+def settle(app, scene, limit: int = 300) -> None:
+    for _ in range(limit):
+        if not scene.camera.is_moving:
+            return
+        frames(app)
+    raise AssertionError("the camera never came to rest")
+
+
+def test_a_pointer_moving_over_empty_space_reuses_the_layer_pixel_for_pixel(explorer):
+    app, scene = explorer
+    first = empty_pixel(scene)
+    post_motion(first)
+    frames(app)
+    draws, reuses = scene.cloud.draw_calls, scene.layer_reuses
+    second = empty_pixel(scene, distance=20.0)
+    for pos in (second, first, (first[0] + 3, first[1] + 2)):
+        post_motion(pos)
+        frames(app)
+        assert scene.hovered_index is None and scene.pointer == pos
+    assert scene.cloud.draw_calls == draws and scene.layer_reuses == reuses + 3
+    shown, fresh = shown_and_fresh(app, scene)
+    assert scene.cloud.draw_calls == draws + 1  # the fresh capture drew
+    assert np.array_equal(shown, fresh)
+    assert (shown != shown[0, 0]).any(axis=2).sum() > 300  # the cloud is in it, not a blank window
+
+
+def test_hovering_a_point_redraws_once_and_moving_over_it_reuses(explorer):
+    app, scene = explorer
+    index, (x, y) = isolated_point(scene)
+    post_motion(empty_pixel(scene))
+    frames(app)
+    before = app.capture(include_ui=False)
+    draws = scene.cloud.draw_calls
+    post_motion((x, y))
+    frames(app)
+    assert scene.hovered_index == index and scene.cloud.draw_calls == draws + 1  # the hovered point grows
+    post_motion((x + 1, y))
+    frames(app)
+    assert scene.hovered_index == index and scene.cloud.draw_calls == draws + 1
+    shown, fresh = shown_and_fresh(app, scene)
+    assert np.array_equal(shown, fresh) and not np.array_equal(shown, before)
+
+
+def change_camera_rotate(app, scene):
+    scene.camera.orbit(0.4, 0.1)
+
+
+def change_camera_zoom(app, scene):
+    pygame.event.post(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=2, flipped=False, precise_x=0.0,
+                                         precise_y=2.0, touch=False))
+
+
+def change_highlight(app, scene):
+    highlighted = np.ones(len(scene.highlighted), bool)
+    highlighted[1:] = False
+    scene.set_highlighted(highlighted)
+
+
+def change_point_size(app, scene):
+    scene.point_size = 9.0
+
+
+def change_walk_control_point(app, scene):
+    scene.walk.path.add_index(0)
+    scene.walk.path.add_index(int(np.flatnonzero(scene.bundle.labels == 2)[0]))
+
+
+def change_resize(app, scene):
+    app.window.resize((360, 320))
+
+
+def change_model(app, scene):
+    assert scene.load_model(str(scene.bundle.path.parent / "three"))
+
+
+@pytest.mark.parametrize("change", [change_camera_rotate, change_camera_zoom, change_highlight, change_point_size,
+                                    change_walk_control_point, change_resize, change_model])
+def test_each_change_of_the_3d_view_redraws_the_points(explorer, change):
+    app, scene = explorer
+    post_motion(empty_pixel(scene))
+    frames(app, 2)
+    before = app.capture(include_ui=False)
+    cloud, draws = scene.cloud, scene.cloud.draw_calls
+    frames(app)
+    assert cloud.draw_calls == draws  # nothing changed yet: the layer is reused
+    change(app, scene)
+    frames(app)
+    assert scene.cloud is not cloud or scene.cloud.draw_calls > draws
+    settle(app, scene)
+    shown, fresh = shown_and_fresh(app, scene)
+    assert np.array_equal(shown, fresh)
+    assert shown.shape != before.shape or (shown != before).any(axis=2).sum() > 20
+
+
+def test_moving_the_walk_position_redraws_and_the_marker_follows(explorer):
+    app, scene = explorer
+    path = scene.walk.path
+    path.add_index(0)
+    path.add_index(int(np.flatnonzero(scene.bundle.labels == 2)[0]))
+    frames(app, 2)
+    before, draws = app.capture(include_ui=False), scene.cloud.draw_calls
+    marker = scene.walk.view.marker_3d.copy()
+    path.traversal.seek(0.7)
+    frames(app)
+    assert scene.cloud.draw_calls == draws + 1
+    assert not np.allclose(scene.walk.view.marker_3d, marker)
+    shown, fresh = shown_and_fresh(app, scene)
+    assert np.array_equal(shown, fresh) and (shown != before).any(axis=2).sum() > 20
+
+
+class Unkeyed:
+    """An extra renderer without `cache_key`: the scene cannot know what it draws."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, ctx) -> None:
+        self.calls += 1
+
+
+def test_a_renderer_without_a_key_redraws_every_frame_and_close_releases_the_layer(explorer):
+    from OpenGL import GL as gl
+
+    app, scene = explorer
+    renderer = Unkeyed()
+    scene.extra_renderers.append(renderer)
+    draws = scene.cloud.draw_calls
+    frames(app, 3)
+    assert renderer.calls == 3 and scene.cloud.draw_calls == draws + 3
+    layer_id = scene.layer.id
+    assert gl.glIsFramebuffer(layer_id)
+    scene.close()
+    assert scene.layer is None and not gl.glIsFramebuffer(layer_id)
