@@ -67,9 +67,11 @@ def test_switching_to_an_imported_bundle_reloads_points_and_decoder(explorer, bu
     # the old cloud's GL objects are gone, and one frame draws the (new) cloud exactly once
     assert not gl.glIsBuffer(old_ids["position_buffer"]) and not gl.glIsVertexArray(old_ids["vao"])
     assert not gl.glIsProgram(old_ids["color_program"]) and not gl.glIsTexture(old_ids["style_texture"])
-    calls = scene.cloud.draw_calls
-    frames(app)
-    assert scene.cloud.draw_calls == calls + 1
+    # each frame draws the one cloud once, or reuses the cached 3-d layer: never two draw loops
+    scene.invalidate_layer()
+    calls, reuses = scene.cloud.draw_calls, scene.layer_reuses
+    frames(app, 3)
+    assert scene.cloud.draw_calls == calls + 1 and scene.layer_reuses == reuses + 2
     index = hover_front_point(app, scene)
     assert frames_until(app, lambda: scene.output_caption.startswith(f"#{index} "))
     expected = decode_latents(scene.bundle.load_decoder("cpu"), scene.bundle.latents[index:index + 1])[0]
