@@ -32,8 +32,11 @@ def explorer(gl_app, bundle_paths):
 
 
 def shown_and_fresh(app, scene) -> tuple[np.ndarray, np.ndarray]:
+    """What is on screen, and the same frame drawn afresh into the cache (a first frame after a change
+    draws straight into the window; the second, unchanged, fills the cache)."""
     shown = app.capture(include_ui=False)
     scene.invalidate_layer()
+    app.capture(include_ui=False)
     return shown, app.capture(include_ui=False)
 
 
@@ -58,26 +61,47 @@ def test_a_pointer_moving_over_empty_space_reuses_the_layer_pixel_for_pixel(expl
         assert scene.hovered_index is None and scene.pointer == pos
     assert scene.cloud.draw_calls == draws and scene.layer_reuses == reuses + 3
     shown, fresh = shown_and_fresh(app, scene)
-    assert scene.cloud.draw_calls == draws + 1  # the fresh capture drew
+    assert scene.cloud.draw_calls == draws + 2  # the fresh captures drew: straight, then into the cache
     assert np.array_equal(shown, fresh)
     assert (shown != shown[0, 0]).any(axis=2).sum() > 300  # the cloud is in it, not a blank window
 
 
-def test_hovering_a_point_redraws_once_and_moving_over_it_reuses(explorer):
+def test_hovering_a_point_reuses_the_layer_and_draws_the_point_enlarged_over_it(explorer):
     app, scene = explorer
     index, (x, y) = isolated_point(scene)
     post_motion(empty_pixel(scene))
-    frames(app)
+    frames(app, 2)
     before = app.capture(include_ui=False)
-    draws = scene.cloud.draw_calls
+    draws, reuses = scene.cloud.draw_calls, scene.layer_reuses
     post_motion((x, y))
     frames(app)
-    assert scene.hovered_index == index and scene.cloud.draw_calls == draws + 1  # the hovered point grows
     post_motion((x + 1, y))
     frames(app)
-    assert scene.hovered_index == index and scene.cloud.draw_calls == draws + 1
+    assert scene.hovered_index == index
+    assert scene.cloud.draw_calls == draws and scene.layer_reuses == reuses + 2  # the cloud is not redrawn
     shown, fresh = shown_and_fresh(app, scene)
-    assert np.array_equal(shown, fresh) and not np.array_equal(shown, before)
+    assert np.array_equal(shown, fresh)
+    grown = (shown != before).any(axis=2)
+    rows, cols = np.nonzero(grown)
+    assert grown.sum() > 4 and abs(rows.mean() - y) < 6 and abs(cols.mean() - x) < 6  # only around the point
+
+
+def test_a_layer_changing_every_frame_is_drawn_straight_and_kept_once_it_rests(explorer):
+    app, scene = explorer
+    post_motion(empty_pixel(scene))
+    frames(app, 2)
+    scene.camera.orbit(0.5, 0.0)
+    draws, reuses = scene.cloud.draw_calls, scene.layer_reuses
+    frames(app, 5)  # turning: every frame draws the cloud, none keeps or reuses a layer
+    assert scene.camera.is_moving and scene.cloud.draw_calls == draws + 5 and scene.layer_reuses == reuses
+    assert scene._layer_key is None
+    settle(app, scene)
+    frames(app, 3)  # at rest: one more draw fills the cache, then it is reused
+    assert scene._layer_key is not None and scene.layer_reuses >= reuses + 1
+    scene.invalidate_layer()
+    straight = app.capture(include_ui=False)
+    cached = app.capture(include_ui=False)
+    assert (straight != cached).any(axis=2).mean() < 0.001  # the two paths draw the same picture
 
 
 def change_camera_rotate(app, scene):

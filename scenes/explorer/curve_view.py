@@ -119,19 +119,20 @@ class CurveView:
             self.set_marker(_projected(project, curve.at(t)[None])[0], t)
 
     def cache_key(self) -> tuple:
-        """Everything `render` draws besides the matrix and viewport: equal keys draw equal pixels.
-        Labels are ImGui's, so `show_labels` is not part of it."""
-        marker = None if self.marker_3d is None else self.marker_3d.tobytes()
-        return (self._geometry_version, self._segment_count, self.control_points_3d.tobytes(), marker,
-                self.current_t, self.show_points, self.show_marker, self.width_px, self.point_radius_px,
-                self.marker_radius_px)
+        """Everything `render_curve` draws besides the matrix and viewport: equal keys draw equal pixels.
+        The markers are an overlay drawn every frame, and labels are ImGui's: neither is part of it."""
+        return (self._geometry_version, self._segment_count, self.current_t, self.width_px)
 
     # -- drawing ---------------------------------------------------------------------------------
     def render(self, view_projection: np.ndarray, viewport: tuple[int, int]) -> None:
         """Draw into the bound framebuffer; `view_projection` is a math-convention 4x4 (clip = M @ p)."""
+        self.render_curve(view_projection, viewport)
+        self.render_markers(view_projection, viewport)
+
+    def render_curve(self, view_projection: np.ndarray, viewport: tuple[int, int]) -> None:
+        """The line alone, depth-tested against what is already drawn (the cloud)."""
         width, height = int(viewport[0]), int(viewport[1])
         matrix = np.asarray(view_projection, dtype=np.float64)
-        self.label_pixels = _to_pixels(matrix, self.control_points_3d, width, height)
         if self._segment_count:
             program = self._curve_program.use()
             program.set_uniforms(u_view_projection=matrix, u_viewport=(width, height), u_width=self.width_px,
@@ -149,6 +150,14 @@ class CurveView:
             self._segments.draw(gl.GL_TRIANGLE_STRIP, 4, instances=self._segment_count)
             if not blending:
                 gl.glDisable(gl.GL_BLEND)
+        gl.glUseProgram(0)
+
+    def render_markers(self, view_projection: np.ndarray, viewport: tuple[int, int]) -> None:
+        """Control points and the position ring, over everything (they ignore depth): an overlay that
+        needs nothing below it redrawn when only the marker moves."""
+        width, height = int(viewport[0]), int(viewport[1])
+        matrix = np.asarray(view_projection, dtype=np.float64)
+        self.label_pixels = _to_pixels(matrix, self.control_points_3d, width, height)
         markers = self._marker_data()
         if len(markers):
             gl.glDisable(gl.GL_DEPTH_TEST)

@@ -111,6 +111,25 @@ class PointCloud(GLResource):
             self.vao.draw(gl.GL_POINTS, 1, instances=self.count)
         self.draw_calls += 1
 
+    def draw_hovered(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle) -> None:
+        """Only the hovered point, enlarged, over whatever is drawn (it is the front-most point under the
+        cursor): hovering then never needs the whole cloud redrawn."""
+        if style.hovered is None:
+            return
+        gl.glDisable(gl.GL_DEPTH_TEST)
+        gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
+        index = np.asarray([style.hovered])
+        program = self.color_program
+        self._set_uniforms(program, view_projection, view, style, from_attribute=True, hovered=style.hovered)
+        program["background"] = style.background
+        program["dim_amount"] = style.dim_amount
+        program["fog_amount"] = style.fog_amount
+        self.candidate_positions.write(self.positions_of(index))
+        self.candidate_labels.write(self.labels_of(index))
+        self.candidate_ids.write(index.astype(np.uint32))
+        self.candidate_vao.draw(gl.GL_POINTS, 1)
+        gl.glEnable(gl.GL_DEPTH_TEST)
+
     def draw_ids(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle,
                  candidates: np.ndarray | None = None) -> None:
         """Ids (index + 1) of `candidates` (indices), or of every point when None, with the colour

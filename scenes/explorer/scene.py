@@ -5,7 +5,10 @@ Extension points (issue 5 builds curves and traversal on these; each is a plain 
 - `extra_renderers`: callables `fn(ctx: RenderContext)` drawn in 3-d after the points, depth-tested.
   The 3-d layer is cached (see `render`): a renderer with a `cache_key(ctx)` method is asked for it every
   frame (hashable; equal keys must mean equal pixels) and drawn only when some key changed; one without
-  it makes every frame redraw.
+  it makes every frame redraw. A layer that changes frame to frame (camera moving) is drawn straight
+  into the window; one that stays the same for two frames is kept offscreen and copied from then on.
+- `overlay_renderers`: callables `fn(ctx)` drawn every frame over the layer, after the hovered point,
+  depth test off (markers that must stay visible and may move without the cloud being redrawn).
 - `panels`: objects with `build()`, drawn in order each frame; `output.sections`: callables drawn
   inside the Output panel.
 - `action_handlers`: callables `fn(action) -> bool` offered every action first; True consumes it.
@@ -19,7 +22,7 @@ Extension points (issue 5 builds curves and traversal on these; each is a plain 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -88,6 +91,7 @@ class ExplorerScene(Scene):
         self.hover_latency_frames: int | None = None
         self.style = PointStyle(point_size=point_size, background=BACKGROUND)
         self.extra_renderers: list[Callable[[RenderContext], None]] = []
+        self.overlay_renderers: list[Callable[[RenderContext], None]] = []
         self.action_handlers: list[Callable[[Action], bool]] = []
         self.updaters: list[Callable[[float], None]] = []
         self.model_listeners: list[Callable[[Bundle], None]] = []
@@ -105,6 +109,7 @@ class ExplorerScene(Scene):
         self._drawn_state: tuple | None = None
         self.layer: Framebuffer | None = None  # the 3-d layer's last pixels (colour + depth)
         self._layer_key: tuple | None = None  # what they show; None: nothing valid there
+        self._previous_layer_state: tuple | None = None  # what the last frame's layer showed
         self._installs = 0  # counts model installs: a new cloud, guides and projection
         self.layer_reuses = 0  # frames that blitted the cached 3-d layer instead of drawing it
 
@@ -338,17 +343,27 @@ class ExplorerScene(Scene):
         self.decoder.pump()
         self.render_context = RenderContext(view_projection, view, alpha, self.viewport, self.style, self.projection)
         key = self._layer_state(self.render_context)
-        if key is None or key != self._layer_key:
-            self._draw_layer(self.render_context)
-            self._layer_key = key
-        else:
+        if key is not None and key == self._layer_key:
             self.layer_reuses += 1
-        self._blit_layer()
+            self._blit_layer()
+        elif key is not None and key == self._previous_layer_state:
+            # at rest for a frame: worth keeping, since the frames after it can reuse it
+            self._draw_layer(self.render_context, self._cached_layer())
+            self._layer_key = key
+            self._blit_layer()
+        else:
+            # changing frame to frame (the camera moving, playback): a copy would be wasted work
+            self._draw_layer(self.render_context, None)
+            self._layer_key = None
+        self._previous_layer_state = key
+        self.cloud.draw_hovered(view_projection, view, self.style)
+        for renderer in list(self.overlay_renderers):
+            renderer(self.render_context)
         self._drawn_state = self._visible_state(alpha)
 
     def invalidate_layer(self) -> None:
         """Draw the 3-d layer afresh next frame (for a change its key cannot see)."""
-        self._layer_key = None
+        self._layer_key = self._previous_layer_state = None
 
     def _layer_state(self, ctx: RenderContext) -> tuple | None:
         """Everything the 3-d layer shows (points, guides, extra renderers), or None when some renderer
@@ -361,23 +376,32 @@ class ExplorerScene(Scene):
             extra.append(None if cache_key is None else cache_key(ctx))
         if any(k is None for k in extra):
             return None
-        return (ctx.view_projection.tobytes(), ctx.view.tobytes(), ctx.viewport, tuple(vars(ctx.style).values()),
+        style = replace(ctx.style, hovered=None)  # the hovered point is drawn over the layer
+        return (ctx.view_projection.tobytes(), ctx.view.tobytes(), ctx.viewport, tuple(vars(style).values()),
                 self._installs, id(self.cloud), self.cloud.style_version, guides.show_axes, guides.show_grid,
                 tuple(extra))
 
-    def _draw_layer(self, ctx: RenderContext) -> None:
-        """The 3-d layer drawn afresh into the offscreen framebuffer, exactly as the window would get it."""
-        width, height = ctx.viewport
+    def _cached_layer(self) -> Framebuffer:
+        width, height = self.viewport
         if self.layer is None:
             self.layer = Framebuffer(width, height, ("rgba8",), depth=True)
         elif (self.layer.width, self.layer.height) != (width, height):
             self.layer.resize(width, height)
-        clear = self.app.clear_color if self.app is not None else (*BACKGROUND, 1.0)
+        return self.layer
+
+    def _draw_layer(self, ctx: RenderContext, target: Framebuffer | None) -> None:
+        """The 3-d layer drawn afresh: into `target` (the cache), or straight into the window (None),
+        which the App has already cleared."""
         gl.glDisable(gl.GL_SCISSOR_TEST)
-        self.layer.clear(color=clear)
-        self.layer.bind()
+        if target is not None:
+            clear = self.app.clear_color if self.app is not None else (*BACKGROUND, 1.0)
+            target.clear(color=clear)
+            target.bind()
+        else:
+            gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
+            gl.glViewport(0, 0, *ctx.viewport)
         self.guides.draw(ctx.view_projection, ctx.view, self.style.fog_range, self.style.fog_amount)
-        self.cloud.draw(ctx.view_projection, ctx.view, self.style)
+        self.cloud.draw(ctx.view_projection, ctx.view, replace(self.style, hovered=None))
         for renderer in list(self.extra_renderers):
             renderer(ctx)
 

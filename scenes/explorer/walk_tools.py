@@ -56,6 +56,7 @@ class WalkTools:
         path_panel.bind_keys(scene.app.bindings)
         session_panel.bind_keys(scene.app.bindings)
         scene.extra_renderers.append(self)  # called to draw; `cache_key` lets the scene reuse its 3-d layer
+        scene.overlay_renderers.append(self.render_overlay)
         # before the last panel: the scene builds panels[-1] (Stats) alone when the others are hidden
         scene.panels[-1:-1] = [self.path_panel, self.walk_panel, self.session_panel, self]
         scene.action_handlers.append(self.handle_action)
@@ -76,8 +77,13 @@ class WalkTools:
         return self.view.cache_key()
 
     def render(self, ctx) -> None:
+        """The curve, in the scene's cached 3-d layer."""
         self._sync(ctx)
-        self.view.render(ctx.view_projection, ctx.viewport)
+        self.view.render_curve(ctx.view_projection, ctx.viewport)
+
+    def render_overlay(self, ctx) -> None:
+        """Control points and the position marker, over the layer every frame."""
+        self.view.render_markers(ctx.view_projection, ctx.viewport)
 
     def _sync(self, ctx) -> None:
         self.walk_panel.sync()
