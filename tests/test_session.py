@@ -225,3 +225,12 @@ def test_model_reference_names_a_bundled_model_and_gives_other_bundles_absolute_
     monkeypatch.chdir(tmp_path)
     assert model_reference("mine") == str(tmp_path / "mine")  # relative: made absolute
     assert model_reference(models / "not-a-bundle") == str(models / "not-a-bundle")
+
+
+def test_a_saved_session_gets_the_usual_file_mode(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        save_session(tmp_path / "s.json", full_session())
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "s.json").stat().st_mode & 0o777 == 0o644

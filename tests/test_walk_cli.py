@@ -168,3 +168,16 @@ def test_out_suffix_is_not_case_sensitive(tmp_path):
     out = tmp_path / "PATH.NPY"
     assert walk("--points", source, "--steps", 5, "--out", out) == 0
     assert np.load(out, allow_pickle=False).shape == (5, 3)
+
+
+def test_the_written_file_gets_the_usual_mode_not_a_private_temp_files(bundle_dir, tmp_path):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        out = tmp_path / "path.npy"
+        assert walk("--model", bundle_dir, "--through", "1,2", "--steps", 5, "--out", out) == 0
+    finally:
+        os.umask(previous)
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["path.npy"]  # no temporary file left beside it

@@ -30,7 +30,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, IO
@@ -147,23 +146,17 @@ def model_reference(bundle_path: str | os.PathLike) -> str:
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any], what: str) -> None:
-    """Call write(file) on a temporary file beside `path`, then rename it over `path`."""
-    target = Path(path)
-    tmp_name = None
+    """Call write(file) on a temporary file beside `path`, then rename it over `path` with the usual
+    file mode (vae.bundle.atomic_file: the one place that knows how)."""
+    from vae.bundle import atomic_file
+
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".",
-                                        prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
+        with atomic_file(path) as temp, open(temp, "wb") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp_name, target)
-        tmp_name = None
     except OSError as exc:
         raise SceneError(f"{path}: cannot write {what}: {exc.strerror or exc}") from None
-    finally:
-        if tmp_name is not None and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
 
 
 # -- JSON <-> Session ---------------------------------------------------------------------------
