@@ -7,10 +7,14 @@ in float v_fog;
 uniform vec3 background;
 uniform float dim_amount;  // how far a dimmed class fades into the background
 uniform float fog_amount;
+// Drawing one point over a cached copy of the cloud: keep only what is not behind the cloud's depth.
+uniform bool test_layer_depth;
+uniform sampler2D layer_depth;
 
 out vec4 frag_color;
 
 void main() {
+    if (test_layer_depth && gl_FragCoord.z > texelFetch(layer_depth, ivec2(gl_FragCoord.xy), 0).r + 1e-6) discard;
     vec2 c = gl_PointCoord * 2.0 - 1.0;
     float r2 = dot(c, c);
     if (r2 > 1.0) discard;

@@ -194,3 +194,39 @@ def test_a_renderer_without_a_key_redraws_every_frame_and_close_releases_the_lay
     assert gl.glIsFramebuffer(layer_id)
     scene.close()
     assert scene.layer is None and not gl.glIsFramebuffer(layer_id)
+
+
+def test_the_hovered_point_drawn_over_the_layer_stays_behind_nearer_points(explorer, bundle_paths, monkeypatch):
+    """In a dense cloud the enlarged hovered point overlaps its neighbours: nearer ones must still cover
+    it, on the cached path and the straight one alike, as when it was drawn inside the cloud's pass."""
+    from dataclasses import replace
+
+    from scenes.explorer.scene import ExplorerScene
+
+    app, scene = explorer
+    assert scene.load_model(str(make_bundle(bundle_paths[0].parent / "dense", count=3000, classes=4, seed=3)))
+    settle(app, scene)
+    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    width, height = scene.viewport
+    inside = ((projection.pixels > 20) & (projection.pixels < (width - 20, height - 20))).all(axis=1)
+    hovered_some = 0
+    for index in np.flatnonzero(inside)[np.argsort(-projection.depth[inside])][:40]:  # far points first
+        post_motion(tuple(int(v) for v in projection.pixels[index]))
+        frames(app, 3)
+        if scene.hovered_index is None:
+            continue
+        hovered_some += 1
+        for cached in (True, False):
+            if not cached:
+                scene.invalidate_layer()
+            shown = app.capture(include_ui=False)
+            with monkeypatch.context() as patch:  # the reference: enlarged inside the depth-tested pass
+                draw = scene.cloud.draw
+                patch.setattr(scene.cloud, "draw", lambda vp, v, style: draw(vp, v, replace(style, hovered=scene.hovered_index)))
+                patch.setattr(scene.cloud, "draw_hovered", lambda *args: None)
+                scene.invalidate_layer()
+                reference = app.capture(include_ui=False)
+            assert np.abs(shown.astype(int) - reference).max() <= 2, (index, cached)  # rounding only
+        if hovered_some >= 3:
+            break
+    assert hovered_some >= 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
 from tests.bundles import make_bundle
@@ -99,3 +100,20 @@ def test_playback_and_a_model_loading_keep_it_drawing(explorer, bundle_path):
         assert drawn(app, 1) == [True]
     assert scene.model_loading is None and scene.model_error is None
     settle(app)
+
+
+def test_guides_toggled_without_input_wake_it_and_show_at_once(explorer):
+    app, scene = explorer
+    settle(app)
+    before = app.capture(include_ui=False)
+    scene.guides.show_grid = False  # as a key binding, a session or a script would, with no mouse event
+    assert scene.wants_redraw() and drawn(app, 1) == [True]
+    after = app.capture(include_ui=False)
+    scene.invalidate_layer()
+    fresh = app.capture(include_ui=False).astype(int)
+    assert (after != before).any(axis=2).sum() > 50 and np.abs(fresh - after).max() <= 2  # the grid is gone
+    settle(app)
+    app.clear_color = (0.3, 0.1, 0.1, 1.0)  # the background is part of the cached layer too
+    assert scene.wants_redraw() and drawn(app, 1) == [True]
+    corner = app.capture(include_ui=False)[0, 0]
+    assert abs(int(corner[0]) - round(0.3 * 255)) <= 2

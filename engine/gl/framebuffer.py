@@ -21,15 +21,18 @@ _COLOR_FORMATS = {
 
 
 class Framebuffer(GLResource):
-    def __init__(self, width: int, height: int, color: tuple[str, ...] = ("rgba8",), *, depth: bool = True) -> None:
+    def __init__(self, width: int, height: int, color: tuple[str, ...] = ("rgba8",), *, depth: bool = True,
+                 depth_texture: bool = False) -> None:
+        """`depth_texture`: depth in a texture (`depth_texture_id`) that shaders can read, not a renderbuffer."""
         for name in color:
             if name not in _COLOR_FORMATS:
                 raise ValueError(f"unknown colour format {name!r}; one of {sorted(_COLOR_FORMATS)}")
         self.formats = tuple(color)
-        self.has_depth = depth
+        self.has_depth = depth or depth_texture
         self.id = int(gl.glGenFramebuffers(1))
         self.color_textures = [int(gl.glGenTextures(1)) for _ in color]
-        self.depth_renderbuffer = int(gl.glGenRenderbuffers(1)) if depth else 0
+        self.depth_texture_id = int(gl.glGenTextures(1)) if depth_texture else 0
+        self.depth_renderbuffer = int(gl.glGenRenderbuffers(1)) if depth and not depth_texture else 0
         self.width = self.height = 0
         self.resize(width, height)
 
@@ -45,6 +48,14 @@ class Framebuffer(GLResource):
             gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST)
             gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST)
             gl.glFramebufferTexture2D(gl.GL_FRAMEBUFFER, gl.GL_COLOR_ATTACHMENT0 + index, gl.GL_TEXTURE_2D, texture, 0)
+        if self.depth_texture_id:
+            gl.glBindTexture(gl.GL_TEXTURE_2D, self.depth_texture_id)
+            gl.glTexImage2D(gl.GL_TEXTURE_2D, 0, gl.GL_DEPTH_COMPONENT24, self.width, self.height, 0,
+                            gl.GL_DEPTH_COMPONENT, gl.GL_UNSIGNED_INT, None)
+            gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, gl.GL_NEAREST)
+            gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, gl.GL_NEAREST)
+            gl.glFramebufferTexture2D(gl.GL_FRAMEBUFFER, gl.GL_DEPTH_ATTACHMENT, gl.GL_TEXTURE_2D,
+                                      self.depth_texture_id, 0)
         if self.depth_renderbuffer:
             gl.glBindRenderbuffer(gl.GL_RENDERBUFFER, self.depth_renderbuffer)
             gl.glRenderbufferStorage(gl.GL_RENDERBUFFER, gl.GL_DEPTH_COMPONENT24, self.width, self.height)
@@ -110,6 +121,8 @@ class Framebuffer(GLResource):
             gl.glDeleteTextures(self.color_textures)
             if self.depth_renderbuffer:
                 gl.glDeleteRenderbuffers(1, [self.depth_renderbuffer])
+            if self.depth_texture_id:
+                gl.glDeleteTextures([self.depth_texture_id])
             self.id = 0
             self.color_textures = []
-            self.depth_renderbuffer = 0
+            self.depth_renderbuffer = self.depth_texture_id = 0

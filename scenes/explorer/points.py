@@ -111,23 +111,39 @@ class PointCloud(GLResource):
             self.vao.draw(gl.GL_POINTS, 1, instances=self.count)
         self.draw_calls += 1
 
-    def draw_hovered(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle) -> None:
-        """Only the hovered point, enlarged, over whatever is drawn (it is the front-most point under the
-        cursor): hovering then never needs the whole cloud redrawn."""
+    def draw_hovered(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle,
+                     layer_depth: int | None = None) -> None:
+        """Only the hovered point, enlarged, over a cloud already drawn without it: hovering then never
+        redraws the whole cloud. Nearer points keep covering it: the depth test runs against the
+        bound framebuffer's depth or, when the cloud is a cached copy, `layer_depth` (a depth texture)."""
         if style.hovered is None:
             return
-        gl.glDisable(gl.GL_DEPTH_TEST)
         gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
+        if layer_depth is None:
+            gl.glEnable(gl.GL_DEPTH_TEST)
+            gl.glDepthFunc(gl.GL_LEQUAL)  # its own copy in the cloud sits at the same depth
+        else:
+            gl.glDisable(gl.GL_DEPTH_TEST)
+        gl.glDepthMask(gl.GL_FALSE)
         index = np.asarray([style.hovered])
         program = self.color_program
         self._set_uniforms(program, view_projection, view, style, from_attribute=True, hovered=style.hovered)
         program["background"] = style.background
         program["dim_amount"] = style.dim_amount
         program["fog_amount"] = style.fog_amount
+        program["test_layer_depth"] = int(layer_depth is not None)
+        program["layer_depth"] = 1
+        if layer_depth is not None:
+            gl.glActiveTexture(gl.GL_TEXTURE1)
+            gl.glBindTexture(gl.GL_TEXTURE_2D, layer_depth)
+            gl.glActiveTexture(gl.GL_TEXTURE0)
         self.candidate_positions.write(self.positions_of(index))
         self.candidate_labels.write(self.labels_of(index))
         self.candidate_ids.write(index.astype(np.uint32))
         self.candidate_vao.draw(gl.GL_POINTS, 1)
+        program["test_layer_depth"] = 0
+        gl.glDepthMask(gl.GL_TRUE)
+        gl.glDepthFunc(gl.GL_LESS)
         gl.glEnable(gl.GL_DEPTH_TEST)
 
     def draw_ids(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle,

@@ -284,7 +284,10 @@ class ExplorerScene(Scene):
                 self.ui_visible, self.app.show_stats if self.app is not None else None,
                 self.highlighted.tobytes(), self.point_size, id(self.cloud), self.output_caption,
                 id(self.decoded_slot.image), id(self.real_slot.image), self.model_error,
-                self.dataset_note, decoder.last_error, decoder.results_seen)
+                self.dataset_note, decoder.last_error, decoder.results_seen,
+                self.guides.show_axes if self.guides is not None else None,
+                self.guides.show_grid if self.guides is not None else None,
+                tuple(self.app.clear_color) if self.app is not None else None)
 
     # ----------------------------------------------------------------- picking and hover
     def pick_at(self, pos: tuple[int, int], alpha: float = 1.0) -> int | None:
@@ -356,7 +359,8 @@ class ExplorerScene(Scene):
             self._draw_layer(self.render_context, None)
             self._layer_key = None
         self._previous_layer_state = key
-        self.cloud.draw_hovered(view_projection, view, self.style)
+        cached_depth = None if self._layer_key is None else self.layer.depth_texture_id
+        self.cloud.draw_hovered(view_projection, view, self.style, cached_depth)
         for renderer in list(self.overlay_renderers):
             renderer(self.render_context)
         self._drawn_state = self._visible_state(alpha)
@@ -379,12 +383,12 @@ class ExplorerScene(Scene):
         style = replace(ctx.style, hovered=None)  # the hovered point is drawn over the layer
         return (ctx.view_projection.tobytes(), ctx.view.tobytes(), ctx.viewport, tuple(vars(style).values()),
                 self._installs, id(self.cloud), self.cloud.style_version, guides.show_axes, guides.show_grid,
-                tuple(extra))
+                tuple(self.app.clear_color) if self.app is not None else None, tuple(extra))
 
     def _cached_layer(self) -> Framebuffer:
         width, height = self.viewport
         if self.layer is None:
-            self.layer = Framebuffer(width, height, ("rgba8",), depth=True)
+            self.layer = Framebuffer(width, height, ("rgba8",), depth_texture=True)
         elif (self.layer.width, self.layer.height) != (width, height):
             self.layer.resize(width, height)
         return self.layer

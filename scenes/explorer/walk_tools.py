@@ -71,8 +71,8 @@ class WalkTools:
         self.render(ctx)
 
     def cache_key(self, ctx) -> tuple:
-        """Called every frame, drawn or not: syncs the walk (decode requests, Output image, marker), then
-        says what the curve view would draw."""
+        """Called on every drawn frame, before deciding whether the layer is reused: syncs the walk
+        (decode requests, Output image, marker), then says what the curve view would draw."""
         self._sync(ctx)
         return self.view.cache_key()
 
