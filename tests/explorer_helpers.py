@@ -112,3 +112,15 @@ def empty_pixel(scene, distance: float = 30.0) -> tuple[int, int]:
             if np.min(np.hypot(px[:, 0] - x, px[:, 1] - y)) > distance:
                 return x, y
     raise AssertionError("no empty pixel")
+
+
+def open_explorer(gl_app, model, size, *, panels: bool = False, warm_frames: int = 2, **scene_kwargs):
+    """An ExplorerScene on `model` (CPU decoder) in the shared test window, a few frames in.
+    `panels=False` hides the panels, which would cover the points a test aims at."""
+    from scenes.explorer.scene import ExplorerScene
+
+    scene = ExplorerScene(model, device="cpu", **scene_kwargs)
+    app = gl_app(scene, size=size)
+    scene.ui_visible = panels
+    frames(app, warm_frames)
+    return app, scene

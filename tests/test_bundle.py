@@ -12,7 +12,7 @@ from safetensors.torch import load_file, save_file
 
 import assets
 from tests.bundles import make_bundle
-from vae.bundle import list_bundled_models, load_bundle, resolve_model, write_bundle
+from vae.bundle import list_bundled_models, load_bundle, resolve_model
 from vae.errors import BundleError
 from vae.model import ConvDecoder, ConvEncoder
 

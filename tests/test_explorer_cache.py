@@ -8,7 +8,7 @@ import pygame
 import pytest
 
 from tests.bundles import make_bundle
-from tests.explorer_helpers import empty_pixel, frames, isolated_point, post_motion
+from tests.explorer_helpers import open_explorer, empty_pixel, frames, isolated_point, post_motion
 
 SIZE = (400, 300)
 
@@ -22,13 +22,7 @@ def bundle_paths(tmp_path_factory):
 
 @pytest.fixture
 def explorer(gl_app, bundle_paths):
-    from scenes.explorer.scene import ExplorerScene
-
-    scene = ExplorerScene(bundle_paths[0], device="cpu")
-    app = gl_app(scene, size=SIZE)
-    scene.ui_visible = False  # only the 3-d layer on screen
-    frames(app, 3)
-    return app, scene
+    return open_explorer(gl_app, bundle_paths[0], SIZE, warm_frames=3)  # only the 3-d layer on screen
 
 
 def shown_and_fresh(app, scene) -> tuple[np.ndarray, np.ndarray]:
@@ -201,7 +195,6 @@ def test_the_hovered_point_drawn_over_the_layer_stays_behind_nearer_points(explo
     it, on the cached path and the straight one alike, as when it was drawn inside the cloud's pass."""
     from dataclasses import replace
 
-    from scenes.explorer.scene import ExplorerScene
 
     app, scene = explorer
     assert scene.load_model(str(make_bundle(bundle_paths[0].parent / "dense", count=3000, classes=4, seed=3)))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.bundles import make_bundle
-from tests.explorer_helpers import FRAME, frames, front_point, post_motion
+from tests.explorer_helpers import open_explorer, FRAME, front_point, post_motion
 
 
 @pytest.fixture(scope="module")
@@ -18,13 +18,7 @@ def bundle_path(tmp_path_factory):
 
 @pytest.fixture
 def explorer(gl_app, bundle_path):
-    from scenes.explorer.scene import ExplorerScene
-
-    scene = ExplorerScene(bundle_path, device="cpu", data_dir=None)
-    app = gl_app(scene, size=(480, 360))
-    scene.ui_visible = False  # panels would cover points (the hover test aims at one)
-    frames(app, 2)
-    return app, scene
+    return open_explorer(gl_app, bundle_path, (480, 360), data_dir=None)
 
 
 def drawn(app, count: int) -> list[bool]:

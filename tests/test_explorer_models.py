@@ -13,7 +13,7 @@ from OpenGL import GL as gl
 from PIL import Image
 
 from tests.bundles import make_bundle
-from tests.explorer_helpers import REFERENCE, frames, frames_until, front_point, post_motion
+from tests.explorer_helpers import open_explorer, REFERENCE, frames, frames_until, front_point, post_motion
 
 SIZE = (480, 360)
 
@@ -36,13 +36,7 @@ def bundles(tmp_path_factory):
 
 @pytest.fixture
 def explorer(gl_app, bundles):
-    from scenes.explorer.scene import ExplorerScene
-
-    scene = ExplorerScene(bundles["tiny"], device="cpu", data_dir=None)
-    app = gl_app(scene, size=SIZE)
-    scene.ui_visible = False
-    frames(app, 2)
-    return app, scene
+    return open_explorer(gl_app, bundles["tiny"], SIZE, data_dir=None)
 
 
 def hover_front_point(app, scene) -> int:

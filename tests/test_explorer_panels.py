@@ -14,7 +14,7 @@ from imgui_bundle import imgui
 from scenes.explorer.panels import ERROR_COLOR
 from scenes.explorer.panels.layout import MARGIN
 from tests.bundles import make_bundle
-from tests.explorer_helpers import (click_item, empty_pixel, frames, frames_until, front_point, post_button,
+from tests.explorer_helpers import (open_explorer, click_item, empty_pixel, frames, frames_until, front_point, post_button,
                                     post_motion)
 
 PANELS = {"Classes", "Model", "Output", "Path", "Session", "Walk"}
@@ -27,12 +27,7 @@ def bundle_path(tmp_path_factory):
 
 @pytest.fixture
 def explorer(gl_app, bundle_path):
-    from scenes.explorer.scene import ExplorerScene
-
-    scene = ExplorerScene(bundle_path, device="cpu", data_dir=None)
-    app = gl_app(scene, size=(800, 600))
-    frames(app, 2)
-    return app, scene
+    return open_explorer(gl_app, bundle_path, (800, 600), panels=True, data_dir=None)
 
 
 def with_a_walk(app, scene, count=3):

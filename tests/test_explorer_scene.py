@@ -7,7 +7,7 @@ import pygame
 import pytest
 
 from tests.bundles import make_bundle
-from tests.explorer_helpers import (empty_pixel, frames, frames_until, front_point, isolated_point, post_button,
+from tests.explorer_helpers import (open_explorer, empty_pixel, frames, frames_until, front_point, isolated_point, post_button,
                                     post_motion)
 
 SIZE = (480, 360)
@@ -20,13 +20,7 @@ def bundle_path(tmp_path_factory):
 
 @pytest.fixture
 def explorer(gl_app, bundle_path):
-    from scenes.explorer.scene import ExplorerScene
-
-    scene = ExplorerScene(bundle_path, device="cpu")
-    app = gl_app(scene, size=SIZE)
-    scene.ui_visible = False  # panels would cover the points these tests aim at
-    frames(app, 2)
-    return app, scene
+    return open_explorer(gl_app, bundle_path, SIZE)
 
 
 def test_hover_picks_the_point_under_the_cursor_and_decodes_it(explorer):

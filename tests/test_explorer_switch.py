@@ -15,7 +15,7 @@ from OpenGL import GL as gl
 
 from scenes.explorer.panels.path import item_center
 from tests.bundles import make_bundle
-from tests.explorer_helpers import click, frames, frames_until
+from tests.explorer_helpers import open_explorer, click, frames, frames_until
 
 SIZE = (480, 360)
 
@@ -60,12 +60,7 @@ def gate(monkeypatch):
 
 @pytest.fixture
 def explorer(gl_app, bundles):
-    from scenes.explorer.scene import ExplorerScene
-
-    scene = ExplorerScene(bundles["tiny"], device="cpu", data_dir=None)
-    app = gl_app(scene, size=SIZE)
-    scene.ui_visible = False
-    frames(app, 2)
+    app, scene = open_explorer(gl_app, bundles["tiny"], SIZE, data_dir=None)
     installed = []
     scene.model_listeners.append(lambda bundle: installed.append(bundle.path))
     return app, scene, installed

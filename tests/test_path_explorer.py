@@ -9,7 +9,7 @@ import pytest
 
 from scenes.explorer import curve_view as cv
 from tests.bundles import make_bundle
-from tests.explorer_helpers import (WALK_SIZE, click, click_item, frames, frames_until, isolated_point, key,
+from tests.explorer_helpers import (open_explorer, WALK_SIZE, click, click_item, frames, frames_until, isolated_point, key,
                                     post_motion, show_only_walk_panels)
 
 
@@ -20,12 +20,7 @@ def bundle_path(tmp_path_factory):
 
 @pytest.fixture
 def explorer(gl_app, bundle_path):
-    from scenes.explorer.scene import ExplorerScene
-
-    scene = ExplorerScene(bundle_path, device="cpu")
-    app = gl_app(scene, size=WALK_SIZE)
-    scene.ui_visible = False  # panels would cover the points the tests aim at
-    frames(app, 2)
+    app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE)
     return app, scene, scene.walk
 
 

@@ -1,15 +1,10 @@
 """The picker's CPU prefilter in the real explorer: a turning view re-projects into the same arrays."""
 from tests.bundles import make_bundle
-from tests.explorer_helpers import frames, front_point, post_motion
+from tests.explorer_helpers import open_explorer, frames, front_point, post_motion
 
 
 def test_picks_while_the_view_turns_reuse_the_work_buffers(gl_app, tmp_path):
-    from scenes.explorer.scene import ExplorerScene
-
-    scene = ExplorerScene(make_bundle(tmp_path / "tiny", count=300, classes=4), device="cpu")
-    app = gl_app(scene, size=(480, 360))
-    scene.ui_visible = False  # panels would cover the points aimed at
-    frames(app, 2)
+    app, scene = open_explorer(gl_app, make_bundle(tmp_path / "tiny", count=300, classes=4), (480, 360))
     picker = scene.picker
     index, pixel = front_point(scene)
     post_motion(pixel)

@@ -10,7 +10,7 @@ import pytest
 
 from scenes.explorer.session import CameraView
 from tests.bundles import make_bundle
-from tests.explorer_helpers import WALK_SIZE, click_item, frames, key, show_only_walk_panels
+from tests.explorer_helpers import open_explorer, WALK_SIZE, click_item, frames, key, show_only_walk_panels
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +20,7 @@ def bundle_path(tmp_path_factory):
 
 @pytest.fixture
 def explorer(gl_app, bundle_path):
-    from scenes.explorer.scene import ExplorerScene
-
-    scene = ExplorerScene(bundle_path, device="cpu")
-    app = gl_app(scene, size=WALK_SIZE)
-    frames(app, 2)
+    app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE, panels=True)
     return app, scene, scene.walk
 
 
