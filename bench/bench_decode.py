@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import benchenv  # noqa: E402,F401  (sys.path and the headless environment)
 
 from vae.bundle import list_bundled_models, load_bundle  # noqa: E402
 from vae.decode import decode_latents  # noqa: E402

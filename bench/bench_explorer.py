@@ -25,11 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-os.environ.setdefault("LATENTWALK_UI_SCALE", "1")
-os.environ.setdefault("LATENTWALK_CONFIG_DIR", tempfile.mkdtemp(prefix="latentwalk-bench-"))
+import benchenv  # noqa: E402,F401  (sys.path and the headless environment)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "explorer.md"
 WINDOW = (1280, 720)

@@ -16,9 +16,7 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-os.environ.setdefault("LATENTWALK_UI_SCALE", "1")
+import benchenv  # noqa: E402,F401  (sys.path and the headless environment)
 
 RESULTS = Path(__file__).resolve().parent / "results" / "loop.md"
 PHASES = ("update", "render", "ui", "ui_build", "ui_draw", "present", "frame")
@@ -94,9 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     from engine.headless import ensure_display
     xvfb = ensure_display()  # noqa: F841 (kept alive until exit)
 
-    import tempfile
-
-    os.environ.setdefault("LATENTWALK_CONFIG_DIR", tempfile.mkdtemp(prefix="latentwalk-bench-"))
     from tqdm import tqdm
 
     from engine.app import App

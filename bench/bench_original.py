@@ -26,9 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "bench" / "results" / "original.md"
+from benchenv import RESULTS_DIR, ROOT  # noqa: E402  (sys.path and the headless environment)
+
+RESULTS = RESULTS_DIR / "original.md"
 ORIGINAL = {"fps": 3.3, "hover_s": 1.2, "traversal_s": 6.6, "first_frame_s": 4.5, "memory_mb": 1200}
 
 
