@@ -77,8 +77,8 @@ class WalkTools:
         return self.view.cache_key()
 
     def render(self, ctx) -> None:
-        """The curve, in the scene's cached 3-d layer."""
-        self._sync(ctx)
+        """The curve, in the scene's cached 3-d layer (already synced by `cache_key` this frame: the
+        scene asks every renderer for its key before drawing the layer)."""
         self.view.render_curve(ctx.view_projection, ctx.viewport)
 
     def render_overlay(self, ctx) -> None:
