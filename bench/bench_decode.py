@@ -21,9 +21,9 @@ import torch
 
 import benchenv  # noqa: E402,F401  (sys.path and the headless environment)
 
-from vae.bundle import list_bundled_models, load_bundle  # noqa: E402
-from vae.decode import decode_latents  # noqa: E402
-from vae.model import ConvDecoder  # noqa: E402
+from latentwalk.vae.bundle import list_bundled_models, load_bundle  # noqa: E402
+from latentwalk.vae.decode import decode_latents  # noqa: E402
+from latentwalk.vae.model import ConvDecoder  # noqa: E402
 
 BATCHES = (1, 16, 64, 256)
 THREADS = (1, 2)

@@ -35,8 +35,8 @@ def make_bundle(folder: Path, count: int):
     import numpy as np
     import torch
 
-    from vae.bundle import write_bundle
-    from vae.model import ConvDecoder
+    from latentwalk.vae.bundle import write_bundle
+    from latentwalk.vae.model import ConvDecoder
 
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 10, count)
@@ -66,7 +66,7 @@ class Bench:
         import numpy as np
         from OpenGL import GL as gl
 
-        from engine.gl import VertexArray
+        from latentwalk.engine.gl import VertexArray
 
         self.app, self.scene = app, scene
         cloud = scene.cloud
@@ -129,7 +129,7 @@ class Bench:
         return timed(step, frames)
 
     def pick_costs(self, repeats: int = 9) -> dict[str, float]:
-        from engine.gl import Framebuffer
+        from latentwalk.engine.gl import Framebuffer
 
         scene, picker = self.scene, self.scene.picker
         view_projection, view = scene._matrices(1.0)
@@ -175,8 +175,8 @@ class Bench:
 def run_size(window, ui, folder: Path, count: int, frames: int, rounds: int) -> dict:
     import pygame
 
-    from engine.app import App
-    from scenes.explorer.scene import ExplorerScene
+    from latentwalk.engine.app import App
+    from latentwalk.explorer.scene import ExplorerScene
 
     bundle = make_bundle(folder, count)
     scene = ExplorerScene(bundle, device="cpu")
@@ -246,10 +246,10 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
-    from engine.headless import ensure_display
+    from latentwalk.engine.headless import ensure_display
     ensure_display()
-    from engine.ui import Ui
-    from engine.window import Window
+    from latentwalk.engine.ui import Ui
+    from latentwalk.engine.window import Window
 
     window = Window(WINDOW, vsync=False, title="bench explorer")
     ui = Ui(scale=1.0)

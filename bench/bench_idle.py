@@ -71,10 +71,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    from engine.headless import ensure_display
+    from latentwalk.engine.headless import ensure_display
     xvfb = ensure_display()  # noqa: F841 (kept alive until exit)
-    from engine.app import App
-    from scenes.explorer.scene import ExplorerScene
+    from latentwalk.engine.app import App
+    from latentwalk.explorer.scene import ExplorerScene
 
     scene = ExplorerScene(args.model, device="cpu")
     points = len(scene.bundle.latents)

@@ -54,7 +54,7 @@ def overlay_windows(state: dict) -> None:
 def make_scenes():
     import numpy as np
 
-    from scenes.demo.scene import DemoScene
+    from latentwalk.demo.scene import DemoScene
 
     class BareDemo(DemoScene):
         def build_ui(self) -> None:  # no windows: the loop's own cost (an empty ImGui frame remains)
@@ -89,13 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
 
-    from engine.headless import ensure_display
+    from latentwalk.engine.headless import ensure_display
     xvfb = ensure_display()  # noqa: F841 (kept alive until exit)
 
     from tqdm import tqdm
 
-    from engine.app import App
-    from engine.clock import ManualTimeSource
+    from latentwalk.engine.app import App
+    from latentwalk.engine.clock import ManualTimeSource
 
     bare_cls, overlay_cls = make_scenes()
     app = App(bare_cls(spin=True), size=(width, height), vsync=False, time_source=ManualTimeSource())
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                     results[name][phase].extend(values)
                 progress.update(1)
     if args.screenshot:
-        from engine.capture import save_png
+        from latentwalk.engine.capture import save_png
         save_png(app.capture(include_ui=True), args.screenshot)
     renderer = app.window.gl_renderer
     app.close()

@@ -35,7 +35,7 @@ ORIGINAL = {"fps": 3.3, "hover_s": 1.2, "traversal_s": 6.6, "first_frame_s": 4.5
 def run_explorer(frames: int, env: dict) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "scenes", "run", "--frames", str(frames),
+        subprocess.run([sys.executable, "-m", "latentwalk", "run", "--frames", str(frames),
                         "--screenshot", str(Path(tmp) / "shot.png")], check=True, env=env, cwd=ROOT)
         return time.perf_counter() - start
 
@@ -43,9 +43,9 @@ def run_explorer(frames: int, env: dict) -> float:
 def decode_timings() -> tuple[float, float, float]:
     import numpy as np
 
-    from scenes.explorer.curve import Curve
-    from scenes.explorer.decoding import DecoderService
-    from vae.bundle import load_bundle
+    from latentwalk.explorer.curve import Curve
+    from latentwalk.explorer.decoding import DecoderService
+    from latentwalk.vae.bundle import load_bundle
 
     bundle = load_bundle("mnist")
     service = DecoderService(bundle, device="cpu")
@@ -100,7 +100,7 @@ def explorer_figures() -> tuple[str, str]:
 
 
 def main() -> None:
-    from engine.headless import ensure_display
+    from latentwalk.engine.headless import ensure_display
 
     server = ensure_display()
     env = dict(os.environ, SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1",

@@ -17,13 +17,13 @@ import numpy as np
 import pygame
 from OpenGL import GL as gl
 
-from engine.capture import FrameReader, check_writable, save_png
-from engine.clock import FixedStepClock, TimeSource, wall_time
-from engine.input import Action, Bindings, InputMapper
-from engine.scene import Scene
-from engine.timings import FrameTimings
-from engine.ui import Ui, stats_window
-from engine.window import Window
+from latentwalk.engine.capture import FrameReader, check_writable, save_png
+from latentwalk.engine.clock import FixedStepClock, TimeSource, wall_time
+from latentwalk.engine.input import Action, Bindings, InputMapper
+from latentwalk.engine.scene import Scene
+from latentwalk.engine.timings import FrameTimings
+from latentwalk.engine.ui import Ui, stats_window
+from latentwalk.engine.window import Window
 
 # Actions the App consumes itself; everything else goes to the scene.
 APP_ACTIONS = ("toggle_fullscreen", "toggle_stats", "quit")

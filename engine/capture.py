@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from OpenGL import GL as gl
 
-from engine.errors import EngineError
+from latentwalk.engine.errors import EngineError
 
 
 class FrameReader:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from engine.errors import ContextError
+from latentwalk.engine.errors import ContextError
 
 DEFAULT_SCREEN = (1920, 1080)
 

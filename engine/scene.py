@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.app import App
-    from engine.input import Action
+    from latentwalk.engine.app import App
+    from latentwalk.engine.input import Action
 
 
 class Scene:

@@ -11,7 +11,7 @@ import warnings
 import pygame
 from OpenGL import GL as gl
 
-from engine.errors import ContextError
+from latentwalk.engine.errors import ContextError
 
 GL_REQUIRED = (3, 3)
 _VERSION_RE = re.compile(r"(\d+)\.(\d+)")

@@ -1,5 +1,5 @@
 import sys
 
-from scenes.cli import main
+from latentwalk.cli import main
 
 sys.exit(main())

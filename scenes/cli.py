@@ -12,20 +12,20 @@ import os
 import sys
 
 COMMANDS = {
-    "run": "scenes.commands.run",
-    "train": "scenes.commands.train",
-    "decode": "scenes.commands.decode",
-    "import-tfjs": "scenes.commands.import_tfjs",
-    "walk": "scenes.commands.walk",
-    "record": "scenes.commands.record",
+    "run": "latentwalk.commands.run",
+    "train": "latentwalk.commands.train",
+    "decode": "latentwalk.commands.decode",
+    "import-tfjs": "latentwalk.commands.import_tfjs",
+    "walk": "latentwalk.commands.walk",
+    "record": "latentwalk.commands.record",
 }
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:
     """Exception types whose message is already a complete one-line diagnosis."""
     types: list[type[BaseException]] = []
-    for module, name in (("vae.errors", "VaeError"), ("engine.errors", "EngineError"),
-                         ("scenes.errors", "SceneError")):
+    for module, name in (("latentwalk.vae.errors", "VaeError"), ("latentwalk.engine.errors", "EngineError"),
+                         ("latentwalk.errors", "SceneError")):
         try:
             types.append(getattr(importlib.import_module(module), name))
         except (ImportError, AttributeError):

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.bundle import write_bundle
-from vae.model import ConvDecoder, ConvEncoder
+from latentwalk.vae.bundle import write_bundle
+from latentwalk.vae.model import ConvDecoder, ConvEncoder
 
 
 def clustered_latents(count: int, classes: int, dim: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ def pytest_configure(config) -> None:
 def display() -> str:
     """The X display the tests render on: $DISPLAY if set, else a private Xvfb started here."""
     global _xvfb
-    from engine.headless import ensure_display
+    from latentwalk.engine.headless import ensure_display
 
     _xvfb = ensure_display(XVFB_SCREEN)  # exits with pytest
     return os.environ["DISPLAY"]
@@ -38,7 +38,7 @@ def display() -> str:
 @pytest.fixture(scope="session")
 def gl_window(display):
     """The process's one Window (OpenGL 3.3 core, no vsync so frames do not wait)."""
-    from engine.window import Window
+    from latentwalk.engine.window import Window
 
     window = Window((320, 240), vsync=False, title="latentwalk tests")
     yield window
@@ -47,7 +47,7 @@ def gl_window(display):
 
 @pytest.fixture(scope="session")
 def gl_ui(gl_window):
-    from engine.ui import Ui
+    from latentwalk.engine.ui import Ui
 
     ui = Ui(scale=1.0)
     yield ui
@@ -75,8 +75,8 @@ def gl_app(gl_window, gl_ui):
     scenes are closed at the end of the test.
     """
     import pygame
-    from engine.app import App
-    from engine.clock import ManualTimeSource
+    from latentwalk.engine.app import App
+    from latentwalk.engine.clock import ManualTimeSource
 
     apps = []
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 
-from scenes.explorer.panels.path import item_center
+from latentwalk.explorer.panels.path import item_center
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "js-plot-vae"
 FRAME = 1 / 60
@@ -117,7 +117,7 @@ def empty_pixel(scene, distance: float = 30.0) -> tuple[int, int]:
 def open_explorer(gl_app, model, size, *, panels: bool = False, warm_frames: int = 2, **scene_kwargs):
     """An ExplorerScene on `model` (CPU decoder) in the shared test window, a few frames in.
     `panels=False` hides the panels, which would cover the points a test aims at."""
-    from scenes.explorer.scene import ExplorerScene
+    from latentwalk.explorer.scene import ExplorerScene
 
     scene = ExplorerScene(model, device="cpu", **scene_kwargs)
     app = gl_app(scene, size=size)

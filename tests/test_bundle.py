@@ -10,11 +10,11 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-import assets
+from latentwalk import assets
 from tests.bundles import make_bundle
-from vae.bundle import list_bundled_models, load_bundle, resolve_model
-from vae.errors import BundleError
-from vae.model import ConvDecoder, ConvEncoder
+from latentwalk.vae.bundle import list_bundled_models, load_bundle, resolve_model
+from latentwalk.vae.errors import BundleError
+from latentwalk.vae.model import ConvDecoder, ConvEncoder
 
 CLASSES = [str(d) for d in range(10)]
 # What these tests check a bundle keeps: a digits-like set of 20 points with an encoder.

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.camera import OrbitCamera, gl_matrix, quat_angle, quat_from_axis_angle
+from latentwalk.engine.camera import OrbitCamera, gl_matrix, quat_angle, quat_from_axis_angle
 
 VIEWPORT = (800, 600)
 CENTRE = (400.0, 300.0)

@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 from OpenGL import GL as gl
 
-from engine.camera import OrbitCamera
-from engine.gl import Framebuffer
-from engine.scene import Scene
-from scenes.explorer import curve_view as cv
-from scenes.explorer.path import WalkPath
+from latentwalk.engine.camera import OrbitCamera
+from latentwalk.engine.gl import Framebuffer
+from latentwalk.engine.scene import Scene
+from latentwalk.explorer import curve_view as cv
+from latentwalk.explorer.path import WalkPath
 
 SIZE = (200, 160)
 BACKGROUND = (0.0, 0.0, 0.0, 1.0)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae.datasets import DATASETS, default_data_dir, download_file, fetch_dataset, load_dataset
-from vae.errors import DatasetError, IdxError
-from vae.idx import encode_idx
+from latentwalk.vae.datasets import DATASETS, default_data_dir, download_file, fetch_dataset, load_dataset
+from latentwalk.vae.errors import DatasetError, IdxError
+from latentwalk.vae.idx import encode_idx
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
 
@@ -246,7 +246,7 @@ class FullDisk:
 def test_a_local_write_error_is_not_retried_and_names_the_file(server, tmp_path, monkeypatch, flushing):
     import builtins
 
-    import vae.datasets
+    import latentwalk.vae.datasets
 
     payload = bytes(range(256)) * 2000
     server.files["file.gz"] = payload
@@ -263,7 +263,7 @@ def test_a_local_write_error_is_not_retried_and_names_the_file(server, tmp_path,
         real_close, handle.close = handle.close, close
         return handle
 
-    monkeypatch.setattr(vae.datasets, "open", open_on_a_full_disk, raising=False)
+    monkeypatch.setattr(latentwalk.vae.datasets, "open", open_on_a_full_disk, raising=False)
     partial = tmp_path / "file.gz.part"
     with pytest.raises(DatasetError) as caught:
         download_file(server.url + "file.gz", tmp_path / "file.gz", md5(payload), progress=False, backoff_s=0)
@@ -273,7 +273,7 @@ def test_a_local_write_error_is_not_retried_and_names_the_file(server, tmp_path,
 
 
 def test_a_local_write_error_does_not_try_the_other_mirrors(server, tmp_path, monkeypatch):
-    import vae.datasets
+    import latentwalk.vae.datasets
 
     files = small_split_files()
     server.files.update(files)
@@ -283,7 +283,7 @@ def test_a_local_write_error_does_not_try_the_other_mirrors(server, tmp_path, mo
         raise OSError(30, "Read-only file system")
 
     monkeypatch.delenv("LATENTWALK_DATA_URL", raising=False)
-    monkeypatch.setattr(vae.datasets, "open", read_only, raising=False)
+    monkeypatch.setattr(latentwalk.vae.datasets, "open", read_only, raising=False)
     with pytest.raises(DatasetError) as caught:
         fetch_dataset(dataclasses.replace(spec, mirrors=(server.url, server.url + "second/")), tmp_path,
                       base_url=None, progress=False, backoff_s=0)

@@ -7,13 +7,13 @@ import pytest
 import torch
 from PIL import Image
 
-import assets
-from scenes.cli import main
+from latentwalk import assets
+from latentwalk.cli import main
 from tests.bundles import make_bundle
-from vae.bundle import load_bundle
-from vae.decode import decode_latents, grid_image
-from vae.errors import DecodeError
-from vae.model import ConvDecoder
+from latentwalk.vae.bundle import load_bundle
+from latentwalk.vae.decode import decode_latents, grid_image
+from latentwalk.vae.errors import DecodeError
+from latentwalk.vae.model import ConvDecoder
 
 
 @pytest.fixture
@@ -159,11 +159,11 @@ def test_cli_keeps_the_previous_output_when_decoding_fails(tmp_path, model_dir, 
 
 @pytest.mark.parametrize("folder", ["/proc", "regular-file"])
 def test_cli_refuses_an_unwritable_output_before_decoding(tmp_path, model_dir, capsys, monkeypatch, folder):
-    import vae.decode
+    import latentwalk.vae.decode
 
     (tmp_path / "regular-file").write_text("not a folder")
     decoded = []
-    monkeypatch.setattr(vae.decode, "decode_latents", lambda *args, **kwargs: decoded.append(args))
+    monkeypatch.setattr(latentwalk.vae.decode, "decode_latents", lambda *args, **kwargs: decoded.append(args))
     np.save(tmp_path / "z.npy", np.zeros((2, 3), np.float32))
     target = Path(folder) / "x.npy" if folder.startswith("/") else tmp_path / folder / "x.npy"
     code, _, err = run_cli(capsys, "--model", model_dir, "--latents", tmp_path / "z.npy", "--out", target)
@@ -174,7 +174,7 @@ def test_cli_refuses_an_unwritable_output_before_decoding(tmp_path, model_dir, c
 def test_check_writable_folder_probes_with_a_real_file_and_leaves_nothing(tmp_path, monkeypatch):
     import tempfile
 
-    from vae.bundle import check_writable_folder
+    from latentwalk.vae.bundle import check_writable_folder
 
     check_writable_folder(tmp_path / "not" / "yet")  # made later, inside tmp_path: fine
     assert list(tmp_path.iterdir()) == []

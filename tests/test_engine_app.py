@@ -9,7 +9,7 @@ import pytest
 from OpenGL import GL as gl
 from PIL import Image
 
-from engine.scene import Scene
+from latentwalk.engine.scene import Scene
 from tests.conftest import XVFB_SCREEN
 
 
@@ -165,7 +165,7 @@ def test_stats_overlay_toggles_with_f3(gl_app):
 def _cli(*args, env_update=None, cwd=None):
     env = dict(os.environ)
     env.update(env_update or {})
-    return subprocess.run([sys.executable, "-m", "scenes", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "latentwalk", *args], capture_output=True, text=True,
                           env=env, cwd=cwd, timeout=120)
 
 
@@ -200,8 +200,8 @@ def test_context_pyopengl_cannot_use_is_one_clear_error(tmp_path):
 
 
 def test_run_paces_to_a_cap_only_when_vsync_is_missing_or_a_cap_is_asked(gl_app, monkeypatch):
-    import engine.app as app_module
-    from engine.clock import wall_time
+    import latentwalk.engine.app as app_module
+    from latentwalk.engine.clock import wall_time
 
     sleeps = []
     monkeypatch.setattr(app_module.time, "sleep", lambda seconds: sleeps.append(seconds))

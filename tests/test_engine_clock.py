@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from engine.clock import FixedStepClock, ManualTimeSource
+from latentwalk.engine.clock import FixedStepClock, ManualTimeSource
 
 STEP = 1.0 / 120.0
 

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 from OpenGL import GL as gl
 
-from engine.capture import FrameReader
-from engine.errors import EngineError, ShaderError
-from engine.gl import Buffer, Framebuffer, Program, Texture2D, VertexArray
-from engine.gl.program import format_compile_log
+from latentwalk.engine.capture import FrameReader
+from latentwalk.engine.errors import EngineError, ShaderError
+from latentwalk.engine.gl import Buffer, Framebuffer, Program, Texture2D, VertexArray
+from latentwalk.engine.gl.program import format_compile_log
 
 W, H = 320, 240
 RED, GREEN, BLUE = (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)

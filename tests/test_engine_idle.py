@@ -7,7 +7,7 @@ import threading
 import pygame
 import pytest
 
-from engine.scene import Scene
+from latentwalk.engine.scene import Scene
 
 FRAME = 1 / 60
 
@@ -134,7 +134,7 @@ def test_wait_for_input_keeps_the_event_it_woke_for_in_order(idle_app):
 
 
 def test_the_interactive_loop_sleeps_while_idle_and_wakes_for_input(gl_app, monkeypatch):
-    from engine.clock import wall_time
+    from latentwalk.engine.clock import wall_time
 
     scene = IdleScene()
     app = gl_app(scene, time_source=wall_time)

@@ -3,8 +3,8 @@ import pygame
 import pytest
 from imgui_bundle import imgui
 
-from engine.input import Action, Bindings, normalize_mods
-from engine.scene import Scene
+from latentwalk.engine.input import Action, Bindings, normalize_mods
+from latentwalk.engine.scene import Scene
 from tests.explorer_helpers import frames, key
 from tests.explorer_helpers import post_button as button
 from tests.explorer_helpers import post_motion as motion

@@ -20,8 +20,8 @@ SIZE = (480, 360)
 
 @pytest.fixture(scope="module")
 def bundles(tmp_path_factory):
-    from vae.bundle import write_bundle
-    from vae.tfjs import load_tfjs_decoder
+    from latentwalk.vae.bundle import write_bundle
+    from latentwalk.vae.tfjs import load_tfjs_decoder
 
     root = tmp_path_factory.mktemp("models")
     imported = load_tfjs_decoder(REFERENCE / "vae_decoder_reparam" / "model.json")
@@ -48,7 +48,7 @@ def hover_front_point(app, scene) -> int:
 
 
 def test_switching_to_an_imported_bundle_reloads_points_and_decoder(explorer, bundles):
-    from vae.decode import decode_latents
+    from latentwalk.vae.decode import decode_latents
 
     app, scene = explorer
     old_ids = scene.cloud.gl_ids()
@@ -88,7 +88,7 @@ def test_a_bad_bundle_leaves_the_current_one_and_says_why(explorer, tmp_path):
 
 
 def test_a_folder_dropped_on_the_window_loads_and_wide_latents_are_projected(explorer, bundles):
-    from scenes.explorer.tooltip import tooltip_lines
+    from latentwalk.explorer.tooltip import tooltip_lines
 
     app, scene = explorer
     pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(bundles["wide"]), window=None))
@@ -106,7 +106,7 @@ def test_a_folder_dropped_on_the_window_loads_and_wide_latents_are_projected(exp
 
 
 def test_a_failing_decoder_shows_its_error_and_the_loop_runs_on(explorer, monkeypatch):
-    import scenes.explorer.decoding as decoding
+    import latentwalk.explorer.decoding as decoding
 
     app, scene = explorer
     real = decoding.decode_batch
@@ -136,13 +136,13 @@ def test_run_command_screenshot_shows_the_coloured_cloud(tmp_path, display):
     bundle = make_bundle(tmp_path / "ten", count=2000, classes=10)
     shot = tmp_path / "s.png"
     env = dict(os.environ, DISPLAY=display, LATENTWALK_UI_SCALE="1")
-    result = subprocess.run([sys.executable, "-m", "scenes", "run", "--model", str(bundle), "--size", "640x400",
+    result = subprocess.run([sys.executable, "-m", "latentwalk", "run", "--model", str(bundle), "--size", "640x400",
                              "--frames", "30", "--screenshot", str(shot), "--no-vsync"],
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     image = np.asarray(Image.open(shot).convert("RGB"))
     assert image.shape == (400, 640, 3)
-    from scenes.explorer.palette import class_colors, to_u8
+    from latentwalk.explorer.palette import class_colors, to_u8
 
     # every class colour appears (shaded points stay close to their palette colour at their centres)
     palette = to_u8(class_colors(10)).astype(int)
@@ -152,9 +152,9 @@ def test_run_command_screenshot_shows_the_coloured_cloud(tmp_path, display):
 
 
 def test_run_command_without_the_default_bundle_says_how_to_get_it(tmp_path, monkeypatch):
-    import assets
+    from latentwalk import assets
 
     monkeypatch.setattr(assets, "MODELS_DIR", tmp_path)
-    from scenes.cli import main
+    from latentwalk.cli import main
 
     assert main(["run", "--frames", "1"]) == 1

@@ -11,8 +11,8 @@ import pygame
 import pytest
 from imgui_bundle import imgui
 
-from scenes.explorer.panels import ERROR_COLOR
-from scenes.explorer.panels.layout import MARGIN
+from latentwalk.explorer.panels import ERROR_COLOR
+from latentwalk.explorer.panels.layout import MARGIN
 from tests.bundles import make_bundle
 from tests.explorer_helpers import (open_explorer, click_item, empty_pixel, frames, frames_until, front_point, post_button,
                                     post_motion)
@@ -139,7 +139,7 @@ def test_clicking_a_class_checkbox_dims_that_class_in_the_cloud(explorer):
 
 
 def test_a_failing_decoder_shows_its_error_in_the_output_panel(explorer, monkeypatch):
-    import scenes.explorer.decoding as decoding
+    import latentwalk.explorer.decoding as decoding
 
     app, scene = explorer
     scene.ui_visible = False  # to aim at a point

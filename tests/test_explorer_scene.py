@@ -24,8 +24,8 @@ def explorer(gl_app, bundle_path):
 
 
 def test_hover_picks_the_point_under_the_cursor_and_decodes_it(explorer):
-    from scenes.explorer.decoding import image_to_rgb_u8
-    from vae.decode import decode_latents
+    from latentwalk.explorer.decoding import image_to_rgb_u8
+    from latentwalk.vae.decode import decode_latents
 
     app, scene = explorer
     index, pixel = front_point(scene)

@@ -13,7 +13,7 @@ import pytest
 from imgui_bundle import imgui
 from OpenGL import GL as gl
 
-from scenes.explorer.panels.path import item_center
+from latentwalk.explorer.panels.path import item_center
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, click, frames, frames_until
 
@@ -42,7 +42,7 @@ class Gate:
 
 @pytest.fixture
 def gate(monkeypatch):
-    import scenes.explorer.model_loader as model_loader
+    import latentwalk.explorer.model_loader as model_loader
 
     gate = Gate()
     real = model_loader.load_bundle

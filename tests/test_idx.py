@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vae.errors import IdxError
-from vae.idx import encode_idx, parse_idx, read_idx, read_image_label_pair
+from latentwalk.vae.errors import IdxError
+from latentwalk.vae.idx import encode_idx, parse_idx, read_idx, read_image_label_pair
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
 

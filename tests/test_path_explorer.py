@@ -7,7 +7,7 @@ import numpy as np
 import pygame
 import pytest
 
-from scenes.explorer import curve_view as cv
+from latentwalk.explorer import curve_view as cv
 from tests.bundles import make_bundle
 from tests.explorer_helpers import (open_explorer, WALK_SIZE, click, click_item, frames, frames_until, isolated_point, key,
                                     post_motion, show_only_walk_panels)
@@ -102,7 +102,7 @@ def test_control_points_drawn_and_the_slider_moves_the_marker_and_changes_the_im
         latent = walk.path.current_latent()
         assert frames_until(app, lambda: scene.output_caption == f"walk  t = {t:.3f}", 200)
         decoder = scene.bundle.load_decoder("cpu")
-        from vae.decode import decode_latents
+        from latentwalk.vae.decode import decode_latents
         expected = decode_latents(decoder, latent[None].astype(np.float32))[0]
         np.testing.assert_allclose(scene.decoded_slot.image, expected, atol=1e-5)
         # the ring sits at the projected position of the curve at t

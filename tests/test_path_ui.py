@@ -3,8 +3,8 @@ import numpy as np
 import pygame
 import pytest
 
-from scenes.explorer.panels import path as path_panel
-from scenes.explorer.panels.path import PathPanel
+from latentwalk.explorer.panels import path as path_panel
+from latentwalk.explorer.panels.path import PathPanel
 from tests.explorer_helpers import click, click_item, frames, key, type_text
 from tests.explorer_helpers import post_motion as motion
 from tests.walk_scene import LATENTS, WalkScene
@@ -18,7 +18,7 @@ def path_app(gl_app):
         path_panel.bind_keys(app_bindings)
         return [panel]
 
-    from engine.input import Bindings
+    from latentwalk.engine.input import Bindings
     app_bindings = Bindings.defaults()
     scene = WalkScene(make)
     app = gl_app(scene, size=(480, 400), bindings=app_bindings)

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from scenes.errors import SceneError
-from scenes.explorer.session import (CameraView, ControlPoint, CurveSettings, PlaybackState, Session,
+from latentwalk.errors import SceneError
+from latentwalk.explorer.session import (CameraView, ControlPoint, CurveSettings, PlaybackState, Session,
                                      load_session, save_session, session_to_json)
 
 
@@ -178,7 +178,7 @@ def test_json_the_parser_itself_cannot_take_is_refused(tmp_path, text, message):
 
 
 def test_the_largest_walk_the_panel_allows_loads(tmp_path):
-    from scenes.explorer.traversal import MAX_STEPS
+    from latentwalk.explorer.traversal import MAX_STEPS
 
     data = session_to_json(full_session())
     data["curve"]["steps"] = MAX_STEPS
@@ -211,14 +211,14 @@ def test_indices_widths_and_classes_are_checked_against_the_model(tmp_path):
 
 
 def test_model_reference_names_a_bundled_model_and_gives_other_bundles_absolute_paths(tmp_path, monkeypatch):
-    from scenes.explorer.session import model_reference
-    from vae.bundle import MODEL_FILE
+    from latentwalk.explorer.session import model_reference
+    from latentwalk.vae.bundle import MODEL_FILE
 
     models = tmp_path / "models"
     (models / "digits").mkdir(parents=True)
     (models / "digits" / MODEL_FILE).write_text("{}")
     (tmp_path / "mine").mkdir()
-    monkeypatch.setattr("assets.MODELS_DIR", models)
+    monkeypatch.setattr("latentwalk.assets.MODELS_DIR", models)
     assert model_reference(models / "digits") == "digits"
     assert model_reference(str(models / "digits") + "/") == "digits"
     assert model_reference(tmp_path / "mine") == str(tmp_path / "mine")

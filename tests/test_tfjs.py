@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from scenes.cli import main as cli_main
-from vae.bundle import load_bundle
-from vae.decode import decode_latents
-from vae.errors import TfjsError
-from vae.idx import read_idx
-from vae.tfjs import load_tfjs_decoder
+from latentwalk.cli import main as cli_main
+from latentwalk.vae.bundle import load_bundle
+from latentwalk.vae.decode import decode_latents
+from latentwalk.vae.errors import TfjsError
+from latentwalk.vae.idx import read_idx
+from latentwalk.vae.tfjs import load_tfjs_decoder
 
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "js-plot-vae"
 MNIST_TRAIN_IMAGES = REFERENCE.parents[1] / "datasets" / "mnist" / "train-images-idx3-ubyte.gz"
@@ -404,15 +404,15 @@ def test_cli_names_a_garbage_latents_file_plainly(tmp_path, capsys):
 
 
 def test_weights_reader_lives_in_its_own_module_and_matches_a_byte_by_byte_read():
-    import vae.tfjs
-    import vae.tfjs_weights
+    import latentwalk.vae.tfjs
+    import latentwalk.vae.tfjs_weights
 
-    assert vae.tfjs.read_weights is vae.tfjs_weights.read_weights  # the old public name still works
+    assert latentwalk.vae.tfjs.read_weights is latentwalk.vae.tfjs_weights.read_weights  # the old public name still works
     manifest = json.loads(DECODERS["mnist"].read_text())["weightsManifest"]
-    weights = vae.tfjs_weights.read_weights(DECODERS["mnist"], manifest)
+    weights = latentwalk.vae.tfjs_weights.read_weights(DECODERS["mnist"], manifest)
     expected = raw_tfjs_weights(DECODERS["mnist"])
     assert sorted(weights) == sorted(expected)
     for name, array in expected.items():
         np.testing.assert_array_equal(weights[name], array)
-    for module in (vae.tfjs, vae.tfjs_weights):  # the brief's module size limit
+    for module in (latentwalk.vae.tfjs, latentwalk.vae.tfjs_weights):  # the brief's module size limit
         assert len(Path(module.__file__).read_text().splitlines()) <= 400, module.__name__

@@ -7,12 +7,12 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from scenes.cli import main
-from vae.bundle import load_bundle
-from vae.errors import BundleError
-from vae.datasets import load_dataset
-from vae.decode import decode_latents
-from vae.train import TrainConfig, train
+from latentwalk.cli import main
+from latentwalk.vae.bundle import load_bundle
+from latentwalk.vae.errors import BundleError
+from latentwalk.vae.datasets import load_dataset
+from latentwalk.vae.decode import decode_latents
+from latentwalk.vae.train import TrainConfig, train
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
 
@@ -93,7 +93,7 @@ def test_ctrl_c_keeps_the_last_checkpoint_and_resume_continues_exactly(tmp_path,
 def test_resume_refuses_a_checkpoint_of_another_run(tmp_path, mnist):
     train(mnist, tmp_path / "m", TrainConfig(limit=64, epochs=1, batch_size=64, threads=1), progress=False,
           log=lambda m: None)
-    from vae.errors import VaeError
+    from latentwalk.vae.errors import VaeError
     with pytest.raises(VaeError, match="checkpoint has latent_dim=3, this run 2"):
         train(mnist, tmp_path / "m", TrainConfig(limit=64, epochs=2, batch_size=64, threads=1, latent_dim=2),
               resume=True, progress=False, log=lambda m: None)
@@ -160,7 +160,7 @@ def test_cli_refuses_non_positive_numbers_before_loading_data(tmp_path, capsys, 
     ("lr", float("inf"), "learning rate must be a positive finite number"),
 ])
 def test_config_refuses_values_that_could_only_fail_later(field, value, message):
-    from vae.errors import VaeError
+    from latentwalk.vae.errors import VaeError
     with pytest.raises(VaeError, match=message):
         TrainConfig(**{field: value})
 

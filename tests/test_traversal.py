@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from engine.clock import FixedStepClock
-from scenes.errors import SceneError
-from scenes.explorer.curve import Curve
-from scenes.explorer.traversal import Traversal
+from latentwalk.engine.clock import FixedStepClock
+from latentwalk.errors import SceneError
+from latentwalk.explorer.curve import Curve
+from latentwalk.explorer.traversal import Traversal
 
 LINE = Curve(np.array([[0.0, 0.0], [10.0, 0.0]]))
 

@@ -3,9 +3,9 @@ fake clock, the image at the position, the filmstrip decoded in chunks through t
 import numpy as np
 import pytest
 
-from engine.clock import ManualTimeSource
-from scenes.explorer.panels.path import item_center
-from scenes.explorer.panels.traversal import FILMSTRIP_CHANNEL, FILMSTRIP_IN_FLIGHT, WALK_CHANNEL, TraversalPanel
+from latentwalk.engine.clock import ManualTimeSource
+from latentwalk.explorer.panels.path import item_center
+from latentwalk.explorer.panels.traversal import FILMSTRIP_CHANNEL, FILMSTRIP_IN_FLIGHT, WALK_CHANNEL, TraversalPanel
 from tests.explorer_helpers import click, click_item, frames
 from tests.walk_scene import WalkScene
 

@@ -2,16 +2,16 @@
 import numpy as np
 import pytest
 
-from scenes.cli import main
-from scenes.explorer.curve import Curve
+from latentwalk.cli import main
+from latentwalk.explorer.curve import Curve
 
 LATENT_DIM = 4
 
 
 @pytest.fixture(scope="module")
 def bundle_dir(tmp_path_factory):
-    from vae.bundle import write_bundle
-    from vae.model import ConvDecoder
+    from latentwalk.vae.bundle import write_bundle
+    from latentwalk.vae.model import ConvDecoder
 
     latents = np.random.default_rng(0).normal(size=(20, LATENT_DIM)).astype(np.float32)
     labels = np.arange(20) % 3

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.worker import BatchWorker, WorkResult
+from latentwalk.engine.worker import BatchWorker, WorkResult
 
 WAIT = 5.0  # upper bound for anything to happen; tests normally pass in milliseconds
 

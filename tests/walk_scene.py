@@ -2,9 +2,9 @@
 fixed spot, and a fake decoder on a real worker thread (no model, no explorer)."""
 import numpy as np
 
-from engine.scene import Scene
-from engine.worker import BatchWorker
-from scenes.explorer.path import WalkPath
+from latentwalk.engine.scene import Scene
+from latentwalk.engine.worker import BatchWorker
+from latentwalk.explorer.path import WalkPath
 
 LATENTS = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], dtype=np.float32)
 PANEL_POS = (5, 5)

@@ -23,8 +23,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from vae.errors import BundleError
-from vae.model import ConvDecoder, ConvEncoder
+from latentwalk.vae.errors import BundleError
+from latentwalk.vae.model import ConvDecoder, ConvEncoder
 
 FORMAT_NAME = "latentwalk-bundle"
 FORMAT_VERSION = 1
@@ -151,7 +151,7 @@ def _first_line(exc: BaseException) -> str:
 
 def resolve_model(name_or_path: str | Path) -> Path:
     """A bundled model's name (a folder of assets/models/) or a bundle folder's path -> its folder."""
-    from assets import MODELS_DIR
+    from latentwalk.assets import MODELS_DIR
 
     text = str(name_or_path)
     if text and os.sep not in text and "/" not in text and text not in (".", ".."):
@@ -168,7 +168,7 @@ def resolve_model(name_or_path: str | Path) -> Path:
 
 
 def list_bundled_models() -> list[str]:
-    from assets import MODELS_DIR
+    from latentwalk.assets import MODELS_DIR
 
     if not MODELS_DIR.is_dir():
         return []

@@ -21,8 +21,8 @@ from typing import Iterator
 
 import numpy as np
 
-from vae.errors import DatasetError
-from vae.idx import read_image_label_pair
+from latentwalk.vae.errors import DatasetError
+from latentwalk.vae.idx import read_image_label_pair
 
 DATA_URL_ENV = "LATENTWALK_DATA_URL"
 SPLIT_FILES = {

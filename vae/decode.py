@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.bundle import atomic_file, check_writable_folder, read_npy, write_errors
-from vae.errors import DecodeError
-from vae.model import ConvDecoder
+from latentwalk.vae.bundle import atomic_file, check_writable_folder, read_npy, write_errors
+from latentwalk.vae.errors import DecodeError
+from latentwalk.vae.model import ConvDecoder
 
 
 def check_latents(latents: np.ndarray, latent_dim: int, name: str = "latents", *,

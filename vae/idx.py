@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vae.errors import IdxError
+from latentwalk.vae.errors import IdxError
 
 # type code -> big-endian numpy dtype
 IDX_TYPES = {

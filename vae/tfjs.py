@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.errors import TfjsError
-from vae.model import ConvDecoder
-from vae.tfjs_weights import read_weights
+from latentwalk.vae.errors import TfjsError
+from latentwalk.vae.model import ConvDecoder
+from latentwalk.vae.tfjs_weights import read_weights
 
 SUPPORTED_OPS = frozenset({
     "Placeholder", "Const", "Identity", "MatMul", "_FusedMatMul", "BiasAdd", "Relu", "Sigmoid",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vae.errors import TfjsError
+from latentwalk.vae.errors import TfjsError
 
 _STORED_DTYPES = {"float32": np.float32, "int32": np.int32, "bool": np.bool_,
                   "uint8": np.uint8, "uint16": np.uint16, "float16": np.float16}

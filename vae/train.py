@@ -20,11 +20,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from vae.bundle import (atomic_file, check_bundle_target, check_writable_folder, finite_or_none, write_bundle,
+from latentwalk.vae.bundle import (atomic_file, check_bundle_target, check_writable_folder, finite_or_none, write_bundle,
                         write_errors)
-from vae.datasets import Dataset
-from vae.errors import VaeError
-from vae.model import ConvVAE, vae_loss
+from latentwalk.vae.datasets import Dataset
+from latentwalk.vae.errors import VaeError
+from latentwalk.vae.model import ConvVAE, vae_loss
 
 CHECKPOINT_FILE = "last.safetensors"
 CHECKPOINT_JSON = "last.json"

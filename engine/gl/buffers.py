@@ -6,7 +6,7 @@ import ctypes
 import numpy as np
 from OpenGL import GL as gl
 
-from engine.gl.resource import GLResource
+from latentwalk.engine.gl.resource import GLResource
 
 _USAGES = {"static": gl.GL_STATIC_DRAW, "dynamic": gl.GL_DYNAMIC_DRAW, "stream": gl.GL_STREAM_DRAW}
 _GL_TYPES = {

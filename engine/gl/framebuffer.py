@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 from OpenGL import GL as gl
 
-from engine.gl.resource import GLResource
+from latentwalk.engine.gl.resource import GLResource
 
-from engine.errors import EngineError
+from latentwalk.engine.errors import EngineError
 
 # name -> (internal format, format, type, numpy dtype, channels)
 _COLOR_FORMATS = {

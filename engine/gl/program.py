@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from OpenGL import GL as gl
 
-from engine.gl.resource import GLResource
+from latentwalk.engine.gl.resource import GLResource
 
-from engine.errors import ShaderError
+from latentwalk.engine.errors import ShaderError
 
 # Driver log formats: Mesa "0:12(3): error: ...", NVIDIA "0(12) : error C0000: ...",
 # AMD/Intel "ERROR: 0:12: ...".
@@ -27,7 +27,7 @@ def shader_path(name: str | Path) -> Path:
     path = Path(name)
     if path.is_absolute():
         return path
-    from shaders import SHADER_DIR
+    from latentwalk.shaders import SHADER_DIR
     return SHADER_DIR / path
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from OpenGL import GL as gl
 
-from engine.gl.resource import GLResource
+from latentwalk.engine.gl.resource import GLResource
 
 _FORMATS = {1: gl.GL_RED, 2: gl.GL_RG, 3: gl.GL_RGB, 4: gl.GL_RGBA}
 _INTERNAL = {

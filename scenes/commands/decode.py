@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenes.commands._args import positive_int
+from latentwalk.commands._args import positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -19,9 +19,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vae.bundle import load_bundle
-    from vae.decode import check_latents, check_output_path, decode_latents, load_latents, write_images
-    from vae.train import pick_device
+    from latentwalk.vae.bundle import load_bundle
+    from latentwalk.vae.decode import check_latents, check_output_path, decode_latents, load_latents, write_images
+    from latentwalk.vae.train import pick_device
 
     check_output_path(args.out)
     bundle = load_bundle(args.model)

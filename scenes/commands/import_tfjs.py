@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vae.errors import TfjsError
+from latentwalk.vae.errors import TfjsError
 
 
 def add_parser(subparsers) -> None:
@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
     if args.latents is None or args.labels is None:
         raise TfjsError(f"{args.model_json}: --latents and --labels are required: a bundle needs "
                         "the latent point and class of every image")
-    from vae.bundle import check_bundle_target, write_bundle
-    from vae.tfjs import load_tfjs_decoder
+    from latentwalk.vae.bundle import check_bundle_target, write_bundle
+    from latentwalk.vae.tfjs import load_tfjs_decoder
 
     check_bundle_target(args.out.expanduser().absolute())
     imported = load_tfjs_decoder(args.model_json)
@@ -52,14 +52,14 @@ def run(args: argparse.Namespace) -> int:
 
 def dataset_class_names(name: str) -> list[str] | None:
     """Class names of a known data set; None for any other name (derived from the labels)."""
-    from vae.datasets import DATASETS
+    from latentwalk.vae.datasets import DATASETS
 
     spec = DATASETS.get(name)
     return list(spec.class_names) if spec else None
 
 
 def _load_array(path: Path) -> np.ndarray:
-    from vae.bundle import read_npy
+    from latentwalk.vae.bundle import read_npy
 
     return read_npy(path, TfjsError)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from scenes.commands._args import positive_int
+from latentwalk.commands._args import positive_int
 
 DEFAULT_MODEL = "mnist"
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
@@ -45,11 +45,11 @@ def add_parser(subparsers) -> None:
 def make_scene(args: argparse.Namespace):
     """The explorer on --model; a missing default bundle says how to get one, in one line."""
     if args.demo:
-        from scenes.demo.scene import DemoScene
+        from latentwalk.demo.scene import DemoScene
         return DemoScene()
-    from scenes.errors import SceneError
-    from scenes.explorer.scene import ExplorerScene
-    from vae.bundle import list_bundled_models
+    from latentwalk.errors import SceneError
+    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.vae.bundle import list_bundled_models
 
     if args.model == DEFAULT_MODEL and DEFAULT_MODEL not in list_bundled_models():
         raise SceneError(f"the bundled model {DEFAULT_MODEL!r} is missing (assets/models/{DEFAULT_MODEL}); "
@@ -59,9 +59,9 @@ def make_scene(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.app import App
-    from engine.capture import check_writable
-    from scenes.errors import SceneError
+    from latentwalk.engine.app import App
+    from latentwalk.engine.capture import check_writable
+    from latentwalk.errors import SceneError
 
     if args.max_fps is not None and not 0 <= args.max_fps < float("inf"):
         raise SceneError(f"--max-fps must be 0 (uncapped) or a positive number, not {args.max_fps}")

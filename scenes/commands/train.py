@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from scenes.commands._args import positive_float, positive_int
+from latentwalk.commands._args import positive_float, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -32,8 +32,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vae.datasets import load_dataset
-    from vae.train import TrainConfig, check_outputs, train
+    from latentwalk.vae.datasets import load_dataset
+    from latentwalk.vae.train import TrainConfig, check_outputs, train
 
     check_outputs(args.out, args.checkpoint_dir)  # before a download or hours of training
     dataset = load_dataset(args.dataset, args.data_dir, base_url=args.data_url, progress=not args.no_progress)

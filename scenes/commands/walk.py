@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scenes.errors import SceneError
-from scenes.explorer.curve import KINDS, Curve
+from latentwalk.errors import SceneError
+from latentwalk.explorer.curve import KINDS, Curve
 
 MIN_STEPS = 2
 MAX_LISTED_ROWS = 12
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     path[0] = points[0]  # exact in the input's own precision, not through float64 and back
     path[-1] = points[0] if args.closed else points[-1]
 
-    from scenes.explorer.session import write_atomically
+    from latentwalk.explorer.session import write_atomically
 
     write_atomically(args.out, lambda f: np.save(f, path, allow_pickle=False), "path file")
     rows = curve.control_point_params() * (steps - 1)
@@ -90,7 +90,7 @@ def _parse_indices(text: str) -> list[int]:
 
 
 def _points_by_index(model: str, indices: list[int]) -> np.ndarray:
-    from vae.bundle import load_bundle
+    from latentwalk.vae.bundle import load_bundle
 
     bundle = load_bundle(model)
     count = len(bundle.latents)
@@ -102,7 +102,7 @@ def _points_by_index(model: str, indices: list[int]) -> np.ndarray:
 
 
 def _points_from_file(path: Path, model: str | None) -> np.ndarray:
-    from vae.bundle import read_npy
+    from latentwalk.vae.bundle import read_npy
 
     points = read_npy(path, SceneError)
     if points.ndim != 2 or points.shape[0] < 1 or points.shape[1] < 1:
@@ -113,7 +113,7 @@ def _points_from_file(path: Path, model: str | None) -> np.ndarray:
     if not finite.all():
         raise SceneError(f"{path}: row {int(np.argmin(finite))} contains NaN or Inf")
     if model:
-        from vae.bundle import load_bundle
+        from latentwalk.vae.bundle import load_bundle
 
         bundle = load_bundle(model)
         if points.shape[1] != bundle.latent_dim:

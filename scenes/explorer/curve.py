@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from scenes.errors import SceneError
+from latentwalk.errors import SceneError
 
 KINDS = ("catmull-rom", "linear", "slerp")
 ALPHA = 0.5  # centripetal: knot spacing = chord length ** ALPHA

@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 from OpenGL import GL as gl
 
-from engine.gl import Buffer, Program, VertexArray
+from latentwalk.engine.gl import Buffer, Program, VertexArray
 
 Projector = Callable[[np.ndarray], np.ndarray]
 Label = tuple[str, float, float, float, float]  # text, top-left x, y, width, height (window pixels)

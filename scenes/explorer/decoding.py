@@ -12,10 +12,10 @@ from typing import Callable, Hashable
 import numpy as np
 import torch
 
-from engine.gl import Texture2D
-from engine.worker import BatchWorker, WorkResult
-from vae.bundle import Bundle
-from vae.decode import decode_latents
+from latentwalk.engine.gl import Texture2D
+from latentwalk.engine.worker import BatchWorker, WorkResult
+from latentwalk.vae.bundle import Bundle
+from latentwalk.vae.decode import decode_latents
 
 HOVER_CHANNEL = "hover"
 ResultListener = Callable[[WorkResult], None]

@@ -7,8 +7,8 @@ import math
 import numpy as np
 from OpenGL import GL as gl
 
-from engine.gl import Buffer, Program, VertexArray
-from engine.gl.resource import GLResource
+from latentwalk.engine.gl import Buffer, Program, VertexArray
+from latentwalk.engine.gl.resource import GLResource
 
 GRID_COLOR = (0.55, 0.58, 0.65, 0.22)
 AXIS_COLORS = ((0.95, 0.35, 0.35, 0.9), (0.45, 0.85, 0.45, 0.9), (0.40, 0.60, 1.00, 0.9))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.worker import BatchWorker
-from scenes.explorer.projection import LatentProjection, fit_projection
-from vae.bundle import Bundle, load_bundle
-from vae.errors import VaeError
+from latentwalk.engine.worker import BatchWorker
+from latentwalk.explorer.projection import LatentProjection, fit_projection
+from latentwalk.vae.bundle import Bundle, load_bundle
+from latentwalk.vae.errors import VaeError
 
 # What a bad bundle raises (checked, malformed, missing): shown to the user as one line.
 LOAD_ERRORS = (VaeError, OSError, ValueError)
@@ -42,7 +42,7 @@ def error_line(exc: BaseException) -> str:
 
 def training_images_for(bundle: Bundle, data_dir: str | Path | None) -> tuple[np.ndarray | None, str | None]:
     """The bundle's training images in data-set order, if its data set is on disk (never downloads)."""
-    from vae.datasets import load_dataset
+    from latentwalk.vae.datasets import load_dataset
 
     try:
         dataset = load_dataset(bundle.dataset, data_dir, download=False, progress=False)

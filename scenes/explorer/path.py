@@ -19,10 +19,10 @@ from typing import Iterable
 
 import numpy as np
 
-from scenes.errors import SceneError
-from scenes.explorer.curve import KINDS, Curve
-from scenes.explorer.session import (CameraView, ControlPoint, CurveSettings, PlaybackState, Session)
-from scenes.explorer.traversal import DEFAULT_STEPS, MIN_STEPS, Traversal
+from latentwalk.errors import SceneError
+from latentwalk.explorer.curve import KINDS, Curve
+from latentwalk.explorer.session import (CameraView, ControlPoint, CurveSettings, PlaybackState, Session)
+from latentwalk.explorer.traversal import DEFAULT_STEPS, MIN_STEPS, Traversal
 
 _SEPARATORS = re.compile(r"[\s,;]+")
 

@@ -16,8 +16,8 @@ import time
 import numpy as np
 from OpenGL import GL as gl
 
-from engine.gl import Framebuffer
-from scenes.explorer.points import PointCloud, PointStyle
+from latentwalk.engine.gl import Framebuffer
+from latentwalk.explorer.points import PointCloud, PointStyle
 
 PICK_RADIUS_PX = 4  # the square is (2r+1)^2 pixels; nearest id within it wins
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from OpenGL import GL as gl
 
-from engine.gl import Buffer, Program, Texture2D, VertexArray
-from engine.gl.resource import GLResource
-from scenes.explorer.palette import to_u8
+from latentwalk.engine.gl import Buffer, Program, Texture2D, VertexArray
+from latentwalk.engine.gl.resource import GLResource
+from latentwalk.explorer.palette import to_u8
 
 POSITION, LABEL, ID = 0, 1, 2
 

@@ -30,25 +30,25 @@ import numpy as np
 import pygame
 from OpenGL import GL as gl
 
-from engine.camera import OrbitCamera, quat_from_axis_angle, quat_multiply
-from engine.gl.framebuffer import Framebuffer
-from engine.input import Action
-from engine.scene import Scene
-from engine.worker import WorkResult
-from scenes.explorer.decoding import HOVER_CHANNEL, DecoderService, ImageSlot
-from scenes.explorer.grid import Guides
-from scenes.explorer.model_loader import LOAD_ERRORS, ModelLoader, PreparedModel, error_line, prepare_model
-from scenes.explorer.palette import class_colors
-from scenes.explorer.panels.classes import ClassesPanel
-from scenes.explorer.panels.model import ModelPanel
-from scenes.explorer.panels.output import OutputPanel
-from scenes.explorer.panels.stats import StatsPanel
-from scenes.explorer.picking import Picker
-from scenes.explorer.points import PointCloud, PointStyle
-from scenes.explorer.projection import LatentProjection
-from scenes.explorer.tooltip import hover_tooltip
-from scenes.explorer.walk_tools import WalkTools
-from vae.bundle import Bundle, load_bundle
+from latentwalk.engine.camera import OrbitCamera, quat_from_axis_angle, quat_multiply
+from latentwalk.engine.gl.framebuffer import Framebuffer
+from latentwalk.engine.input import Action
+from latentwalk.engine.scene import Scene
+from latentwalk.engine.worker import WorkResult
+from latentwalk.explorer.decoding import HOVER_CHANNEL, DecoderService, ImageSlot
+from latentwalk.explorer.grid import Guides
+from latentwalk.explorer.model_loader import LOAD_ERRORS, ModelLoader, PreparedModel, error_line, prepare_model
+from latentwalk.explorer.palette import class_colors
+from latentwalk.explorer.panels.classes import ClassesPanel
+from latentwalk.explorer.panels.model import ModelPanel
+from latentwalk.explorer.panels.output import OutputPanel
+from latentwalk.explorer.panels.stats import StatsPanel
+from latentwalk.explorer.picking import Picker
+from latentwalk.explorer.points import PointCloud, PointStyle
+from latentwalk.explorer.projection import LatentProjection
+from latentwalk.explorer.tooltip import hover_tooltip
+from latentwalk.explorer.walk_tools import WalkTools
+from latentwalk.vae.bundle import Bundle, load_bundle
 
 ORBIT_KEYS = {"orbit_left": (-1, 0), "orbit_right": (1, 0), "orbit_up": (0, 1), "orbit_down": (0, -1)}
 ORBIT_RADIANS_PER_SECOND = 1.2

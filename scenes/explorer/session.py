@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, IO
 
-from scenes.errors import SceneError
-from scenes.explorer.curve import KINDS
-from scenes.explorer.traversal import DEFAULT_SPEED, DEFAULT_STEPS, MAX_SPEED, MAX_STEPS, MIN_STEPS, MODES
+from latentwalk.errors import SceneError
+from latentwalk.explorer.curve import KINDS
+from latentwalk.explorer.traversal import DEFAULT_SPEED, DEFAULT_STEPS, MAX_SPEED, MAX_STEPS, MIN_STEPS, MODES
 
 FORMAT = "latentwalk-session"
 VERSION = 1
@@ -136,8 +136,8 @@ def load_session(path: str | os.PathLike, *, n_points: int | None = None, dim: i
 def model_reference(bundle_path: str | os.PathLike) -> str:
     """What a session records as its model: a bundled model's name (assets/models/<name>), so the file
     works wherever latentwalk is installed, else the bundle folder's absolute path."""
-    from assets import MODELS_DIR
-    from vae.bundle import list_bundled_models
+    from latentwalk.assets import MODELS_DIR
+    from latentwalk.vae.bundle import list_bundled_models
 
     path = Path(os.path.abspath(bundle_path))
     if path.parent == Path(os.path.abspath(MODELS_DIR)) and path.name in list_bundled_models():
@@ -148,7 +148,7 @@ def model_reference(bundle_path: str | os.PathLike) -> str:
 def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any], what: str) -> None:
     """Call write(file) on a temporary file beside `path`, then rename it over `path` with the usual
     file mode (vae.bundle.atomic_file: the one place that knows how)."""
-    from vae.bundle import atomic_file
+    from latentwalk.vae.bundle import atomic_file
 
     try:
         with atomic_file(path) as temp, open(temp, "wb") as f:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from imgui_bundle import imgui
 
-from vae.bundle import Bundle
+from latentwalk.vae.bundle import Bundle
 
 _VALUES_PER_LINE = 6
 

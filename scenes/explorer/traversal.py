@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from scenes.errors import SceneError
+from latentwalk.errors import SceneError
 
 MODES = ("once", "loop", "ping-pong")
 DEFAULT_STEPS = 100

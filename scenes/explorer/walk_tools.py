@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.input import Action
-from scenes.errors import SceneError
-from scenes.explorer.curve_view import CurveView
-from scenes.explorer.decoding import ImageSlot
-from scenes.explorer.panels import path as path_panel
-from scenes.explorer.panels.layout import layout_of
-from scenes.explorer.panels import session as session_panel
-from scenes.explorer.panels.path import PathPanel
-from scenes.explorer.panels.session import SessionIO, SessionPanel
-from scenes.explorer.panels.traversal import TraversalPanel
-from scenes.explorer.path import WalkPath
-from scenes.explorer.session import model_reference
+from latentwalk.engine.input import Action
+from latentwalk.errors import SceneError
+from latentwalk.explorer.curve_view import CurveView
+from latentwalk.explorer.decoding import ImageSlot
+from latentwalk.explorer.panels import path as path_panel
+from latentwalk.explorer.panels.layout import layout_of
+from latentwalk.explorer.panels import session as session_panel
+from latentwalk.explorer.panels.path import PathPanel
+from latentwalk.explorer.panels.session import SessionIO, SessionPanel
+from latentwalk.explorer.panels.traversal import TraversalPanel
+from latentwalk.explorer.path import WalkPath
+from latentwalk.explorer.session import model_reference
 
 
 def walk_caption(t: float | None) -> str:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from imgui_bundle import imgui
 
-from scenes.explorer.panels import error_line, note_line, window_rect
-from scenes.explorer.panels.layout import begin_panel, layout_of
-from scenes.explorer.panels.path import ItemRects, remember_item
-from vae.bundle import list_bundled_models
+from latentwalk.explorer.panels import error_line, note_line, window_rect
+from latentwalk.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.explorer.panels.path import ItemRects, remember_item
+from latentwalk.vae.bundle import list_bundled_models
 
 if TYPE_CHECKING:
-    from scenes.explorer.scene import ExplorerScene
+    from latentwalk.explorer.scene import ExplorerScene
 
 
 class ModelPanel:

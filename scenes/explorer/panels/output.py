@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Callable
 
 from imgui_bundle import imgui
 
-from scenes.explorer.panels import error_line, note_line, window_rect
-from scenes.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.explorer.panels import error_line, note_line, window_rect
+from latentwalk.explorer.panels.layout import begin_panel, layout_of
 
 if TYPE_CHECKING:
-    from scenes.explorer.scene import ExplorerScene
+    from latentwalk.explorer.scene import ExplorerScene
 
 IMAGE_SHARE_OF_HEIGHT = 0.24  # of the window's height, for each image
 MAX_IMAGE_PX = 224.0

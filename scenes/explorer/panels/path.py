@@ -14,12 +14,12 @@ import numpy as np
 import pygame
 from imgui_bundle import imgui
 
-from engine.input import CLICK, Action, Bindings
-from scenes.errors import SceneError
-from scenes.explorer.panels import ItemRects, error_line, item_center, remember_item, window_rect  # noqa: F401
-from scenes.explorer.curve import KINDS
-from scenes.explorer.panels.layout import begin_panel
-from scenes.explorer.path import WalkPath, parse_coordinates
+from latentwalk.engine.input import CLICK, Action, Bindings
+from latentwalk.errors import SceneError
+from latentwalk.explorer.panels import ItemRects, error_line, item_center, remember_item, window_rect  # noqa: F401
+from latentwalk.explorer.curve import KINDS
+from latentwalk.explorer.panels.layout import begin_panel
+from latentwalk.explorer.path import WalkPath, parse_coordinates
 
 ADD_HOVERED = "add_hovered_point"
 ADD_KEYS = (pygame.K_c, pygame.K_INSERT)

@@ -17,13 +17,13 @@ import numpy as np
 import pygame
 from imgui_bundle import imgui
 
-from engine.camera import CameraState, OrbitCamera
-from engine.input import Action, Bindings
-from scenes.errors import SceneError
-from scenes.explorer.panels import ERROR_COLOR, remember_item, window_rect
-from scenes.explorer.panels.layout import begin_panel
-from scenes.explorer.path import WalkPath
-from scenes.explorer.session import CameraView, load_session, save_session
+from latentwalk.engine.camera import CameraState, OrbitCamera
+from latentwalk.engine.input import Action, Bindings
+from latentwalk.errors import SceneError
+from latentwalk.explorer.panels import ERROR_COLOR, remember_item, window_rect
+from latentwalk.explorer.panels.layout import begin_panel
+from latentwalk.explorer.path import WalkPath
+from latentwalk.explorer.session import CameraView, load_session, save_session
 
 SAVE_SESSION = "save_session"
 LOAD_SESSION = "load_session"
@@ -55,8 +55,8 @@ def apply_camera_view(camera: OrbitCamera, view: CameraView) -> None:
 
 def bundle_sizes(model: str) -> ModelSizes:
     """Points, latent width and classes of a model not loaded yet (to check a session against it)."""
-    from vae.bundle import load_bundle
-    from vae.errors import VaeError
+    from latentwalk.vae.bundle import load_bundle
+    from latentwalk.vae.errors import VaeError
 
     try:
         bundle = load_bundle(model)

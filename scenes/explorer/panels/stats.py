@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from imgui_bundle import imgui
 
-from scenes.explorer.panels import window_rect
-from scenes.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.explorer.panels import window_rect
+from latentwalk.explorer.panels.layout import begin_panel, layout_of
 
 if TYPE_CHECKING:
-    from scenes.explorer.scene import ExplorerScene
+    from latentwalk.explorer.scene import ExplorerScene
 
 
 class StatsPanel:

@@ -19,12 +19,12 @@ from typing import Callable, Hashable
 import numpy as np
 from imgui_bundle import imgui
 
-from engine.gl import Texture2D
-from scenes.explorer.decoding import ImageSlot, image_to_rgb_u8
-from scenes.explorer.panels import error_line, remember_item, window_rect
-from scenes.explorer.panels.layout import begin_panel
-from scenes.explorer.path import WalkPath
-from scenes.explorer.traversal import MAX_SPEED, MAX_STEPS, MIN_STEPS, MODES
+from latentwalk.engine.gl import Texture2D
+from latentwalk.explorer.decoding import ImageSlot, image_to_rgb_u8
+from latentwalk.explorer.panels import error_line, remember_item, window_rect
+from latentwalk.explorer.panels.layout import begin_panel
+from latentwalk.explorer.path import WalkPath
+from latentwalk.explorer.traversal import MAX_SPEED, MAX_STEPS, MIN_STEPS, MODES
 
 WALK_CHANNEL = "walk"
 FILMSTRIP_CHANNEL = "filmstrip"
