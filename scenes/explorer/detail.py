@@ -1,0 +1,227 @@
+"""Adaptive detail for big clouds (pure numpy, no GL): which points a frame draws while the view moves,
+and how the rest arrive once it stops.
+
+- `stratified_order`: a draw order made once per model (in a background thread, `OrderBuilder`) such
+  that every prefix of it looks like the whole cloud. Within each class the points are laid along a
+  Morton (Z-order) curve over the cloud's box and ranked by the van der Corput radical inverse of their
+  place on it, so any prefix takes every class in proportion and spreads along the curve, i.e. over
+  space; a random jitter (seeded) interleaves the classes. The cloud uploads its points in this order
+  once, so "the first k" is a GPU buffer prefix and a subset costs nothing to choose.
+- `DetailController`: how many points a moving frame draws, sized from the frame times it is shown so
+  the frame rate holds the target (24 fps by default); `compensation` enlarges points drawn from a
+  subset so the cloud's density reads the same.
+- `Refinement`: at rest, the points not yet drawn go into the cached layer in chunks, frame by frame,
+  sized so the whole cloud is there within `rest_deadline` (0.3 s at 60k, 1 s at 1M) while each frame
+  stays short enough for input to answer.
+"""
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+TARGET_FPS = 24.0
+MORTON_BITS = 10  # per axis: 2^30 curve cells, finer than any cloud we draw
+# The smallest subset a moving frame draws: below this the cloud stops reading as a cloud.
+MIN_MOVING_POINTS = 20_000
+# How far one frame's measurement may move the budget: a single slow frame (a decode, the GC) must
+# not collapse it, while a first frame at 1M points (~400 ms here) must bring it down at once.
+MIN_STEP, MAX_STEP = 0.1, 1.5
+# Refining may draw more per frame than a moving frame to meet the deadline, but not without bound.
+MAX_CHUNK_PER_BUDGET = 4
+
+
+def _spread_bits(values: np.ndarray) -> np.ndarray:
+    """10-bit integers -> their bits at every third position (the Morton interleave's step)."""
+    v = values.astype(np.uint32)
+    v = (v | (v << 16)) & np.uint32(0x030000FF)
+    v = (v | (v << 8)) & np.uint32(0x0300F00F)
+    v = (v | (v << 4)) & np.uint32(0x030C30C3)
+    v = (v | (v << 2)) & np.uint32(0x09249249)
+    return v
+
+
+def morton_codes(positions: np.ndarray, bits: int = MORTON_BITS) -> np.ndarray:
+    """uint32 Z-order code of each point on a 2^bits grid per axis over the cloud's box (outliers
+    beyond the 0.1 / 99.9 percentiles clamp to the edge so they do not squash everyone else)."""
+    positions = np.asarray(positions, np.float32)
+    codes = np.zeros(len(positions), np.uint32)
+    if not len(positions):
+        return codes
+    top = (1 << bits) - 1
+    for axis in range(positions.shape[1]):
+        column = positions[:, axis]
+        lo, hi = np.percentile(column, (0.1, 99.9))
+        scale = top / (hi - lo) if hi > lo else 0.0
+        cell = np.clip((column - lo) * scale, 0, top).astype(np.uint32)
+        codes |= _spread_bits(cell) << np.uint32(axis)
+    return codes
+
+
+def radical_inverse(indices: np.ndarray) -> np.ndarray:
+    """Van der Corput sequence in base 2: the bits of each uint32 reversed, as a float in [0, 1).
+    Its first n values are spread evenly over [0, 1) for every n, which makes prefixes representative."""
+    v = indices.astype(np.uint32)
+    v = ((v >> 1) & np.uint32(0x55555555)) | ((v & np.uint32(0x55555555)) << 1)
+    v = ((v >> 2) & np.uint32(0x33333333)) | ((v & np.uint32(0x33333333)) << 2)
+    v = ((v >> 4) & np.uint32(0x0F0F0F0F)) | ((v & np.uint32(0x0F0F0F0F)) << 4)
+    v = ((v >> 8) & np.uint32(0x00FF00FF)) | ((v & np.uint32(0x00FF00FF)) << 8)
+    v = (v >> 16) | (v << 16)
+    return v.astype(np.float64) / 2.0 ** 32
+
+
+def stratified_order(positions: np.ndarray, labels: np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """A permutation (uint32, draw slot -> point index) whose every prefix is a representative subset:
+    class proportions and spatial spread as in the whole cloud (module docstring)."""
+    count = len(positions)
+    if count == 0:
+        return np.zeros(0, np.uint32)
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(labels).astype(np.int64, copy=False)
+    codes = morton_codes(positions)
+    # by class, then along the curve; a random tie-break so equal codes do not keep file order
+    shuffled = rng.permutation(count)
+    along = shuffled[np.lexsort((codes[shuffled], labels[shuffled]))]
+    del shuffled, codes
+    sorted_labels = labels[along]
+    starts = np.searchsorted(sorted_labels, sorted_labels, side="left")
+    rank = np.arange(count, dtype=np.int64) - starts  # place on the curve within its class
+    del starts
+    sizes = np.bincount(sorted_labels)[sorted_labels]
+    key = radical_inverse(rank)
+    # jitter below the sequence's spacing within a class (>= 1 / 2^ceil(log2 size)): order inside a
+    # class is kept, classes interleave at random
+    spacing = 1.0 / np.exp2(np.ceil(np.log2(np.maximum(sizes, 1))))
+    key += rng.random(count) * spacing
+    del rank, sizes, spacing, sorted_labels
+    return along[np.argsort(key, kind="stable")].astype(np.uint32)
+
+
+class OrderBuilder:
+    """Computes `stratified_order` in a daemon thread (numpy's sorts release the GIL, so the render
+    loop keeps its frames); the main thread polls `result()` once a frame."""
+
+    def __init__(self, positions: np.ndarray, labels: np.ndarray, *, seed: int = 0) -> None:
+        self._result: np.ndarray | None = None
+        self.error: BaseException | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(positions, labels, seed), name="draw-order",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, positions, labels, seed) -> None:
+        try:
+            self._result = stratified_order(positions, labels, seed=seed)
+        except Exception as exc:  # the cloud then keeps drawing every point: never worse than before
+            self.error = exc
+        finally:
+            self._done.set()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def result(self) -> np.ndarray | None:
+        return self._result if self._done.is_set() else None
+
+    def wait(self, timeout: float = 30.0) -> np.ndarray | None:
+        """Block until the order is ready (tests, benches and offline rendering; never the live loop)."""
+        self._done.wait(timeout)
+        return self._result
+
+
+def rest_deadline(total: int) -> float:
+    """Seconds from rest to full detail: 0.3 s up to 60k points, 1 s from 1M, log-linear between."""
+    if total <= 60_000:
+        return 0.3
+    if total >= 1_000_000:
+        return 1.0
+    share = math.log(total / 60_000) / math.log(1_000_000 / 60_000)
+    return 0.3 + 0.7 * share
+
+
+def compensation(drawn: int, total: int, *, limit: float = 2.0) -> float:
+    """Point size factor for a subset of `drawn` of `total` points: the area a point covers grows by
+    total / drawn, so screen coverage (how dense the cloud reads) stays as with every point; capped,
+    since big points blur the shapes more than sparse ones do."""
+    if drawn <= 0 or drawn >= total:
+        return 1.0
+    return min(limit, math.sqrt(total / drawn))
+
+
+class DetailController:
+    """The moving-frame budget: points per frame that hold `target_fps`, learnt from frame times.
+
+    The model is multiplicative: a frame that drew k points in t ms suggests k * target / t next time
+    (damped, and limited per frame by MIN_STEP / MAX_STEP). Fixed costs (UI, present) make it converge
+    from both sides rather than in one step, which is what the damping is for."""
+
+    def __init__(self, total: int, *, target_fps: float = TARGET_FPS, min_points: int = MIN_MOVING_POINTS,
+                 fixed: int | None = None) -> None:
+        self.total = int(total)
+        self.target_fps = float(target_fps)
+        self.min_points = min(self.total, int(min_points))
+        self.fixed = fixed  # a set budget (tests, benches): measurements then change nothing
+        self.budget = self.total  # optimistic: small clouds never drop a point
+        self.last_frame_ms = 0.0
+
+    @property
+    def target_ms(self) -> float:
+        return 1000.0 / self.target_fps
+
+    def moving_count(self) -> int:
+        budget = self.budget if self.fixed is None else self.fixed
+        return int(min(self.total, max(self.min_points, budget)))
+
+    def observe(self, frame_ms: float, drawn: int) -> None:
+        """A frame that drew `drawn` points (a moving frame, or a refinement chunk) took `frame_ms`."""
+        self.last_frame_ms = frame_ms
+        if drawn <= 0 or not frame_ms > 0 or not math.isfinite(frame_ms):
+            return
+        step = min(MAX_STEP, max(MIN_STEP, self.target_ms / frame_ms))
+        if step < 1.0:
+            suggested = drawn * step  # too slow: cut at once, the user feels every slow frame
+        else:
+            suggested = drawn * step ** 0.5  # fast enough: grow gently, overshoot costs a slow frame
+            if drawn < self.budget:
+                return  # a chunk smaller than the budget says nothing about the budget's cost
+        self.budget = int(min(self.total, max(self.min_points, suggested)))
+
+
+class Refinement:
+    """Progress of the points drawn into the cached layer at rest, as a prefix of the draw order."""
+
+    def __init__(self, total: int, *, target_fps: float = TARGET_FPS) -> None:
+        self.total = int(total)
+        self.target_fps = target_fps
+        self.drawn = 0
+        self.started = 0.0
+        self.finished_after: float | None = None  # seconds from rest to full detail, once there
+
+    @property
+    def complete(self) -> bool:
+        return self.drawn >= self.total
+
+    def restart(self, drawn: int, now: float) -> None:
+        """The view came to rest with the layer holding the first `drawn` points."""
+        self.drawn = int(min(self.total, drawn))
+        self.started = now
+        self.finished_after = 0.0 if self.complete else None
+
+    def next_chunk(self, budget: int, now: float) -> tuple[int, int]:
+        """(first, count) of the points to add this frame: at least a moving frame's worth, more when
+        the deadline needs it (up to MAX_CHUNK_PER_BUDGET times that)."""
+        remaining = self.total - self.drawn
+        if remaining <= 0:
+            return self.drawn, 0
+        time_left = rest_deadline(self.total) - (now - self.started)
+        frames_left = max(1.0, time_left * self.target_fps)
+        wanted = math.ceil(remaining / frames_left)
+        count = int(min(remaining, max(budget, min(wanted, MAX_CHUNK_PER_BUDGET * max(1, budget)))))
+        return self.drawn, count
+
+    def advance(self, count: int, now: float) -> None:
+        self.drawn = min(self.total, self.drawn + int(count))
+        if self.complete and self.finished_after is None:
+            self.finished_after = now - self.started
