@@ -13,6 +13,11 @@ Conventions (all OpenGL's):
 Inputs change a *goal* state; `update(dt)` moves `current` towards it with a frame-rate
 independent exponential (fraction 1 - exp(-dt * rate)) and keeps `previous`, so
 `view_matrix(alpha)` draws between the last two fixed steps.
+
+Flights (polyscope's startFlightTo / updateFlight): `fly_to` starts a timed move from where the
+camera is to a goal, eased in and out; `update(dt)` advances it in the fixed step, so it takes the
+same time at any frame rate and ends exactly on its goal. Any other input interrupts it and starts
+from where the flight had got to.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 IDENTITY_QUAT = np.array([1.0, 0.0, 0.0, 0.0])
+FLIGHT_SECONDS = 0.6
 
 
 def quat_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -145,6 +151,27 @@ def interpolate_states(a: CameraState, b: CameraState, t: float) -> CameraState:
     )
 
 
+def ease_in_out(fraction: float) -> float:
+    """Smoothstep: starts and ends at rest, so a flight neither jerks off nor stops dead."""
+    f = min(1.0, max(0.0, fraction))
+    return f * f * (3.0 - 2.0 * f)
+
+
+@dataclass(eq=False)
+class Flight:
+    start: CameraState
+    end: CameraState
+    duration: float
+    elapsed: float = 0.0
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.duration <= 0.0 else min(1.0, self.elapsed / self.duration)
+
+    def state(self) -> CameraState:
+        return interpolate_states(self.start, self.end, ease_in_out(self.fraction))
+
+
 class Projection(NamedTuple):
     pixels: np.ndarray  # (N, 2) float64, top-left origin
     depth: np.ndarray  # (N,) window depth in [0, 1] for visible points (glDepthRange 0..1)
@@ -173,6 +200,7 @@ class OrbitCamera:
         self.goal = self.home
         self.current = self.home
         self.previous = self.home
+        self.flight: Flight | None = None
 
     # ----------------------------------------------------------------- state and matrices
     def state(self, alpha: float = 1.0) -> CameraState:
@@ -207,6 +235,7 @@ class OrbitCamera:
     # ----------------------------------------------------------------- input (sets the goal)
     def rotate_drag(self, prev_px: Sequence[float], cur_px: Sequence[float], viewport: Sequence[int]) -> None:
         """Arcball: the scene turns as if the cursor dragged a sphere (Bell's sphere/hyperbola)."""
+        self._land()
         a = arcball_vector(prev_px, viewport)
         b = arcball_vector(cur_px, viewport)
         scene_turn = quat_between(a, b)  # in camera space
@@ -214,11 +243,13 @@ class OrbitCamera:
 
     def orbit(self, d_yaw: float, d_pitch: float) -> None:
         """Keyboard orbit in radians about the camera's own axes: +yaw moves the eye right, +pitch up."""
+        self._land()
         turn = quat_multiply(quat_from_axis_angle((0, 1, 0), d_yaw), quat_from_axis_angle((1, 0, 0), -d_pitch))
         self._set_goal(orientation=_normalised(quat_multiply(self.goal.orientation, turn)))
 
     def pan_drag(self, delta_px: Sequence[float], viewport: Sequence[int]) -> None:
         """Move the target in the view plane so what lies at the target's depth follows the cursor."""
+        self._land()
         g = self.goal
         world_per_px = 2.0 * g.distance * math.tan(self.fov_y / 2) / viewport[1]
         r = g.rotation
@@ -234,6 +265,7 @@ class OrbitCamera:
     ) -> None:
         """Positive steps move closer. The eye slides along the cursor's ray, so `anchor` (default:
         the point under the cursor at the target's depth, or give a picked point) stays put on screen."""
+        self._land()
         g = self.goal
         new_distance = float(np.clip(g.distance * self.zoom_step ** (-steps), self.min_distance, self.max_distance))
         k = new_distance / g.distance
@@ -246,9 +278,19 @@ class OrbitCamera:
 
     def focus(self, point: Sequence[float], distance: float | None = None) -> None:
         """Animate the target onto `point` (double-click centring), keeping the view direction."""
+        self._land()
         self._set_goal(target=np.asarray(point, dtype=np.float64).copy(), distance=distance)
 
+    def fly_to(self, target: Sequence[float] | None = None, distance: float | None = None,
+               orientation: Sequence[float] | None = None, duration: float = FLIGHT_SECONDS) -> None:
+        """A timed, eased flight from where the camera is now to a goal (None keeps that part)."""
+        start = self.state(1.0)
+        self._set_goal(None if target is None else np.asarray(target, dtype=np.float64).copy(), distance,
+                       None if orientation is None else _normalised(np.asarray(orientation, dtype=np.float64)))
+        self.flight = Flight(start, self.goal, max(0.0, float(duration)))
+
     def reset(self, *, animate: bool = True) -> None:
+        self.flight = None
         self.goal = self.home
         if not animate:
             self.snap()
@@ -274,11 +316,18 @@ class OrbitCamera:
 
     def snap(self) -> None:
         """Jump to the goal now, with no interpolation from the old view."""
+        self.flight = None
         self.previous = self.current = self.goal
 
     # ----------------------------------------------------------------- fixed step
     def update(self, dt: float) -> None:
         self.previous = self.current
+        if self.flight is not None:
+            self.flight.elapsed += dt
+            self.current = self.flight.state()
+            if self.flight.fraction >= 1.0:
+                self.current, self.flight = self.flight.end, None
+            return
         fraction = 1.0 - math.exp(-dt * self.damping_rate)
         nxt = interpolate_states(self.current, self.goal, fraction)
         if self._close(nxt, self.goal):
@@ -288,7 +337,8 @@ class OrbitCamera:
     @property
     def is_moving(self) -> bool:
         """False once the last step changed nothing and nothing is pending: skip picking/redraw."""
-        return not (self.previous.same_as(self.current) and self.current.same_as(self.goal))
+        return self.flight is not None or not (self.previous.same_as(self.current)
+                                               and self.current.same_as(self.goal))
 
     # ----------------------------------------------------------------- projection helpers
     def project(self, points: np.ndarray, alpha: float, viewport: Sequence[int]) -> Projection:
@@ -320,8 +370,15 @@ class OrbitCamera:
         d = self._camera_direction(px, viewport)
         return s.eye + s.rotation @ (d * (s.distance / -d[2]))
 
+    def _land(self) -> None:
+        """Interrupt a flight where it has got to: an input acts on the view the user sees."""
+        if self.flight is not None:
+            self.goal, self.flight = self.current, None
+
     def _set_goal(self, target=None, distance=None, orientation=None) -> None:
         g = self.goal
+        if self.flight is not None:  # interrupted: go on from where the flight had got to
+            g, self.flight = self.current, None
         self.goal = CameraState(
             g.target if target is None else target,
             g.distance if distance is None else float(np.clip(distance, self.min_distance, self.max_distance)),

@@ -198,6 +198,15 @@ class WalkPath:
             self.traversal.steps = value  # validates
             self._changed()
 
+    def restore_edit(self, points, kind: str, closed: bool, steps: int) -> None:
+        """Go back to an earlier edit (undo / redo): points, interpolation, closure and steps at once."""
+        if kind not in KINDS:
+            raise SceneError(f"unknown curve kind {kind!r} (expected one of {', '.join(KINDS)})")
+        self.traversal.steps = steps  # validates
+        self._points = list(points)
+        self._kind, self._closed = kind, bool(closed)
+        self._changed()
+
     def _changed(self) -> None:
         self.version += 1
 

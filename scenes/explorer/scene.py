@@ -48,6 +48,9 @@ from latentwalk.explorer.points import PointCloud, PointStyle
 from latentwalk.explorer.projection import LatentProjection
 from latentwalk.explorer.tooltip import hover_tooltip
 from latentwalk.explorer.walk_tools import WalkTools
+from latentwalk.explorer.apply import apply as apply_command
+from latentwalk.explorer.state import ExplorerState
+from latentwalk.explorer.undo import History
 from latentwalk.vae.bundle import Bundle, load_bundle
 
 ORBIT_KEYS = {"orbit_left": (-1, 0), "orbit_right": (1, 0), "orbit_up": (0, 1), "orbit_down": (0, -1)}
@@ -79,6 +82,12 @@ class ExplorerScene(Scene):
         self.point_size = point_size
         self.prefilter = prefilter
         self.app = None
+        self.state = ExplorerState()
+        self.state.style.point_size = point_size
+        self.state.style.pick_prefilter = prefilter
+        self.history = History()
+        self.last_refusal: str | None = None
+        self._queue: list = []
         self.camera = OrbitCamera(orientation=HOME_ORIENTATION)
         self.viewport = (1, 1)
         self.ui_visible = True
@@ -128,6 +137,7 @@ class ExplorerScene(Scene):
         self._install(prepare_model(self.bundle, self.data_dir))
         # curves and traversal (issue 5): attaches itself through the hooks above
         self.walk = WalkTools(self)
+        self.state.walk.path = self.walk.path
 
     def close(self) -> None:
         if self.app is None:
@@ -205,6 +215,9 @@ class ExplorerScene(Scene):
         self.real_slot.clear()
         self.output_caption = ""
         self._training_images, self.dataset_note = prepared.training_images, prepared.dataset_note
+        self.state.model.bundle = bundle
+        self.state.highlight.mask = tuple(bool(v) for v in self.highlighted)
+        self.state.model.touch()
         for listener in list(self.model_listeners):
             listener(bundle)
 
@@ -244,7 +257,28 @@ class ExplorerScene(Scene):
         elif name == "toggle_panels":
             self.ui_visible = not self.ui_visible
 
+    # ----------------------------------------------------------------- commands
+    def submit(self, command) -> None:
+        """Queue a command (scenes/explorer/commands.py); applied in order at the next update phase."""
+        self._queue.append(command)
+
+    def apply_commands(self) -> None:
+        queue, self._queue = self._queue, []
+        for command in queue:
+            apply_command(self, command)
+
+    @property
+    def path(self):
+        return self.walk.path
+
+    def mirror_style(self) -> None:
+        style = self.state.style
+        self.point_size = style.point_size
+        self.guides.show_axes, self.guides.show_grid = style.show_axes, style.show_grid
+        self.picker.prefilter = style.pick_prefilter
+
     def update(self, dt: float) -> None:
+        self.apply_commands()
         held = self.app.input.held_actions() if self.app is not None else set()
         yaw = sum(ORBIT_KEYS[n][0] for n in held if n in ORBIT_KEYS) * ORBIT_RADIANS_PER_SECOND * dt
         pitch = sum(ORBIT_KEYS[n][1] for n in held if n in ORBIT_KEYS) * ORBIT_RADIANS_PER_SECOND * dt

@@ -1,0 +1,159 @@
+"""The explorer's state: one typed object that every driver changes through commands only.
+
+`ExplorerState` groups what a frame shows into parts; each part has a `version` that the apply
+function (scenes/explorer/apply.py) bumps whenever a command changes it. Redraw, idle skipping and
+the cached 3-d layer compare versions, never hashed copies of the state.
+
+Read it anywhere (`scene.state`); change it only by `scene.submit(command)`.
+
+Parts:
+- `view`: the camera goal lives in the scene's `OrbitCamera` (it also owns the damped current
+  state and the timed flight, `camera.flight`); `view.version` moves whenever what the camera shows
+  moves (a goal set, a fixed step that moved it, a resize).
+- `pointer`: where the mouse is (None: not over the 3-d view) and the point under it (`hovered`).
+- `selection`: a point (data-set `index`) or a free latent (`latent`, a gamepad cursor, a drawn
+  digit) and who set it (`source`, one of SOURCES).
+- `highlight`: per class, shown (True) or dimmed (False).
+- `style`: point size, axes, grid.
+- `walk`: the `WalkPath` (control points, interpolation, closed, steps) and its `Traversal`
+  (t, playing, mode, speed); `walk.version` (curve) and `walk.position_version` (t) move apart.
+- `output`: who owns the Output image, by the rule in `output_owner`.
+- `ui`: panels shown or hidden.
+- `model`: which bundle is installed (`version` moves on each install).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Who set the selection (or claims the Output image).
+SOURCES = ("pointer", "keyboard", "gamepad", "tour", "walk", "draw")
+# The Output image's owners, strongest first: a hovered point beats the selection, which beats the walk.
+OUTPUT_RULE = ("hover", "selection", "walk")
+
+
+@dataclass
+class Part:
+    """A piece of state with its own change counter."""
+    version: int = 0
+
+    def touch(self) -> None:
+        self.version += 1
+
+
+@dataclass
+class ViewState(Part):
+    """Moves with what the camera shows; the camera itself (goal, damping, flights) is `scene.camera`."""
+
+
+@dataclass
+class PointerState(Part):
+    position: tuple[int, int] | None = None  # window pixels; None: not over the 3-d view
+    hovered: int | None = None  # the data-set point drawn under it
+
+
+@dataclass
+class SelectionState(Part):
+    index: int | None = None
+    latent: tuple[float, ...] | None = None  # a free point in latent space (gamepad cursor, drawing)
+    source: str | None = None
+    # SelectNeighbor walks the neighbours of one point: which, and how far down its list it is
+    neighbor_anchor: int | None = None
+    neighbor_rank: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return self.index is None and self.latent is None
+
+
+@dataclass
+class HighlightState(Part):
+    mask: tuple[bool, ...] = ()  # per class; all True: nothing dimmed
+
+    @property
+    def classes(self) -> tuple[int, ...]:
+        """The highlighted classes; () when every class is shown (no highlighting in effect)."""
+        if all(self.mask):
+            return ()
+        return tuple(i for i, shown in enumerate(self.mask) if shown)
+
+    def as_array(self) -> np.ndarray:
+        return np.array(self.mask, bool)
+
+
+@dataclass
+class StyleState(Part):
+    point_size: float = 4.0
+    show_axes: bool = True
+    show_grid: bool = False
+    pick_prefilter: bool = True  # the picker's CPU prefilter (a Stats panel switch)
+
+
+@dataclass
+class WalkState:
+    """`path` is the pure walk state (scenes/explorer/path.py: control points, interpolation, closed,
+    steps, and its `traversal`: t, playing, mode, speed). `version` is the path's own (curve edits);
+    `position_version` moves with t, playing, mode and speed."""
+    path: object = None  # WalkPath (typed loosely: path.py imports session.py, which is heavier)
+    position_version: int = 0
+
+    @property
+    def version(self) -> int:
+        return -1 if self.path is None else self.path.version
+
+    @property
+    def t(self) -> float:
+        return self.path.traversal.t
+
+    @property
+    def playing(self) -> bool:
+        return self.path.traversal.playing
+
+
+@dataclass
+class OutputState(Part):
+    owner: str | None = None  # one of OUTPUT_RULE, or None: nothing to show
+    caption: str = ""
+
+
+@dataclass
+class UiState(Part):
+    panels_visible: bool = True
+
+
+@dataclass
+class ModelState(Part):
+    bundle: object = None  # the installed Bundle
+    error: str | None = None  # why the last load failed (one line)
+
+
+@dataclass
+class ExplorerState:
+    view: ViewState = field(default_factory=ViewState)
+    pointer: PointerState = field(default_factory=PointerState)
+    selection: SelectionState = field(default_factory=SelectionState)
+    highlight: HighlightState = field(default_factory=HighlightState)
+    style: StyleState = field(default_factory=StyleState)
+    walk: WalkState = field(default_factory=WalkState)
+    output: OutputState = field(default_factory=OutputState)
+    ui: UiState = field(default_factory=UiState)
+    model: ModelState = field(default_factory=ModelState)
+
+    def versions(self) -> tuple[int, ...]:
+        """Every part's version (and the walk's position): equal tuples mean nothing was changed."""
+        return (self.view.version, self.pointer.version, self.selection.version, self.highlight.version,
+                self.style.version, self.walk.version, self.walk.position_version, self.output.version,
+                self.ui.version, self.model.version)
+
+
+def output_owner(state: ExplorerState, walk_has_image: bool) -> str | None:
+    """The Output image's owner: hover over selection over walk (OUTPUT_RULE). The tour, the gamepad
+    cursor and a drawn digit plug in as selections (their `source` says which)."""
+    if state.pointer.hovered is not None:
+        return "hover"
+    if not state.selection.empty:
+        return "selection"
+    if walk_has_image:
+        return "walk"
+    return None

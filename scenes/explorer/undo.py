@@ -1,0 +1,58 @@
+"""Undo / redo of path and highlight edits: snapshots of what those edits change, taken by the apply
+function before each undoable command (commands.UNDOABLE). An edit that changed nothing leaves no
+step behind; a new edit after an undo drops the redo steps, as editors do."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HISTORY_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class EditSnapshot:
+    """The edited parts: control points, interpolation, closed, steps, highlighted classes."""
+    points: tuple
+    kind: str
+    closed: bool
+    steps: int
+    mask: tuple[bool, ...]
+
+
+class History:
+    def __init__(self, limit: int = HISTORY_LIMIT) -> None:
+        self.limit = limit
+        self._undo: list[EditSnapshot] = []
+        self._redo: list[EditSnapshot] = []
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def record(self, before: EditSnapshot, after: EditSnapshot) -> None:
+        """An edit took the state from `before` to `after`."""
+        if before == after:
+            return
+        self._undo.append(before)
+        del self._undo[:-self.limit]
+        self._redo.clear()
+
+    def undo(self, current: EditSnapshot) -> EditSnapshot | None:
+        """The state to go back to (None: nothing to undo); `current` becomes a redo step."""
+        if not self._undo:
+            return None
+        self._redo.append(current)
+        return self._undo.pop()
+
+    def redo(self, current: EditSnapshot) -> EditSnapshot | None:
+        if not self._redo:
+            return None
+        self._undo.append(current)
+        return self._redo.pop()
+
+    def clear(self) -> None:
+        self._undo.clear()
+        self._redo.clear()

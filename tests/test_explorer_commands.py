@@ -1,0 +1,56 @@
+"""The explorer's command API end to end: commands -> state (versions) -> what the scene shows."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from latentwalk.explorer import commands as c
+from tests.bundles import make_bundle
+from tests.explorer_helpers import frames, open_explorer
+
+SIZE = (320, 240)
+
+
+@pytest.fixture(scope="module")
+def bundle_path(tmp_path_factory):
+    return make_bundle(tmp_path_factory.mktemp("commands") / "tiny", count=200, classes=4)
+
+
+@pytest.fixture
+def explorer(gl_app, bundle_path):
+    return open_explorer(gl_app, bundle_path, SIZE)
+
+
+def test_submitted_commands_apply_in_order_at_the_next_update_and_bump_versions(explorer):
+    app, scene = explorer
+    state = scene.state
+    before = state.highlight.version
+    scene.submit(c.Highlight((1,)))
+    scene.submit(c.AddControlPoint(index=3))
+    scene.submit(c.AddControlPoint(index=7))
+    assert state.highlight.version == before and len(scene.path) == 0  # queued, not applied
+    frames(app)
+    assert state.highlight.classes == (1,) and state.highlight.version == before + 1
+    assert [p.index for p in scene.path.points] == [3, 7]
+    scene.submit(c.AddControlPoint(index=10_000))
+    frames(app)
+    assert "10000" in scene.last_refusal and len(scene.path) == 2
+
+
+def test_undo_and_redo_step_through_path_and_highlight_edits(explorer):
+    app, scene = explorer
+    for command in (c.AddControlPoint(index=1), c.AddControlPoint(index=2), c.Highlight((0, 2)), c.ClearPath()):
+        scene.submit(command)
+    frames(app)
+    assert len(scene.path) == 0 and scene.state.highlight.classes == (0, 2)
+    scene.submit(c.Undo())
+    frames(app)
+    assert [p.index for p in scene.path.points] == [1, 2]
+    scene.submit(c.Undo())
+    frames(app)
+    assert scene.state.highlight.classes == () and len(scene.path) == 2
+    scene.submit(c.Redo())
+    scene.submit(c.Redo())
+    frames(app)
+    assert len(scene.path) == 0 and scene.state.highlight.classes == (0, 2)
+    assert np.array_equal(scene.state.highlight.as_array(), [True, False, True, False])
