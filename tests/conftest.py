@@ -7,6 +7,7 @@ start-up is set at configure time, before any test imports pygame.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -15,14 +16,33 @@ import pytest
 
 XVFB_SCREEN = (1920, 1080)
 _xvfb: subprocess.Popen | None = None
+_config_dir: str | None = None
 
 
 def pytest_configure(config) -> None:
+    global _config_dir
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     # imgui.ini must never land in the working directory or the user's real config dir.
-    os.environ["LATENTWALK_CONFIG_DIR"] = tempfile.mkdtemp(prefix="latentwalk-test-config-")
+    _config_dir = tempfile.mkdtemp(prefix="latentwalk-test-config-")
+    os.environ["LATENTWALK_CONFIG_DIR"] = _config_dir
     os.environ["LATENTWALK_UI_SCALE"] = "1"
+
+
+def pytest_unconfigure(config) -> None:
+    """A test run leaves nothing behind in the temp folder."""
+    if _config_dir is not None:
+        shutil.rmtree(_config_dir, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _compat_marks_guard(request):
+    """Lets tests.shared_data refuse the shared folder to a test not marked `compat`."""
+    import tests.shared_data
+
+    tests.shared_data.running_compat_test = request.node.get_closest_marker("compat") is not None
+    yield
+    tests.shared_data.running_compat_test = False
 
 
 @pytest.fixture(scope="session")

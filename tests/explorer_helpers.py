@@ -3,14 +3,12 @@ explorer's points fall on screen. Tiny bundles come from tests/bundles.py."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pygame
 
 from latentwalk.explorer.panels.path import item_center
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "js-plot-vae"
 FRAME = 1 / 60
 WALK_SIZE = (640, 480)  # the explorer window of the walk tests, with its panels pinned inside it
 

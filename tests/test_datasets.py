@@ -5,7 +5,6 @@ import gzip
 import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +12,7 @@ import pytest
 from latentwalk.vae.datasets import DATASETS, default_data_dir, download_file, fetch_dataset, load_dataset
 from latentwalk.vae.errors import DatasetError, IdxError
 from latentwalk.vae.idx import encode_idx
-
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
+from tests.shared_data import MNIST_SUBSET, mnist_dir
 
 
 class FileServer:
@@ -179,8 +177,16 @@ def test_local_file_with_bad_idx_is_one_line_error(tmp_path):
         load_dataset("fashion-mnist", tmp_path, download=False)
 
 
+def test_mnist_from_a_local_folder_of_its_files():
+    dataset = load_dataset("mnist", MNIST_SUBSET, download=False)
+    assert dataset.train_images.shape == (1000, 28, 28) and dataset.test_images.shape == (200, 28, 28)
+    assert dataset.source == MNIST_SUBSET and dataset.class_names == [str(d) for d in range(10)]
+    assert set(dataset.test_labels.tolist()) == set(range(10))
+
+
+@pytest.mark.compat
 def test_real_mnist_from_the_shared_copy():
-    dataset = load_dataset("mnist", MNIST_DIR, download=False)
+    dataset = load_dataset("mnist", mnist_dir(), download=False)
     assert dataset.train_images.shape == (60000, 28, 28) and dataset.test_images.shape == (10000, 28, 28)
     assert abs(dataset.train_images.mean() / 255 - 0.1307) < 1e-4
     assert np.bincount(dataset.train_labels).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

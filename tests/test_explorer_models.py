@@ -12,8 +12,9 @@ import pytest
 from OpenGL import GL as gl
 from PIL import Image
 
-from tests.bundles import make_bundle
-from tests.explorer_helpers import open_explorer, REFERENCE, frames, frames_until, front_point, post_motion
+from tests.bundles import clustered_latents, make_bundle
+from tests.tfjs_files import write_tfjs_decoder
+from tests.explorer_helpers import open_explorer, frames, frames_until, front_point, post_motion
 
 SIZE = (480, 360)
 
@@ -24,9 +25,8 @@ def bundles(tmp_path_factory):
     from latentwalk.vae.tfjs import load_tfjs_decoder
 
     root = tmp_path_factory.mktemp("models")
-    imported = load_tfjs_decoder(REFERENCE / "vae_decoder_reparam" / "model.json")
-    latents = np.load(REFERENCE / "model_data" / "mnist" / "all_z_mnist.npy", allow_pickle=False)[:500]
-    labels = np.load(REFERENCE / "model_data" / "mnist" / "all_train_labels_mnist.npy", allow_pickle=False)[:500]
+    imported = load_tfjs_decoder(write_tfjs_decoder(root / "vae_decoder_reparam"))
+    latents, labels = clustered_latents(500, 10, seed=2)
     tfjs = write_bundle(root / "tfjs", decoder=imported.decoder, latents=latents.astype(np.float32),
                         labels=labels.astype(np.int64), dataset="mnist",
                         class_names=[str(d) for d in range(10)], summary={"imported": True})

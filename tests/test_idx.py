@@ -9,8 +9,8 @@ import pytest
 
 from latentwalk.vae.errors import IdxError
 from latentwalk.vae.idx import encode_idx, parse_idx, read_idx, read_image_label_pair
+from tests.shared_data import MNIST_SUBSET, mnist_dir
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
 
 
 def write(path: Path, data: bytes, compress: bool = False) -> Path:
@@ -43,10 +43,27 @@ def test_big_endian_types_round_trip(tmp_path):
     np.testing.assert_array_equal(read_idx(write(tmp_path / "ints", encode_idx(ints))), ints)
 
 
+def test_committed_mnist_subset_reads_as_digits():
+    images, labels = read_image_label_pair(MNIST_SUBSET / "train-images-idx3-ubyte.gz",
+                                           MNIST_SUBSET / "train-labels-idx1-ubyte.gz")
+    assert images.shape == (1000, 28, 28) and labels.shape == (1000,) and labels.dtype == np.uint8
+    assert set(labels.tolist()) == set(range(10))
+    assert abs(images.mean() / 255 - 0.1307) < 0.01  # MNIST's pixel mean, near enough for 1000 images
+
+
+@pytest.mark.compat
 def test_real_mnist_test_labels():
-    labels = read_idx(MNIST_DIR / "t10k-labels-idx1-ubyte.gz")
+    labels = read_idx(mnist_dir() / "t10k-labels-idx1-ubyte.gz")
     assert labels.shape == (10000,) and labels.dtype == np.uint8
     assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+@pytest.mark.compat
+@pytest.mark.parametrize("name", ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                  "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"])
+def test_committed_subset_is_the_start_of_the_real_mnist(name):
+    subset = read_idx(MNIST_SUBSET / name)
+    np.testing.assert_array_equal(subset, read_idx(mnist_dir() / name)[:len(subset)])
 
 
 def test_truncated_data_names_the_file(tmp_path):

@@ -1,6 +1,5 @@
 """Training on small real MNIST subsets: CLI end to end, determinism, Ctrl-C and exact resume."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +12,9 @@ from latentwalk.vae.errors import BundleError
 from latentwalk.vae.datasets import load_dataset
 from latentwalk.vae.decode import decode_latents
 from latentwalk.vae.train import TrainConfig, train
+from tests.shared_data import MNIST_SUBSET
 
-MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
+MNIST_DIR = MNIST_SUBSET  # the first 1000 training / 200 test images, committed under tests/data
 
 
 @pytest.fixture(scope="module")
