@@ -17,7 +17,9 @@ COMMANDS = {
     "decode": "latentwalk.commands.decode",
     "import-tfjs": "latentwalk.commands.import_tfjs",
     "walk": "latentwalk.commands.walk",
+    "neighbors": "latentwalk.commands.neighbors",
     "record": "latentwalk.commands.record",
+    "encode": "latentwalk.commands.encode",
 }
 
 

@@ -1,0 +1,196 @@
+"""Images -> latents: the encoder's means, and any picture turned into the model's input format.
+
+A picture already in the input format (the model's size, one grey channel, dark background, as
+the training images are) is taken as it is. Any other is converted the way the MNIST digits were
+made from NIST's scans: grey, inverted when its background is light, cropped to the ink's
+bounding box, scaled so its longer side fills 20 of 28 pixels (aspect kept, anti-aliased), and
+pasted into the full frame so that its centre of mass sits at the centre.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from latentwalk.vae.bundle import atomic_file, check_writable_folder, write_errors
+from latentwalk.vae.errors import VaeError
+from latentwalk.vae.model import ConvEncoder
+
+IMAGE_FORMATS = ("PNG", "JPEG")
+DIGIT_BOX = 20 / 28  # MNIST: the digit's longer side is 20 pixels of the 28-pixel frame
+INK_THRESHOLD = 0.1  # of the brightest ink: fainter pixels are background noise, not the digit's extent
+
+
+class EncodeError(VaeError):
+    """Images that cannot be encoded (unreadable file, blank picture, no encoder in the bundle)."""
+
+
+# ----------------------------------------------------------------- pictures -> model input
+def read_picture(path: str | Path) -> np.ndarray:
+    """A PNG or JPEG file as float32 grey (H, W) in [0, 1], transparency flattened onto a background
+    that contrasts with the ink. One-line EncodeError naming the file for anything unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    try:
+        with Image.open(path, formats=IMAGE_FORMATS) as image:
+            image.load()
+            return picture_to_grey(image)
+    except FileNotFoundError:
+        raise EncodeError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise EncodeError(f"{path}: is a folder, not an image") from None
+    except UnidentifiedImageError:
+        raise EncodeError(f"{path}: not a PNG or JPEG image") from None
+    except Image.DecompressionBombError:
+        raise EncodeError(f"{path}: image too large to be a drawing") from None
+    except OSError as exc:
+        raise EncodeError(f"{path}: cannot read the image ({_first_line(exc)})") from None
+    except (ValueError, SyntaxError) as exc:  # PIL raises these for some corrupt headers
+        raise EncodeError(f"{path}: corrupt image ({_first_line(exc)})") from None
+
+
+def picture_to_grey(image) -> np.ndarray:
+    """A PIL image as float32 grey in [0, 1]."""
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+    if not has_alpha:
+        return np.asarray(image.convert("L"), np.float32) / 255.0
+    rgba = np.asarray(image.convert("RGBA"), np.float32) / 255.0
+    grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    alpha = rgba[..., 3]
+    opaque = alpha > 0.5
+    ink_is_dark = grey[opaque].mean() < 0.5 if opaque.any() else True
+    background = 1.0 if ink_is_dark else 0.0
+    return grey * alpha + background * (1.0 - alpha)
+
+
+def is_model_input(grey: np.ndarray, image_shape: tuple[int, int]) -> bool:
+    """Already the model's format: its size, and light ink on a dark background."""
+    return tuple(grey.shape) == tuple(image_shape) and _border(grey).mean() < 0.5
+
+
+def to_model_input(grey: np.ndarray, image_shape: tuple[int, int], name: str = "image") -> np.ndarray:
+    """float32 (H, W) in [0, 1], light ink on black, as the model was trained on (see module doc)."""
+    grey = np.asarray(grey, np.float32)
+    if grey.ndim != 2 or min(grey.shape) < 1:
+        raise EncodeError(f"{name}: expected a 2-d picture, got shape {grey.shape}")
+    if is_model_input(grey, image_shape):
+        return grey
+    ink = 1.0 - grey if _border(grey).mean() >= 0.5 else grey.copy()
+    ink = np.clip(ink - np.median(_border(ink)), 0.0, None)  # paper that is not quite white
+    peak = float(ink.max())
+    if peak <= 1e-3:
+        raise EncodeError(f"{name}: blank picture (no ink to encode)")
+    ink /= peak
+    rows = np.flatnonzero((ink > INK_THRESHOLD).any(axis=1))
+    cols = np.flatnonzero((ink > INK_THRESHOLD).any(axis=0))
+    ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return _centre_by_mass(_scale_into_box(ink, image_shape), image_shape)
+
+
+def _border(grey: np.ndarray) -> np.ndarray:
+    return np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+
+
+def _scale_into_box(ink: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
+    from PIL import Image
+
+    box = max(1, round(DIGIT_BOX * min(image_shape)))
+    height, width = ink.shape
+    scale = box / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    resized = Image.fromarray(ink, mode="F").resize(size, Image.Resampling.LANCZOS if scale < 1
+                                                    else Image.Resampling.BILINEAR)
+    return np.clip(np.asarray(resized, np.float32), 0.0, 1.0)
+
+
+def _centre_by_mass(ink: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
+    """Paste `ink` into a black frame so its centre of mass lands on the frame's centre (clipped
+    where a lopsided shape would leave the frame)."""
+    height, width = image_shape
+    frame = np.zeros((height, width), np.float32)
+    total = float(ink.sum())
+    rows, cols = np.indices(ink.shape)
+    mass_row = float((rows * ink).sum() / total) if total > 0 else (ink.shape[0] - 1) / 2
+    mass_col = float((cols * ink).sum() / total) if total > 0 else (ink.shape[1] - 1) / 2
+    top = int(round((height - 1) / 2 - mass_row))
+    left = int(round((width - 1) / 2 - mass_col))
+    src_top, src_left = max(0, -top), max(0, -left)
+    dst_top, dst_left = max(0, top), max(0, left)
+    rows_n = min(ink.shape[0] - src_top, height - dst_top)
+    cols_n = min(ink.shape[1] - src_left, width - dst_left)
+    if rows_n > 0 and cols_n > 0:
+        frame[dst_top:dst_top + rows_n, dst_left:dst_left + cols_n] = \
+            ink[src_top:src_top + rows_n, src_left:src_left + cols_n]
+    return frame
+
+
+def load_pictures(paths: list[str | Path], image_shape: tuple[int, int]) -> np.ndarray:
+    """Files -> float32 (N, H, W) model inputs, one line naming the first bad file."""
+    return np.stack([to_model_input(read_picture(path), image_shape, str(path)) for path in paths])
+
+
+def idx_to_inputs(images: np.ndarray, image_shape: tuple[int, int], name: str) -> np.ndarray:
+    """uint8 (N, H, W) images of an IDX file -> float32 model inputs (exactly /255 when they fit)."""
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise EncodeError(f"{name}: expected uint8 images (N, H, W), got {images.dtype} {images.shape}")
+    if len(images) == 0:
+        raise EncodeError(f"{name}: holds no images")
+    grey = images.astype(np.float32) / 255.0
+    if tuple(images.shape[1:]) == tuple(image_shape):
+        return grey  # a data set of the model's own format is taken as it is, even a light-background one
+    return np.stack([to_model_input(picture, image_shape, f"{name}[{index}]") for index, picture in enumerate(grey)])
+
+
+# ----------------------------------------------------------------- the encoder
+def encode_inputs(encoder: ConvEncoder, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """float32 (N, H, W) in [0, 1] -> the encoder's means, float32 (N, d)."""
+    inputs = np.asarray(inputs, np.float32)
+    if inputs.ndim == 2:
+        inputs = inputs[None]
+    if tuple(inputs.shape[1:]) != tuple(encoder.image_shape):
+        raise EncodeError(f"inputs of shape {inputs.shape[1:]} do not fit a {encoder.image_shape} encoder")
+    device = next(encoder.parameters()).device
+    means = np.empty((len(inputs), encoder.latent_dim), np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(inputs), batch_size):
+            x = torch.from_numpy(np.ascontiguousarray(inputs[start:start + batch_size])).unsqueeze(1).to(device)
+            means[start:start + len(x)] = encoder(x)[0].float().cpu().numpy()
+    return means
+
+
+def require_encoder(bundle, device: str | torch.device = "cpu") -> ConvEncoder:
+    encoder = bundle.load_encoder(device)
+    if encoder is None:
+        raise EncodeError(f"{bundle.path}: this model has no encoder (decoder-only bundle, e.g. imported "
+                          "from TF.js), so it cannot encode images")
+    return encoder
+
+
+# ----------------------------------------------------------------- output
+def check_npy_output(path: str | Path) -> Path:
+    """Refuse, before any work, an output that is not a writable .npy path."""
+    path = Path(path)
+    if path.suffix.lower() != ".npy":
+        raise EncodeError(f"{path}: --out must end in .npy")
+    if path.is_dir():
+        raise EncodeError(f"{path}: is a folder")
+    if not path.parent.is_dir():
+        raise EncodeError(f"{path}: folder {path.parent} does not exist")
+    check_writable_folder(path.parent, EncodeError, subject=path)
+    return path
+
+
+def write_latents(latents: np.ndarray, path: str | Path) -> Path:
+    """float32 (N, d) to .npy, renamed into place only once completely written."""
+    path = check_npy_output(path)
+    with write_errors(path, EncodeError), atomic_file(path) as temp:
+        with open(temp, "wb") as handle:
+            np.save(handle, np.asarray(latents, np.float32), allow_pickle=False)
+    return path
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
