@@ -1,8 +1,11 @@
 """Pygame events -> named actions, through one binding table, gated by what ImGui wants.
 
-`Bindings` is data (which key/button means which action); `InputMapper` is the stateful part
-(drags, clicks vs drags, double clicks, held keys, pointer leaving). Scenes only ever see
-`Action`s that ImGui did not capture.
+`Bindings` is data: keys, mouse drags, the wheel, pad buttons and pad axes -> action names, readable
+and writable as {input name: action} (engine.input_names), listed for a Help panel by `describe()`.
+`InputMapper` is the stateful part (drags, clicks vs drags, double clicks, held keys, pointer leaving;
+CONTROLLER* events go to an attached engine.gamepad.Gamepads). Scenes only ever see `Action`s that
+ImGui did not capture; `user_inputs` counts every user input event, captured or not.
+Clicks and double clicks ("click", "double_click") are the engine's own names, not table entries.
 """
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import pygame
+
+from latentwalk.engine.gamepad import PAD_EVENTS
+from latentwalk.engine.input_names import (MOUSE_DRAGS, BindingError, format_key_chord, parse_input,
+                                             pretty_input)
 
 # Only these modifiers distinguish bindings; NumLock/CapsLock must not break a shortcut.
 MOD_MASK = pygame.KMOD_CTRL | pygame.KMOD_SHIFT | pygame.KMOD_ALT | pygame.KMOD_META
@@ -24,6 +31,12 @@ ZOOM = "zoom"
 CLICK = "click"
 DOUBLE_CLICK = "double_click"
 DROP_FILE = "drop_file"  # a file or folder dropped on the window; `text` is its path
+
+# Events that mean a person is at the controls (kiosk mode hands over on any of them).
+USER_INPUT_EVENTS = (pygame.KEYDOWN, pygame.KEYUP, pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN,
+                     pygame.MOUSEBUTTONUP, pygame.MOUSEWHEEL, pygame.FINGERDOWN, pygame.FINGERMOTION,
+                     pygame.CONTROLLERBUTTONDOWN, pygame.CONTROLLERBUTTONUP, pygame.CONTROLLERAXISMOTION,
+                     pygame.DROPFILE, pygame.TEXTINPUT)
 
 
 @dataclass(frozen=True)
@@ -49,12 +62,20 @@ def normalize_mods(mods: int) -> int:
 
 
 class Bindings:
-    """The binding table: keys (with modifiers) and mouse drags -> action names."""
+    """The one binding table: keys (with modifiers), mouse drags, the wheel, pad buttons and pad axes ->
+    action names. Every entry has an input name (engine.input_names) so the table is read from and
+    written to a config as {input: action}, and listed for a Help panel by `describe()`.
+
+    A pad axis binds to an axis action with a sign: "-orbit_pitch" means pushing the stick down
+    (SDL's +y) turns the other way; actions bound to several axes add up.
+    """
 
     def __init__(self) -> None:
         self._keys: dict[tuple[int, int], str] = {}
         self._drags: dict[int, str] = {}
         self.wheel_action: str | None = ZOOM
+        self._pad_buttons: dict[str, str] = {}
+        self._pad_axes: dict[str, tuple[str, float]] = {}
 
     @classmethod
     def defaults(cls) -> "Bindings":
@@ -73,6 +94,7 @@ class Bindings:
         bindings.bind_key(pygame.K_ESCAPE, "quit")
         return bindings
 
+    # -- keys and mouse ------------------------------------------------------------------------
     def bind_key(self, key: int, action: str, mods: int = 0) -> None:
         self._keys[(key, normalize_mods(mods))] = action
 
@@ -99,6 +121,100 @@ class Bindings:
     def key_bindings(self) -> dict[tuple[int, int], str]:
         return dict(self._keys)
 
+    # -- gamepad -------------------------------------------------------------------------------
+    def bind_pad_button(self, name: str, action: str) -> None:
+        """`name` as in engine.input_names.PAD_BUTTONS ("a", "start", "dpleft", ...)."""
+        self.bind(f"pad:{name}", action)
+
+    def bind_pad_axis(self, name: str, action: str, scale: float = 1.0) -> None:
+        """`name` as in engine.input_names.PAD_AXES ("leftx", "righttrigger", ...)."""
+        self._pad_axes[parse_input(f"pad:{name}")[1]] = (action, float(scale))
+
+    def pad_button_action(self, name: str) -> str | None:
+        return self._pad_buttons.get(name)
+
+    def pad_axis_binding(self, name: str) -> tuple[str, float] | None:
+        """(axis action, scale) for a pad axis, or None."""
+        return self._pad_axes.get(name)
+
+    # -- the table as data ---------------------------------------------------------------------
+    def bind(self, input_name: str, action: str | None) -> None:
+        """Bind one input by its name (engine.input_names); an empty action or "none" unbinds it.
+        Raises BindingError (one line) for an unknown input."""
+        kind, what = parse_input(input_name)
+        action = (action or "").strip()
+        if action.lower() == "none":
+            action = ""
+        if kind == "key":
+            key, mods = what
+            if action:
+                self.bind_key(key, action, mods)
+            else:
+                self.unbind_key(key, mods)
+        elif kind == "drag":
+            if action:
+                self.bind_drag(what, action)
+            else:
+                self.unbind_drag(what)
+        elif kind == "wheel":
+            self.wheel_action = action or None
+        elif kind == "pad_button":
+            if action:
+                self._pad_buttons[what] = action
+            else:
+                self._pad_buttons.pop(what, None)
+        elif not action:
+            self._pad_axes.pop(what, None)
+        else:
+            name = action.lstrip("+-").strip()
+            if not name:
+                raise BindingError(f"input {input_name!r}: {action!r} names no action")
+            self._pad_axes[what] = (name, -1.0 if action.startswith("-") else 1.0)
+
+    def update(self, table: dict[str, str | None]) -> None:
+        """Override entries from {input name: action} (a config's [bindings]); all checked first, so a
+        bad entry changes nothing."""
+        for input_name in table:
+            parse_input(input_name)
+        for input_name, action in table.items():
+            if action is not None and not isinstance(action, str):
+                raise BindingError(f"input {input_name!r}: the action must be a string, got {action!r}")
+        for input_name, action in table.items():
+            self.bind(input_name, action)
+
+    def to_dict(self) -> dict[str, str]:
+        """{input name: action}: every binding in force, in a form `update` reads back."""
+        table: dict[str, str] = {}
+        for (key, mods), action in sorted(self._keys.items()):
+            table[f"key:{format_key_chord(key, mods)}"] = action
+        drag_names = {button: name for name, button in MOUSE_DRAGS.items()}
+        for button, action in sorted(self._drags.items()):
+            if button in drag_names:
+                table[f"mouse:{drag_names[button]}"] = action
+        if self.wheel_action:
+            table["mouse:wheel"] = self.wheel_action
+        for name, action in self._pad_buttons.items():
+            table[f"pad:{name}"] = action
+        for name, (action, scale) in self._pad_axes.items():
+            table[f"pad:{name}"] = ("-" if scale < 0 else "") + action
+        return table
+
+    @classmethod
+    def from_dict(cls, table: dict[str, str], base: "Bindings | None" = None) -> "Bindings":
+        bindings = cls()
+        bindings.wheel_action = None  # the table says everything: no entry, no binding
+        if base is not None:
+            bindings.update(base.to_dict())
+        bindings.update(table)
+        return bindings
+
+    def describe(self) -> list[tuple[str, str]]:
+        """The bindings in force as (input, action) pairs for a Help panel: mouse, keys, then pad,
+        inputs written for people ("Ctrl+S", "Left drag", "Pad A")."""
+        order = {"mouse": 0, "key": 1, "pad": 2}
+        rows = sorted(self.to_dict().items(), key=lambda item: (order[item[0].split(":")[0]], item[0]))
+        return [(pretty_input(name), action) for name, action in rows]
+
 
 @dataclass
 class _Press:
@@ -118,6 +234,13 @@ class InputMapper:
         self._pointer_inside = False
         self._pointer_pos: tuple[int, int] | None = None  # posted events never move pygame's own cursor
         self._last_click: tuple[float, tuple[int, int], int] | None = None
+        self.gamepads = None  # engine.gamepad.Gamepads, once `attach_gamepads` is called
+        self.user_inputs = 0  # user input events seen (USER_INPUT_EVENTS), captured by the UI or not
+
+    def attach_gamepads(self, gamepads) -> None:
+        """Route CONTROLLER* events to `gamepads` (engine.gamepad.Gamepads), which share this table."""
+        self.gamepads = gamepads
+        gamepads.start()
 
     def is_held(self, action: str) -> bool:
         """Whether a key bound to `action` is down (and its press was not captured by the UI)."""
@@ -129,6 +252,8 @@ class InputMapper:
     def release_all(self) -> None:
         self._held.clear()
         self._presses.clear()
+        if self.gamepads is not None:
+            self.gamepads.release_all()
 
     def translate(self, events: Iterable[pygame.event.Event], *, ui_mouse: bool,
                   ui_keyboard: bool) -> list[Action]:
@@ -138,7 +263,12 @@ class InputMapper:
             self._pointer_inside = False
             actions.append(Action(POINTER_LEAVE))
         for event in events:
-            if event.type in (pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP,
+            if event.type in USER_INPUT_EVENTS:
+                self.user_inputs += 1
+            if event.type in PAD_EVENTS:
+                if self.gamepads is not None:
+                    actions.extend(self.gamepads.handle(event, self._pad_action))
+            elif event.type in (pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP,
                               pygame.MOUSEWHEEL):
                 self._mouse(event, ui_mouse, actions)
             elif event.type in (pygame.KEYDOWN, pygame.KEYUP):
@@ -152,6 +282,10 @@ class InputMapper:
             elif event.type == pygame.WINDOWFOCUSLOST:
                 self.release_all()  # a key released in another window never sends KEYUP here
         return actions
+
+    @staticmethod
+    def _pad_action(name: str, button: int) -> Action:
+        return Action(name, button=button, value=1.0)
 
     def _mouse(self, event: pygame.event.Event, ui_mouse: bool, actions: list[Action]) -> None:
         mods = normalize_mods(pygame.key.get_mods())
