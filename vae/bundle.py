@@ -23,8 +23,13 @@ import numpy as np
 import torch
 from torch import nn
 
+from latentwalk.vae.atomic import atomic_file, probe_writable, publish_mode, staging_folder, sweep_stale
 from latentwalk.vae.errors import BundleError
-from latentwalk.vae.model import ConvDecoder, ConvEncoder
+from latentwalk.vae.model import ConvDecoder, ConvEncoder, decoder_shapes, encoder_shapes
+from latentwalk.vae.safeio import MAX_JSON_BYTES, first_line as _first_line, load_json_file, npy_header
+from latentwalk.vae.safeio import read_npy as _read_npy, safetensors_shapes
+
+__all__ = ["atomic_file", "Bundle", "load_bundle", "read_npy", "write_bundle"]  # atomic_file: its old home
 
 FORMAT_NAME = "latentwalk-bundle"
 FORMAT_VERSION = 1
@@ -34,32 +39,17 @@ DECODER_FILE = "decoder.safetensors"
 ENCODER_FILE = "encoder.safetensors"
 LATENTS_FILE = "latents.npy"
 LABELS_FILE = "labels.npy"
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+# What a bundle may claim. Real models are far smaller (mnist: 3-d, 28x28, 60k points, 170 KB of
+# weights); the caps keep a hostile model.json from asking for terabytes before any check runs.
+MAX_LATENT_DIM = 1024
+MAX_IMAGE_SIDE = 1024
+MAX_POINTS = 20_000_000
+MAX_WEIGHTS_BYTES = 1 << 30
+MAX_CLASSES = 100_000
 
 
 def _publish_mode(path: Path, directory: bool = False) -> None:
-    """mkstemp/mkdtemp create private (0600/0700) entries; what we publish gets the usual mode."""
-    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
-
-
-@contextlib.contextmanager
-def atomic_file(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
-    path = Path(path)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        yield temp
-        _publish_mode(temp)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
+    publish_mode(path, directory)
 
 
 _SAFETENSORS_IO = re.compile(r"I/O error: (.*?)(?: \(os error \d+\))?(?: at path .*)?$")
@@ -101,52 +91,67 @@ class Bundle:
 
     @property
     def has_encoder(self) -> bool:
-        return (self.path / ENCODER_FILE).is_file()
+        return os.path.lexists(self.path / ENCODER_FILE)
 
     def load_decoder(self, device: str | torch.device = "cpu") -> ConvDecoder:
+        """The decoder; the file is checked again (it may have changed since loading) before the
+        module is built, so a bad file never costs an allocation. BundleError when it does not fit."""
+        tensors = read_tensors(self.path / DECODER_FILE, decoder_shapes(self.latent_dim, self.image_shape),
+                               "ConvDecoder")
         decoder = ConvDecoder(self.latent_dim, self.image_shape)
-        decoder.load_state_dict(read_weights(self.path / DECODER_FILE, decoder))
+        decoder.load_state_dict(tensors)
         return decoder.to(device).eval()
 
     def load_encoder(self, device: str | torch.device = "cpu") -> ConvEncoder | None:
         """The encoder, or None for bundles without one (imported decoders)."""
         if not self.has_encoder:
             return None
+        tensors = read_tensors(self.path / ENCODER_FILE, encoder_shapes(self.latent_dim, self.image_shape),
+                               "ConvEncoder")
         encoder = ConvEncoder(self.latent_dim, self.image_shape)
-        encoder.load_state_dict(read_weights(self.path / ENCODER_FILE, encoder))
+        encoder.load_state_dict(tensors)
         return encoder.to(device).eval()
+
+
+def check_weights_file(path: Path, expected: dict[str, tuple[int, ...]], owner: str) -> None:
+    """The safetensors header at `path` names exactly the tensors `expected` (name -> shape) with
+    floating dtypes, and the file's length backs them: checked before anything is allocated."""
+    found = safetensors_shapes(path, BundleError, max_bytes=MAX_WEIGHTS_BYTES)
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    if missing or unexpected:
+        raise BundleError(f"{path}: tensors do not fit {owner}: "
+                          f"missing {missing or 'none'}, unexpected {[n[:60] for n in unexpected[:8]] or 'none'}")
+    for name, (dtype, shape) in found.items():
+        if shape != expected[name]:
+            raise BundleError(f"{path}: tensor {name} has shape {shape}, expected {expected[name]}")
+        if not dtype.startswith(("F", "BF")):
+            raise BundleError(f"{path}: tensor {name} has dtype {dtype}, expected floating point")
 
 
 def read_weights(path: Path, module: nn.Module) -> dict[str, torch.Tensor]:
     """A state dict from `path` that exactly fits `module`: same names, shapes, finite values."""
-    from safetensors import SafetensorError
+    expected = {name: tuple(value.shape) for name, value in module.state_dict().items()}
+    return read_tensors(path, expected, type(module).__name__)
+
+
+def read_tensors(path: Path, expected: dict[str, tuple[int, ...]], owner: str) -> dict[str, torch.Tensor]:
+    """The tensors of `path` as float32, after check_weights_file; NaN/Inf refused."""
     from safetensors.torch import load_file
 
-    if not path.is_file():
-        raise BundleError(f"{path}: missing")
+    check_weights_file(path, expected, owner)
     try:
         tensors = load_file(str(path))
-    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+    except Exception as exc:  # safetensors' Rust errors have no common Python base worth naming
         raise BundleError(f"{path}: corrupt or truncated safetensors ({_first_line(exc)})") from None
-    expected = {name: tuple(value.shape) for name, value in module.state_dict().items()}
-    missing = sorted(set(expected) - set(tensors))
-    unexpected = sorted(set(tensors) - set(expected))
-    if missing or unexpected:
-        raise BundleError(f"{path}: tensors do not fit {type(module).__name__}: "
-                          f"missing {missing or 'none'}, unexpected {unexpected or 'none'}")
     for name, tensor in tensors.items():
-        if tuple(tensor.shape) != expected[name]:
-            raise BundleError(f"{path}: tensor {name} has shape {tuple(tensor.shape)}, expected {expected[name]}")
+        if tuple(tensor.shape) != expected.get(name):  # the file changed since its header was checked
+            raise BundleError(f"{path}: tensor {name} has shape {tuple(tensor.shape)}, expected {expected.get(name)}")
         if not tensor.is_floating_point():
             raise BundleError(f"{path}: tensor {name} has dtype {tensor.dtype}, expected floating point")
         if not torch.isfinite(tensor).all():
             raise BundleError(f"{path}: tensor {name} contains NaN or Inf")
     return {name: tensor.float() for name, tensor in tensors.items()}
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def resolve_model(name_or_path: str | Path) -> Path:
@@ -175,99 +180,107 @@ def list_bundled_models() -> list[str]:
     return sorted(entry.name for entry in MODELS_DIR.iterdir() if (entry / MODEL_FILE).is_file())
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _load_meta(path: Path) -> dict:
     meta_path = path / MODEL_FILE
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BundleError(f"{meta_path}: missing (not a model bundle)") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{meta_path}: cannot read ({_first_line(exc)})") from None
-    except json.JSONDecodeError as exc:
-        raise BundleError(f"{meta_path}: bad JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    meta = load_json_file(meta_path, BundleError, limit=MODEL_JSON_LIMIT, missing="missing (not a model bundle)")
     if not isinstance(meta, dict):
         raise BundleError(f"{meta_path}: expected a JSON object")
     if meta.get("format") != FORMAT_NAME:
-        raise BundleError(f"{meta_path}: format is {meta.get('format')!r}, expected {FORMAT_NAME!r}")
+        raise BundleError(f"{meta_path}: format is {_short(meta.get('format'))}, expected {FORMAT_NAME!r}")
     if meta.get("version") != FORMAT_VERSION:
-        raise BundleError(f"{meta_path}: unsupported version {meta.get('version')!r} (this build reads {FORMAT_VERSION})")
+        raise BundleError(f"{meta_path}: unsupported version {_short(meta.get('version'))} "
+                          f"(this build reads {FORMAT_VERSION})")
     if meta.get("architecture") != ARCHITECTURE:
-        raise BundleError(f"{meta_path}: unknown architecture {meta.get('architecture')!r}, expected {ARCHITECTURE!r}")
+        raise BundleError(f"{meta_path}: unknown architecture {_short(meta.get('architecture'))}, "
+                          f"expected {ARCHITECTURE!r}")
     latent_dim = meta.get("latent_dim")
-    if not isinstance(latent_dim, int) or isinstance(latent_dim, bool) or latent_dim < 1:
-        raise BundleError(f"{meta_path}: latent_dim must be a positive integer, got {latent_dim!r}")
+    if not _is_int(latent_dim) or not 1 <= latent_dim <= MAX_LATENT_DIM:
+        raise BundleError(f"{meta_path}: latent_dim must be a positive integer up to {MAX_LATENT_DIM}, "
+                          f"got {_short(latent_dim)}")
     shape = meta.get("image_shape")
     if (not isinstance(shape, list) or len(shape) != 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 and s % 4 == 0 for s in shape)):
-        raise BundleError(f"{meta_path}: image_shape must be two positive multiples of 4, got {shape!r}")
+            or not all(_is_int(s) and 0 < s <= MAX_IMAGE_SIDE and s % 4 == 0 for s in shape)):
+        raise BundleError(f"{meta_path}: image_shape must be two positive multiples of 4 up to {MAX_IMAGE_SIDE}, "
+                          f"got {_short(shape)}")
     names = meta.get("class_names")
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise BundleError(f"{meta_path}: class_names must be a list of strings")
+    if len(names) > MAX_CLASSES:
+        raise BundleError(f"{meta_path}: {len(names)} class names (at most {MAX_CLASSES})")
     if not isinstance(meta.get("dataset"), str):
         raise BundleError(f"{meta_path}: dataset must be a string")
     return meta
 
 
-NPY_MAGIC = b"\x93NUMPY"
-ZIP_MAGIC = b"PK\x03\x04"
+def _short(value, limit: int = 60) -> str:
+    """repr of a value from a file, cut short: a hostile file's value must not flood the one line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
-def read_npy(path: str | Path, error: type[Exception] = BundleError) -> np.ndarray:
+MODEL_JSON_LIMIT = 4 << 20
+
+
+def read_npy(path: str | Path, error: type[Exception] = BundleError, *,
+             check=None, max_bytes: int | None = None) -> np.ndarray:
     """One array from a .npy file, never unpickled; any failure is one-line `error` naming the file.
+    The header (shape, dtype) is checked against the file's length (and `check`) before reading."""
+    extra = {} if max_bytes is None else {"max_bytes": max_bytes}
+    return _read_npy(path, error, check=check, **extra)
 
-    The header is checked first: without it numpy takes any file for a pickle and says so."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(len(NPY_MAGIC))
-            if head.startswith(ZIP_MAGIC):
-                raise error(f"{path}: not a single .npy array (an .npz archive?)")
-            if head != NPY_MAGIC:
-                raise error(f"{path}: not a valid .npy array ({'empty file' if not head else 'no .npy header'})")
-            handle.seek(0)
-            array = np.load(handle, allow_pickle=False)
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a .npy file") from None
-    except OSError as exc:
-        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except (ValueError, EOFError) as exc:
-        if "allow_pickle" in str(exc):
-            raise error(f"{path}: not a readable .npy array (it holds Python objects, which are never unpickled)") from None
-        raise error(f"{path}: not a valid .npy array ({_first_line(exc)})") from None
-    return array
+
+def _latents_check(path: Path, latent_dim: int):
+    def check(shape: tuple, dtype: np.dtype) -> None:
+        if len(shape) != 2 or shape[1] != latent_dim:
+            raise BundleError(f"{path}: shape {shape}, expected (N, {latent_dim})")
+        if shape[0] == 0:
+            raise BundleError(f"{path}: shape {shape}: no latent points to show")
+        if shape[0] > MAX_POINTS:
+            raise BundleError(f"{path}: {shape[0]} points, more than the {MAX_POINTS} a bundle may hold")
+        if dtype.kind != "f":
+            raise BundleError(f"{path}: dtype {dtype}, expected float32")
+    return check
+
+
+def _labels_check(path: Path, latents_path: Path, rows: int):
+    def check(shape: tuple, dtype: np.dtype) -> None:
+        if len(shape) != 1 or dtype.kind not in "iu":
+            raise BundleError(f"{path}: {dtype} {shape}, expected integer labels (N,)")
+        if shape[0] != rows:
+            raise BundleError(f"{path}: {shape[0]} labels but {latents_path.name} has {rows} rows")
+    return check
 
 
 def load_bundle(name_or_path: str | Path) -> Bundle:
+    """The bundle at a path or of a bundled model's name. Whatever the files hold, the only error
+    raised is BundleError (a VaeError) with one line naming the file; sizes and shapes are checked
+    against the files before anything is allocated."""
     path = resolve_model(name_or_path)
     meta = _load_meta(path)
     latent_dim = meta["latent_dim"]
     image_shape = (meta["image_shape"][0], meta["image_shape"][1])
     class_names = list(meta["class_names"])
-    read_weights(path / DECODER_FILE, ConvDecoder(latent_dim, image_shape))
-    if (path / ENCODER_FILE).is_file():
-        read_weights(path / ENCODER_FILE, ConvEncoder(latent_dim, image_shape))
+    read_tensors(path / DECODER_FILE, decoder_shapes(latent_dim, image_shape), "ConvDecoder")
+    if os.path.lexists(path / ENCODER_FILE):
+        read_tensors(path / ENCODER_FILE, encoder_shapes(latent_dim, image_shape), "ConvEncoder")
 
     latents_path, labels_path = path / LATENTS_FILE, path / LABELS_FILE
-    latents = read_npy(latents_path)
-    if latents.ndim != 2 or latents.shape[1] != latent_dim:
-        raise BundleError(f"{latents_path}: shape {latents.shape}, expected (N, {latent_dim})")
-    if len(latents) == 0:
-        raise BundleError(f"{latents_path}: shape {latents.shape}: no latent points to show")
-    if latents.dtype.kind != "f":
-        raise BundleError(f"{latents_path}: dtype {latents.dtype}, expected float32")
+    latents = read_npy(latents_path, check=_latents_check(latents_path, latent_dim))
     if not np.isfinite(latents).all():
         raise BundleError(f"{latents_path}: contains NaN or Inf")
-    labels = read_npy(labels_path)
-    if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise BundleError(f"{labels_path}: {labels.dtype} {labels.shape}, expected integer labels (N,)")
-    if len(labels) != len(latents):
-        raise BundleError(f"{labels_path}: {len(labels)} labels but {latents_path.name} has {len(latents)} rows")
+    with np.errstate(over="ignore"):
+        latents = latents.astype(np.float32, copy=False)
+    if not np.isfinite(latents).all():
+        raise BundleError(f"{latents_path}: values beyond float32 range")
+    labels = read_npy(labels_path, check=_labels_check(labels_path, latents_path, len(latents)))
     if len(labels) and (labels.min() < 0 or labels.max() >= len(class_names)):
         raise BundleError(f"{labels_path}: labels span {labels.min()}..{labels.max()} "
                           f"but model.json names {len(class_names)} classes")
-    return Bundle(path=path, meta=meta, latents=latents.astype(np.float32, copy=False),
+    return Bundle(path=path, meta=meta, latents=latents,
                   labels=labels.astype(np.int64, copy=False), latent_dim=latent_dim,
                   image_shape=image_shape, dataset=meta["dataset"], class_names=class_names)
 
@@ -293,11 +306,9 @@ def check_writable_folder(folder: str | Path, error: type[Exception] = BundleErr
     if not existing.is_dir():
         raise error(f"{subject}: cannot write ({existing} is not a folder)")
     try:
-        handle, probe = tempfile.mkstemp(prefix=".latentwalk-probe.", dir=existing)
+        probe_writable(existing)
     except OSError as exc:
         raise error(f"{subject}: cannot write ({_write_reason(exc)})") from None
-    os.close(handle)
-    os.unlink(probe)
 
 
 def check_bundle_target(out_dir: Path) -> None:
@@ -347,7 +358,7 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
     }
     with write_errors(out_dir.parent):
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+        staging = staging_folder(out_dir)
     try:
         for name, module in ((DECODER_FILE, decoder), (ENCODER_FILE, encoder)):
             if module is None:
@@ -380,7 +391,7 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
     if not out_dir.exists():
         os.replace(staging, out_dir)
         return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
+    retired = staging_folder(out_dir, suffix=".old")
     os.rmdir(retired)
     os.replace(out_dir, retired)
     try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,10 @@ import torch
 from latentwalk.vae.bundle import atomic_file, check_writable_folder, read_npy, write_errors
 from latentwalk.vae.errors import DecodeError
 from latentwalk.vae.model import ConvDecoder
+
+MAX_GRID_IMAGES = 16_384  # a 128 x 128 grid; past that a PNG is unreadable and costs gigabytes
+PROGRESS_FROM = 20_000  # latents: smaller jobs finish in a few seconds and print nothing
+CHUNK_ROWS = 8192  # rows decoded per chunk while streaming an .npy: bounds memory for any N
 
 
 def check_latents(latents: np.ndarray, latent_dim: int, name: str = "latents", *,
@@ -22,10 +27,14 @@ def check_latents(latents: np.ndarray, latent_dim: int, name: str = "latents", *
         raise DecodeError(f"{name}: shape {array.shape}, expected (N, {latent_dim}) for this model")
     if not allow_empty and len(array) == 0:
         raise DecodeError(f"{name}: shape {array.shape}: no latents to decode")
-    array = array.astype(np.float32, copy=False)
-    if not np.isfinite(array).all():
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
         bad_row = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])
         raise DecodeError(f"{name}: row {bad_row} contains NaN or Inf")
+    with np.errstate(over="ignore", invalid="ignore"):  # judged below, in one line, not warned about
+        array = array.astype(np.float32, copy=False)
+    if not np.isfinite(array).all():
+        bad_row = int(np.flatnonzero(~np.isfinite(array).all(axis=1))[0])
+        raise DecodeError(f"{name}: row {bad_row} has values beyond float32 range (about 3.4e38)")
     return array
 
 
@@ -44,9 +53,52 @@ def decode_latents(decoder: ConvDecoder, latents: np.ndarray, batch_size: int = 
     return images
 
 
-def load_latents(path: str | Path) -> np.ndarray:
-    """An array from a .npy file (never unpickled); check it with `check_latents`."""
-    return read_npy(path, DecodeError)
+def load_latents(path: str | Path, latent_dim: int | None = None) -> np.ndarray:
+    """An array from a .npy file (never unpickled); check it with `check_latents`. With
+    `latent_dim`, a header of the wrong shape is refused before the data is read."""
+    def check(shape: tuple, dtype: np.dtype) -> None:
+        if latent_dim is not None and (len(shape) != 2 or shape[1] != latent_dim):
+            raise DecodeError(f"{path}: shape {shape}, expected (N, {latent_dim}) for this model")
+
+    return read_npy(path, DecodeError, check=check)
+
+
+def check_output_size(path: str | Path, count: int) -> None:
+    """Refuse, before decoding, an output that could not sensibly be written."""
+    if Path(path).suffix.lower() == ".png" and count > MAX_GRID_IMAGES:
+        raise DecodeError(f"{path}: a grid of {count} images is too large for one PNG (at most "
+                          f"{MAX_GRID_IMAGES}); write .npy instead")
+
+
+def decode_to_file(decoder: ConvDecoder, latents: np.ndarray, path: str | Path, *, batch_size: int = 256,
+                   progress: bool | None = None) -> Path:
+    """Decode straight into `path` (.npy: streamed chunk by chunk, so memory stays bounded for any
+    N; .png: a grid of at most MAX_GRID_IMAGES). `progress` None: a bar on stderr for big jobs."""
+    from tqdm import tqdm
+
+    path = check_output_path(path)
+    latents = check_latents(latents, decoder.latent_dim, "latents")
+    check_output_size(path, len(latents))
+    show = len(latents) >= PROGRESS_FROM if progress is None else progress
+    chunk = max(batch_size, CHUNK_ROWS // batch_size * batch_size)
+    height, width = decoder.image_shape
+    with tqdm(total=len(latents), unit="img", desc=f"decoding {path.name}", file=sys.stderr,
+              disable=not show, leave=False) as bar, write_errors(path, DecodeError):
+        def chunks():
+            for start in range(0, len(latents), chunk):
+                images = decode_latents(decoder, latents[start:start + chunk], batch_size=batch_size)
+                bar.update(len(images))
+                yield images
+
+        if path.suffix.lower() == ".png":
+            return write_png_grid(np.concatenate(list(chunks())), path)
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
+                  "shape": (len(latents), height, width)}
+        with atomic_file(path) as temp, open(temp, "wb") as handle:
+            np.lib.format.write_array_header_1_0(handle, header)
+            for images in chunks():
+                handle.write(np.ascontiguousarray(images, dtype=np.float32).tobytes())
+    return path
 
 
 def grid_image(images: np.ndarray, columns: int | None = None, padding: int = 2) -> np.ndarray:
