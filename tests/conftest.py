@@ -16,23 +16,28 @@ import pytest
 
 XVFB_SCREEN = (1920, 1080)
 _xvfb: subprocess.Popen | None = None
-_config_dir: str | None = None
+_run_temp: str | None = None
 
 
 def pytest_configure(config) -> None:
-    global _config_dir
+    global _run_temp
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    # Everything a run writes to the temp folder (tmp_path, imgui.ini's config dir, what libraries and
+    # subprocesses put under $TMPDIR) goes into one folder that is removed at the end: a run leaves
+    # nothing behind. An explicit --basetemp is the user's to keep.
+    _run_temp = tempfile.mkdtemp(prefix="latentwalk-tests-")
+    os.environ["TMPDIR"] = tempfile.tempdir = _run_temp
+    if config.option.basetemp is None:
+        config.option.basetemp = os.path.join(_run_temp, "pytest")
     # imgui.ini must never land in the working directory or the user's real config dir.
-    _config_dir = tempfile.mkdtemp(prefix="latentwalk-test-config-")
-    os.environ["LATENTWALK_CONFIG_DIR"] = _config_dir
+    os.environ["LATENTWALK_CONFIG_DIR"] = tempfile.mkdtemp(prefix="latentwalk-test-config-")
     os.environ["LATENTWALK_UI_SCALE"] = "1"
 
 
 def pytest_unconfigure(config) -> None:
-    """A test run leaves nothing behind in the temp folder."""
-    if _config_dir is not None:
-        shutil.rmtree(_config_dir, ignore_errors=True)
+    if _run_temp is not None:
+        shutil.rmtree(_run_temp, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
