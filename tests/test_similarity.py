@@ -1,0 +1,93 @@
+"""Per-layer similarity of two bundles (linear CKA), the weights as colour, and `latentwalk compare`."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from latentwalk.cli import main
+from latentwalk.vae.bundle import load_bundle, write_bundle
+from latentwalk.vae.encode import encode_inputs
+from latentwalk.vae.similarity import COMPARED_LAYERS, WEIGHT_LAYERS, linear_cka, weights_image
+from tests.bundles import make_bundle
+from tests.subset_models import subset_images, train_subset_bundle
+
+COUNT = 1000  # the committed subset's training images
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    return train_subset_bundle(tmp_path_factory.mktemp("similarity") / "subset-vae", count=256)
+
+
+def shuffled_copy(source, out):
+    """The same bundle with every weight tensor's entries shuffled, its latents re-encoded by the
+    shuffled encoder (a bundle's latents are its own encoder's means of the training images), for
+    the first COUNT training images, which the comparison then uses."""
+    bundle = load_bundle(source)
+    encoder, decoder = bundle.load_encoder(), bundle.load_decoder()
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for parameter in [*encoder.parameters(), *decoder.parameters()]:
+            order = torch.randperm(parameter.numel(), generator=generator)
+            parameter.copy_(parameter.flatten()[order].view_as(parameter))
+    latents = encode_inputs(encoder, subset_images(COUNT).astype(np.float32) / 255.0)
+    return write_bundle(out, decoder=decoder, encoder=encoder, latents=latents, labels=bundle.labels[:COUNT],
+                        dataset=bundle.dataset, class_names=bundle.class_names, summary={"shuffled": True})
+
+
+def compare_json(a, b, capsys) -> dict[str, float]:
+    assert main(["compare", str(a), str(b), "--samples", "200", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert table["samples"] == 200 and table["measure"] == "linear CKA"
+    return {row["layer"]: row["cka"] for row in table["layers"]}
+
+
+def test_a_bundle_compared_with_itself_is_1_and_with_a_shuffled_copy_much_less(tmp_path, capsys):
+    """On the well-trained bundled model: an encoder trained for a moment is still close to random
+    features of the pixels, which CKA rightly finds much like any other random features."""
+    itself = compare_json("mnist", "mnist", capsys)
+    assert list(itself) == list(COMPARED_LAYERS)
+    assert all(value == pytest.approx(1.0, abs=1e-6) for value in itself.values())
+
+    shuffled = compare_json("mnist", shuffled_copy("mnist", tmp_path / "shuffled"), capsys)
+    assert all(value < 0.3 for value in shuffled.values()), shuffled
+
+    assert main(["compare", "mnist", "mnist", "--samples", "50"]) == 0
+    table = capsys.readouterr().out
+    assert "linear CKA" in table and all(f"\n{layer} " in table for layer in COMPARED_LAYERS)
+
+
+def test_cka_ignores_rotation_permutation_and_scale_but_not_other_features():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(300, 40))
+    rotation, _ = np.linalg.qr(rng.normal(size=(40, 40)))
+    assert linear_cka(features, 3.5 * features @ rotation) == pytest.approx(1.0, abs=1e-9)
+    assert linear_cka(features, features[:, rng.permutation(40)] + 7.0) == pytest.approx(1.0, abs=1e-9)
+    assert linear_cka(features, rng.normal(size=(300, 40))) < 0.3
+
+
+def test_bundles_of_different_data_sets_are_refused_in_one_line(trained, tmp_path, capsys):
+    other = make_bundle(tmp_path / "synthetic", count=30)
+    assert main(["compare", str(trained), str(other)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'mnist'" in err and "'synthetic'" in err
+
+
+@pytest.mark.parametrize("layer", [name for name, _ in WEIGHT_LAYERS])
+def test_weights_image_colours_follow_the_weights_signs(layer):
+    decoder = load_bundle("mnist").load_decoder()
+    image = weights_image(layer, decoder)
+    weight = getattr(decoder, dict(WEIGHT_LAYERS)[layer]).weight.detach().numpy().reshape(-1)
+    tiles = image.index >= 0
+    assert np.array_equal(np.sort(image.index[tiles]), np.arange(weight.size))  # every weight, once
+    values = weight[image.index[tiles]]
+    red, blue = image.rgb[tiles][:, 0].astype(int), image.rgb[tiles][:, 2].astype(int)
+    clear = np.abs(values) > 0.02 * image.limit
+    assert np.all((red > blue)[clear] == (values > 0)[clear])
+    assert image.limit == pytest.approx(np.abs(weight).max())  # symmetric range: +-max|w|
+    extreme = image.rgb[tiles][np.argmax(np.abs(values))]
+    assert tuple(extreme) in ((178, 24, 43), (33, 102, 172))
+    assert np.all(image.rgb[~tiles] == 24)

@@ -1,0 +1,86 @@
+"""What the decoder computes on the way from a latent to an image: each layer's output, and a way
+to look at a layer's channels as one grid image.
+
+The layers follow ConvDecoder.forward step by step (dense + ReLU, the reshape to a 7x7 grid of 32
+channels, each transposed convolution with its SAME-padding crop), so the last one is exactly the
+decoder's output; a test holds the two together.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from latentwalk.vae.model import ConvDecoder
+
+LAYER_NAMES = ("dense", "reshape", "deconv1", "deconv2", "deconv3")
+
+
+@dataclass(frozen=True)
+class LayerOutput:
+    name: str
+    description: str  # what the layer is, for a panel's caption
+    values: np.ndarray  # float32, (features,) for dense, (channels, H, W) for the others
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.values.shape)
+
+
+def layer_outputs_batch(decoder: ConvDecoder, latents: torch.Tensor) -> list[tuple[str, str, torch.Tensor]]:
+    """(name, description, (B, ...) tensor) for each decoder layer, in order."""
+    h0, w0 = decoder.base
+    dense = torch.relu(decoder.fc(latents))
+    grid = dense.view(-1, 32, h0, w0)
+    first = torch.relu(decoder.deconv1(grid)[:, :, : 2 * h0, : 2 * w0])
+    second = torch.relu(decoder.deconv2(first)[:, :, : 4 * h0, : 4 * w0])
+    logits = decoder.deconv3(second)
+    return [
+        ("dense", f"Dense {decoder.latent_dim} -> {dense.shape[1]} + ReLU", dense),
+        ("reshape", f"reshape to {grid.shape[1]} channels of {h0}x{w0}", grid),
+        ("deconv1", f"ConvTranspose {first.shape[1]} (3x3, stride 2) + ReLU", first),
+        ("deconv2", f"ConvTranspose {second.shape[1]} (3x3, stride 2) + ReLU", second),
+        ("deconv3", "ConvTranspose 1 (3x3, stride 1): logits, the image is their sigmoid", logits),
+    ]
+
+
+def decoder_activations(decoder: ConvDecoder, latent: np.ndarray) -> list[LayerOutput]:
+    """Each layer's output for one latent (d,)."""
+    z = torch.from_numpy(np.ascontiguousarray(latent, np.float32).reshape(1, -1))
+    z = z.to(next(decoder.parameters()).device)
+    with torch.inference_mode():
+        layers = layer_outputs_batch(decoder, z)
+    return [LayerOutput(name, description, tensor[0].float().cpu().numpy()) for name, description, tensor in layers]
+
+
+def channel_grid(values: np.ndarray, columns: int | None = None, padding: int = 1,
+                 scale: float | None = None) -> np.ndarray:
+    """A layer's output as one float32 grey image in [0, 1]: each channel a tile, in rows of
+    `columns`, `padding` pixels of 0 between. A 1-d layer (dense) becomes one tile, as near square
+    as its length allows. Values are divided by `scale` (default: the layer's largest magnitude),
+    so tiles of one layer compare with each other; negative values (logits) are shifted so 0 is mid-grey."""
+    values = np.asarray(values, np.float32)
+    if values.ndim == 1:
+        width = max(1, math.ceil(math.sqrt(len(values))))
+        padded = np.full(width * math.ceil(len(values) / width), np.nan, np.float32)
+        padded[: len(values)] = values
+        values = padded.reshape(1, -1, width)
+    if values.ndim != 3:
+        raise ValueError(f"expected (features,) or (channels, H, W), got shape {values.shape}")
+    channels, height, width = values.shape
+    columns = columns or max(1, math.ceil(math.sqrt(channels)))
+    rows = math.ceil(channels / columns)
+    finite = values[np.isfinite(values)]
+    signed = finite.size > 0 and float(finite.min()) < 0
+    magnitude = scale if scale is not None else (float(np.abs(finite).max()) if finite.size else 0.0)
+    magnitude = magnitude if magnitude > 0 else 1.0
+    tiles = 0.5 + 0.5 * values / magnitude if signed else values / magnitude
+    tiles = np.clip(np.nan_to_num(tiles, nan=0.0), 0.0, 1.0)
+    grid = np.zeros((rows * (height + padding) + padding, columns * (width + padding) + padding), np.float32)
+    for index in range(channels):
+        top = padding + (index // columns) * (height + padding)
+        left = padding + (index % columns) * (width + padding)
+        grid[top:top + height, left:left + width] = tiles[index]
+    return grid
