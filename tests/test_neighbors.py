@@ -128,3 +128,17 @@ def test_index_builds_off_the_calling_thread():
     broken = PendingIndex(np.full((4, 3), np.nan, np.float32))
     assert broken.wait(30) and broken.index is None
     assert broken.error == "neighbour index: latents contain NaN or Inf"
+
+
+@pytest.mark.parametrize("dim", [3, 32])
+def test_many_queries_at_once_match_one_at_a_time(dim):
+    rng = np.random.default_rng(5)
+    latents = rng.normal(size=(2000, dim)).astype(np.float32)
+    index = NeighborIndex(latents)
+    queries = rng.normal(size=(25, dim))
+    for query, found in zip(queries, index.query_many(queries, 7)):
+        np.testing.assert_array_equal(found.indices, reference(latents, query, 7)[0])
+    with pytest.raises(NeighborsError, match=r"expected \(Q, " + str(dim)):
+        index.query_many(queries[:, :2], 7)
+    with pytest.raises(NeighborsError, match="NaN or Inf"):
+        index.query_many(np.full((2, dim), np.nan), 7)

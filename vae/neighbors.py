@@ -183,38 +183,56 @@ class _BlockedSearch:
         self.latents = latents
         self.mean = latents.mean(axis=0, dtype=np.float64)
         # Scores are taken around the mean: smaller norms, so a smaller float32 error band.
-        self.centered = (latents - self.mean).astype(np.float32)
-        rows = max(1, BLOCK_ELEMENTS // latents.shape[1])
+        self.centered = np.empty_like(latents)
         self.norms = np.empty(len(latents), dtype=np.float32)
-        for start in range(0, len(latents), rows):
+        rows = max(1, BLOCK_ELEMENTS // latents.shape[1])
+        for start in range(0, len(latents), rows):  # in blocks: no float64 copy of everything
+            self.centered[start:start + rows] = latents[start:start + rows] - self.mean
             block = self.centered[start:start + rows].astype(np.float64)
             self.norms[start:start + rows] = np.einsum("ij,ij->i", block, block)
         self.max_norm = math.sqrt(float(self.norms.max()))
+        # One query at a time reuses two N-long buffers: fresh 4 MB arrays per query cost page faults.
+        self._buffers: tuple[np.ndarray, np.ndarray] | None = None
+        self._lock = threading.Lock()
 
     def query(self, query: np.ndarray, k: int) -> Neighbors:
-        return self.query_many(query[None, :], k)[0]
+        with self._lock:
+            if self._buffers is None:
+                self._buffers = (np.empty((1, len(self.latents)), np.float32),
+                                 np.empty(len(self.latents), np.float32))
+            return self._score(query[None, :], k, *self._buffers)[0]
 
     def query_many(self, queries: np.ndarray, k: int) -> list[Neighbors]:
-        centered = queries - self.mean
+        """Many (Q, d) queries: one matrix product per block of queries."""
         chunk = max(1, BLOCK_ELEMENTS // len(self.latents))
         found: list[Neighbors] = []
         for start in range(0, len(queries), chunk):
-            block = centered[start:start + chunk]
-            scores = block.astype(np.float32) @ self.centered.T
-            scores *= -2.0
-            scores += self.norms
-            kth = np.partition(scores, k - 1, axis=1)[:, k - 1].astype(np.float64)
-            # |score - (true squared distance - |q|^2)| <= error: one float32 dot of d terms, two adds.
-            error = 2.0 * (self.centered.shape[1] + 4) * _F32_UNIT * (self.max_norm + np.linalg.norm(block, axis=1)) ** 2
-            for row, query in enumerate(queries[start:start + chunk]):
-                candidates = np.flatnonzero(scores[row] <= kth[row] + 2.0 * error[row])
-                squared = squared_distances(self.latents[candidates], query)
-                found.append(_nearest_of(candidates, squared, k))
+            block = queries[start:start + chunk]
+            found += self._score(block, k, np.empty((len(block), len(self.latents)), np.float32), None)
+        return found
+
+    def _score(self, queries: np.ndarray, k: int, scores: np.ndarray, work: np.ndarray | None) -> list[Neighbors]:
+        centered = queries - self.mean
+        np.matmul(centered.astype(np.float32), self.centered.T, out=scores)
+        scores *= -2.0
+        scores += self.norms
+        # |score - (true squared distance - |q|^2)| <= error: one float32 dot of d terms, two adds.
+        error = 2.0 * (self.centered.shape[1] + 4) * _F32_UNIT * (self.max_norm + np.linalg.norm(centered, axis=1)) ** 2
+        found = []
+        for row, query in enumerate(queries):
+            if work is None:
+                work = np.empty(scores.shape[1], np.float32)
+            np.copyto(work, scores[row])
+            work.partition(k - 1)
+            candidates = np.flatnonzero(scores[row] <= float(work[k - 1]) + 2.0 * error[row])
+            squared = squared_distances(self.latents[candidates], query)
+            found.append(_nearest_of(candidates, squared, k))
         return found
 
     @property
     def nbytes(self) -> int:
-        return self.centered.nbytes + self.norms.nbytes
+        held = self.centered.nbytes + self.norms.nbytes
+        return held + (0 if self._buffers is None else sum(buffer.nbytes for buffer in self._buffers))
 
 
 class NeighborIndex:
@@ -273,6 +291,21 @@ class NeighborIndex:
     def query(self, latent, k: int = 10) -> Neighbors:
         """The k nearest points of `latent` (fewer when the data set is smaller), nearest first."""
         return self._search.query(self.check_query(latent), self.check_k(k))
+
+    def query_many(self, latents, k: int = 10) -> list[Neighbors]:
+        """The k nearest points of each row of `latents` (Q, d)."""
+        try:
+            points = np.asarray(latents, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise NeighborsError("latents are not a table of numbers") from None
+        if points.ndim != 2 or points.shape[1] != self.dim:
+            raise NeighborsError(f"latents of shape {points.shape}: expected (Q, {self.dim})")
+        if not np.isfinite(points).all():
+            raise NeighborsError("latents contain NaN or Inf")
+        k = self.check_k(k)
+        if isinstance(self._search, _BlockedSearch):
+            return self._search.query_many(points, k)
+        return [self._search.query(point, k) for point in points]
 
     def query_index(self, index: int, k: int = 10) -> Neighbors:
         """The k nearest points of data-set point `index`, that point itself first (distance 0),
