@@ -41,7 +41,10 @@ class FrameReader:
 
 
 def check_writable(path: str | Path) -> Path:
-    """Fail before any rendering if a capture could not be saved there (one-line EngineError)."""
+    """Fail before any rendering if a capture could not be saved there (one-line EngineError).
+
+    Checked by creating (and removing) a file beside it, as the save will: permission bits say
+    nothing for root, and file systems such as /sys or /proc refuse new files whatever they say."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if path.suffix.lower() != ".png":
@@ -50,8 +53,17 @@ def check_writable(path: str | Path) -> Path:
         raise EngineError(f"{path}: directory {parent} does not exist")
     if path.is_dir():
         raise EngineError(f"{path}: is a directory")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise EngineError(f"{path}: not writable")
+    probe = parent / f".{path.name}.{os.getpid()}.probe"
+    try:
+        os.close(os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass  # a probe of this process that an earlier check could not remove: it was creatable
+    except OSError as exc:
+        raise EngineError(f"{path}: not writable ({exc.strerror or exc})") from None
+    try:
+        os.unlink(probe)
+    except OSError:
+        pass
     return path
 
 

@@ -28,6 +28,7 @@ COMMANDS = {
     "record": "latentwalk.commands.record",
     "encode": "latentwalk.commands.encode",
     "compare": "latentwalk.commands.compare",
+    "bench": "latentwalk.commands.bench",
 }
 
 

@@ -142,7 +142,8 @@ BAD_CASES = {
                         "corrupt or truncated safetensors"),
     "missing latents": ("latents.npy", lambda p: (p / "latents.npy").unlink(), "no such file"),
     "truncated latents": ("latents.npy", lambda p: (p / "latents.npy").write_bytes(
-        (p / "latents.npy").read_bytes()[:150]), r"not a valid \.npy array \(truncated: shape \(20, 3\) of float32 needs 240 data bytes"),
+        (p / "latents.npy").read_bytes()[:150]),
+        r"not a valid \.npy array \(truncated: shape \(20, 3\) of float32 needs 240 data bytes"),
     "pickled latents": ("latents.npy", lambda p: np.save(p / "latents.npy", np.array([{"a": 1}], dtype=object),
                                                          allow_pickle=True), "never unpickled"),
     "garbage latents": ("latents.npy", lambda p: (p / "latents.npy").write_bytes(b"hello world"),

@@ -105,11 +105,15 @@ def test_bad_steps_are_refused(bundle_dir, tmp_path, capsys, steps, message):
                                "--out", tmp_path / "o.npy")
 
 
-def test_bad_interp_and_missing_model_are_refused(tmp_path, capsys):
+def test_bad_interp_is_refused_and_through_defaults_to_the_bundled_mnist(tmp_path, capsys):
+    from latentwalk.vae.bundle import load_bundle
+
     assert "--interp: unknown kind 'cubic'" in error_of(capsys, "--through", "1,2", "--model", "x",
                                                         "--steps", 5, "--interp", "cubic", "--out", tmp_path / "o")
-    assert "--through takes data-set indices, so it needs --model" in error_of(
-        capsys, "--through", "1,2", "--steps", 5, "--out", tmp_path / "o.npy")
+    assert walk("--through", "1,2", "--steps", 5, "--out", tmp_path / "o.npy") == 0  # like decode: mnist
+    path = np.load(tmp_path / "o.npy")
+    mnist = load_bundle("mnist").latents
+    np.testing.assert_array_equal(path[[0, -1]], mnist[[1, 2]])
 
 
 def test_unknown_model_is_refused(tmp_path, capsys):

@@ -25,6 +25,7 @@ from latentwalk.vae.errors import DatasetError
 from latentwalk.vae.idx import read_image_label_pair
 
 DATA_URL_ENV = "LATENTWALK_DATA_URL"
+MAX_CLASS_NAMES_BYTES = 1 << 20
 SPLIT_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -131,10 +132,18 @@ def load_dataset(spec: str, data_dir: str | Path | None = None, *, base_url: str
 
 def _folder_class_names(folder: Path) -> list[str] | None:
     """Optional `class_names.txt` (one name per line) beside an IDX set."""
+    from latentwalk.vae.safeio import read_limited
+
     names_file = folder / "class_names.txt"
-    if not names_file.is_file():
+    if not os.path.lexists(names_file):
         return None
-    names = [line.strip() for line in names_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    data = read_limited(names_file, DatasetError, MAX_CLASS_NAMES_BYTES, what="a text file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{names_file}: not UTF-8 text (byte {exc.start}); write one class name per line "
+                           "in UTF-8") from None
+    names = [line.strip() for line in text.splitlines() if line.strip()]
     return names or None
 
 

@@ -7,6 +7,7 @@ that names the file: a bad header can never turn into a MemoryError or an IndexE
 from __future__ import annotations
 
 import gzip
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from latentwalk.vae.errors import IdxError
+from latentwalk.vae.safeio import file_size, open_regular, size_text
 
 # type code -> big-endian numpy dtype
 IDX_TYPES = {
@@ -25,25 +27,64 @@ IDX_TYPES = {
     0x0E: np.dtype(">f8"),
 }
 MAX_DIMS = 8
+MAX_IDX_BYTES = 1 << 30  # EMNIST's largest split is ~550 MB; nothing sensible is bigger
 
 
-def read_idx_bytes(path: str | Path) -> bytes:
-    """The file's (decompressed, for a .gz name or a gzip signature) bytes."""
+def read_idx_bytes(path: str | Path, limit: int | None = None) -> bytes:
+    """The file's (decompressed, for a .gz name or a gzip signature) bytes. Only regular files are
+    read; a file or stream longer than `limit` (default MAX_IDX_BYTES) is refused, and for gzip the
+    header's claimed size is judged before the data is inflated."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise IdxError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise IdxError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if raw[:2] == b"\x1f\x8b" or path.suffix == ".gz":
+    limit = MAX_IDX_BYTES if limit is None else limit
+    with open_regular(path, IdxError, what="an IDX file") as handle:
+        head = handle.read(2)
+        handle.seek(0)
+        if head == b"\x1f\x8b" or path.suffix == ".gz":
+            return _inflate(handle, path, limit)
+        if file_size(handle) > limit:
+            raise IdxError(f"{path}: too large ({size_text(file_size(handle))}; the limit is {size_text(limit)})")
         try:
-            return gzip.decompress(raw)
-        except EOFError:
-            raise IdxError(f"{path}: truncated gzip stream") from None
-        except (OSError, zlib.error) as exc:
-            raise IdxError(f"{path}: not a valid gzip file ({exc})") from None
-    return raw
+            return handle.read(limit + 1)
+        except OSError as exc:
+            raise IdxError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _inflate(handle, path: Path, limit: int) -> bytes:
+    """Decompress a gzip stream, reading the IDX header first: what it claims is refused when over
+    `limit`, and no more than header + claim + 1 bytes are ever inflated."""
+    try:
+        with gzip.GzipFile(fileobj=handle, mode="rb") as stream:
+            data = stream.read(4)
+            if len(data) == 4 and 1 <= data[3] <= MAX_DIMS and data[2] in IDX_TYPES:
+                data += stream.read(4 * data[3])
+                claimed = _claimed_bytes(data)
+                if claimed is not None and claimed > limit:
+                    raise IdxError(f"{path}: header claims {size_text(claimed)} of data (shape "
+                                   f"{_shape_of(data)}), more than the {size_text(limit)} limit")
+                wanted = (claimed if claimed is not None else limit) + 1
+            else:
+                wanted = limit + 1
+            data += stream.read(wanted)
+    except EOFError:
+        raise IdxError(f"{path}: truncated gzip stream") from None
+    except (OSError, zlib.error) as exc:
+        raise IdxError(f"{path}: not a valid gzip file ({exc})") from None
+    if len(data) > limit + 4 + 4 * MAX_DIMS:
+        raise IdxError(f"{path}: decompresses to more than the {size_text(limit)} limit")
+    return data
+
+
+def _shape_of(header: bytes) -> tuple[int, ...]:
+    ndim = header[3]
+    return struct.unpack(f">{ndim}I", header[4:4 + 4 * ndim])
+
+
+def _claimed_bytes(header: bytes) -> int | None:
+    """Data bytes an IDX header (magic + dims) claims, or None when it is too short to say."""
+    ndim = header[3]
+    if len(header) < 4 + 4 * ndim:
+        return None
+    return IDX_TYPES[header[2]].itemsize * math.prod(_shape_of(header))
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
@@ -85,6 +126,8 @@ def read_image_label_pair(images_path: str | Path, labels_path: str | Path) -> t
         raise IdxError(f"{images_path}: expected uint8 images of shape (N, H, W), got {images.dtype} {images.shape}")
     if labels.ndim != 1 or labels.dtype != np.uint8:
         raise IdxError(f"{labels_path}: expected uint8 labels of shape (N,), got {labels.dtype} {labels.shape}")
+    if 0 in images.shape[1:]:
+        raise IdxError(f"{images_path}: images of shape {images.shape[1:]} have no pixels")
     if len(images) != len(labels):
         raise IdxError(f"{labels_path}: {len(labels)} labels but {images_path} has {len(images)} images")
     return images, labels

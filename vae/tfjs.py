@@ -8,7 +8,6 @@ weights are then permuted from TF's channels-last layouts into the module's layo
 from __future__ import annotations
 
 import base64
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ import torch
 
 from latentwalk.vae.errors import TfjsError
 from latentwalk.vae.model import ConvDecoder
+from latentwalk.vae.bundle import MAX_IMAGE_SIDE, MAX_LATENT_DIM
+from latentwalk.vae.safeio import MAX_JSON_BYTES, parse_json, read_limited
 from latentwalk.vae.tfjs_weights import read_weights
 
 SUPPORTED_OPS = frozenset({
@@ -259,12 +260,14 @@ _CHAIN = ("dense", "bias", "relu", "reshape", "deconv", "bias", "relu",
 
 
 def _parse_graph(model_json: Path) -> tuple[dict, dict[str, _Node], str]:
+    class NotJson(Exception):
+        pass
+
+    data = read_limited(model_json, TfjsError, MAX_JSON_BYTES, what="a model.json file")
     try:
-        doc = json.loads(model_json.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TfjsError(f"{model_json}: cannot read: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TfjsError(f"{model_json}: not valid JSON: {exc}") from None
+        doc = parse_json(data, model_json, NotJson)
+    except NotJson as exc:
+        raise TfjsError(f"{model_json}: not valid JSON: {str(exc)[len(str(model_json)) + 2:]}") from None
     if not isinstance(doc, dict) or doc.get("format") != "graph-model":
         raise TfjsError(f"{model_json}: not a TensorFlow.js graph model (format is "
                         f"{doc.get('format') if isinstance(doc, dict) else None!r})")
@@ -347,8 +350,18 @@ def _state_dict(steps: list[_Step], model_json: Path) -> tuple[dict, int, tuple[
 
 
 def load_tfjs_decoder(model_json: str | Path) -> TfjsDecoder:
-    """Read a TF.js graph model (model.json and its shards) as a ConvDecoder computing what TF does."""
+    """Read a TF.js graph model (model.json and its shards) as a ConvDecoder computing what TF does.
+    Whatever the files hold, the only error is a one-line TfjsError naming the file."""
     model_json = Path(model_json)
+    try:
+        return _load(model_json)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RecursionError) as exc:
+        # the checks above name each problem they foresee; this names what a hostile graph found
+        detail = str(exc).splitlines()[0][:120] if str(exc) else ""
+        raise TfjsError(f"{model_json}: malformed graph model ({type(exc).__name__}: {detail})") from None
+
+
+def _load(model_json: Path) -> TfjsDecoder:
     doc, nodes, output = _parse_graph(model_json)
     weights = read_weights(model_json, doc.get("weightsManifest", []))
     result = _GraphWalker(model_json, nodes, weights).value(output)
@@ -356,6 +369,9 @@ def load_tfjs_decoder(model_json: str | Path) -> TfjsDecoder:
         raise TfjsError(f"{model_json}: output node {output} is a constant")
     sigmoid = _check_chain(result.steps, model_json)
     state, latent_dim, image_shape = _state_dict(result.steps, model_json)
+    if not 1 <= latent_dim <= MAX_LATENT_DIM or not all(0 < side <= MAX_IMAGE_SIDE for side in image_shape):
+        raise TfjsError(f"{model_json}: a {latent_dim}-d decoder of {image_shape} images is beyond what a bundle "
+                        f"may hold ({MAX_LATENT_DIM}-d, {MAX_IMAGE_SIDE} pixels a side)")
     decoder = ConvDecoder(latent_dim=latent_dim, image_shape=image_shape)
     expected = {k: tuple(v.shape) for k, v in decoder.state_dict().items()}
     got = {k: v.shape for k, v in state.items()}

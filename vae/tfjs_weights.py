@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from latentwalk.vae.errors import TfjsError
+from latentwalk.vae.safeio import read_limited
+
+MAX_SHARD_BYTES = 1 << 30  # all shards of one model together
 
 _STORED_DTYPES = {"float32": np.float32, "int32": np.int32, "bool": np.bool_,
                   "uint8": np.uint8, "uint16": np.uint16, "float16": np.float16}
@@ -23,14 +26,14 @@ def read_weights(model_json: Path, manifest: list) -> dict[str, np.ndarray]:
         try:
             paths = [model_json.parent / p for p in group["paths"]]
             specs = group["weights"]
+            if not isinstance(specs, list):
+                raise TypeError
         except (KeyError, TypeError):
             raise TfjsError(f"{model_json}: a weightsManifest group lacks 'paths' or 'weights'") from None
         chunks = []
         for path in paths:
-            try:
-                chunks.append(path.read_bytes())
-            except OSError as exc:
-                raise TfjsError(f"{path}: cannot read weight shard: {exc.strerror or exc}") from None
+            chunks.append(read_limited(path, TfjsError, MAX_SHARD_BYTES - sum(map(len, chunks)),
+                                       missing="cannot read weight shard: no such file", what="a weight shard"))
         buffer = b"".join(chunks)
         shard_names = ", ".join(str(p) for p in paths)
         offset = 0
@@ -47,7 +50,9 @@ def _read_one_weight(spec: dict, buffer: bytes, offset: int, shard_names: str,
                      model_json: Path) -> tuple[str, np.ndarray, int]:
     try:
         name, shape, dtype = spec["name"], [int(s) for s in spec["shape"]], spec["dtype"]
-    except (KeyError, TypeError, ValueError):
+        if not isinstance(name, str) or any(s < 0 for s in shape) or len(shape) > 8:
+            raise ValueError
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise TfjsError(f"{model_json}: malformed weight entry {str(spec)[:80]}") from None
     quant = spec.get("quantization")
     stored = quant.get("dtype") if isinstance(quant, dict) else dtype

@@ -20,8 +20,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from latentwalk.vae.bundle import (atomic_file, check_bundle_target, check_writable_folder, finite_or_none, write_bundle,
-                        write_errors)
+from latentwalk.vae.bundle import (MAX_IMAGE_SIDE, MAX_LATENT_DIM, atomic_file, check_bundle_target,
+                                   check_writable_folder, finite_or_none, write_bundle, write_errors)
 from latentwalk.vae.datasets import Dataset
 from latentwalk.vae.errors import VaeError
 from latentwalk.vae.model import ConvVAE, vae_loss
@@ -52,6 +52,8 @@ class TrainConfig:
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise VaeError(f"{name} must be a whole number >= 1, got {value!r}")
+        if self.latent_dim > MAX_LATENT_DIM:
+            raise VaeError(f"latent dim {self.latent_dim} is more than a bundle may hold ({MAX_LATENT_DIM})")
         if not (isinstance(self.lr, (int, float)) and 0 < self.lr < float("inf")):
             raise VaeError(f"learning rate must be a positive finite number, got {self.lr!r}")
 
@@ -99,8 +101,9 @@ class Trainer:
         self.device = pick_device(config.device)
         torch.set_num_threads(config.threads or _cpu_count())
         shape = dataset.image_shape
-        if shape[0] % 4 or shape[1] % 4:
-            raise VaeError(f"{dataset.source}: images are {shape}; the model needs sides divisible by 4")
+        if not all(0 < side <= MAX_IMAGE_SIDE and side % 4 == 0 for side in shape):
+            raise VaeError(f"{dataset.source}: images are {shape}; the model needs sides that are positive "
+                           f"multiples of 4, at most {MAX_IMAGE_SIDE}")
         count = len(dataset.train_images) if config.limit is None else min(config.limit, len(dataset.train_images))
         self.train_images = torch.from_numpy(np.ascontiguousarray(dataset.train_images[:count])).to(self.device)
         test_count = len(dataset.test_images) if config.limit is None else min(config.limit, len(dataset.test_images))

@@ -8,6 +8,7 @@ fractional row at which each one sits.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,23 +16,30 @@ import numpy as np
 from latentwalk.errors import SceneError
 from latentwalk.explorer.curve import KINDS, Curve
 
+DEFAULT_MODEL = "mnist"
 MIN_STEPS = 2
+MAX_STEPS = 10_000_000  # 38 h of frames at 72 fps; also bounds the file (rows x d x 4 bytes)
+MAX_OUTPUT_BYTES = 2 << 30
+CHUNK_ROWS = 65_536  # rows computed and written at a time: memory stays small for any --steps
 MAX_LISTED_ROWS = 12
+MAX_CONTROL_BYTES = 256 << 20
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "walk", help="write the latent path through control points as an (N, d) .npy",
-        description="Write the latent path through control points as an (N, d) float32 .npy.")
+        description="Write the latent path through control points as an (N, d) float32 .npy, rows "
+                    "equally spaced along the curve.")
     parser.add_argument("--model", metavar="M",
-                        help="bundled model name or bundle folder; needed by --through, and with "
-                             "--points it checks their width")
+                        help=f"bundled model name or bundle folder (default: {DEFAULT_MODEL} for --through; "
+                             "with --points it is optional and checks their width)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--through", metavar="I,J,K", help="data-set indices of the control points")
     source.add_argument("--points", metavar="FILE.npy", help="control point coordinates, a (K, d) array")
-    parser.add_argument("--steps", metavar="N", required=True, help="number of rows, at least 2")
-    parser.add_argument("--interp", metavar="KIND", default="catmull-rom",
-                        help=f"{' | '.join(KINDS)} (default: catmull-rom)")
+    parser.add_argument("--steps", metavar="N", required=True,
+                        help=f"number of rows, {MIN_STEPS} to {MAX_STEPS}")
+    parser.add_argument("--interp", metavar="KIND", default="catmull-rom", help=" | ".join(KINDS))
     parser.add_argument("--closed", action="store_true", help="close the loop back to the first point")
     parser.add_argument("--out", metavar="PATH.npy", required=True, help="where to write the path")
     parser.set_defaults(func=run)
@@ -44,35 +52,69 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.out).suffix.lower() != ".npy":  # the rows are written as .npy, whatever the name says
         raise SceneError(f"{args.out}: --out must end in .npy (the path is written as a .npy array)")
     if args.through is not None:
-        if not args.model:
-            raise SceneError("--through takes data-set indices, so it needs --model")
-        points = _points_by_index(args.model, _parse_indices(args.through))
+        indices = _parse_indices(args.through)
+        points = _points_by_index(args.model or DEFAULT_MODEL, indices)
+        where = f"--through {args.through}"
     else:
         points = _points_from_file(Path(args.points), args.model)
+        where = str(args.points)
+    if steps * points.shape[1] * 4 > MAX_OUTPUT_BYTES:
+        raise SceneError(f"--steps {steps}: a ({steps}, {points.shape[1]}) float32 path would be "
+                         f"{steps * points.shape[1] * 4 / 2**30:.1f} GiB, more than the "
+                         f"{MAX_OUTPUT_BYTES >> 30} GiB limit")
 
     curve = Curve(points.astype(np.float64), kind=args.interp, closed=args.closed)
-    path = curve.sample(steps).astype(np.float32)
-    path[0] = points[0]  # exact in the input's own precision, not through float64 and back
-    path[-1] = points[0] if args.closed else points[-1]
-
-    from latentwalk.explorer.session import write_atomically
-
-    write_atomically(args.out, lambda f: np.save(f, path, allow_pickle=False), "path file")
+    if curve.length == 0.0:
+        what = "there is one control point" if len(points) == 1 else "the control points are all the same point"
+        raise SceneError(f"{where}: no path: {what}; a path needs at least two different points")
+    _write_path(Path(args.out), curve, points, steps, args.closed)
     rows = curve.control_point_params() * (steps - 1)
     listed = ", ".join(f"{r:.2f}" for r in rows[:MAX_LISTED_ROWS])
     if len(rows) > MAX_LISTED_ROWS:
         listed += f", ... ({len(rows)} in all)"
     shape = "closed " if args.closed else ""
-    print(f"wrote {args.out}: ({steps}, {path.shape[1]}) float32, {shape}{args.interp} path of length "
+    print(f"wrote {args.out}: ({steps}, {points.shape[1]}) float32, {shape}{args.interp} path of length "
           f"{curve.length:.4g}; control points at rows {listed}")
     return 0
 
 
-def _parse_steps(text: str) -> int:
+def _write_path(out: Path, curve: Curve, points: np.ndarray, steps: int, closed: bool) -> None:
+    """The rows, computed and written CHUNK_ROWS at a time into a temporary file renamed onto `out`
+    only when every row is finite: the first and last rows are the end points exactly, in the
+    input's own precision, not through float64 and back."""
+    from latentwalk.vae.atomic import atomic_file
+
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
+              "shape": (steps, points.shape[1])}
     try:
-        steps = int(text)
-    except (TypeError, ValueError):
-        raise SceneError(f"--steps: {text!r} is not a whole number") from None
+        with atomic_file(out) as temp, open(temp, "wb") as handle:
+            np.lib.format.write_array_header_1_0(handle, header)
+            for start in range(0, steps, CHUNK_ROWS):
+                rows = np.arange(start, min(start + CHUNK_ROWS, steps))
+                with np.errstate(over="ignore", invalid="ignore"):
+                    chunk = curve.at(rows / (steps - 1)).astype(np.float32)
+                if start == 0:
+                    chunk[0] = points[0]
+                if rows[-1] == steps - 1:
+                    chunk[-1] = points[0] if closed else points[-1]
+                finite = np.isfinite(chunk).all(axis=1)
+                if not finite.all():
+                    raise SceneError(f"{out}: not written: row {start + int(np.argmin(finite))} of the path is "
+                                     "not finite in float32 (control points too large for the curve)")
+                handle.write(chunk.tobytes())
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise SceneError(f"{out}: cannot write path file: {exc.strerror or exc}") from None
+
+
+def _parse_steps(text: str) -> int:
+    text = str(text).strip()
+    if not (text.isascii() and text.lstrip("+-").isdigit()):
+        raise SceneError(f"--steps: {text[:40]!r} is not a whole number")
+    if len(text.lstrip("+-")) > len(str(MAX_STEPS)) + 1 or int(text) > MAX_STEPS:
+        raise SceneError(f"--steps: {text[:40]} is too many (at most {MAX_STEPS} rows)")
+    steps = int(text)
     if steps < MIN_STEPS:
         raise SceneError(f"--steps: {steps} is too few (a path needs at least {MIN_STEPS} rows)")
     return steps
@@ -82,9 +124,15 @@ def _parse_indices(text: str) -> list[int]:
     indices = []
     for token in text.split(","):
         token = token.strip()
-        if not (token.isascii() and token.isdigit()):
-            raise SceneError(f"--through: {token!r} is not a data-set index (expected I,J,K,... "
+        digits = token[1:] if token.startswith("-") else token
+        if not (token.isascii() and digits.isdigit()):
+            raise SceneError(f"--through: {token[:40]!r} is not a data-set index (expected I,J,K,... "
                              "with whole numbers >= 0)")
+        if token.startswith("-"):
+            raise SceneError(f"--through: {token[:40]!r} is not a data-set index (indices count from 0; "
+                             "negative ones are not allowed)")
+        if len(digits) > 18:
+            raise SceneError(f"--through: index {token[:20]}... ({len(digits)} digits) is out of range")
         indices.append(int(token))
     return indices
 
@@ -104,14 +152,19 @@ def _points_by_index(model: str, indices: list[int]) -> np.ndarray:
 def _points_from_file(path: Path, model: str | None) -> np.ndarray:
     from latentwalk.vae.bundle import read_npy
 
-    points = read_npy(path, SceneError)
-    if points.ndim != 2 or points.shape[0] < 1 or points.shape[1] < 1:
-        raise SceneError(f"{path}: shape {points.shape}, expected (K, d) with K >= 1 control points")
-    if points.dtype.kind not in "fiu":
-        raise SceneError(f"{path}: dtype {points.dtype}, expected numbers")
+    def check(shape: tuple, dtype: np.dtype) -> None:
+        if len(shape) != 2 or shape[0] < 1 or shape[1] < 1:
+            raise SceneError(f"{path}: shape {shape}, expected (K, d) with K >= 1 control points")
+        if dtype.kind not in "fiu":
+            raise SceneError(f"{path}: dtype {dtype}, expected numbers")
+
+    points = read_npy(path, SceneError, check=check, max_bytes=MAX_CONTROL_BYTES)
     finite = np.isfinite(points).all(axis=1)
     if not finite.all():
         raise SceneError(f"{path}: row {int(np.argmin(finite))} contains NaN or Inf")
+    in_range = (np.abs(points) <= FLOAT32_MAX).all(axis=1)
+    if not in_range.all():
+        raise SceneError(f"{path}: row {int(np.argmin(in_range))} has values beyond float32 range (about 3.4e38)")
     if model:
         from latentwalk.vae.bundle import load_bundle
 
