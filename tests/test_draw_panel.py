@@ -1,0 +1,121 @@
+"""The Draw panel under Xvfb: strokes drawn with posted mouse events are encoded in the background and
+become a point (selection source "draw", its own marker in the cloud) and a reconstruction in Output;
+a dropped picture goes the same way."""
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pytest
+from PIL import Image
+
+from latentwalk.engine.input import DROP_FILE, Action
+from latentwalk.vae.bundle import load_bundle
+from latentwalk.vae.decode import decode_latents
+from latentwalk.vae.encode import encode_inputs, to_model_input
+from latentwalk.explorer.drawing import MARKER_COLOR, Canvas
+from tests.bundles import make_bundle
+from tests.explorer_helpers import click_item, frames, frames_until, open_explorer, post_button, post_motion
+
+SIZE = (640, 480)
+
+
+@pytest.fixture
+def drawing_explorer(gl_app, tmp_path):
+    bundle = make_bundle(tmp_path / "with-encoder", count=200, encoder=True)
+    app, scene = open_explorer(gl_app, bundle, SIZE, panels=True)
+    panel = scene.drawing.panel
+    scene.panels[:] = [scene.output, panel]
+    panel.place = (5, 5)
+    scene.output.place = (SIZE[0] - 260, 5)
+    frames(app, 3)
+    return app, scene, load_bundle(bundle)
+
+
+def stroke(app, panel, points) -> None:
+    """Press at the first canvas fraction (x, y), drag through the others, release at the last."""
+    x, y, size, _ = panel.canvas_rect
+    pixels = [(x + fx * size, y + fy * size) for fx, fy in points]
+    post_motion(pixels[0])
+    frames(app)
+    post_button(pygame.MOUSEBUTTONDOWN, pixels[0])
+    frames(app)
+    for pixel in pixels[1:]:
+        post_motion(pixel, buttons=(1, 0, 0))
+        frames(app)
+    post_button(pygame.MOUSEBUTTONUP, pixels[-1])
+    frames(app)
+
+
+def test_drawn_strokes_become_a_point_and_a_reconstruction(drawing_explorer):
+    app, scene, bundle = drawing_explorer
+    tools, panel = scene.drawing, scene.drawing.panel
+    stroke(app, panel, [(0.5, 0.2), (0.5, 0.5), (0.52, 0.8)])
+    ink = tools.canvas.pixels
+    assert ink[int(0.5 * 28), 14] > 0.9 and ink[3, 3] == 0.0  # the line went down the middle
+
+    assert frames_until(app, lambda: tools.latent is not None and scene.state.output.owner == "selection"
+                        and scene.decoded_slot.image is not None)
+    expected = encode_inputs(bundle.load_encoder(), to_model_input(ink, (28, 28)))[0]
+    np.testing.assert_allclose(tools.latent, expected, atol=1e-5)
+    assert scene.state.selection.source == "draw"
+    np.testing.assert_allclose(scene.state.selection.latent, expected, atol=1e-5)
+    reconstruction = decode_latents(bundle.load_decoder(), expected[None])[0]
+    np.testing.assert_allclose(scene.decoded_slot.image, reconstruction, atol=1e-5)
+
+    frames(app, 2)
+    image = app.capture(include_ui=False)
+    pixel = scene.camera.project(tools.marker_position()[None], 1.0, scene.viewport).pixels[0]
+    x, y = int(round(pixel[0])), int(round(pixel[1]))
+    centre = image[y - 2:y + 3, x - 2:x + 3].reshape(-1, 3).astype(int)
+    green = np.array(MARKER_COLOR[:3]) * 255
+    assert np.any(np.abs(centre - green).max(axis=1) < 40), centre  # the drawn point's own marker
+    latent, tools.latent = tools.latent, None  # the same frame without the marker: no green there
+    plain = app.capture(include_ui=False)[y - 2:y + 3, x - 2:x + 3].reshape(-1, 3).astype(int)
+    tools.latent = latent
+    assert not np.any(np.abs(plain - green).max(axis=1) < 40)
+
+    first = tools.latent.copy()
+    stroke(app, panel, [(0.3, 0.3), (0.7, 0.3)])
+    assert frames_until(app, lambda: not np.allclose(tools.latent, first))
+    click_item(app, panel, "undo")
+    assert frames_until(app, lambda: np.allclose(tools.latent, first, atol=1e-6))
+
+    click_item(app, panel, "add to walk")
+    frames(app, 2)
+    assert len(scene.path.control_latents()) == 1
+    np.testing.assert_allclose(scene.path.control_latents()[0], first, atol=1e-6)
+
+
+def test_a_dropped_picture_is_encoded_and_a_bad_one_named(drawing_explorer, tmp_path):
+    app, scene, bundle = drawing_explorer
+    tools = scene.drawing
+    digit = np.zeros((60, 40), np.uint8) + 250  # dark ink on white paper, not the model's format
+    digit[10:50, 18:23] = 10
+    Image.fromarray(digit).save(tmp_path / "one.png")
+    scene.handle_action(Action(DROP_FILE, text=str(tmp_path / "one.png")))
+    assert frames_until(app, lambda: tools.latent is not None and scene.decoded_slot.image is not None)
+    expected = encode_inputs(bundle.load_encoder(),
+                             to_model_input(np.asarray(Image.open(tmp_path / "one.png"), np.float32) / 255, (28, 28)))
+    np.testing.assert_allclose(tools.latent, expected[0], atol=1e-5)
+    assert tools.canvas.pixels.max() > 0.9  # the picture became the canvas, to draw over
+
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really")
+    scene.handle_action(Action(DROP_FILE, text=str(tmp_path / "broken.jpg")))
+    assert frames_until(app, lambda: tools.error is not None)
+    assert "broken.jpg" in tools.error and len(tools.error.splitlines()) == 1
+    np.testing.assert_allclose(tools.latent, expected[0], atol=1e-5)  # the last good point stays
+
+
+def test_canvas_strokes_undo_and_clear():
+    canvas = Canvas((28, 28))
+    canvas.begin_stroke((4.0, 4.0))
+    canvas.continue_stroke((20.0, 4.0))
+    canvas.end_stroke()
+    assert canvas.pixels[3, 4:20].min() > 0.9 and canvas.pixels[20, 20] == 0.0
+    painted = canvas.pixels.copy()
+    canvas.clear()
+    assert canvas.empty
+    canvas.undo()
+    np.testing.assert_array_equal(canvas.pixels, painted)
+    canvas.undo()
+    assert canvas.empty and not canvas.undo()
