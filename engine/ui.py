@@ -2,11 +2,16 @@
 
 The backend's own VIDEORESIZE handling calls `set_mode` and its clock reads the wall time, so
 the App owns both: resize events are not forwarded and `new_frame` takes the frame's dt.
+
+Text is drawn with a TrueType font shipped in assets/fonts (Roboto), which ImGui rasterises at the
+size in use, so it stays crisp at any scale. The scale is the display's (DPI, or $LATENTWALK_UI_SCALE)
+times the user's (`step_user_scale`, Ctrl+plus / Ctrl+minus), which is remembered in the config dir.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import json
 import os
 from pathlib import Path
 
@@ -17,6 +22,19 @@ from imgui_bundle.python_backends.pygame_backend import PygameRenderer
 CONFIG_DIR_ENV = "LATENTWALK_CONFIG_DIR"
 UI_SCALE_ENV = "LATENTWALK_UI_SCALE"
 _BASE_DPI = 96.0
+FONT_FILE = Path(__file__).resolve().parents[1] / "assets" / "fonts" / "Roboto-Regular.ttf"
+FONT_SIZE_PX = 15.0  # at scale 1
+USER_SCALE_STEP = 0.1
+USER_SCALE_RANGE = (0.6, 2.5)
+SETTINGS_FILE = "ui.json"
+
+
+def font_file() -> Path:
+    """The UI's TTF font: beside the sources, or inside the installed package."""
+    if FONT_FILE.is_file():
+        return FONT_FILE
+    from importlib import resources
+    return Path(str(resources.files("latentwalk.assets") / "fonts" / FONT_FILE.name))
 
 
 def config_dir() -> Path:
@@ -72,14 +90,60 @@ class Ui:
         io = imgui.get_io()
         self.ini_path = ini_path or config_dir() / "imgui.ini"
         self.ini_path.parent.mkdir(parents=True, exist_ok=True)
+        self.settings_path = self.ini_path.parent / SETTINGS_FILE
         io.set_ini_filename(str(self.ini_path))
+        self.font = io.fonts.add_font_from_file_ttf(str(font_file()), FONT_SIZE_PX)
+        io.font_default = self.font
         self.scale = display_scale() if scale is None else scale
-        style = imgui.get_style()
-        # imgui 1.92 rasterises glyphs at the final size, so scaling the style keeps text crisp.
-        style.font_scale_dpi = self.scale
-        style.scale_all_sizes(self.scale)
+        self.user_scale = self._load_user_scale()
+        self._apply_scale()
         self.renderer = PygameRenderer()
         self._in_frame = False
+
+    # -- scale -----------------------------------------------------------------------------------
+    @property
+    def total_scale(self) -> float:
+        return self.scale * self.user_scale
+
+    def _apply_scale(self) -> None:
+        """A fresh default style scaled as a whole (scaling the live one again would compound rounding)."""
+        style = imgui.Style()
+        style.scale_all_sizes(self.total_scale)
+        style.font_size_base = FONT_SIZE_PX
+        # imgui 1.92 rasterises glyphs at the final size, so scaling the font keeps text crisp.
+        style.font_scale_dpi = self.scale
+        style.font_scale_main = self.user_scale
+        imgui.get_current_context().style = style
+
+    def set_user_scale(self, value: float) -> float:
+        """Set the user's UI scale (clamped to USER_SCALE_RANGE, in USER_SCALE_STEP steps) and remember it."""
+        low, high = USER_SCALE_RANGE
+        value = round(min(high, max(low, float(value))) / USER_SCALE_STEP) * USER_SCALE_STEP
+        if abs(value - self.user_scale) > 1e-6:
+            self.user_scale = round(value, 2)
+            self._apply_scale()
+            self._save_settings()
+        return self.user_scale
+
+    def step_user_scale(self, steps: int) -> float:
+        return self.set_user_scale(self.user_scale + steps * USER_SCALE_STEP)
+
+    def _load_user_scale(self) -> float:
+        try:
+            value = float(json.loads(self.settings_path.read_text(encoding="utf-8")).get("ui_scale", 1.0))
+        except (OSError, ValueError, TypeError, AttributeError):
+            return 1.0
+        low, high = USER_SCALE_RANGE
+        return min(high, max(low, value)) if value == value else 1.0
+
+    def _save_settings(self) -> None:
+        try:
+            self.settings_path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.settings_path.with_name(self.settings_path.name + f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps({"ui_scale": self.user_scale}), encoding="utf-8")
+            os.replace(partial, self.settings_path)
+        except OSError:
+            pass  # an unwritable config dir costs only the remembering
 
     @property
     def want_capture_mouse(self) -> bool:
@@ -102,12 +166,17 @@ class Ui:
         else:
             self.renderer.process_event(event)
 
-    def new_frame(self, dt: float, display_size: tuple[int, int]) -> None:
+    def new_frame(self, dt: float, framebuffer_size: tuple[int, int]) -> None:
+        """Start a UI frame laid out over the window (its size in screen coordinates, which the mouse
+        uses) and drawn into `framebuffer_size` pixels: on HiDPI screens these differ."""
         if self._in_frame:  # the previous frame died between new_frame and render
             imgui.end_frame()
         io = imgui.get_io()
         io.delta_time = max(float(dt), 1e-6)
-        io.display_size = (float(display_size[0]), float(display_size[1]))
+        width, height = pygame.display.get_window_size() if pygame.display.get_init() else framebuffer_size
+        width, height = (width, height) if width > 0 and height > 0 else framebuffer_size
+        io.display_size = (float(width), float(height))
+        io.display_framebuffer_scale = (framebuffer_size[0] / width, framebuffer_size[1] / height)
         imgui.new_frame()
         self._in_frame = True
 

@@ -2,9 +2,20 @@
 
 With OPENGL, pygame's display surface keeps its first size, so the size always comes from
 `pygame.display.get_window_size()` and the viewport is set by us after every change.
+
+Two sizes: `size` is the window's in screen coordinates (mouse positions, the UI's layout), and
+`framebuffer_size` is the drawable's in pixels (viewport, read-back); they differ on HiDPI screens.
+
+Fullscreen: SDL asks the window manager; under an X server without one (Xvfb, many installations)
+nobody obeys, the X window keeps its size while SDL reports the desktop's. So after asking, the real X
+window is measured, and where it did not grow the window becomes a borderless one of the display's
+size at its top-left corner instead.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import os
 import re
 import warnings
 
@@ -49,12 +60,60 @@ def _driver_offer() -> str:
         return f"no OpenGL context at all ({exc})"
 
 
-class Window:
-    """One OpenGL window (pygame allows one per process).
+def _sdl() -> ctypes.CDLL | None:
+    from latentwalk.engine.ui import _sdl_library  # the SDL2 that pygame loaded
+    return _sdl_library()
 
-    `size` is the window's size in pixels, which is also the default framebuffer's size on the
-    platforms we target (on macOS Retina the drawable would be larger; not handled).
-    """
+
+def drawable_size() -> tuple[int, int] | None:
+    """The current GL window's drawable in pixels (SDL_GL_GetDrawableSize), or None if SDL cannot say."""
+    try:
+        sdl = _sdl()
+        if sdl is None:
+            return None
+        sdl.SDL_GL_GetCurrentWindow.restype = ctypes.c_void_p
+        window = sdl.SDL_GL_GetCurrentWindow()
+        if not window:
+            return None
+        width, height = ctypes.c_int(), ctypes.c_int()
+        sdl.SDL_GL_GetDrawableSize(ctypes.c_void_p(window), ctypes.byref(width), ctypes.byref(height))
+    except (OSError, AttributeError):
+        return None
+    return (width.value, height.value) if width.value > 0 and height.value > 0 else None
+
+
+def x11_window_size() -> tuple[int, int] | None:
+    """The X server's own idea of our window's size (None when not on X11): the truth SDL may not know."""
+    info = pygame.display.get_wm_info()
+    window = info.get("window")
+    if not isinstance(window, int) or not os.environ.get("DISPLAY") or pygame.display.get_driver() != "x11":
+        return None
+    name = ctypes.util.find_library("X11")
+    if not name:
+        return None
+    try:
+        xlib = ctypes.CDLL(name)
+        xlib.XOpenDisplay.restype = ctypes.c_void_p
+        xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        display = xlib.XOpenDisplay(None)
+        if not display:
+            return None
+        try:
+            attributes = ctypes.create_string_buffer(256)  # XWindowAttributes: int x, y, width, height, ...
+            xlib.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p]
+            if not xlib.XGetWindowAttributes(display, window, attributes):
+                return None
+            fields = (ctypes.c_int * 4).from_buffer(attributes)
+            return int(fields[2]), int(fields[3])
+        finally:
+            xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
+            xlib.XCloseDisplay(display)
+    except (OSError, AttributeError):
+        return None
+
+
+class Window:
+    """One OpenGL window (pygame allows one per process)."""
 
     def __init__(self, size: tuple[int, int] = (1280, 720), *, fullscreen: bool = False,
                  title: str = "latentwalk", vsync: bool = True, resizable: bool = True) -> None:
@@ -83,6 +142,7 @@ class Window:
                 f"asked for OpenGL {GL_REQUIRED[0]}.{GL_REQUIRED[1]} core, the driver offers "
                 f"GL_VERSION '{self.gl_version}' on '{self.gl_renderer}'")
         self.fullscreen = False
+        self.borderless_fullscreen = False  # fullscreen done by hand: no window manager obeyed SDL
         if fullscreen:
             self.toggle_fullscreen()
         self.apply_viewport()
@@ -118,16 +178,22 @@ class Window:
 
     @property
     def size(self) -> tuple[int, int]:
+        """The window's size in screen coordinates (mouse positions, UI layout)."""
         width, height = pygame.display.get_window_size()
         return int(width), int(height)
 
     @property
+    def framebuffer_size(self) -> tuple[int, int]:
+        """The drawable's size in pixels (viewport, read-back): larger than `size` on HiDPI screens."""
+        return drawable_size() or self.size
+
+    @property
     def aspect(self) -> float:
-        width, height = self.size
+        width, height = self.framebuffer_size
         return width / max(1, height)
 
     def apply_viewport(self) -> tuple[int, int]:
-        width, height = self.size
+        width, height = self.framebuffer_size
         gl.glViewport(0, 0, width, height)
         return width, height
 
@@ -141,12 +207,54 @@ class Window:
         self.windowed_size = (width, height)
         self.apply_viewport()
 
+    @staticmethod
+    def display_size() -> tuple[int, int]:
+        """The size of the display the window is on."""
+        sizes = pygame.display.get_desktop_sizes()
+        index = 0
+        try:
+            index = pygame.display.get_window_display_index() if hasattr(pygame.display, "get_window_display_index") else 0
+        except pygame.error:
+            pass
+        width, height = sizes[index if index < len(sizes) else 0]
+        return int(width), int(height)
+
     def toggle_fullscreen(self) -> None:
-        if not self.fullscreen:
-            self.windowed_size = self.size
-        pygame.display.toggle_fullscreen()
-        self.fullscreen = not self.fullscreen
+        if self.fullscreen:
+            self._leave_fullscreen()
+        else:
+            self._enter_fullscreen()
         self.apply_viewport()
+
+    def _enter_fullscreen(self) -> None:
+        self.windowed_size = self.size
+        display = self.display_size()
+        pygame.display.toggle_fullscreen()
+        self.fullscreen = True
+        real = x11_window_size()
+        if real is not None and real != display:  # no window manager made it fullscreen
+            pygame.display.toggle_fullscreen()  # SDL's own idea back to windowed
+            self._set_borderless(display)
+            self.borderless_fullscreen = True
+
+    def _leave_fullscreen(self) -> None:
+        if self.borderless_fullscreen:
+            pygame.display.set_mode(self.windowed_size, self._flags)
+            self.borderless_fullscreen = False
+        else:
+            pygame.display.toggle_fullscreen()
+            if self.size != self.windowed_size and x11_window_size() not in (None, self.windowed_size):
+                pygame.display.set_mode(self.windowed_size, self._flags)
+        self.fullscreen = False
+
+    def _set_borderless(self, size: tuple[int, int]) -> None:
+        flags = (self._flags & ~pygame.RESIZABLE) | pygame.NOFRAME
+        pygame.display.set_mode(size, flags)
+        try:
+            from pygame._sdl2.video import Window as SdlWindow
+            SdlWindow.from_display_module().position = (0, 0)
+        except (ImportError, pygame.error):
+            pass
 
     def set_title(self, title: str) -> None:
         pygame.display.set_caption(title)
