@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import torch
-from torch import nn
 
 from latentwalk.vae.atomic import atomic_file, probe_writable, publish_mode, staging_folder, sweep_stale
 from latentwalk.vae.errors import BundleError
-from latentwalk.vae.model import ConvDecoder, ConvEncoder, decoder_shapes, encoder_shapes
+from latentwalk.vae.shapes import decoder_shapes, encoder_shapes
 from latentwalk.vae.safeio import MAX_JSON_BYTES, first_line as _first_line, load_json_file, npy_header
 from latentwalk.vae.safeio import read_npy as _read_npy, safetensors_shapes
 
@@ -98,6 +96,8 @@ class Bundle:
         module is built, so a bad file never costs an allocation. BundleError when it does not fit."""
         tensors = read_tensors(self.path / DECODER_FILE, decoder_shapes(self.latent_dim, self.image_shape),
                                "ConvDecoder")
+        from latentwalk.vae.model import ConvDecoder  # torch: only once a decoder is wanted
+
         decoder = ConvDecoder(self.latent_dim, self.image_shape)
         decoder.load_state_dict(tensors)
         return decoder.to(device).eval()
@@ -108,6 +108,8 @@ class Bundle:
             return None
         tensors = read_tensors(self.path / ENCODER_FILE, encoder_shapes(self.latent_dim, self.image_shape),
                                "ConvEncoder")
+        from latentwalk.vae.model import ConvEncoder
+
         encoder = ConvEncoder(self.latent_dim, self.image_shape)
         encoder.load_state_dict(tensors)
         return encoder.to(device).eval()
@@ -137,6 +139,7 @@ def read_weights(path: Path, module: nn.Module) -> dict[str, torch.Tensor]:
 
 def read_tensors(path: Path, expected: dict[str, tuple[int, ...]], owner: str) -> dict[str, torch.Tensor]:
     """The tensors of `path` as float32, after check_weights_file; NaN/Inf refused."""
+    import torch
     from safetensors.torch import load_file
 
     check_weights_file(path, expected, owner)
@@ -152,6 +155,26 @@ def read_tensors(path: Path, expected: dict[str, tuple[int, ...]], owner: str) -
         if not torch.isfinite(tensor).all():
             raise BundleError(f"{path}: tensor {name} contains NaN or Inf")
     return {name: tensor.float() for name, tensor in tensors.items()}
+
+
+def check_tensors(path: Path, expected: dict[str, tuple[int, ...]], owner: str) -> None:
+    """What read_tensors checks, read with numpy: loading a bundle needs no torch (the explorer's
+    first frame does not wait for it to import; the decoder worker loads the weights later)."""
+    from safetensors.numpy import load_file
+
+    check_weights_file(path, expected, owner)
+    try:
+        arrays = load_file(str(path))
+    except Exception:  # corrupt, or a dtype numpy lacks (bfloat16): torch reads it, or says why not
+        read_tensors(path, expected, owner)
+        return
+    for name, array in arrays.items():
+        if tuple(array.shape) != expected.get(name):
+            raise BundleError(f"{path}: tensor {name} has shape {tuple(array.shape)}, expected {expected.get(name)}")
+        if array.dtype.kind != "f":
+            raise BundleError(f"{path}: tensor {name} has dtype {array.dtype}, expected floating point")
+        if not np.isfinite(array).all():
+            raise BundleError(f"{path}: tensor {name} contains NaN or Inf")
 
 
 def resolve_model(name_or_path: str | Path) -> Path:
@@ -264,9 +287,9 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     latent_dim = meta["latent_dim"]
     image_shape = (meta["image_shape"][0], meta["image_shape"][1])
     class_names = list(meta["class_names"])
-    read_tensors(path / DECODER_FILE, decoder_shapes(latent_dim, image_shape), "ConvDecoder")
+    check_tensors(path / DECODER_FILE, decoder_shapes(latent_dim, image_shape), "ConvDecoder")
     if os.path.lexists(path / ENCODER_FILE):
-        read_tensors(path / ENCODER_FILE, encoder_shapes(latent_dim, image_shape), "ConvEncoder")
+        check_tensors(path / ENCODER_FILE, encoder_shapes(latent_dim, image_shape), "ConvEncoder")
 
     latents_path, labels_path = path / LATENTS_FILE, path / LABELS_FILE
     latents = read_npy(latents_path, check=_latents_check(latents_path, latent_dim))
@@ -324,6 +347,7 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
                  summary: dict) -> Path:
     """Write a bundle atomically; an existing bundle at `out_dir` is replaced only once the new
     one is complete and loads. Refuses (BundleError) anything inconsistent or non-finite."""
+    import torch
     from safetensors.torch import save_file
 
     out_dir = Path(out_dir).expanduser().absolute()

@@ -6,30 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
-def quarter_grid(image_shape: tuple[int, int]) -> tuple[int, int]:
-    """The 1/4-resolution grid both networks pass through (two stride-2 steps)."""
-    if image_shape[0] % 4 or image_shape[1] % 4:
-        raise ValueError(f"image shape {tuple(image_shape)} is not divisible by 4")
-    return image_shape[0] // 4, image_shape[1] // 4
-
-
-def decoder_shapes(latent_dim: int, image_shape: tuple[int, int]) -> dict[str, tuple[int, ...]]:
-    """ConvDecoder's state-dict shapes, computed without building it (a file is checked against them
-    before any weights are allocated)."""
-    h0, w0 = quarter_grid(image_shape)
-    return {"fc.weight": (32 * h0 * w0, latent_dim), "fc.bias": (32 * h0 * w0,),
-            "deconv1.weight": (32, 64, 3, 3), "deconv1.bias": (64,),
-            "deconv2.weight": (64, 32, 3, 3), "deconv2.bias": (32,),
-            "deconv3.weight": (32, 1, 3, 3), "deconv3.bias": (1,)}
-
-
-def encoder_shapes(latent_dim: int, image_shape: tuple[int, int]) -> dict[str, tuple[int, ...]]:
-    """ConvEncoder's state-dict shapes, computed without building it."""
-    h0, w0 = quarter_grid(image_shape)
-    return {"conv1.weight": (32, 1, 3, 3), "conv1.bias": (32,),
-            "conv2.weight": (64, 32, 3, 3), "conv2.bias": (64,),
-            "fc.weight": (2 * latent_dim, 64 * h0 * w0), "fc.bias": (2 * latent_dim,)}
+from latentwalk.vae.shapes import decoder_shapes, encoder_shapes, quarter_grid  # noqa: F401  (their old home)
 
 
 class ConvDecoder(nn.Module):
