@@ -1,0 +1,133 @@
+"""The k nearest training points of the hovered or selected point, for the Neighbours panel.
+
+- When a model is installed, its neighbour index (latentwalk.vae.neighbors, exact, in the full latent
+  space) is built on a daemon thread; until it is ready the panel says so.
+- Prepare phase: when the subject changes (the hovered point, else the selection: a data-set point or a
+  free latent such as a drawn digit), the k nearest points are looked up (~0.1 ms on a 3-d model) and
+  their pictures put in k image slots: the real training images when the data set is on disk, else the
+  decoder's images, requested through the decoder worker (never decoded on the render thread). When
+  there is neither hover nor selection, the last list stays, so the pointer can travel to the panel.
+- The panel (panels/neighbors.py) only draws this and submits Select + FlyTo for a clicked picture.
+
+Attached to an ExplorerScene through its extension points only, like the walk and draw tools.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from latentwalk.engine.worker import WorkResult
+from latentwalk.explorer.decoding import ImageSlot
+from latentwalk.vae.neighbors import NeighborsError, PendingIndex
+
+NEIGHBOR_COUNT = 10
+CHANNEL = "neighbors"
+
+
+class NeighborTools:
+    def __init__(self, scene, count: int = NEIGHBOR_COUNT) -> None:
+        from latentwalk.explorer.panels.neighbors import NeighborsPanel
+
+        self.scene = scene
+        self.count = count
+        self.pending: PendingIndex | None = None  # the current model's index, built or being built
+        self.subject: tuple | None = None  # ("point", index) or ("latent", values): what the list is for
+        self.caption = ""
+        self.indices = np.zeros(0, np.int64)
+        self.distances = np.zeros(0, np.float64)
+        self.real_images = False  # the slots hold training images (else decoded ones)
+        self.error: str | None = None  # a query that failed (one line)
+        self.slots = [ImageSlot() for _ in range(count)]
+        self.version = 0  # moves whenever what the panel shows changes
+        self.drawn_version = -1  # the version the panel last drew
+        self.panel = NeighborsPanel(scene, self)
+        scene.panels.append(self.panel)
+        scene.preparers.append(self.prepare)
+        scene.model_listeners.append(self._on_model)
+        scene.redraw_checks.append(self.wants_frames)
+        scene.decoder.subscribe(CHANNEL, self._receive)
+        if scene.bundle is not None:
+            self._on_model(scene.bundle)
+
+    @property
+    def index(self):
+        """The ready NeighborIndex of the current model, or None while it builds (or failed)."""
+        return self.pending.index if self.pending is not None and self.pending.ready else None
+
+    @property
+    def build_error(self) -> str | None:
+        return self.pending.error if self.pending is not None and self.pending.ready else None
+
+    def wants_frames(self) -> bool:
+        building = self.pending is not None and not self.pending.ready
+        return building or self.version != self.drawn_version
+
+    # -- model switches ------------------------------------------------------------------------------
+    def _on_model(self, bundle) -> None:
+        self.pending = PendingIndex(bundle.latents)  # an older build still running is simply dropped
+        self.subject, self.caption, self.error = None, "", None
+        self.indices, self.distances = np.zeros(0, np.int64), np.zeros(0, np.float64)
+        for slot in self.slots:
+            slot.clear()
+        self.version += 1
+
+    # -- prepare phase -------------------------------------------------------------------------------
+    def _wanted_subject(self) -> tuple[tuple | None, str]:
+        state = self.scene.state
+        if state.pointer.hovered is not None:
+            return ("point", int(state.pointer.hovered)), f"#{state.pointer.hovered} (hovered)"
+        selection = state.selection
+        if selection.index is not None:
+            return ("point", int(selection.index)), f"#{selection.index} ({selection.source})"
+        if selection.latent is not None:
+            return ("latent", tuple(float(v) for v in selection.latent)), f"the {selection.source} point"
+        return None, ""
+
+    def prepare(self, alpha: float) -> None:
+        index = self.index
+        subject, caption = self._wanted_subject()
+        if index is None or subject is None or subject == self.subject:
+            return
+        self.subject, self.caption = subject, caption
+        try:
+            if subject[0] == "point":  # the point itself is the Output image: list the others
+                found = index.query_index(subject[1], self.count + 1)
+                self.indices, self.distances = found.indices[1:], found.distances[1:]
+            else:
+                found = index.query(subject[1], self.count)
+                self.indices, self.distances = found.indices, found.distances
+            self.error = None
+        except NeighborsError as exc:
+            self.indices, self.distances, self.error = np.zeros(0, np.int64), np.zeros(0, np.float64), str(exc)
+        self._show_pictures()
+        self.version += 1
+
+    def _show_pictures(self) -> None:
+        training = self.scene.training_images
+        self.real_images = training is not None
+        for slot, point in zip(self.slots, self.indices):
+            if self.real_images:
+                slot.show(training[point])
+            else:
+                slot.clear()  # until its decoded image arrives (the worker's cache answers repeats)
+                self.scene.decoder.request_point(int(point), CHANNEL, latest_only=False)
+        for slot in self.slots[len(self.indices):]:
+            slot.clear()
+
+    def _receive(self, result: WorkResult) -> None:
+        """The decoder's image of a neighbour (main thread, from the decoder's pump in prepare)."""
+        if self.real_images or not result.ok or result.key[0] != "point":
+            return
+        for slot, point in zip(self.slots, self.indices):
+            if point == result.key[1]:
+                slot.show(result.value)
+                self.version += 1
+
+    @property
+    def waiting(self) -> int:
+        """Neighbours whose picture has not arrived yet."""
+        return sum(slot.texture_id is None for slot in self.slots[:len(self.indices)])
+
+    def release(self) -> None:
+        self.scene.decoder.unsubscribe(CHANNEL, self._receive)
+        for slot in self.slots:
+            slot.release()

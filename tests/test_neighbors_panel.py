@@ -1,0 +1,142 @@
+"""The Neighbours panel under Xvfb, driven by commands and posted pygame events: the index builds off the
+main thread, the k nearest training points of the selected / hovered / drawn point are listed (equal to a
+float64 brute force), their real training images (or, without the data set, the decoder's images) are
+drawn as the panel's pixels, and clicking one selects it and flies there."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latentwalk.explorer.commands import Select, ShowPanels
+from latentwalk.explorer.panels import item_center
+from latentwalk.vae.bundle import load_bundle
+from latentwalk.vae.decode import decode_latents
+from tests.bundles import make_bundle
+from tests.explorer_helpers import click, empty_pixel, frames, frames_until, isolated_point, open_explorer, post_motion
+
+SIZE = (640, 480)
+MNIST_SUBSET = Path(__file__).resolve().parent / "data" / "mnist"  # 1,000 MNIST training images
+
+
+@pytest.fixture(scope="module")
+def bundle_path(tmp_path_factory):
+    # dataset "mnist" and 1,000 points: with data_dir=tests/data the explorer finds real training images
+    return make_bundle(tmp_path_factory.mktemp("neighbours") / "subset", count=1000, classes=10, dataset="mnist",
+                       class_names=[str(digit) for digit in range(10)])
+
+
+def neighbours_of(scene):
+    """The scene's neighbour tools (attached here while the scene does not attach them itself)."""
+    from latentwalk.explorer.neighbor_tools import NeighborTools
+
+    tools = getattr(scene, "neighbours", None)
+    return tools if tools is not None else NeighborTools(scene)
+
+
+def open_with_panel(gl_app, bundle_path, data_dir):
+    app, scene = open_explorer(gl_app, bundle_path, SIZE, panels=True, data_dir=data_dir)
+    tools = neighbours_of(scene)
+    scene.panels[:] = [tools.panel]
+    tools.panel.place = (5, 5)
+    assert frames_until(app, lambda: tools.index is not None)
+    return app, scene, tools
+
+
+def brute(latents: np.ndarray, query, k: int, exclude: int | None = None) -> list[int]:
+    squared = ((latents.astype(np.float64) - np.asarray(query, np.float64)) ** 2).sum(axis=1)
+    order = [int(i) for i in np.lexsort((np.arange(len(latents)), squared)) if i != exclude]
+    return order[:k]
+
+
+def thumbnail_pixels(app, panel, rank: int, size: int) -> np.ndarray:
+    """The picture drawn inside neighbour `rank`'s image button, sampled once per image pixel."""
+    from imgui_bundle import imgui
+
+    (x0, y0), _ = panel.item_rects[f"neighbour {rank}"]
+    screen = app.capture(include_ui=True)
+    padding = imgui.get_style().frame_padding  # between the button's edge and its picture
+    left, top = int(round(x0 + padding.x)), int(round(y0 + padding.y))
+    scale = size // 28
+    block = screen[top:top + size, left:left + size, 0].astype(int)
+    return block[scale // 2::scale, scale // 2::scale]
+
+
+def test_selection_lists_its_neighbours_with_training_images_and_a_click_flies_there(gl_app, bundle_path):
+    app, scene, tools = open_with_panel(gl_app, bundle_path, MNIST_SUBSET)
+    bundle = load_bundle(bundle_path)
+    assert scene.training_images is not None
+    assert tools.pending._thread is not None and tools.pending._thread.name == "neighbour-index"
+
+    scene.submit(Select(index=17, source="keyboard"))
+    assert frames_until(app, lambda: tools.subject == ("point", 17))
+    frames(app, 2)
+    expected = brute(bundle.latents, bundle.latents[17], 10, exclude=17)
+    assert list(tools.indices) == expected
+    np.testing.assert_allclose(tools.distances, np.linalg.norm(
+        bundle.latents[expected].astype(np.float64) - bundle.latents[17], axis=1), rtol=1e-12)
+    assert tools.real_images and tools.waiting == 0
+    for slot, point in zip(tools.slots, expected):
+        np.testing.assert_array_equal(slot.image, scene.training_images[point])
+
+    # The drawn picture is the training image (nearest filtering, twice its size).
+    drawn = thumbnail_pixels(app, tools.panel, 0, 56)
+    assert np.abs(drawn - scene.training_images[expected[0]].astype(int)).max() <= 2
+    assert drawn.max() > 200 and drawn.min() < 30  # ink on a black ground, not an empty frame
+
+    target = expected[3]
+    click(app, item_center(tools.panel.item_rects, "neighbour 3"))
+    assert scene.state.selection.index == target and scene.state.selection.source == "pointer"
+    np.testing.assert_allclose(scene.camera.goal.target, scene.positions[target])
+    assert frames_until(app, lambda: scene.camera.flight is None)
+    np.testing.assert_allclose(scene.camera.current.target, scene.positions[target], atol=1e-9)
+    assert frames_until(app, lambda: tools.subject == ("point", target))
+    assert list(tools.indices) == brute(bundle.latents, bundle.latents[target], 10, exclude=target)
+
+
+def test_hover_and_a_free_latent_without_the_data_set_show_decoded_images(gl_app, bundle_path):
+    app, scene, tools = open_with_panel(gl_app, bundle_path, None)
+    bundle = load_bundle(bundle_path)
+    assert scene.training_images is None
+
+    scene.submit(ShowPanels(False))  # nothing covers the cloud while the pointer aims at a point
+    frames(app, 2)
+    point, pixel = isolated_point(scene)
+    post_motion(pixel)
+    assert frames_until(app, lambda: tools.subject == ("point", point) and tools.waiting == 0)
+    expected = brute(bundle.latents, bundle.latents[point], 10, exclude=point)
+    assert list(tools.indices) == expected and not tools.real_images
+    decoded = decode_latents(bundle.load_decoder(), bundle.latents[expected])
+    for slot, image in zip(tools.slots, decoded):
+        np.testing.assert_allclose(slot.image, image, atol=1e-5)
+
+    post_motion(empty_pixel(scene))  # the pointer leaves the point: the list stays for it to be reached
+    frames(app, 3)
+    assert scene.state.pointer.hovered is None and tools.subject == ("point", point)
+
+    scene.submit(ShowPanels(True))
+    latent = (0.4, -1.1, 0.25)
+    scene.submit(Select(latent=latent, source="draw"))
+    assert frames_until(app, lambda: tools.subject == ("latent", latent) and tools.waiting == 0)
+    expected = brute(bundle.latents, latent, 10)
+    assert list(tools.indices) == expected and tools.caption == "the draw point"
+    frames(app, 2)
+    drawn = thumbnail_pixels(app, tools.panel, 1, 56)
+    want = np.clip(np.rint(decode_latents(bundle.load_decoder(), bundle.latents[expected[1]][None])[0] * 255), 0, 255)
+    assert np.abs(drawn - want).max() <= 2
+
+
+def test_another_model_gets_its_own_index(gl_app, bundle_path, tmp_path):
+    app, scene, tools = open_with_panel(gl_app, bundle_path, None)
+    scene.submit(Select(index=5, source="keyboard"))
+    assert frames_until(app, lambda: len(tools.indices) == 10)
+    other = make_bundle(tmp_path / "wide", count=120, classes=3, dim=5)
+    assert scene.load_model(other)
+    assert len(tools.indices) == 0 and tools.subject is None
+    assert frames_until(app, lambda: tools.index is not None and tools.index.size == 120)
+    assert tools.index.structure == "blocked"  # 5-d latents
+    scene.submit(Select(index=7, source="keyboard"))
+    assert frames_until(app, lambda: tools.subject == ("point", 7))
+    latents = load_bundle(other).latents
+    assert list(tools.indices) == brute(latents, latents[7], 10, exclude=7)
