@@ -22,6 +22,7 @@ MAX_JSON_BYTES = 8 << 20
 MAX_JSON_DIGITS = 40  # no number a model file needs has more digits than this
 MAX_NPY_BYTES = 4 << 30
 MAX_SAFETENSORS_HEADER = 16 << 20
+MAX_NPY_HEADER = 10_000  # numpy's own default max_header_size
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK\x03\x04"
 SAFETENSORS_DTYPES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1,
@@ -167,6 +168,11 @@ def _npy_header(handle: BinaryIO, path: Path, error: type[Exception]) -> tuple[t
         raise error(f"{path}: not a single .npy array (an .npz archive?)")
     if head != NPY_MAGIC:
         raise error(f"{path}: not a valid .npy array ({'empty file' if not head else 'no .npy header'})")
+    version_and_length = handle.read(6)
+    length_bytes = 2 if version_and_length[:1] == b"\x01" else 4
+    header_len = int.from_bytes(version_and_length[2:2 + length_bytes], "little")
+    if header_len > min(file_size(handle), MAX_NPY_HEADER):  # numpy would read it all before judging
+        raise error(f"{path}: not a valid .npy array (header claims {header_len} bytes)")
     handle.seek(0)
     try:
         version = npy_format.read_magic(handle)
@@ -176,7 +182,7 @@ def _npy_header(handle: BinaryIO, path: Path, error: type[Exception]) -> tuple[t
             shape, fortran, dtype = npy_format.read_array_header_2_0(handle)
         else:
             raise ValueError(f"unsupported .npy format version {version[0]}.{version[1]}")
-    except (ValueError, EOFError, TypeError, SyntaxError, OverflowError, MemoryError, RecursionError) as exc:
+    except Exception as exc:  # numpy parses the header with ast: SyntaxError, tokenize.TokenError, ...
         raise error(f"{path}: not a valid .npy array ({first_line(exc)})") from None
     if dtype.hasobject:
         raise error(f"{path}: not a readable .npy array (it holds Python objects, which are never unpickled)")

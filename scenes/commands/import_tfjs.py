@@ -17,13 +17,15 @@ from latentwalk.vae.errors import TfjsError
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "import-tfjs", help="import a TensorFlow.js decoder of the original tool as a bundle",
-        description=__doc__.splitlines()[0])
+        description="Turn a TensorFlow.js graph-model decoder (model.json and its weight shards, as the "
+                    "original browser tool shipped them) into a model bundle. A bundle carries the latent "
+                    "point and class of every image, so --latents and --labels are required.")
     parser.add_argument("model_json", type=Path, help="the graph model's model.json (shards beside it)")
     parser.add_argument("--out", type=Path, required=True, help="bundle folder to write")
     parser.add_argument("--latents", type=Path, help="float (N, d) .npy: the latent point of each image")
     parser.add_argument("--labels", type=Path, help="integer (N,) .npy: the class of each point")
     parser.add_argument("--dataset", default="mnist",
-                        help="data set the decoder was trained on (default: mnist; sets class names)")
+                        help="data set the decoder was trained on (sets the class names)")
     parser.set_defaults(func=run)
 
 
