@@ -225,3 +225,4 @@ class Refinement:
         self.drawn = min(self.total, self.drawn + int(count))
         if self.complete and self.finished_after is None:
             self.finished_after = now - self.started
+

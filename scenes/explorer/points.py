@@ -3,7 +3,12 @@ one instanced call (GL_POINTS, one vertex x N instances), per-class colour and h
 texture, and the id pass that picking renders with the same point sizes.
 
 Changing highlight, point size or the hovered point touches only uniforms or the C-texel style
-texture; the position buffer is written once, in the constructor.
+texture; the position buffer is written in the constructor and, once, again by `set_order`.
+
+Adaptive detail (detail.py): `set_order` re-uploads positions and labels in a draw order whose every
+prefix is a representative subset, with each point's own index as a third per-instance attribute (the
+shaders' id, for hover and the id pass). `draw(first=, count=)` then draws a range of that order, still
+one instanced call: the VAO's attribute offsets move to the range's first instance.
 """
 from __future__ import annotations
 
@@ -65,6 +70,10 @@ class PointCloud(GLResource):
         self.candidate_vao.attribute(POSITION, self.candidate_positions, 3)
         self.candidate_vao.attribute(LABEL, self.candidate_labels, 1, np.uint32)
         self.candidate_vao.attribute(ID, self.candidate_ids, 1, np.uint32)
+        self.order: np.ndarray | None = None  # draw slot -> point index, once set_order ran
+        self.id_buffer: Buffer | None = None
+        self._vao_first = 0  # the instance the VAO's attribute offsets start at
+        self.last_drawn = 0  # points drawn by the last draw() (a range while detail is reduced)
         self._colors = np.asarray(colors, dtype=np.float32)
         self._style_texels = np.zeros((1, max(1, self.class_count), 4), np.uint8)
         self._style_texels[0, :self.class_count, :3] = to_u8(self._colors)
@@ -80,6 +89,45 @@ class PointCloud(GLResource):
         self._style_texels[0, :self.class_count, 3] = alpha
         self.style_texture.update(self._style_texels)
         self.style_version += 1
+
+    def set_order(self, order: np.ndarray) -> None:
+        """Upload the points in draw order `order` (a permutation, slot -> index), so that any prefix
+        of the buffers is the subset that order chose; every id the shaders see stays the point's index."""
+        order = np.ascontiguousarray(order, dtype=np.uint32)
+        if order.shape != (self.count,):
+            raise ValueError(f"draw order must be a permutation of {self.count} points, got shape {order.shape}")
+        self.position_buffer.write(self.host_positions[order])
+        self.label_buffer.write(np.ascontiguousarray(self.host_labels[order], dtype=self.label_dtype))
+        if self.id_buffer is None:
+            self.id_buffer = Buffer(order)
+        else:
+            self.id_buffer.write(order)
+        self.order = order
+        self._vao_first = -1  # point all three attributes at the new buffers
+        self._point_vao_at(0)
+
+    @property
+    def ordered(self) -> bool:
+        return self.order is not None
+
+    def _point_vao_at(self, first: int) -> None:
+        if first == self._vao_first:
+            return
+        self.vao.attribute(POSITION, self.position_buffer, 3, offset=12 * first, divisor=1)
+        self.vao.attribute(LABEL, self.label_buffer, 1, self.label_dtype,
+                           offset=np.dtype(self.label_dtype).itemsize * first, divisor=1)
+        if self.id_buffer is not None:
+            self.vao.attribute(ID, self.id_buffer, 1, np.uint32, offset=4 * first, divisor=1)
+        self._vao_first = first
+
+    def _draw_range(self, first: int, count: int) -> int:
+        """Instances [first, first + count) of the draw order, clipped to the cloud; how many were drawn."""
+        first = max(0, min(int(first), self.count))
+        count = max(0, min(int(count), self.count - first))
+        if count:
+            self._point_vao_at(first if self.ordered else 0)
+            self.vao.draw(gl.GL_POINTS, 1, instances=count)
+        return count
 
     # ----------------------------------------------------------------- drawing
     def _set_uniforms(self, program: Program, view_projection, view, style: PointStyle, *,
@@ -97,18 +145,21 @@ class PointCloud(GLResource):
         program["class_style"] = 0
         self.style_texture.bind(0)
 
-    def draw(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle) -> None:
-        """Every point, one draw call; depth test on, into whatever framebuffer is bound."""
+    def draw(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle, *, first: int = 0,
+             count: int | None = None) -> None:
+        """Every point (or, once ordered, the draw-order range [first, first + count)), one draw call;
+        depth test on, into whatever framebuffer is bound."""
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
-        self._set_uniforms(self.color_program, view_projection, view, style, from_attribute=False,
+        self._set_uniforms(self.color_program, view_projection, view, style, from_attribute=self.ordered,
                            hovered=style.hovered)
         program = self.color_program
         program["background"] = style.background
         program["dim_amount"] = style.dim_amount
         program["fog_amount"] = style.fog_amount
-        if self.count:
-            self.vao.draw(gl.GL_POINTS, 1, instances=self.count)
+        if not self.ordered:  # without an order a range is not a fair subset: draw every point
+            first, count = 0, None
+        self.last_drawn = self._draw_range(first, self.count if count is None else count)
         self.draw_calls += 1
 
     def draw_hovered(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle,
@@ -153,10 +204,9 @@ class PointCloud(GLResource):
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
         self._set_uniforms(self.pick_program, view_projection, view, style,
-                           from_attribute=candidates is not None, hovered=None)
+                           from_attribute=candidates is not None or self.ordered, hovered=None)
         if candidates is None:
-            if self.count:
-                self.vao.draw(gl.GL_POINTS, 1, instances=self.count)
+            self._draw_range(0, self.count)  # picking always considers every point
             return
         if not len(candidates):
             return
@@ -178,6 +228,8 @@ class PointCloud(GLResource):
                 "color_program": self.color_program.id, "pick_program": self.pick_program.id}
 
     def release(self) -> None:
+        if self.id_buffer is not None:
+            self.id_buffer.release()
         for resource in (self.vao, self.candidate_vao, self.position_buffer, self.label_buffer,
                          self.candidate_positions, self.candidate_labels, self.candidate_ids,
                          self.style_texture, self.color_program, self.pick_program):
