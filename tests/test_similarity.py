@@ -87,7 +87,8 @@ def test_weights_image_colours_follow_the_weights_signs(layer):
     red, blue = image.rgb[tiles][:, 0].astype(int), image.rgb[tiles][:, 2].astype(int)
     clear = np.abs(values) > 0.02 * image.limit
     assert np.all((red > blue)[clear] == (values > 0)[clear])
-    assert image.limit == pytest.approx(np.abs(weight).max())  # symmetric range: +-max|w|
-    extreme = image.rgb[tiles][np.argmax(np.abs(values))]
-    assert tuple(extreme) in ((178, 24, 43), (33, 102, 172))
+    assert image.limit == pytest.approx(np.percentile(np.abs(weight), 99))  # symmetric range
+    beyond = np.abs(values) >= image.limit  # saturate at the map's two ends, by sign
+    ends = {tuple(colour) for colour in image.rgb[tiles][beyond]}
+    assert beyond.sum() >= 0.009 * len(values) and ends <= {(178, 24, 43), (33, 102, 172)}
     assert np.all(image.rgb[~tiles] == 24)

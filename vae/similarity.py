@@ -154,6 +154,9 @@ def _shape(shape: tuple[int, ...]) -> str:
 DIVERGING_ANCHORS = np.array([[33, 102, 172], [103, 169, 207], [247, 247, 247], [239, 138, 98],
                               [178, 24, 43]], np.float32)
 GAP_COLOUR = np.array([24, 24, 24], np.uint8)
+# The colour range is +-this percentile of |w|: a few large weights would otherwise leave the rest
+# near white. Larger weights saturate at the ends of the map.
+RANGE_PERCENTILE = 99.0
 
 
 def diverging_rgb(values: np.ndarray) -> np.ndarray:
@@ -174,7 +177,7 @@ class WeightsImage:
     layer: str
     rgb: np.ndarray  # uint8 (H, W, 3)
     index: np.ndarray  # int64 (H, W): flat index into the weight tensor, -1 on gaps
-    limit: float  # the colour range is [-limit, +limit]
+    limit: float  # the colour range is [-limit, +limit] (RANGE_PERCENTILE of |w|)
     caption: str
 
 
@@ -193,7 +196,7 @@ def weight_tiles(layer: str, weight: np.ndarray, latent_dim: int, base: tuple[in
 
 
 def weights_image(layer: str, decoder: ConvDecoder, padding: int = 1) -> WeightsImage:
-    """One decoder layer's weights as colour tiles, symmetric range +-max|w|."""
+    """One decoder layer's weights as colour tiles, in a symmetric range (+-RANGE_PERCENTILE of |w|)."""
     module = dict(WEIGHT_LAYERS)[layer]
     weight = getattr(decoder, module).weight.detach().float().cpu().numpy()
     tiles, columns, caption = weight_tiles(layer, weight, decoder.latent_dim, decoder.base)
@@ -204,6 +207,6 @@ def weights_image(layer: str, decoder: ConvDecoder, padding: int = 1) -> Weights
         top = padding + (tile // columns) * (height + padding)
         left = padding + (tile % columns) * (width + padding)
         index[top:top + height, left:left + width] = tiles[tile]
-    limit = float(np.abs(weight).max()) or 1.0
+    limit = float(np.percentile(np.abs(weight), RANGE_PERCENTILE)) or float(np.abs(weight).max()) or 1.0
     values = np.where(index >= 0, weight.reshape(-1)[np.maximum(index, 0)] / limit, np.nan)
     return WeightsImage(layer, diverging_rgb(values), index, limit, caption)

@@ -4,21 +4,20 @@ thread; latest wins), and shown as a selection with source "draw" (the Output pa
 reconstruction, by the usual ownership rule) and as its own marker in the cloud. A PNG or JPEG dropped on
 the window goes the same way (the engine's `drop_file` action; other drops stay with the Model panel).
 
-Attached to an ExplorerScene through its extension points only, like the walk tools.
+Attached to an ExplorerScene through its extension points only, like the walk tools. torch and the
+encoder are imported in the worker, so they never delay the explorer's first frame.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-import torch
 from OpenGL import GL as gl
 
 from latentwalk.engine.gl import Buffer, Program, VertexArray
 from latentwalk.engine.input import DROP_FILE
 from latentwalk.engine.worker import BatchWorker, WorkResult
 from latentwalk.explorer import commands as c
-from latentwalk.vae.encode import read_picture, require_encoder, to_model_input
 
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 MARKER_COLOR = (0.35, 1.0, 0.35, 1.0)  # green: neither a class colour's hue family nor the walk's
@@ -103,6 +102,8 @@ class EncodeJob:
         self.encoder = None
 
     def setup(self) -> None:
+        import torch
+
         torch.set_num_threads(1)  # llvmpipe keeps its core (ENVIRONMENT.md)
         self.encoder = self.bundle.load_encoder() if self.bundle.has_encoder else None
 
@@ -110,6 +111,10 @@ class EncodeJob:
         return [self._one(payload) for payload in payloads]
 
     def _one(self, payload) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        from latentwalk.vae.encode import read_picture, require_encoder, to_model_input
+
         if self.encoder is None:
             require_encoder(self.bundle)  # raises the one-line reason
         shape = self.bundle.image_shape

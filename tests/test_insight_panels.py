@@ -1,0 +1,96 @@
+"""The Activations and Weights panels under Xvfb: layers computed by the insight worker for the image in
+Output, and two bundles' weights side by side whose drawn pixels follow the weights' signs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from latentwalk.explorer import commands as c
+from latentwalk.vae.activations import channel_grid, decoder_activations
+from latentwalk.vae.bundle import load_bundle
+from latentwalk.vae.similarity import COMPARED_LAYERS
+from tests.bundles import make_bundle
+from tests.explorer_helpers import frames, frames_until, open_explorer
+
+SIZE = (800, 600)
+
+
+@pytest.fixture
+def explorer(gl_app, tmp_path):
+    path = make_bundle(tmp_path / "tiny", count=200)
+    app, scene = open_explorer(gl_app, path, SIZE, panels=True)
+    return app, scene, load_bundle(path)
+
+
+def test_activations_follow_the_output_image_with_the_models_shapes(explorer):
+    app, scene, bundle = explorer
+    panel = scene.insight.activations_panel
+    service = scene.insight.service
+    scene.panels[:] = [panel]
+    panel.place = (5, 5)
+    frames(app, 2)
+    decoder = bundle.load_decoder()
+    expected_shapes = [("dense", (1568,)), ("reshape", (32, 7, 7)), ("deconv1", (64, 14, 14)),
+                       ("deconv2", (32, 28, 28)), ("deconv3", (1, 28, 28))]
+    for index in (5, 9):
+        scene.submit(c.Select(index=index, source="keyboard"))
+        assert frames_until(app, lambda: service.activations_latent is not None
+                            and np.array_equal(service.activations_latent, bundle.latents[index])
+                            and panel.shown_layers)
+        frames(app, 1)
+        assert panel.shown_layers == expected_shapes
+        for view, layer in zip(service.activations, decoder_activations(decoder, bundle.latents[index])):
+            np.testing.assert_allclose(view.grid, channel_grid(layer.values), atol=1e-5)
+
+    # the dense layer's grid as drawn: each screen block shows its grid pixel's grey level
+    (x0, y0), (x1, y1) = panel.item_rects["dense"]
+    grid = service.activations[0].grid
+    scale = (x1 - x0) / grid.shape[1]
+    image = app.capture(include_ui=True)
+    rows = (np.arange(grid.shape[0]) + 0.5) * scale + y0
+    cols = (np.arange(grid.shape[1]) + 0.5) * scale + x0
+    shown = image[rows.astype(int)[:, None], cols.astype(int)[None, :], 0].astype(float) / 255
+    assert np.abs(shown - grid).max() < 0.02
+
+
+def test_weights_side_by_side_with_cka_and_colours_following_signs(explorer, tmp_path):
+    app, scene, bundle = explorer
+    panel = scene.insight.weights_panel
+    service = scene.insight.service
+    scene.panels[:] = [panel]
+    panel.place = (5, 5)
+    frames(app, 2)
+    copy = make_bundle(tmp_path / "copy", count=200)  # the same seed: the same weights and latents
+    service.compare_with(str(copy))
+    assert frames_until(app, lambda: service.weights is not None, max_frames=1500)
+    frames(app, 2)
+    from latentwalk.explorer.panels import weights as weights_panel
+    from latentwalk.vae.similarity import WEIGHT_LAYERS
+
+    assert weights_panel.WEIGHT_LAYERS == tuple(layer for layer, _ in WEIGHT_LAYERS)
+    cka = {row.layer: row.cka for row in service.weights.comparison.layers}
+    assert list(cka) == list(COMPARED_LAYERS) and all(v == pytest.approx(1.0, abs=1e-6) for v in cka.values())
+
+    image = app.capture(include_ui=True)
+    decoder = bundle.load_decoder()
+    weight = decoder.fc.weight.detach().numpy().reshape(-1)
+    for side in ("a", "b"):
+        tiles = service.weights.images_a["dense"] if side == "a" else service.weights.images_b["dense"]
+        x, y, scale = panel.image_rects[("dense", side)]
+        rows, cols = np.nonzero(tiles.index >= 0)
+        clear = np.abs(weight[tiles.index[rows, cols]]) > 0.1 * tiles.limit
+        rows, cols = rows[clear], cols[clear]
+        shown = image[(y + (rows + 0.5) * scale).astype(int), (x + (cols + 0.5) * scale).astype(int)].astype(int)
+        positive = weight[tiles.index[rows, cols]] > 0
+        assert len(rows) > 100 and np.array_equal(shown[:, 0] > shown[:, 2], positive)
+
+
+def test_a_bundle_of_another_data_set_is_refused_in_the_panel(explorer, tmp_path):
+    app, scene, _ = explorer
+    service = scene.insight.service
+    other = make_bundle(tmp_path / "other", count=50, dataset="elsewhere")
+    service.compare_with(str(other))
+    assert frames_until(app, lambda: service.compare_error is not None, max_frames=600)
+    assert "'synthetic'" in service.compare_error and "'elsewhere'" in service.compare_error
+    service.compare_with(str(tmp_path / "missing"))
+    assert frames_until(app, lambda: service.compare_error is not None and "missing" in service.compare_error)
