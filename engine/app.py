@@ -1,4 +1,5 @@
-"""Runs one Scene: events -> ImGui -> bindings -> actions -> fixed updates -> render(alpha) -> UI -> present.
+"""Runs one Scene: events -> ImGui -> bindings -> actions -> commands -> fixed updates -> prepare(alpha) ->
+render(alpha) -> UI -> capture (frame listeners) -> present.
 
 Idle redraw (interactive runs only): a frame with no input, a few frames after the last input, no
 mouse button held and no frame listener, whose scene says `wants_redraw()` is False, is not drawn
@@ -188,12 +189,13 @@ class App:
             else:
                 scene.handle_action(action)
 
-        scene.poll()
         t0 = time.perf_counter()
+        scene.apply_commands()
         updates = self.clock.advance(frame_time)
         for _ in range(updates):
             scene.update(self.clock.step)
         self.timings.updates_last_frame = updates
+        scene.prepare(self.clock.alpha)
         if not must_draw:
             if not scene.wants_redraw():
                 self.idle_frames += 1

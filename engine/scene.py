@@ -9,9 +9,11 @@ if TYPE_CHECKING:
 
 
 class Scene:
-    """Override what you need. Order per frame: handle_action* -> poll -> update* (fixed dt) -> render ->
-    build_ui. In an idle frame (App.run for interactive use) render and build_ui are skipped when
-    there was no input and `wants_redraw()` says False; poll and the fixed updates still run."""
+    """Override what you need. Order per frame (the phases):
+    input: handle_action* -> commands: apply_commands -> fixed updates: update* (fixed dt) ->
+    prepare(alpha) -> render(alpha) (draws, changes nothing) -> UI: build_ui -> capture -> present.
+    In an idle frame (App.run for interactive use) render and build_ui are skipped when there was no
+    input and `wants_redraw()` says False; the commands, the fixed updates and prepare still run."""
 
     def start(self, app: "App") -> None:
         """The GL context exists: create GL objects here, not in __init__."""
@@ -19,8 +21,16 @@ class Scene:
     def handle_action(self, action: "Action") -> None:
         """An action the UI did not capture (see engine.input for names)."""
 
+    def apply_commands(self) -> None:
+        """Apply what drivers queued since the last frame (a scene with a command queue)."""
+
     def poll(self) -> None:
-        """Once a frame, drawn or not, on the main thread: take in what background threads finished."""
+        """Take in what background threads finished (the default `prepare` calls it)."""
+
+    def prepare(self, alpha: float) -> None:
+        """Once a frame, drawn or not, after the fixed updates, on the main thread: take in what
+        background threads finished and get ready what `render` will draw, so render changes nothing."""
+        self.poll()
 
     def update(self, dt: float) -> None:
         """Advance the simulation by exactly `dt` seconds (the fixed step)."""

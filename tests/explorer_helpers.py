@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pygame
 
+from latentwalk.explorer.commands import ShowPanels
 from latentwalk.explorer.panels.path import item_center
 
 FRAME = 1 / 60
@@ -61,7 +62,7 @@ def show_only_walk_panels(scene, walk) -> None:
     walk.path_panel.place = (5, 5)
     walk.walk_panel.place = (WALK_SIZE[0] - 430, 5)
     walk.session_panel.place = (WALK_SIZE[0] - 370, WALK_SIZE[1] - 120)
-    scene.ui_visible = True
+    scene.submit(ShowPanels(True))
 
 
 def frames_until(app, condition, max_frames: int = 400) -> bool:
@@ -119,6 +120,6 @@ def open_explorer(gl_app, model, size, *, panels: bool = False, warm_frames: int
 
     scene = ExplorerScene(model, device="cpu", **scene_kwargs)
     app = gl_app(scene, size=size)
-    scene.ui_visible = panels
+    scene.submit(ShowPanels(panels))
     frames(app, warm_frames)
     return app, scene

@@ -7,6 +7,7 @@ import numpy as np
 import pygame
 import pytest
 
+from latentwalk.explorer.commands import AddControlPoint, Highlight, Orbit, SetPointStyle, SetWalkT
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, empty_pixel, frames, isolated_point, post_motion
 
@@ -84,14 +85,14 @@ def test_a_layer_changing_every_frame_is_drawn_straight_and_kept_once_it_rests(e
     app, scene = explorer
     post_motion(empty_pixel(scene))
     frames(app, 2)
-    scene.camera.orbit(0.5, 0.0)
+    scene.submit(Orbit(0.5, 0.0))
     draws, reuses = scene.cloud.draw_calls, scene.layer_reuses
     frames(app, 5)  # turning: every frame draws the cloud, none keeps or reuses a layer
     assert scene.camera.is_moving and scene.cloud.draw_calls == draws + 5 and scene.layer_reuses == reuses
-    assert scene._layer_key is None
+    assert scene.layer_cache.key is None
     settle(app, scene)
     frames(app, 3)  # at rest: one more draw fills the cache, then it is reused
-    assert scene._layer_key is not None and scene.layer_reuses >= reuses + 1
+    assert scene.layer_cache.key is not None and scene.layer_reuses >= reuses + 1
     scene.invalidate_layer()
     straight = app.capture(include_ui=False)
     cached = app.capture(include_ui=False)
@@ -99,7 +100,7 @@ def test_a_layer_changing_every_frame_is_drawn_straight_and_kept_once_it_rests(e
 
 
 def change_camera_rotate(app, scene):
-    scene.camera.orbit(0.4, 0.1)
+    scene.submit(Orbit(0.4, 0.1))
 
 
 def change_camera_zoom(app, scene):
@@ -108,18 +109,16 @@ def change_camera_zoom(app, scene):
 
 
 def change_highlight(app, scene):
-    highlighted = np.ones(len(scene.highlighted), bool)
-    highlighted[1:] = False
-    scene.set_highlighted(highlighted)
+    scene.submit(Highlight((0,)))
 
 
 def change_point_size(app, scene):
-    scene.point_size = 9.0
+    scene.submit(SetPointStyle(point_size=9.0))
 
 
 def change_walk_control_point(app, scene):
-    scene.walk.path.add_index(0)
-    scene.walk.path.add_index(int(np.flatnonzero(scene.bundle.labels == 2)[0]))
+    scene.submit(AddControlPoint(index=0))
+    scene.submit(AddControlPoint(index=int(np.flatnonzero(scene.bundle.labels == 2)[0])))
 
 
 def change_resize(app, scene):
@@ -151,13 +150,12 @@ def test_each_change_of_the_3d_view_redraws_the_points(explorer, change):
 
 def test_moving_the_walk_position_redraws_and_the_marker_follows(explorer):
     app, scene = explorer
-    path = scene.walk.path
-    path.add_index(0)
-    path.add_index(int(np.flatnonzero(scene.bundle.labels == 2)[0]))
+    scene.submit(AddControlPoint(index=0))
+    scene.submit(AddControlPoint(index=int(np.flatnonzero(scene.bundle.labels == 2)[0])))
     frames(app, 2)
     before, draws = app.capture(include_ui=False), scene.cloud.draw_calls
     marker = scene.walk.view.marker_3d.copy()
-    path.traversal.seek(0.7)
+    scene.submit(SetWalkT(0.7))
     frames(app)
     assert scene.cloud.draw_calls == draws + 1
     assert not np.allclose(scene.walk.view.marker_3d, marker)

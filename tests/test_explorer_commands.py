@@ -48,7 +48,7 @@ def test_undo_and_redo_step_through_path_and_highlight_edits(explorer):
     assert [p.index for p in scene.path.points] == [1, 2]
     scene.submit(c.Undo())
     frames(app)
-    assert scene.state.highlight.classes == () and len(scene.path) == 2
+    assert scene.state.highlight.classes is None and len(scene.path) == 2
     scene.submit(c.Redo())
     scene.submit(c.Redo())
     frames(app)

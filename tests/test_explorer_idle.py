@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from latentwalk.explorer.commands import AddControlPoint, LoadModel, Orbit, PlayWalk, SetPointStyle, ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, FRAME, front_point, post_motion
 
@@ -45,7 +46,7 @@ def test_at_rest_the_explorer_stops_drawing(explorer):
     app, scene = explorer
     settle(app)
     assert not scene.wants_redraw() and not scene.camera.is_moving
-    scene.ui_visible = True  # every panel open, with the stats overlay: a change, then rest again
+    scene.submit(ShowPanels(True))  # every panel open, with the stats overlay: a change, then rest again
     app.show_stats = True
     assert scene.wants_redraw() and drawn(app, 1) == [True]
     settle(app)
@@ -54,7 +55,7 @@ def test_at_rest_the_explorer_stops_drawing(explorer):
 def test_a_moving_camera_keeps_it_drawing_until_it_rests(explorer):
     app, scene = explorer
     settle(app)
-    scene.camera.orbit(0.6, 0.2)  # eased over the next fixed steps
+    scene.submit(Orbit(0.6, 0.2))  # eased over the next fixed steps
     assert all(drawn(app, 8))
     settle(app)
     assert not scene.camera.is_moving
@@ -78,15 +79,13 @@ def test_a_hover_image_arriving_wakes_it_and_then_it_rests(explorer):
 def test_playback_and_a_model_loading_keep_it_drawing(explorer, bundle_path):
     app, scene = explorer
     settle(app)
-    walk = scene.walk
-    walk.path.add_index(0)
-    walk.path.add_index(1)
-    walk.path.traversal.play()
+    for command in (AddControlPoint(index=0), AddControlPoint(index=1), PlayWalk(True)):
+        scene.submit(command)
     assert all(drawn(app, 10))
-    walk.path.traversal.pause()
+    scene.submit(PlayWalk(False))
     settle(app)
 
-    scene.request_model(str(bundle_path))
+    scene.submit(LoadModel(str(bundle_path)))
     assert drawn(app, 1) == [True]
     for _ in range(300):
         if scene.model_loading is None:
@@ -100,7 +99,7 @@ def test_guides_toggled_without_input_wake_it_and_show_at_once(explorer):
     app, scene = explorer
     settle(app)
     before = app.capture(include_ui=False)
-    scene.guides.show_grid = False  # as a key binding, a session or a script would, with no mouse event
+    scene.submit(SetPointStyle(show_grid=False))  # as a key binding, a session or a script would, no mouse event
     assert scene.wants_redraw() and drawn(app, 1) == [True]
     after = app.capture(include_ui=False)
     scene.invalidate_layer()

@@ -12,6 +12,7 @@ import pytest
 from OpenGL import GL as gl
 from PIL import Image
 
+from latentwalk.explorer.commands import ShowPanels
 from tests.bundles import clustered_latents, make_bundle
 from tests.tfjs_files import write_tfjs_decoder
 from tests.explorer_helpers import open_explorer, frames, frames_until, front_point, post_motion
@@ -121,10 +122,10 @@ def test_a_failing_decoder_shows_its_error_and_the_loop_runs_on(explorer, monkey
     start = app.frame_index
     frames(app, 5)
     assert app.running and app.frame_index == start + 5 and scene.decoded_slot.image is None
-    scene.ui_visible = True
+    scene.submit(ShowPanels(True))
     frames(app)  # the Output panel draws the error line without failing
     monkeypatch.setattr(decoding, "decode_batch", real)
-    scene.ui_visible = False
+    scene.submit(ShowPanels(False))
     post_motion((0, 0))
     frames(app)
     post_motion(front_point(scene)[1])

@@ -13,6 +13,7 @@ from imgui_bundle import imgui
 
 from latentwalk.explorer.panels import ERROR_COLOR
 from latentwalk.explorer.panels.layout import MARGIN
+from latentwalk.explorer.commands import ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import (open_explorer, click_item, empty_pixel, frames, frames_until, front_point, post_button,
                                     post_motion)
@@ -142,7 +143,7 @@ def test_a_failing_decoder_shows_its_error_in_the_output_panel(explorer, monkeyp
     import latentwalk.explorer.decoding as decoding
 
     app, scene = explorer
-    scene.ui_visible = False  # to aim at a point
+    scene.submit(ShowPanels(False))  # to aim at a point
     frames(app)
 
     def broken(decoder, latents):
@@ -152,7 +153,7 @@ def test_a_failing_decoder_shows_its_error_in_the_output_panel(explorer, monkeyp
     index, pixel = front_point(scene)
     post_motion(pixel)
     assert frames_until(app, lambda: scene.decoder.last_error is not None)
-    scene.ui_visible = True
+    scene.submit(ShowPanels(True))
     frames(app, 3)
     output = scene.output
     assert "decoder exploded" in output.error_shown
@@ -166,7 +167,7 @@ def test_a_failing_decoder_shows_its_error_in_the_output_panel(explorer, monkeyp
 
 def test_output_shows_the_hovered_point_while_hovering_and_the_walk_otherwise(explorer):
     app, scene = explorer
-    scene.ui_visible = False  # to aim at points
+    scene.submit(ShowPanels(False))  # to aim at points
     with_a_walk(app, scene, count=2)
     traversal = scene.walk.path.traversal
     traversal.seek(0.5)

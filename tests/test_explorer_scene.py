@@ -6,6 +6,7 @@ import numpy as np
 import pygame
 import pytest
 
+from latentwalk.explorer.commands import Highlight, SetPointStyle, ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import (open_explorer, empty_pixel, frames, frames_until, front_point, isolated_point, post_button,
                                     post_motion)
@@ -73,13 +74,13 @@ def test_highlighting_a_class_dims_the_others_without_touching_positions(explore
     buffer_id = scene.cloud.position_buffer.id
     others = np.ones(len(scene.highlighted), bool)
     others[label] = False
-    scene.set_highlighted(others)
+    scene.submit(Highlight(tuple(int(i) for i in np.flatnonzero(others))))
     frames(app)
     dimmed = app.capture(include_ui=False)
     background = np.array([0.08, 0.08, 0.10]) * 255
     # the point's pixel moved towards the background (its class is dimmed and shrunk)
     assert np.abs(dimmed[y, x] - background).sum() < np.abs(before - background).sum() - 30
-    scene.set_highlighted(np.ones_like(others))
+    scene.submit(Highlight(None))
     frames(app)
     assert np.abs(app.capture(include_ui=False)[y, x].astype(int) - before).sum() <= 3
     assert scene.cloud.position_buffer.id == buffer_id
@@ -134,7 +135,7 @@ def test_double_click_centres_the_point(explorer):
 
 def test_a_panel_under_the_mouse_blocks_camera_and_hover(explorer):
     app, scene = explorer
-    scene.ui_visible = True
+    scene.submit(ShowPanels(True))
     frames(app, 2)
     x, y, w, h = scene.panels[0].rect  # Classes
     assert w > 0 and h > 0
@@ -166,7 +167,7 @@ def test_picking_stays_exact_after_a_resize(explorer):
 def test_pick_without_prefilter_agrees(explorer):
     app, scene = explorer
     index, pixel = front_point(scene)
-    scene.picker.prefilter = False
+    scene.submit(SetPointStyle(pick_prefilter=False))
     post_motion(pixel)
     frames(app)
     assert scene.hovered_index == index

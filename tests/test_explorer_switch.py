@@ -14,6 +14,7 @@ from imgui_bundle import imgui
 from OpenGL import GL as gl
 
 from latentwalk.explorer.panels.path import item_center
+from latentwalk.explorer.commands import ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, click, frames, frames_until
 
@@ -70,7 +71,7 @@ def test_the_model_panel_switches_in_the_background_and_frames_go_on(explorer, b
     app, scene, installed = explorer
     panel = next(p for p in scene.panels if p.title == "Model")
     scene.panels[:] = [panel]
-    scene.ui_visible = True
+    scene.submit(ShowPanels(True))
     frames(app)
     imgui.set_window_collapsed("Model", False)
     frames(app, 2)
@@ -124,7 +125,7 @@ def test_a_bad_bundle_leaves_the_current_one_and_shows_the_error(explorer, tmp_p
     assert scene.model_error is None  # a new request clears the old error while it loads
     assert frames_until(app, lambda: scene.model_loading is None, max_frames=200)
     assert "nowhere" in scene.model_error and scene.bundle is bundle
-    scene.ui_visible = True
+    scene.submit(ShowPanels(True))
     frames(app, 2)  # the Model panel draws the error line
     assert app.running and scene.cloud is cloud
 

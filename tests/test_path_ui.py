@@ -3,7 +3,7 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.panels import path as path_panel
+from latentwalk.explorer.commands import FlyTo
 from latentwalk.explorer.panels.path import PathPanel
 from tests.explorer_helpers import click, click_item, frames, key, type_text
 from tests.explorer_helpers import post_motion as motion
@@ -13,10 +13,8 @@ from tests.walk_scene import LATENTS, WalkScene
 @pytest.fixture
 def path_app(gl_app):
     def make(scene):
-        panel = PathPanel(scene.path, hovered_index=lambda: scene.hovered, jump_to=scene.jumps.append,
-                          describe=lambda i: f"#{i} class {i % 2}")
-        path_panel.bind_keys(app_bindings)
-        return [panel]
+        return [PathPanel(scene.path, scene.submit, hovered_index=lambda: scene.hovered,
+                          describe=lambda i: f"#{i} class {i % 2}", refusal=lambda: (scene.refused, scene.last_refusal))]
 
     from latentwalk.engine.input import Bindings
     app_bindings = Bindings.defaults()
@@ -62,7 +60,7 @@ def test_panel_button_adds_hovered_then_list_reorders_deletes_clears_and_jumps(p
     click_item(app, panel, "x1")  # delete the second
     assert [p.index for p in scene.path.points] == [1, 0]
     click_item(app, panel, "go0")
-    assert len(scene.jumps) == 1 and np.allclose(scene.jumps[0], LATENTS[1])
+    assert scene.submitted[-1] == FlyTo(index=1)
     assert panel.label(0) == "1. #1 class 1"
     click_item(app, panel, "x1")  # deleting the last row, whose label is drawn after its buttons
     assert [p.index for p in scene.path.points] == [1]

@@ -8,6 +8,8 @@ import numpy as np
 import pygame
 import pytest
 
+from latentwalk.explorer.commands import (AddControlPoint, ClearPath, Highlight, Orbit, ResetView, SetClosed,
+                                          SetInterpolation, SetWalkMode, SetWalkSpeed, SetWalkSteps, SetWalkT)
 from latentwalk.explorer.session import CameraView
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, WALK_SIZE, click_item, frames, key, show_only_walk_panels
@@ -37,22 +39,18 @@ def state(scene, walk):
             tuple(scene.highlighted), str(scene.bundle.path))
 
 
-def set_up(scene, walk):
-    path = walk.path
-    for index in (3, 40, 7):
-        path.add_index(index)
-    path.add_coords([0.5, -0.25, 1.0])
-    path.kind, path.closed, path.steps = "slerp", True, 17
-    path.traversal.mode, path.traversal.speed = "ping-pong", 0.6
-    path.traversal.seek(0.35)
-    scene.camera.orbit(0.4, 0.2)
-    scene.camera.snap()
-    scene.set_highlighted(np.array([True, False, True, False]))
+def set_up(app, scene):
+    for command in (AddControlPoint(index=3), AddControlPoint(index=40), AddControlPoint(index=7),
+                    AddControlPoint(latent=(0.5, -0.25, 1.0)), SetInterpolation("slerp"), SetClosed(True),
+                    SetWalkSteps(17), SetWalkMode("ping-pong"), SetWalkSpeed(0.6), SetWalkT(0.35),
+                    Orbit(0.4, 0.2), Highlight((0, 2))):
+        scene.submit(command)
+    frames(app)
 
 
 def test_round_trip_by_shortcuts(explorer, tmp_path):
     app, scene, walk = explorer
-    set_up(scene, walk)
+    set_up(app, scene)
     saved = state(scene, walk)
     walk.session_panel.file = str(tmp_path / "walk.json")
     shortcut(app, pygame.K_s)
@@ -60,10 +58,9 @@ def test_round_trip_by_shortcuts(explorer, tmp_path):
     data = json.loads((tmp_path / "walk.json").read_text())
     assert data["highlighted_classes"] == [0, 2] and data["control_points"][1] == {"index": 40}
 
-    walk.path.clear()
-    walk.path.kind = "linear"
-    scene.camera.reset(animate=False)
-    scene.set_highlighted(np.ones(4, bool))
+    for command in (ClearPath(), SetInterpolation("linear"), ResetView(animate=False), Highlight(None)):
+        scene.submit(command)
+    frames(app)
     assert state(scene, walk) != saved
     shortcut(app, pygame.K_o)
     assert not walk.session_panel.failed, walk.session_panel.message
@@ -94,7 +91,7 @@ def test_buttons_in_the_panel(explorer, tmp_path):
 ])
 def test_bad_files_are_refused_with_one_line_and_change_nothing(explorer, tmp_path, content, message):
     app, scene, walk = explorer
-    set_up(scene, walk)
+    set_up(app, scene)
     good = walk.path.to_session(str(scene.bundle.path), CameraView())
     from latentwalk.explorer.session import session_to_json
     data = session_to_json(good)
@@ -129,7 +126,7 @@ def test_numbers_the_explorer_cannot_use_are_refused_and_the_loop_runs_on(explor
 
     app, scene, walk = explorer
     show_only_walk_panels(scene, walk)
-    set_up(scene, walk)
+    set_up(app, scene)
     data = session_to_json(walk.path.to_session(str(scene.bundle.path), CameraView()))
     data[field[0]][field[1]] = value
     bad = tmp_path / "huge.json"

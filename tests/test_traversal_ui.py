@@ -11,7 +11,7 @@ from tests.walk_scene import WalkScene
 
 @pytest.fixture
 def walk_app(gl_app):
-    scene = WalkScene(lambda s: [TraversalPanel(s.path, s.decoder)])
+    scene = WalkScene(lambda s: [TraversalPanel(s.path, s.decoder, s.submit)])
     clock = ManualTimeSource()
     app = gl_app(scene, size=(480, 360), time_source=clock)
     frames(app, 2)

@@ -4,10 +4,17 @@ import numpy as np
 
 from latentwalk.engine.scene import Scene
 from latentwalk.engine.worker import BatchWorker
+from latentwalk.explorer import commands as c
+from latentwalk.explorer.actions import bind_keys, commands_for
+from latentwalk.explorer.apply import apply
 from latentwalk.explorer.path import WalkPath
+from latentwalk.explorer.state import ExplorerState
+from latentwalk.explorer.undo import History
 
 LATENTS = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], dtype=np.float32)
 PANEL_POS = (5, 5)
+# what this scene applies; the rest (camera, selection) it only records
+APPLIED = (*c.UNDOABLE, c.SetWalkT, c.PlayWalk, c.StepWalk, c.SetWalkMode, c.SetWalkSpeed, c.Undo, c.Redo)
 
 
 class FakeDecoder:
@@ -40,29 +47,55 @@ class FakeDecoder:
 
 
 class WalkScene(Scene):
-    """Just enough of a scene: a WalkPath, the panels placed at fixed spots, a hovered index to set."""
+    """Just enough of a scene: a WalkPath in an ExplorerState, the panels placed at fixed spots, a hovered
+    index to set (standing in for picking), and the explorer's own actions -> commands -> apply for the
+    path and walk commands; every submitted command is kept in `submitted`."""
 
     def __init__(self, make_panels):
+        self.state = ExplorerState()
         self.path = WalkPath(LATENTS)
-        self.hovered = None
-        self.jumps = []
+        self.state.walk.path = self.path
+        self.history = History()
+        self.last_refusal = self.refused = None
+        self.submitted = []
+        self._queue = []
         self.decoder = FakeDecoder()
         self.panels = make_panels(self)
         self.handled = []
 
+    @property
+    def hovered(self):
+        return self.state.pointer.hovered
+
+    @hovered.setter
+    def hovered(self, index):
+        self.state.pointer.hovered = index
+
+    def submit(self, command):
+        self.submitted.append(command)
+        self._queue.append(command)
+
+    def apply_commands(self):
+        queue, self._queue = self._queue, []
+        for command in queue:
+            if isinstance(command, APPLIED):
+                apply(self, command)
+
     def start(self, app):
         self.app = app
+        bind_keys(app.bindings)
 
     def handle_action(self, action):
         self.handled.append(action.name)
-        for panel in self.panels:
-            if hasattr(panel, "handle_action") and panel.handle_action(action):
-                return
+        for command in commands_for(self, action):
+            self.submit(command)
 
     def update(self, dt):
+        self.apply_commands()
         self.path.update(dt)
 
-    def render(self, alpha):
+    def prepare(self, alpha):
+        self.apply_commands()
         self.decoder.pump()
         for panel in self.panels:
             if hasattr(panel, "sync"):

@@ -2,7 +2,8 @@
 queued command at the start of the update phase. Each handler changes the state and the objects
 that mirror it (camera, point cloud highlight, guides, picker) and bumps the versions of the parts it
 changed. A refused command (SceneError) changes nothing and leaves its one-line reason in
-`scene.last_refusal`; undoable edits (commands.UNDOABLE) are recorded in `scene.history`.
+`scene.last_refusal` (and the command in `scene.refused`) until a command of its kind succeeds (any
+path or highlight edit counts as one kind); undoable edits (commands.UNDOABLE) are recorded in `scene.history`.
 """
 from __future__ import annotations
 
@@ -39,12 +40,17 @@ def apply(scene, command) -> bool:
     try:
         handler(scene, command)
     except SceneError as exc:
-        scene.last_refusal = str(exc)
+        scene.last_refusal, scene.refused = str(exc), command
         return False
-    scene.last_refusal = None
+    if scene.refused is not None and _kind(scene.refused) == _kind(command):  # the same try succeeded
+        scene.last_refusal = scene.refused = None
     if undoable:
         scene.history.record(before, snapshot(scene))
     return True
+
+
+def _kind(command) -> object:
+    return "edit" if isinstance(command, c.UNDOABLE) else type(command)
 
 
 # -- the camera -------------------------------------------------------------------------------
@@ -89,10 +95,17 @@ def _reset(scene, cmd: c.ResetView) -> None:
 
 @handles(c.FlyTo)
 def _fly(scene, cmd: c.FlyTo) -> None:
-    if (cmd.index is None) == (cmd.position is None):
-        raise SceneError("fly to: give exactly one of a point index and a position")
-    if cmd.index is not None:
+    if sum(v is not None for v in (cmd.index, cmd.position, cmd.latent, cmd.pixel)) != 1:
+        raise SceneError("fly to: give exactly one of a point index, a position, a latent and a pixel")
+    if cmd.pixel is not None:
+        index = scene.pick_at(tuple(int(v) for v in cmd.pixel))
+        if index is None:
+            return
+        target = scene.positions[index]
+    elif cmd.index is not None:
         target = scene.positions[_checked_index(scene, cmd.index)]
+    elif cmd.latent is not None:
+        target = scene.projection.to_3d(np.asarray(_checked_latent(scene, cmd.latent))[None])[0]
     else:
         target = np.asarray(cmd.position, np.float64)
         if target.shape != (3,) or not np.all(np.isfinite(target)):
@@ -125,6 +138,14 @@ def _checked_index(scene, index) -> int:
     return int(index)
 
 
+def _checked_latent(scene, latent) -> tuple[float, ...]:
+    values = tuple(float(v) for v in latent)
+    dim = scene.bundle.latent_dim
+    if len(values) != dim or not all(math.isfinite(v) for v in values):
+        raise SceneError(f"a latent is {dim} finite numbers, got {len(values)}: {values[:4]!r:.60}")
+    return values
+
+
 @handles(c.PointerMoved)
 def _pointer(scene, cmd: c.PointerMoved) -> None:
     pointer = scene.state.pointer
@@ -149,10 +170,7 @@ def _set_selection(scene, index, latent, source, fly, *, keep_chain: bool = Fals
     if index is not None:
         index = _checked_index(scene, index)
     if latent is not None:
-        latent = tuple(float(v) for v in latent)
-        dim = scene.bundle.latent_dim
-        if len(latent) != dim or not all(math.isfinite(v) for v in latent):
-            raise SceneError(f"select: a latent is {dim} finite numbers, got {len(latent)}")
+        latent = _checked_latent(scene, latent)
     selection = scene.state.selection
     if not keep_chain:
         selection.neighbor_anchor, selection.neighbor_rank = None, 0

@@ -127,17 +127,20 @@ def set_highlight_mask(scene, mask) -> None:
 @handles(c.Highlight)
 def _highlight(scene, cmd: c.Highlight) -> None:
     count = len(scene.bundle.class_names)
-    classes = tuple(cmd.classes or ())
+    if cmd.classes is None:
+        set_highlight_mask(scene, [True] * count)
+        return
+    classes = tuple(cmd.classes)
     for value in classes:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < count:
             raise SceneError(f"no class {value!r}: the model has {count} classes")
-    set_highlight_mask(scene, [True] * count if not classes else [i in classes for i in range(count)])
+    set_highlight_mask(scene, [i in classes for i in range(count)])
 
 
 @handles(c.CycleHighlight)
 def _cycle(scene, cmd: c.CycleHighlight) -> None:
     count = len(scene.bundle.class_names)
-    classes = scene.state.highlight.classes
+    classes = scene.state.highlight.classes or ()
     # 0 stands for "every class", k for class k - 1 alone
     current = classes[0] + 1 if len(classes) == 1 else 0
     following = (current + int(cmd.step)) % (count + 1)
@@ -189,7 +192,7 @@ def _session(scene, cmd: c.ApplySession) -> None:
     scene.path.apply_session(session)
     view = session.camera
     _apply_now(scene, c.SetCameraView(view.target, view.distance, view.orientation, view.fov_degrees))
-    _apply_now(scene, c.Highlight(tuple(session.highlighted_classes)))
+    _apply_now(scene, c.Highlight(tuple(session.highlighted_classes) or None))  # []: no highlighting
     scene.state.walk.position_version += 1
 
 

@@ -52,11 +52,14 @@ class ResetView:
 
 @dataclass(frozen=True)
 class FlyTo:
-    """A timed, eased flight of the camera's target onto a data-set point (`index`) or a 3-d
-    `position` (exactly one); `distance` optionally changes how far the eye ends up. Any other
-    camera command interrupts it."""
+    """A timed, eased flight of the camera's target onto a data-set point (`index`), a 3-d
+    `position`, a `latent`, or the point drawn at window pixel `pixel` (a double-click; no flight
+    when there is none): exactly one. `distance` optionally changes how far the eye ends up. Any
+    other camera command interrupts it."""
     index: int | None = None
     position: tuple[float, float, float] | None = None
+    latent: tuple[float, ...] | None = None
+    pixel: tuple[int, int] | None = None
     distance: float | None = None
     duration: float | None = None  # seconds; None: FLIGHT_SECONDS
 
@@ -201,7 +204,7 @@ class SetWalkSpeed:
 
 @dataclass(frozen=True)
 class Highlight:
-    """Show these classes, dim the rest; () or None: every class shown."""
+    """Show these classes and dim the rest (() dims every class); None: every class shown."""
     classes: tuple[int, ...] | None = None
 
 

@@ -10,35 +10,41 @@ from __future__ import annotations
 from typing import Callable, Hashable
 
 import numpy as np
-import torch
 
 from latentwalk.engine.gl import Texture2D
 from latentwalk.engine.worker import BatchWorker, WorkResult
 from latentwalk.vae.bundle import Bundle
-from latentwalk.vae.decode import decode_latents
 
 HOVER_CHANNEL = "hover"
 ResultListener = Callable[[WorkResult], None]
 
 
 def default_device() -> str:
+    import torch  # here, not at import: the explorer's first frame must not wait for torch
+
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def decode_batch(decoder, latents: np.ndarray) -> np.ndarray:
     """(B, d) -> float32 (B, H, W) in [0, 1]; a module-level seam so tests can make it fail."""
+    from latentwalk.vae.decode import decode_latents
+
     return decode_latents(decoder, latents, batch_size=max(1, len(latents)))
 
 
 class DecodeJob:
     """What the worker runs for one model: `setup` (in the worker thread) loads the decoder."""
 
-    def __init__(self, bundle: Bundle, device: str) -> None:
+    def __init__(self, bundle: Bundle, device: str | None) -> None:
         self.bundle = bundle
         self.device = device
         self.decoder = None
 
     def setup(self) -> None:
+        import torch  # in the worker thread: torch's import never holds up a frame
+
+        if self.device is None:
+            self.device = default_device()
         if self.device == "cpu":
             torch.set_num_threads(1)
         self.decoder = self.bundle.load_decoder(self.device)
@@ -92,20 +98,31 @@ class DecoderService:
 
     def __init__(self, bundle: Bundle, *, device: str | None = None, max_batch: int = 64,
                  cache_size: int = 4096) -> None:
-        self.device = device or default_device()
+        self._device = device  # None: chosen in the worker (cuda if available), which imports torch
         self.bundle = bundle
-        job = DecodeJob(bundle, self.device)
+        job = self._job = DecodeJob(bundle, device)
+        # started by warm() or the first request: its set-up imports torch (~1 s of mostly Python,
+        # holding the GIL), which must not happen before the window shows its first frame
         self.worker = BatchWorker(job, setup=job.setup, max_batch=max_batch, cache_size=cache_size,
-                                  name="decoder").start()
+                                  name="decoder")
         self._listeners: dict[str, list[ResultListener]] = {}
         self.last_error: str | None = None
         self.last_batch_ms = 0.0
         self.last_batch_size = 0
         self.results_seen = 0
 
+    def warm(self) -> None:
+        """Start the worker (loading torch and the decoder) ahead of the first request; idempotent."""
+        self.worker.start()
+
+    @property
+    def device(self) -> str:
+        """Where decoding runs; "auto" until the worker has chosen."""
+        return self._job.device or self._device or "auto"
+
     def set_bundle(self, bundle: Bundle) -> None:
         """Another model: queued work is dropped, the cache cleared, the new decoder set up in the worker."""
-        job = DecodeJob(bundle, self.device)
+        job = self._job = DecodeJob(bundle, self._job.device or self._device)
         self.bundle = bundle
         self.worker.replace_fn(job, setup=job.setup)
         self.last_error = None
@@ -131,11 +148,12 @@ class DecoderService:
             self._listeners[channel].remove(listener)
 
     # ----------------------------------------------------------------- main-thread delivery
-    def pump(self) -> int:
-        """Deliver finished results of the current model; returns how many were delivered."""
+    def pump(self, timeout: float = 0.0) -> int:
+        """Deliver finished results of the current model; returns how many were delivered. With a
+        timeout, wait that long for the first one (the deterministic frame mode; never interactive)."""
         delivered = 0
         generation = self.worker.generation
-        for result in self.worker.poll():
+        for result in self.worker.poll(timeout):
             if result.generation != generation:
                 continue
             self.results_seen += 1

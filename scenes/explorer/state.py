@@ -72,10 +72,10 @@ class HighlightState(Part):
     mask: tuple[bool, ...] = ()  # per class; all True: nothing dimmed
 
     @property
-    def classes(self) -> tuple[int, ...]:
-        """The highlighted classes; () when every class is shown (no highlighting in effect)."""
+    def classes(self) -> tuple[int, ...] | None:
+        """The highlighted classes; None when every class is shown (no highlighting in effect)."""
         if all(self.mask):
-            return ()
+            return None
         return tuple(i for i, shown in enumerate(self.mask) if shown)
 
     def as_array(self) -> np.ndarray:
@@ -86,7 +86,7 @@ class HighlightState(Part):
 class StyleState(Part):
     point_size: float = 4.0
     show_axes: bool = True
-    show_grid: bool = False
+    show_grid: bool = True
     pick_prefilter: bool = True  # the picker's CPU prefilter (a Stats panel switch)
 
 

@@ -1,5 +1,6 @@
 """Panel "Classes": the legend (colour swatch, name, count per class), a checkbox per class to
-highlight it (the others are dimmed), all / none / invert, and the display options."""
+highlight it (the others are dimmed), all / none / invert, and the display options; every change is
+a command (Highlight, SetPointStyle)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from imgui_bundle import imgui
 
+from latentwalk.explorer.commands import Highlight, SetPointStyle
 from latentwalk.explorer.panels import remember_item, window_rect
 from latentwalk.explorer.panels.layout import begin_panel, layout_of
 
@@ -24,18 +26,26 @@ class ClassesPanel:
         self.item_rects = {}
 
     def build(self) -> None:
-        scene = self.scene
+        scene, state = self.scene, self.scene.state
         expanded = begin_panel(self)[0]
         self.rect = window_rect()
         if expanded:
+            style = state.style
             imgui.push_item_width(imgui.get_font_size() * 8)
-            _, scene.point_size = imgui.slider_float("point size", scene.point_size, 1.0, 16.0, "%.1f px")
+            changed, size = imgui.slider_float("point size", style.point_size, 1.0, 16.0, "%.1f px")
             imgui.pop_item_width()
-            _, scene.guides.show_axes = imgui.checkbox("axes", scene.guides.show_axes)
+            if changed:
+                scene.submit(SetPointStyle(point_size=size))
+            changed, axes = imgui.checkbox("axes", style.show_axes)
+            if changed:
+                scene.submit(SetPointStyle(show_axes=axes))
             imgui.same_line()
-            _, scene.guides.show_grid = imgui.checkbox("grid", scene.guides.show_grid)
+            changed, grid = imgui.checkbox("grid", style.show_grid)
+            if changed:
+                scene.submit(SetPointStyle(show_grid=grid))
             imgui.separator()
-            highlighted = scene.highlighted.copy()
+            shown = state.highlight.as_array()
+            highlighted = shown.copy()
             if imgui.small_button("all"):
                 highlighted[:] = True
             imgui.same_line()
@@ -56,6 +66,6 @@ class ClassesPanel:
                 remember_item(self.item_rects, f"class{index}")
                 imgui.same_line()
                 imgui.text_disabled(f"{int(count):,}")
-            if not np.array_equal(highlighted, scene.highlighted):
-                scene.set_highlighted(highlighted)
+            if not np.array_equal(highlighted, shown):
+                scene.submit(Highlight(None if highlighted.all() else tuple(int(i) for i in np.flatnonzero(highlighted))))
         imgui.end()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from imgui_bundle import imgui
 
+from latentwalk.explorer.commands import LoadModel
 from latentwalk.explorer.panels import error_line, note_line, window_rect
 from latentwalk.explorer.panels.layout import begin_panel, layout_of
 from latentwalk.explorer.panels.path import ItemRects, remember_item
@@ -46,7 +47,7 @@ class ModelPanel:
                 self.bundled = list_bundled_models()
             for name in self.bundled:
                 if imgui.selectable(name, bundle.path.name == name)[0]:
-                    scene.request_model(name)
+                    scene.submit(LoadModel(name))
                 remember_item(self.item_rects, f"model {name}")
             if not self.bundled:
                 note_line("none (see README: train or import one)")
@@ -58,7 +59,7 @@ class ModelPanel:
             clicked = imgui.button("Load")
             remember_item(self.item_rects, "load")
             if (clicked or entered) and self.path_text.strip():
-                scene.request_model(self.path_text.strip())
+                scene.submit(LoadModel(self.path_text.strip()))
             note_line("or drop a bundle folder on the window")
             if scene.model_loading is not None:
                 note_line(f"loading {scene.model_loading} ...")

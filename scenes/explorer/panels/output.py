@@ -1,6 +1,6 @@
-"""Panel "Output": the decoded image of the hovered point (or of the walk's position, scenes/explorer/
-walk_tools.py), large and nearest-neighbour sharp, beside the real training image when the data set is
-at hand; decoder errors show here.
+"""Panel "Output": the image that owns the Output (scenes/explorer/outputs.py: the hovered point over
+the selection over the walk's position), large and nearest-neighbour sharp, beside the real training
+image when the data set is at hand; decoder errors show here, and a field selects a point by index.
 
 Images are scaled by a whole factor (sharp pixels) chosen from the window's height, so a small window
 keeps room for the panels below. The panel never gets narrower while one model is shown at one window
@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Callable
 
 from imgui_bundle import imgui
 
-from latentwalk.explorer.panels import error_line, note_line, window_rect
+from latentwalk.explorer.commands import FlyTo, Select, SelectAlongWalk, SelectInDirection, SelectNeighbor
+from latentwalk.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
 from latentwalk.explorer.panels.layout import begin_panel, layout_of
 
 if TYPE_CHECKING:
     from latentwalk.explorer.scene import ExplorerScene
 
+SELECTION_COMMANDS = (Select, SelectInDirection, SelectNeighbor, SelectAlongWalk, FlyTo)
 IMAGE_SHARE_OF_HEIGHT = 0.24  # of the window's height, for each image
 MAX_IMAGE_PX = 224.0
 
@@ -38,6 +40,9 @@ class OutputPanel:
         self.layout = layout_of(scene)
         self.error_shown = ""  # the decoder error drawn by the last build ("" for none)
         self._widest = (None, 0.0)  # ((bundle, display size), width) the panel has had
+        self.item_rects: ItemRects = {}
+        self.go_to_text = ""
+        self.go_to_error: str | None = None
 
     def build(self) -> None:
         scene = self.scene
@@ -61,6 +66,7 @@ class OutputPanel:
                 imgui.text_disabled("decoded")
                 imgui.same_line(imgui.get_style().window_padding.x + size + imgui.get_style().item_spacing.x)
                 imgui.text_disabled("training image")
+            self._go_to()
             self.error_shown = f"decoder: {scene.decoder.last_error}" if scene.decoder.last_error else ""
             if self.error_shown:
                 error_line(self.error_shown)
@@ -69,6 +75,26 @@ class OutputPanel:
             for section in self.sections:
                 section()
         imgui.end()
+
+    def _go_to(self) -> None:
+        """Select a point by its index and fly there; what selection keys refuse shows here too."""
+        scene = self.scene
+        imgui.set_next_item_width(imgui.get_font_size() * 6)
+        entered, self.go_to_text = imgui.input_text("##go to", self.go_to_text, imgui.InputTextFlags_.enter_returns_true)
+        remember_item(self.item_rects, "go to")
+        imgui.same_line()
+        if imgui.button("select #") or entered:
+            text = self.go_to_text.strip().lstrip("#")
+            if text.isdigit():
+                scene.submit(Select(int(text), source="keyboard", fly=True))
+                self.go_to_error = None
+            else:
+                self.go_to_error = f"select: {self.go_to_text!r} is not a point index"
+        remember_item(self.item_rects, "select")
+        refused = scene.refused if isinstance(scene.refused, SELECTION_COMMANDS) else None
+        message = self.go_to_error or (scene.last_refusal if refused is not None else None)
+        if message:
+            error_line(message)
 
     @staticmethod
     def _image(texture_id: int, size: float) -> None:

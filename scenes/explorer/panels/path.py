@@ -1,84 +1,65 @@
-"""Panel "Path": the control points as a list (reorder, delete, clear, jump the camera), the curve's kind
-and closure, adding the hovered point or a typed latent coordinate.
+"""Panel "Path": the control points as a list (reorder, delete, clear, fly the camera there), the curve's
+kind and closure, adding the hovered (or selected) point or a typed latent coordinate.
 
-The panel talks to the scene through what it is given, nothing else: the `WalkPath`, a function that
-says which data-set point is hovered, a function that moves the camera to a latent vector, and one
-that describes a data-set point (its class). Adding the hovered point also works from the 3-d view:
-`handle_action` takes the "add_hovered_point" key (C or Insert, see `bind_keys`) and Shift+click.
+The panel reads the `WalkPath` and emits commands (scenes/explorer/commands.py) through `submit`;
+`hovered_index` says which data-set point is hovered, `describe` names one (its class), `refusal`
+gives the last refused command and its reason. The keys that add a point (C, Insert, Shift+click)
+are the explorer's (actions.py).
 """
 from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
-import pygame
 from imgui_bundle import imgui
 
-from latentwalk.engine.input import CLICK, Action, Bindings
 from latentwalk.errors import SceneError
+from latentwalk.explorer import commands as c
 from latentwalk.explorer.panels import ItemRects, error_line, item_center, remember_item, window_rect  # noqa: F401
 from latentwalk.explorer.curve import KINDS
 from latentwalk.explorer.panels.layout import begin_panel
 from latentwalk.explorer.path import WalkPath, parse_coordinates
 
-ADD_HOVERED = "add_hovered_point"
-ADD_KEYS = (pygame.K_c, pygame.K_INSERT)
 MAX_SHOWN_COORDS = 4
 SMALL_DISPLAY_PX = 600
 WIDTH_PX = 320.0
-
-def bind_keys(bindings: Bindings) -> None:
-    for key in ADD_KEYS:
-        bindings.bind_key(key, ADD_HOVERED)
+Refusal = Callable[[], "tuple[object, str | None]"]
 
 
 class PathPanel:
     title = "Path"
 
-    def __init__(self, path: WalkPath, *, hovered_index: Callable[[], int | None],
-                 jump_to: Callable[[np.ndarray], None], describe: Callable[[int], str] | None = None) -> None:
+    def __init__(self, path: WalkPath, submit: Callable[[object], None], *, hovered_index: Callable[[], int | None],
+                 describe: Callable[[int], str] | None = None, refusal: Refusal = lambda: (None, None)) -> None:
         self.path = path
+        self.submit = submit
         self.hovered_index = hovered_index
-        self.jump_to = jump_to
         self.describe = describe or (lambda index: f"#{index}")
+        self.refusal = refusal
         self.coords_text = ""
-        self.message: str | None = None  # the last refusal, shown in red until the next success
+        self.typing_error: str | None = None  # typed coordinates that do not parse
         self.visible = True
         self.item_rects: ItemRects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.place: tuple[float, float] | None = None  # pins the window (tests aim at its widgets)
         self.layout = None  # a PanelLayout places it, when the scene has one
 
-    # -- actions from the 3-d view ---------------------------------------------------------------
-    def handle_action(self, action: Action) -> bool:
-        """Add the hovered point on its key or on Shift+click; True when the action was used."""
-        shift_click = action.name == CLICK and action.button == 1 and action.mods & pygame.KMOD_SHIFT
-        if action.name == ADD_HOVERED or shift_click:
-            self.add_hovered()
-            return True
-        return False
+    @property
+    def message(self) -> str | None:
+        """What to show in red: a typing error, else why the last path edit was refused."""
+        if self.typing_error:
+            return self.typing_error
+        command, reason = self.refusal()
+        return reason if isinstance(command, c.UNDOABLE) else None
 
-    def add_hovered(self) -> bool:
-        index = self.hovered_index()
-        if index is None:
-            self.message = "no point under the cursor to add"
-            return False
-        return self._attempt(lambda: self.path.add_index(int(index)))
-
-    def add_typed(self) -> bool:
-        def add():
-            self.path.add_coords(parse_coordinates(self.coords_text, self.path.dim))
-            self.coords_text = ""
-        return self._attempt(add)
-
-    def _attempt(self, edit: Callable[[], object]) -> bool:
+    def add_typed(self) -> None:
         try:
-            edit()
+            coords = parse_coordinates(self.coords_text, self.path.dim)
         except SceneError as exc:
-            self.message = str(exc)
-            return False
-        self.message = None
-        return True
+            self.typing_error = str(exc)
+            return
+        self.typing_error = None
+        self.coords_text = ""
+        self.submit(c.AddControlPoint(latent=coords))
 
     def label(self, position: int) -> str:
         point = self.path.points[position]
@@ -111,18 +92,18 @@ class PathPanel:
         changed, kind = imgui.combo("curve", KINDS.index(self.path.kind), list(KINDS))
         remember_item(self.item_rects, "kind")
         if changed:
-            self.path.kind = KINDS[kind]
+            self.submit(c.SetInterpolation(KINDS[kind]))
         imgui.same_line()
         changed, closed = imgui.checkbox("closed", self.path.closed)
         remember_item(self.item_rects, "closed")
         if changed:
-            self.path.closed = closed
+            self.submit(c.SetClosed(closed))
 
     def _adders(self) -> None:
         hovered = self.hovered_index()
         imgui.begin_disabled(hovered is None)
         if imgui.button("Add hovered (C, Shift+click)"):
-            self.add_hovered()
+            self.submit(c.AddControlPoint(index=hovered))
         imgui.end_disabled()
         remember_item(self.item_rects, "add_hovered")
         imgui.set_next_item_width(-60)
@@ -142,34 +123,30 @@ class PathPanel:
         imgui.same_line()
         imgui.begin_disabled(count == 0)
         if imgui.small_button("Clear"):
-            self.path.clear()
+            self.submit(c.ClearPath())
         remember_item(self.item_rects, "clear")
         imgui.end_disabled()
         for position in range(count):
-            if position >= len(self.path):  # an edit earlier in this loop shortened the list
-                break
             imgui.push_id(position)
             self._row(position)
             imgui.pop_id()
 
     def _row(self, position: int) -> None:
         last = len(self.path) - 1
-        for name, enabled, edit in (("^", position > 0, lambda: self.path.move_up(position)),
-                                    ("v", position < last, lambda: self.path.move_down(position)),
-                                    ("x", True, lambda: self.path.remove(position))):
+        for name, enabled, command in (("^", position > 0, c.MoveControlPoint(position, -1)),
+                                       ("v", position < last, c.MoveControlPoint(position, +1)),
+                                       ("x", True, c.RemoveControlPoint(position))):
             imgui.begin_disabled(not enabled)
             if imgui.small_button(name):
-                edit()
+                self.submit(command)
             imgui.end_disabled()
             remember_item(self.item_rects, f"{name}{position}")
             imgui.same_line()
-        if position >= len(self.path):  # just deleted (the last row): nothing left to show on this row
-            imgui.new_line()
-            return
         if imgui.small_button("go"):
-            self.jump_to(self.path.latent_of(self.path.points[position]))
+            point = self.path.points[position]
+            self.submit(c.FlyTo(index=point.index) if point.index is not None else c.FlyTo(latent=point.coords))
         remember_item(self.item_rects, f"go{position}")
         if imgui.is_item_hovered():
-            imgui.set_tooltip("centre the camera on this point")
+            imgui.set_tooltip("fly the camera to this point")
         imgui.same_line()
         imgui.text(self.label(position))

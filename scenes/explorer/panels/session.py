@@ -1,11 +1,11 @@
 """Panel "Session": save and load the explorer's set-up (scenes/explorer/session.py) by a path field,
 buttons, and Ctrl+S / Ctrl+O.
 
-`SessionIO` gathers and applies what a session holds: model, control points, curve settings and
-traversal (the `WalkPath`), camera, highlighted classes. Loading validates the whole file against the
-model it names before anything is touched; a refused file leaves everything as it was and the panel
-shows the one-line reason. A session made with another model switches to it, through the scene's
-`switch_model`, only once the file is known to fit that model.
+`SessionIO` gathers what a session holds (model, control points, curve settings and traversal from the
+`WalkPath`, camera, highlighted classes) and, to load one, validates the whole file against the model
+it names and submits it as one `ApplySession` command: a refused file changes nothing and the panel
+shows the one-line reason. A session made with another model switches to it (in the command's apply)
+only once the file is known to fit that model.
 """
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import math
 import os
 from typing import Callable
 
-import numpy as np
 import pygame
 from imgui_bundle import imgui
 
-from latentwalk.engine.camera import CameraState, OrbitCamera
+from latentwalk.engine.camera import OrbitCamera
+from latentwalk.explorer.commands import ApplySession
 from latentwalk.engine.input import Action, Bindings
 from latentwalk.errors import SceneError
 from latentwalk.explorer.panels import ERROR_COLOR, remember_item, window_rect
@@ -46,13 +46,6 @@ def camera_view(camera: OrbitCamera) -> CameraView:
                       fov_degrees=math.degrees(camera.fov_y))
 
 
-def apply_camera_view(camera: OrbitCamera, view: CameraView) -> None:
-    camera.fov_y = math.radians(view.fov_degrees)
-    camera.goal = CameraState(np.array(view.target, dtype=np.float64), float(view.distance),
-                              np.array(view.orientation, dtype=np.float64))
-    camera.snap()
-
-
 def bundle_sizes(model: str) -> ModelSizes:
     """Points, latent width and classes of a model not loaded yet (to check a session against it)."""
     from latentwalk.vae.bundle import load_bundle
@@ -68,16 +61,15 @@ def bundle_sizes(model: str) -> ModelSizes:
 class SessionIO:
     def __init__(self, path: WalkPath, camera: OrbitCamera, *, model: Callable[[], str],
                  n_classes: Callable[[], int], highlighted: Callable[[], list[int]],
-                 set_highlighted: Callable[[list[int]], None],
-                 switch_model: Callable[[str], None] | None = None,
+                 submit: Callable[[object], None], can_switch_model: bool = True,
                  model_sizes: Callable[[str], ModelSizes] = bundle_sizes) -> None:
         self.path = path
         self.camera = camera
         self.model = model
         self.n_classes = n_classes
         self.highlighted = highlighted
-        self.set_highlighted = set_highlighted
-        self.switch_model = switch_model
+        self.submit = submit
+        self.can_switch_model = can_switch_model
         self.model_sizes = model_sizes
 
     def save(self, file: str | os.PathLike) -> str:
@@ -90,24 +82,22 @@ class SessionIO:
         current = self.model()
         if named == current:
             sizes = (self.path.n_points, self.path.dim, self.n_classes())
-        elif self.switch_model is None:
+        elif not self.can_switch_model:
             raise SceneError(f"{file}: made with model {named!r}, but this explorer shows {current!r}")
         else:
             sizes = self.model_sizes(named)
         session = load_session(file, n_points=sizes[0], dim=sizes[1], n_classes=sizes[2])
-        if named != current:
-            self.switch_model(named)  # may refuse (SceneError); then nothing has changed yet
-        self.path.apply_session(session)
-        apply_camera_view(self.camera, session.camera)
-        self.set_highlighted(list(session.highlighted_classes))
+        self.submit(ApplySession(session))
         return f"loaded {file}"
 
 
 class SessionPanel:
     title = "Session"
 
-    def __init__(self, io: SessionIO, *, file: str = DEFAULT_FILE) -> None:
+    def __init__(self, io: SessionIO, *, file: str = DEFAULT_FILE,
+                 refusal: Callable[[], "tuple[object, str | None]"] = lambda: (None, None)) -> None:
         self.io = io
+        self.refusal = refusal  # a session refused when applied (its model would not load)
         self.file = file
         self.message: str | None = None
         self.failed = False
@@ -160,8 +150,10 @@ class SessionPanel:
             if imgui.button("Load (Ctrl+O)"):
                 self.load()
             remember_item(self.item_rects, "load")
-            if self.message:
+            command, reason = self.refusal()
+            message, failed = (reason, True) if isinstance(command, ApplySession) else (self.message, self.failed)
+            if message:
                 imgui.push_text_wrap_pos(0.0)
-                imgui.text_colored(ERROR_COLOR if self.failed else OK_COLOR, self.message)
+                imgui.text_colored(ERROR_COLOR if failed else OK_COLOR, message)
                 imgui.pop_text_wrap_pos()
         imgui.end()

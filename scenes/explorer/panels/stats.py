@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from imgui_bundle import imgui
 
+from latentwalk.explorer.commands import SetPointStyle
 from latentwalk.explorer.panels import window_rect
 from latentwalk.explorer.panels.layout import begin_panel, layout_of
 
@@ -31,9 +32,13 @@ class StatsPanel:
         self.rect = window_rect()
         if expanded:
             picker, decoder = scene.picker, scene.decoder
-            imgui.text(f"points  {scene.cloud.count:,} (all drawn, 1 call), d = {scene.bundle.latent_dim}")
+            detail = scene.layer_cache.detail
+            drawn = scene.cloud.count if detail is None else detail.drawn
+            imgui.text(f"points  {drawn:,} of {scene.cloud.count:,} drawn (1 call), d = {scene.bundle.latent_dim}")
             imgui.text(f"pick    {picker.last_ms:6.2f} ms  ({picker.last_candidates:,} candidates)")
-            _, picker.prefilter = imgui.checkbox("CPU pick prefilter", picker.prefilter)
+            changed, prefilter = imgui.checkbox("CPU pick prefilter", scene.state.style.pick_prefilter)
+            if changed:
+                scene.submit(SetPointStyle(pick_prefilter=prefilter))
             stats = decoder.worker.stats
             imgui.text(f"decode  {decoder.last_batch_ms:6.2f} ms / batch of {decoder.last_batch_size} "
                        f"on {decoder.device}")

@@ -9,7 +9,8 @@ whose listeners receive results with `key`, `value` (an image) and `error`.
   most FILMSTRIP_IN_FLIGHT outstanding images, so a filmstrip never queues a hundred images ahead of
   the hover image, and a path edited mid-way leaves at most one chunk of stale work behind.
 - Thumbnails live in one atlas texture (a grid of cells), so the strip is one texture however long.
-Playback itself is not here: the scene calls `WalkPath.update(dt)` in its fixed step.
+Playback itself is not here: the scene calls `WalkPath.update(dt)` in its fixed step. Every change the
+widgets ask for is a command given to `submit` (scenes/explorer/commands.py).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import numpy as np
 from imgui_bundle import imgui
 
 from latentwalk.engine.gl import Texture2D
+from latentwalk.explorer.commands import PlayWalk, SetWalkMode, SetWalkSpeed, SetWalkSteps, SetWalkT
 from latentwalk.explorer.decoding import ImageSlot, image_to_rgb_u8
 from latentwalk.explorer.panels import error_line, remember_item, window_rect
 from latentwalk.explorer.panels.layout import begin_panel
@@ -121,9 +123,11 @@ class Filmstrip:
 class TraversalPanel:
     title = "Walk"
 
-    def __init__(self, path: WalkPath, decoder, *, on_image: Callable[[ImageSlot], None] | None = None) -> None:
+    def __init__(self, path: WalkPath, decoder, submit: Callable[[object], None], *,
+                 on_image: Callable[[ImageSlot], None] | None = None) -> None:
         self.path = path
         self.decoder = decoder
+        self.submit = submit
         self.filmstrip = Filmstrip(decoder)
         self.image = ImageSlot()  # the decoded image at the position
         self.image_t: float | None = None  # the position that image was decoded at
@@ -138,10 +142,11 @@ class TraversalPanel:
         self.layout = None  # a PanelLayout places it, when the scene has one
         self._wanted: Hashable | None = None
         self._wanted_t: float | None = None
+        self._answered: Hashable | None = None  # the last request answered (image or error)
         self._scrolled_to: int | None = None
         decoder.subscribe(WALK_CHANNEL, self._receive_image)
 
-    # -- once a frame, before the UI -------------------------------------------------------------
+    # -- once a frame, in the prepare phase ------------------------------------------------------
     def sync(self) -> None:
         """Ask for the image at the position when it changed, and for the next filmstrip chunk."""
         latent = self.path.current_latent()
@@ -156,9 +161,15 @@ class TraversalPanel:
                 self._wanted_t = self.path.traversal.t
         self.filmstrip.sync(self.path)
 
+    @property
+    def pending(self) -> bool:
+        """The image at the position is asked for and has not come back yet."""
+        return self._wanted is not None and self._answered != self._wanted
+
     def _receive_image(self, result) -> None:
         if result.key != self._wanted:
             return
+        self._answered = result.key
         if result.error is not None:
             self.message = f"decoding failed: {result.error}"
             return
@@ -189,20 +200,20 @@ class TraversalPanel:
         """Two rows: play, mode, speed, steps; then the position slider, which also says the step."""
         walk, strip = self.path.traversal, self.filmstrip
         if imgui.button("Pause" if walk.playing else "Play", imgui.ImVec2(60, 0)):
-            walk.toggle()
+            self.submit(PlayWalk(None))
         remember_item(self.item_rects, "play")
         imgui.same_line()
         imgui.set_next_item_width(90)
         changed, mode = imgui.combo("##mode", MODES.index(walk.mode), list(MODES))
         remember_item(self.item_rects, "mode")
         if changed:
-            walk.mode = MODES[mode]
+            self.submit(SetWalkMode(MODES[mode]))
         imgui.same_line()
         imgui.set_next_item_width(130)
         changed, speed = imgui.slider_float("##speed", walk.speed, 0.0, MAX_SPEED, "speed %.2f /s")
         remember_item(self.item_rects, "speed")
         if changed:
-            walk.speed = min(MAX_SPEED, max(0.0, speed))
+            self.submit(SetWalkSpeed(min(MAX_SPEED, max(0.0, speed))))
         imgui.same_line()
         imgui.set_next_item_width(90)
         changed, steps = imgui.input_int("##steps", self.path.steps)
@@ -210,7 +221,7 @@ class TraversalPanel:
         if imgui.is_item_hovered():
             imgui.set_tooltip("number of steps (filmstrip frames)")
         if changed:
-            self.path.steps = min(MAX_STEPS, max(MIN_STEPS, steps))
+            self.submit(SetWalkSteps(min(MAX_STEPS, max(MIN_STEPS, steps))))
         # The position exists with or without a curve (Traversal keeps t valid), so this never throws.
         label = "t = %.3f"
         if self.path.curve is not None:
@@ -221,7 +232,7 @@ class TraversalPanel:
         changed, t = imgui.slider_float("##t", walk.t, 0.0, 1.0, label)
         remember_item(self.item_rects, "t")
         if changed:
-            walk.seek(t)
+            self.submit(SetWalkT(t))
 
     def _strip(self) -> None:
         strip = self.filmstrip
@@ -244,7 +255,7 @@ class TraversalPanel:
                 imgui.dummy(size)
             remember_item(self.item_rects, f"frame{step}")
             if imgui.is_item_clicked():
-                self.path.traversal.jump_to_step(step)
+                self.submit(SetWalkT(self.path.traversal.step_t(step)))
             if step == current:
                 low, high = imgui.get_item_rect_min(), imgui.get_item_rect_max()
                 draw_list.add_rect(low, high, imgui.get_color_u32(imgui.ImVec4(*CURRENT_FRAME_COLOR)), 0.0, 3.0)
