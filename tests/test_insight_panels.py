@@ -22,13 +22,17 @@ def explorer(gl_app, tmp_path):
     return app, scene, load_bundle(path)
 
 
-def test_activations_follow_the_output_image_with_the_models_shapes(explorer):
-    app, scene, bundle = explorer
-    panel = scene.insight.activations_panel
-    service = scene.insight.service
+def pinned(app, scene, panel):
+    """`panel` alone, open, at the top-left corner; and the insight service."""
     scene.panels[:] = [panel]
     panel.place = (5, 5)
     frames(app, 2)
+    return panel, scene.insight.service
+
+
+def test_activations_follow_the_output_image_with_the_models_shapes(explorer):
+    app, scene, bundle = explorer
+    panel, service = pinned(app, scene, scene.insight.activations_panel)
     decoder = bundle.load_decoder()
     expected_shapes = [("dense", (1568,)), ("reshape", (32, 7, 7)), ("deconv1", (64, 14, 14)),
                        ("deconv2", (32, 28, 28)), ("deconv3", (1, 28, 28))]
@@ -55,11 +59,7 @@ def test_activations_follow_the_output_image_with_the_models_shapes(explorer):
 
 def test_weights_side_by_side_with_cka_and_colours_following_signs(explorer, tmp_path):
     app, scene, bundle = explorer
-    panel = scene.insight.weights_panel
-    service = scene.insight.service
-    scene.panels[:] = [panel]
-    panel.place = (5, 5)
-    frames(app, 2)
+    panel, service = pinned(app, scene, scene.insight.weights_panel)
     copy = make_bundle(tmp_path / "copy", count=200)  # the same seed: the same weights and latents
     service.compare_with(str(copy))
     assert frames_until(app, lambda: service.weights is not None, max_frames=1500)
