@@ -140,3 +140,23 @@ def test_another_model_gets_its_own_index(gl_app, bundle_path, tmp_path):
     assert frames_until(app, lambda: tools.subject == ("point", 7))
     latents = load_bundle(other).latents
     assert list(tools.indices) == brute(latents, latents[7], 10, exclude=7)
+
+
+def test_the_panel_sits_in_the_left_column_below_model_without_overlaps(gl_app, bundle_path):
+    app, scene = open_explorer(gl_app, bundle_path, (800, 600), panels=True, data_dir=MNIST_SUBSET)
+    tools = neighbours_of(scene)
+    scene.submit(Select(index=3, source="keyboard"))
+    assert frames_until(app, lambda: len(tools.indices) == 10)
+    frames(app, 4)  # panels settle below the ones above them
+    rects = scene.panel_layout.shown_rects()
+    x, y, w, h = rects["Neighbours"]
+    model = rects["Model"]
+    assert x == pytest.approx(model[0], abs=1) and y >= model[1] + model[3]
+    assert y + h <= 600 and x + w <= 800
+    from latentwalk.explorer.panels.layout import BOTTOM, LEFT, RIGHT
+
+    placed = [title for title in (*LEFT, *RIGHT, BOTTOM) if title in rects and title != "Neighbours"]
+    assert {"Classes", "Model", "Output"} <= set(placed)
+    for other in placed:
+        ox, oy, ow, oh = rects[other]
+        assert not (x < ox + ow and ox < x + w and y < oy + oh and oy < y + h), (other, rects[other], rects["Neighbours"])

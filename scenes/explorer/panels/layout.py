@@ -2,23 +2,26 @@
 follow a resize, and each no taller than leaves room for its neighbours, so none overlaps another.
 
     +----------+                                   +----------+
-    | Classes  |                                   |  Output  |
-    | Model    |                                   |  Path    |
-    |          |                                   |  Session |
-    |     +---------------- Walk -------------------------+   |
+    | ? Help   |                                   |  Output  |
+    | Classes  |                                   |  Path    |
+    | Model    |                                   |  Session |
+    | Neighbrs |     +--------- Walk ---------+    |          |
     +---------------------------------------------------------+
 
-- Left column, from the top-left corner down: Classes, Model. Right column, from the top-right corner
-  down: Output, Path, Session. A panel starts below the one above it (as drawn this frame). When a
-  column is short of room, its long list gives way (Classes, Path: FLEXIBLE), down to a few rows, and
-  scrolls; the others keep the height their content wants (as of last frame) while there is room.
-- Walk: a strip centred on the bottom edge, at most WALK_MAX_WIDTH wide and as tall as its content.
-  While it is shown both columns end above it, so nothing overlaps and the cloud's centre stays free.
-- Stats (F3): top centre, over the cloud (an overlay one turns on to look at).
+- Left column, from the top-left corner down: the Help button, Classes, Model, Neighbours, then any
+  panel the layout does not name (in the order they first appear). Right column, from the top-right
+  corner down: Output, Path, Session. A panel starts below the one above it (as drawn this frame).
+- When a column is short of room, its long list gives way first (Classes, Path: FLEXIBLE), down to a
+  few rows, and scrolls; if the column still overflows, the panel opened longest ago is collapsed to its
+  title bar (an accordion), so every panel keeps at least its title on screen, whatever the window size.
+- Walk: a strip centred on the bottom edge, as tall as its content. Where the gap between the columns
+  is wide enough (WALK_MIN_WIDTH) it fits in that gap and the columns reach the bottom; otherwise it
+  spans the window (at most WALK_MAX_WIDTH) and both columns end above it.
+- Stats (F3): top centre, over the cloud; Help (F1 or the ? button): centred, over everything.
 - Every panel is auto-sized (ImGui's always_auto_resize), so what imgui.ini remembers of a size does
   not matter, and positions are set every frame, so neither does a remembered position.
-- A panel the user drags stays where it was dropped until the window's size changes; then every panel
-  goes back to its place.
+- A panel the user drags stays where it was dropped until the window's size changes (then every panel
+  goes back to its place), but never partly outside the window: a drop past an edge is pulled back in.
 
 Panels call `begin_panel` instead of imgui.begin; the layout records each window's rect right after its
 begin (`rect(title)`), which the panels below it, the next frame and the tests read. A scene has one
@@ -34,10 +37,13 @@ from imgui_bundle import imgui
 MARGIN = 10.0  # from the window's edges
 GAP = 6.0  # between panels
 WALK_MAX_WIDTH = 760.0
-LEFT = ("Classes", "Model")
+WALK_MIN_WIDTH = 480.0  # narrower than this between the columns, and the walk spans the window
+HELP_BUTTON = "##help-button"
+LEFT = (HELP_BUTTON, "Classes", "Model", "Neighbours")
 RIGHT = ("Output", "Path", "Session")
 BOTTOM = "Walk"
 TOP = "Stats"
+CENTRE = "Help"
 FLEXIBLE = ("Classes", "Path")
 FLEXIBLE_MIN_PX = 120.0  # what a flexible panel keeps when the others in its column want the rest
 
@@ -49,12 +55,16 @@ class _Drawn:
     rect: Rect
     frame: int
     wanted: float  # the height its content asks for (its rect's when nothing limits it)
+    collapsed: bool = False
+    opened: int = 0  # the frame it was last expanded (0: open since it first appeared)
 
 
 class PanelLayout:
     def __init__(self) -> None:
         self._drawn: dict[str, _Drawn] = {}
         self.moved: set[str] = set()  # dragged by the user: left where dropped until a resize
+        self.others: list[str] = []  # panels the layout does not name, in the left column
+        self._collapse: set[str] = set()  # to be collapsed at their next begin (the accordion)
         self._display: tuple[float, float] | None = None
         self._changed_frame = -1
 
@@ -67,13 +77,13 @@ class PanelLayout:
         return drawn.rect
 
     def shown_rects(self) -> dict[str, Rect]:
-        """Every panel on screen, by title."""
+        """Every panel on screen, by title (the Help button included)."""
         return {title: rect for title in self._drawn if (rect := self.rect(title)) is not None}
 
     def settling(self) -> bool:
         """True when a panel's rect changed in the last frame drawn: the ones placed relative to it
         move on the next frame, so an idle window should draw one more."""
-        return self._changed_frame >= imgui.get_frame_count()
+        return self._changed_frame >= imgui.get_frame_count() or bool(self._collapse)
 
     # -- placing ---------------------------------------------------------------------------------
     def begin(self, title: str, p_open: bool | None = None, flags: int = 0, *,
@@ -85,11 +95,20 @@ class PanelLayout:
         if display != self._display:
             self._display = display
             self.moved.clear()
-        placed = None if title in self.moved else self._place(title, display)
+        if title not in LEFT + RIGHT + (BOTTOM, TOP, CENTRE) and title not in self.others:
+            self.others.append(title)
+        if title in self._collapse:
+            self._collapse.discard(title)
+            imgui.set_next_window_collapsed(True, imgui.Cond_.always)
+        if title in self.moved:
+            self._keep_inside(title, display)
+            placed = None
+        else:
+            placed = self._place(title, display)
         if placed is not None:
             pos, pivot, max_height = placed
             if title == BOTTOM:
-                width = min(display[0] - 2 * MARGIN, WALK_MAX_WIDTH)
+                width = self._walk_width(display)
             low = (width or min_width, 0.0)
             high = (width or imgui.FLT_MAX, max(max_height, imgui.get_frame_height()))
             imgui.set_next_window_pos(imgui.ImVec2(*pos), imgui.Cond_.always, imgui.ImVec2(*pivot))
@@ -98,13 +117,39 @@ class PanelLayout:
         self._record(title)
         return result
 
-    def _place(self, title: str, display: tuple[float, float]):
-        """(anchor point, pivot, most height) for a panel, or None for a panel the layout does not know."""
-        w, h = display
+    def _columns(self) -> tuple[tuple[tuple[str, ...], float, float], ...]:
+        w = self._display[0]
+        return (LEFT + tuple(self.others), MARGIN, 0.0), (RIGHT, w - MARGIN, 1.0)
+
+    def _walk_width(self, display: tuple[float, float]) -> float:
+        """Between the columns when it fits there, else across the window."""
+        gap = self._gap_between_columns(display)
+        if gap >= WALK_MIN_WIDTH:
+            return min(gap, WALK_MAX_WIDTH)
+        return min(display[0] - 2 * MARGIN, WALK_MAX_WIDTH)
+
+    def _gap_between_columns(self, display: tuple[float, float]) -> float:
+        left = max((r[0] + r[2] for t in LEFT + tuple(self.others) if (r := self.rect(t))), default=MARGIN)
+        right = min((r[0] for t in RIGHT if (r := self.rect(t))), default=display[0] - MARGIN)
+        return right - left - 2 * GAP
+
+    def _column_bottom(self, display: tuple[float, float], column, title: str) -> float:
+        """A column ends above the walk only where the walk lies under it."""
+        h = display[1]
         walk = self.rect(BOTTOM)
-        bottom = h - MARGIN if walk is None or title == BOTTOM else walk[1] - GAP
-        for column, x, pivot_x in ((LEFT, MARGIN, 0.0), (RIGHT, w - MARGIN, 1.0)):
+        if walk is None or title == BOTTOM:
+            return h - MARGIN
+        xs = [r[0] for t in column if (r := self.rect(t))] + [r[0] + r[2] for t in column if (r := self.rect(t))]
+        if xs and (max(xs) <= walk[0] or min(xs) >= walk[0] + walk[2]):
+            return h - MARGIN
+        return walk[1] - GAP
+
+    def _place(self, title: str, display: tuple[float, float]):
+        """(anchor point, pivot, most height) for a panel, or None for one the layout leaves alone."""
+        w, h = display
+        for column, x, pivot_x in self._columns():
             if title in column:
+                bottom = self._column_bottom(display, column, title)
                 position = column.index(title)
                 top = MARGIN
                 for above in column[:position]:
@@ -112,17 +157,41 @@ class PanelLayout:
                     if rect is not None:
                         top = rect[1] + rect[3] + GAP
                 below = sum(self._reserve(name) + GAP for name in column[position + 1:] if self.rect(name))
+                self._accordion(column, bottom - MARGIN)
                 return (x, top), (pivot_x, 0.0), bottom - top - below
         if title == BOTTOM:
             return (w / 2, h - MARGIN), (0.5, 1.0), h - 2 * MARGIN
         if title == TOP:
             return (w / 2, MARGIN), (0.5, 0.0), h - 2 * MARGIN
+        if title == CENTRE:
+            return (w / 2, h / 2), (0.5, 0.5), h - 2 * MARGIN
         return None
 
     def _reserve(self, title: str) -> float:
         """Room kept for a panel lower in the column."""
-        wanted = self._drawn[title].wanted
-        return min(wanted, FLEXIBLE_MIN_PX) if title in FLEXIBLE else wanted
+        drawn = self._drawn[title]
+        return min(drawn.wanted, FLEXIBLE_MIN_PX) if title in FLEXIBLE and not drawn.collapsed else drawn.wanted
+
+    def _accordion(self, column, room: float) -> None:
+        """Collapse the panel opened longest ago while the column's panels cannot fit even squeezed."""
+        if any(t in self._collapse for t in column):  # one at a time: see it collapsed, then judge again
+            return
+        shown = [t for t in column if self.rect(t) is not None and t not in self.moved]
+        needed = sum(self._reserve(t) for t in shown) + GAP * max(0, len(shown) - 1)
+        expanded = [t for t in shown if not self._drawn[t].collapsed and t != HELP_BUTTON]
+        if needed > room + 0.5 and len(expanded) > 1:
+            self._collapse.add(min(expanded, key=lambda t: self._drawn[t].opened))
+
+    def _keep_inside(self, title: str, display: tuple[float, float]) -> None:
+        """A dragged panel partly outside the window comes back in (unless the user holds it)."""
+        drawn = self._drawn.get(title)
+        if drawn is None or imgui.is_mouse_down(imgui.MouseButton_.left):
+            return
+        x, y, w, h = drawn.rect
+        inside_x = min(max(x, 0.0), max(0.0, display[0] - w))
+        inside_y = min(max(y, 0.0), max(0.0, display[1] - h))
+        if (inside_x, inside_y) != (x, y):
+            imgui.set_next_window_pos(imgui.ImVec2(inside_x, inside_y), imgui.Cond_.always)
 
     def _record(self, title: str) -> None:
         pos, size = imgui.get_window_pos(), imgui.get_window_size()
@@ -132,9 +201,13 @@ class PanelLayout:
         if previous is None or previous.rect != rect:
             self._changed_frame = frame
         window = imgui.internal.get_current_window()
-        wanted = rect[3] if window.collapsed else \
+        collapsed = bool(window.collapsed)
+        wanted = rect[3] if collapsed else \
             window.title_bar_height + window.content_size_ideal.y + 2 * window.window_padding.y
-        self._drawn[title] = _Drawn(rect, frame, float(wanted))
+        opened = previous.opened if previous is not None else 0
+        if previous is not None and previous.collapsed and not collapsed:
+            opened = frame  # the user (or a test) just opened it: the newest in the accordion
+        self._drawn[title] = _Drawn(rect, frame, float(wanted), collapsed, opened)
         moving = imgui.get_current_context().moving_window
         if moving is not None and imgui.is_mouse_dragging(imgui.MouseButton_.left):
             if moving.root_window.id_ == window.id_:
