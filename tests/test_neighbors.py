@@ -81,6 +81,11 @@ def test_degenerate_data_sets():
     assert_same(NeighborIndex(flat), flat, [0.3, 0.0, 5.0], 7)
     same = np.ones((50, 2), np.float32)
     assert list(NeighborIndex(same).query([1.0, 1.0], 3).indices) == [0, 1, 2]
+    rng = np.random.default_rng(2)
+    outliers = rng.normal(size=(300, 3)).astype(np.float32)
+    outliers[:2, 0] = [3e38, -3e38]  # extents near float32's limit beside a tight blob
+    assert_same(NeighborIndex(outliers), outliers, [0.1, 0.2, -0.3], 10)
+    assert_same(NeighborIndex(outliers), outliers, [1e38, 0.0, 0.0], 3)
 
 
 def test_bad_queries_are_refused_in_one_line():

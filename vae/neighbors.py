@@ -5,11 +5,11 @@ for reference, at 60k and 1M points):
 - `grid` (d <= 3): points sorted by the id of a cubic cell whose size puts a few points in the median
   point's cell. A query gathers the cube of cells around it (runs along the last axis are contiguous,
   found with searchsorted), widens the cube until it holds k points, then until it provably holds every
-  point nearer than the k-th. Tens of microseconds instead of a pass over every point.
-- `blocked` (d > 3): a grid would visit 3^d cells, so every point is scored with
-  ||x||^2 - 2 x.q in float32 (one matrix-vector product, blocked over rows for many queries), the k-th
-  score is found by partition, and every point whose score is within twice the float32 error bound of
-  it is rescored exactly.
+  point nearer than the k-th. About 0.1 ms at 60k and at 1M points, instead of a pass over every point.
+- `blocked` (d > 3): a grid would visit 3^d cells, so every point is scored with ||x||^2 - 2 x.q in
+  float32 (one matrix product per block of queries, the block sized to keep the score table at 16 MiB),
+  the k-th score is found by partition, and every point whose score is within twice the float32 error
+  bound of it is rescored exactly.
 
 Either way the answer is exact: the final distances are computed in float64 from the stored float32
 points, and ties are broken by the smaller index, so it equals a float64 brute force over all points.
@@ -107,6 +107,8 @@ class _GridSearch:
         volume = float(np.prod(extent[extent > 0]))
         occupied_dims = int((span > 0).sum())
         cell = max(floor, (volume * CELL_TARGET / len(points)) ** (1.0 / occupied_dims))
+        if not math.isfinite(cell):  # extents near the float64 limit: start from the coarsest grid
+            cell = float(span.max())
         sample = points if len(points) <= 200_000 else points[:: len(points) // 200_000]
         for _ in range(3):  # density is uneven (Gaussian latents): fit the median point's cell instead
             shape = np.where(span > 0, np.floor(span / cell).astype(np.int64) + 1, 1)
