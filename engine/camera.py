@@ -166,7 +166,9 @@ class Flight:
 
     @property
     def fraction(self) -> float:
-        return 1.0 if self.duration <= 0.0 else min(1.0, self.elapsed / self.duration)
+        if self.elapsed >= self.duration - 1e-9:  # summed fixed steps fall a rounding short of the end
+            return 1.0
+        return self.elapsed / self.duration
 
     def state(self) -> CameraState:
         return interpolate_states(self.start, self.end, ease_in_out(self.fraction))
