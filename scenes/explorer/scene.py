@@ -24,7 +24,6 @@ are hidden).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,17 +31,15 @@ import numpy as np
 
 from latentwalk.engine.camera import OrbitCamera, quat_from_axis_angle, quat_multiply
 from latentwalk.engine.scene import Scene
-from latentwalk.errors import SceneError
-from latentwalk.explorer import actions, install
+from latentwalk.explorer import actions, frame_prepare, install
 from latentwalk.explorer.apply import apply as apply_command
 from latentwalk.explorer.decoding import DecoderService
-from latentwalk.explorer.detail_layer import WHOLE_LAYER, DetailLayerCache, LayerPart
 from latentwalk.explorer.drawing import DrawTools
 from latentwalk.explorer.insight import InsightTools
-from latentwalk.explorer.detail_layer import WHOLE_LAYER, DetailLayerCache, LayerPart
 from latentwalk.explorer.detail_layer import WHOLE_LAYER, DetailLayerCache, LayerPart, draw_points
 from latentwalk.explorer.layer import RenderContext
 from latentwalk.explorer.model_loader import ModelLoader, prepare_model
+from latentwalk.explorer.neighbor_tools import NeighborTools
 from latentwalk.explorer.outputs import OutputImages
 from latentwalk.explorer.panels.detail_hint import detail_hint
 from latentwalk.explorer.picking import Picker
@@ -92,7 +89,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.layer_cache = DetailLayerCache(detail)  # a subset while moving, refined at rest
         self.redraw_checks.append(self.layer_cache.wants_frames)
         self._queue: list = []
-        self._picked_for: tuple | None = None  # what the last pick saw
+        self.picked_for: tuple | None = None  # what the last pick saw (frame_prepare.py)
         self._arrived = False  # a model or decoder results came in this frame
         self._drawn: tuple | None = None  # what the last drawn frame showed, in versions
 
@@ -102,7 +99,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         actions.bind_keys(app.bindings)
         self.viewport = tuple(app.framebuffer_size)
         self.picker = Picker(*self.viewport, prefilter=self.state.style.pick_prefilter)
-        self.decoder = DecoderService(self._first_bundle, device=self.device)
+        self.decoder = DecoderService(self._first_bundle, device=self.device, held=True)  # warm() after frame 1
         self.outputs = OutputImages(self)
         self.panels, self.stats_panel = make_panels(self)
         install.install(self, prepare_model(self._first_bundle, self.data_dir))
@@ -110,6 +107,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.state.walk.path = self.walk.path
         self.drawing = DrawTools(self)  # the Draw panel, dropped pictures, the drawn point's marker
         self.insight = InsightTools(self)  # the Activations and Weights panels
+        self.neighbours = NeighborTools(self)  # the Neighbours panel; each model's index built off-thread
 
     def close(self) -> None:
         if self.app is None:
@@ -117,6 +115,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.walk.release()
         self.drawing.release()
         self.insight.release()
+        self.neighbours.release()
         self.loader.close()
         self.decoder.close()
         for resource in (self.cloud, self.guides, self.picker, self.outputs, self.layer_cache):
@@ -190,13 +189,13 @@ class ExplorerScene(ReadOnlyViews, Scene):
             self.decoder.warm()  # torch loads once the first frame is on screen
         view_projection, view = self._matrices(alpha)
         self._update_style(alpha)
-        self._pick(alpha, view_projection, view)
+        frame_prepare.pick(self, alpha, view_projection, view)
         for preparer in list(self.preparers):
             preparer(alpha)
         self.outputs.request()
         self.outputs.show()
         if self.deterministic:
-            self._wait_for_shown_images()
+            frame_prepare.wait_for_shown_images(self, alpha)
         self._arrived = arrived
         self.render_context = RenderContext(view_projection, view, alpha, self.viewport, self.style, self.projection)
 
@@ -204,33 +203,6 @@ class ExplorerScene(ReadOnlyViews, Scene):
         """Deliver what background threads finished (tests call it between frames)."""
         install.poll_loaded(self)
         self.decoder.pump()
-
-    def _pick(self, alpha: float, view_projection, view) -> None:
-        state = self.state
-        seen = (state.pointer.version, self._view_key(alpha), state.style.version, state.highlight.version,
-                state.model.version)
-        if state.pointer.position is None or seen == self._picked_for:
-            return
-        self._picked_for = seen
-        hovered = self.picker.pick(self.cloud, state.pointer.position, view_projection, view, self.style)
-        if hovered != state.pointer.hovered:  # prepare's finding, not a driver's change
-            state.pointer.hovered = hovered
-            state.pointer.touch()
-        self.style.hovered = hovered
-
-    def _wait_for_shown_images(self) -> None:
-        """Deterministic mode: pump the decoder until every image this frame shows has arrived."""
-        deadline = time.monotonic() + self.deterministic_timeout
-        while (missing := self.outputs.pending()) is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                error = self.decoder.last_error or self.decoder.worker.last_error
-                raise SceneError(f"deterministic frame {self.frame_index}: {missing} did not arrive within "
-                                 f"{self.deterministic_timeout:g} s" + (f" (decoder: {error})" if error else ""))
-            self.decoder.pump(timeout=min(left, 0.05))
-            for preparer in list(self.preparers):
-                preparer(self.app.clock.alpha if self.app is not None else 1.0)
-            self.outputs.show()
 
     def pick_at(self, pos: tuple[int, int], alpha: float = 1.0) -> int | None:
         """Index of the point drawn at window pixel `pos`, or None (a pick pass now; tests)."""
@@ -259,7 +231,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         aspect = self.viewport[0] / self.viewport[1]
         return self.camera.view_projection(alpha, aspect), self.camera.view_matrix(alpha)
 
-    def _view_key(self, alpha: float) -> tuple:
+    def view_key(self, alpha: float) -> tuple:
         return (self.state.view.version, alpha if self.camera.is_moving else None, self.viewport)
 
     def _update_style(self, alpha: float) -> None:
@@ -280,7 +252,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
                 return None
             extra.append(cache_key(ctx))
         state = self.state
-        return (self._view_key(ctx.alpha), state.style.version, state.highlight.version, state.model.version,
+        return (self.view_key(ctx.alpha), state.style.version, state.highlight.version, state.model.version,
                 state.walk.version, self.cloud.style_version, tuple(self.app.clear_color), tuple(extra))
 
     def render(self, alpha: float) -> None:
