@@ -5,6 +5,7 @@ Depth 24 matters: at 8 there is no GLX, at 16 colours are quantised.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 
 from latentwalk.engine.errors import ContextError
@@ -54,3 +55,98 @@ def ensure_display(screen: tuple[int, int] = DEFAULT_SCREEN) -> subprocess.Popen
     process, display = start_xvfb(screen)
     os.environ["DISPLAY"] = display
     return process
+
+
+# -- choosing a headless GL mode -------------------------------------------------------------------
+GL_MODE_ENV = "LATENTWALK_GL_MODE"  # display | xvfb | egl: use that one mode, no search
+GL_MODES = ("display", "xvfb", "egl")
+PROBE_SECONDS = 60.0
+_PROBE = ("import os; os.environ.setdefault('PYGAME_HIDE_SUPPORT_PROMPT', '1')\n"
+          "from latentwalk.engine.window import Window\n"
+          "w = Window((64, 64), vsync=False, title='latentwalk probe')\n"
+          "print(w.gl_version + ' on ' + w.gl_renderer)\n")
+
+
+class GlMode:
+    """A way to get an OpenGL 3.3 context without a screen, found by `choose_gl_mode`."""
+
+    def __init__(self, name: str, description: str, process: subprocess.Popen | None = None) -> None:
+        self.name = name
+        self.description = description  # e.g. "Xvfb :3: 4.5 (Core Profile) Mesa ... on llvmpipe"
+        self.process = process  # the Xvfb started for it, if any (exits with this process)
+
+
+def _mode_env(name: str) -> dict[str, str]:
+    env = {"SDL_AUDIODRIVER": os.environ.get("SDL_AUDIODRIVER", "dummy")}
+    if name == "egl":
+        env.update(SDL_VIDEODRIVER="offscreen", PYOPENGL_PLATFORM="egl")
+    return env
+
+
+def probe_gl(extra_env: dict[str, str], remove: tuple[str, ...] = (), timeout: float = PROBE_SECONDS) -> tuple[bool, str]:
+    """Open a 64x64 core-profile window in a child process with this environment: (worked, GL version
+    or the reason it failed, one line). A child, because PyOpenGL fixes its platform (GLX or EGL) on
+    import and a failed SDL video init can leave this process unable to try again."""
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in remove}
+    env.update(extra_env)
+    try:
+        done = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, f"no window after {timeout:.0f} s"
+    if done.returncode == 0:
+        return True, done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "OpenGL context"
+    lines = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
+    if not lines:
+        return False, f"probe exited with status {done.returncode}"
+    return False, re.sub(r"^[\w.]+(Error|Exception): ", "", lines[-1])  # the traceback's last line, bare
+
+
+def choose_gl_mode(screen: tuple[int, int] = DEFAULT_SCREEN, modes: tuple[str, ...] | None = None) -> GlMode:
+    """Find a working way to render and set this process's environment for it; call before `import
+    OpenGL`. Tried in order: the $DISPLAY already set, a private Xvfb, EGL with no X server (SDL's
+    offscreen driver). $LATENTWALK_GL_MODE names one mode to use without the search. None working:
+    ContextError with what failed for each, on one line."""
+    import sys
+
+    forced = os.environ.get(GL_MODE_ENV)
+    if forced and forced not in GL_MODES:
+        raise ContextError(f"{GL_MODE_ENV}={forced!r}: expected one of {', '.join(GL_MODES)}")
+    if modes is None:
+        modes = (forced,) if forced else GL_MODES
+    if "OpenGL" in sys.modules:  # the platform is fixed now: only modes of the same kind can work
+        egl = os.environ.get("PYOPENGL_PLATFORM") == "egl"
+        modes = tuple(m for m in modes if (m == "egl") == egl)
+    failures = []
+    for name in modes:
+        if name == "display" and not os.environ.get("DISPLAY"):
+            failures.append("display: $DISPLAY is not set")
+            continue
+        process = None
+        extra = _mode_env(name)
+        remove: tuple[str, ...] = ()
+        if name == "xvfb":
+            try:
+                process, display = start_xvfb(screen)
+            except ContextError as exc:
+                failures.append(f"xvfb: {exc}")
+                continue
+            extra["DISPLAY"] = display
+            extra["SDL_VIDEODRIVER"] = "x11"
+        elif name == "egl":
+            remove = ("DISPLAY",)
+        ok, detail = probe_gl(extra, remove)
+        if ok:
+            for key in remove:
+                os.environ.pop(key, None)
+            os.environ.update(extra)
+            where = {"display": f"display {os.environ.get('DISPLAY')}", "xvfb": f"Xvfb {extra.get('DISPLAY')}",
+                     "egl": "EGL offscreen (no X server)"}[name]
+            return GlMode(name, f"{where}: {detail}", process)
+        if process is not None:
+            process.kill()
+            process.wait()
+        failures.append(f"{name}: {detail}")
+    raise ContextError("no way to render found: " + "; ".join(failures))

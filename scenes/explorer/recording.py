@@ -1,0 +1,238 @@
+"""Offline recording of a walk: the explorer stepped at a fixed dt, frame by frame, each frame composed
+into the chosen layout and handed to a frame sink (engine/video.py's VideoWriter, or anything with
+`write(frame)`).
+
+- `RecordPlan` says what to record; `WalkRecorder` renders it. The timeline only emits the explorer's
+  commands (SetWalkT, SetCameraView, ...); time is the App's `step_frame(1 / fps)`, never the wall clock.
+- Layouts: "view" (the 3-d view, the marker moving along the curve, the decoded image inset),
+  "image" (the decoded image alone, captioned; no GL at all), "split" (view left, image right, each
+  half the width). With `ui`, the panels stay in the frame and the Output panel shows the image, so
+  the view gets no inset.
+- The images come from `record_frames.WalkFrames`, decoded per frame from the frame's own t before
+  rendering it. With panels shown, the scene runs in its deterministic mode where it has one, so
+  the Output panel too shows the frame's own image.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from latentwalk.errors import SceneError
+from latentwalk.explorer.record_frames import WalkFrames, draw_inset, image_panel, walk_fractions
+
+LAYOUTS = ("view", "image", "split")
+WARM_FRAMES = 3  # frames drawn before the first recorded one: commands applied, panels laid out
+
+
+@dataclass
+class RecordPlan:
+    model: str = "mnist"
+    through: Sequence[int] = ()  # data-set indices of the control points
+    session: object | None = None  # a loaded session.Session instead of `through`
+    interp: str | None = None  # None: the session's, else catmull-rom
+    closed: bool | None = None  # None: the session's, else open
+    frames: int = 150
+    fps: float = 30.0
+    size: tuple[int, int] = (1280, 720)
+    layout: str = "view"
+    ui: bool = False
+    orbit_degrees: float = 0.0
+    device: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def needs_gl(self) -> bool:
+        return self.layout != "image"
+
+    @property
+    def view_size(self) -> tuple[int, int]:
+        width, height = self.size
+        return (width // 2, height) if self.layout == "split" else (width, height)
+
+
+def build_path(plan: RecordPlan, bundle):
+    """The plan's walk as a WalkPath on this bundle (SceneError, one line, when it does not fit)."""
+    from latentwalk.explorer.path import WalkPath
+
+    path = WalkPath(bundle.latents)
+    if plan.session is not None:
+        path.apply_session(plan.session)
+    else:
+        for index in plan.through:
+            path.add_index(int(index))
+    if plan.interp is not None:
+        path.kind = plan.interp
+    if plan.closed is not None:
+        path.closed = plan.closed
+    if path.curve is None:
+        raise SceneError("the walk has no control points: give --through I,J,K or a session with some")
+    return path
+
+
+class WalkRecorder:
+    """Renders a RecordPlan into a sink. `window`/`ui`: reuse existing ones (tests share one window)."""
+
+    def __init__(self, plan: RecordPlan, *, window=None, ui=None) -> None:
+        from latentwalk.vae.bundle import load_bundle
+
+        if plan.layout not in LAYOUTS:
+            raise SceneError(f"unknown layout {plan.layout!r} (expected one of {', '.join(LAYOUTS)})")
+        self.plan = plan
+        self.bundle = load_bundle(plan.model)
+        self.path = build_path(plan, self.bundle)
+        self.fractions = walk_fractions(plan.frames, self.path.closed)
+        self.frames: WalkFrames | None = None
+        self._window, self._ui = window, ui
+        self.app = None
+        self.scene = None
+        self._view: np.ndarray | None = None
+        self.frames_rendered = 0
+
+    # -- setting up --------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        """Load the decoder, and open the explorer when the layout draws the 3-d view."""
+        self.frames = WalkFrames(self.bundle, self.path.curve, self.fractions)
+        if self.plan.needs_gl:
+            self._open_scene()
+
+    def _open_scene(self) -> None:
+        from latentwalk.engine.app import App
+        from latentwalk.engine.clock import ManualTimeSource
+        from latentwalk.explorer.scene import ExplorerScene
+
+        plan = self.plan
+        options = {"device": plan.device}
+        if "detail" in inspect.signature(ExplorerScene).parameters:
+            options["detail"] = {"enabled": False}  # every frame draws every point, moving or not
+        self.scene = ExplorerScene(self.bundle, **options)
+        self.app = App(self.scene, size=plan.view_size, vsync=False, frame_cap=0, title="latentwalk record",
+                       time_source=ManualTimeSource(), window=self._window, ui=self._ui)
+        if self.app.framebuffer_size != plan.view_size:
+            raise SceneError(f"the window is {self.app.framebuffer_size[0]}x{self.app.framebuffer_size[1]}, "
+                             f"not the {plan.view_size[0]}x{plan.view_size[1]} asked for (a screen too small?)")
+        set_offline = getattr(self.scene, "set_offline", None)
+        if set_offline is not None:  # the explorer core's deterministic frame mode
+            set_offline(True)
+        self._set_walk()
+        self.app.frame_listeners.append(self._read_view)
+        for _ in range(WARM_FRAMES):
+            self.app.step_frame(self._dt)
+        self._home = self.scene.camera.goal
+
+    def _set_walk(self) -> None:
+        """The explorer gets the same walk, through its commands."""
+        from latentwalk.explorer import commands as c
+
+        scene, path = self.scene, self.path
+        if self.plan.session is not None:
+            self._submit(c.ApplySession(self.plan.session))
+        else:
+            for point in path.points:
+                self._submit(c.AddControlPoint(index=point.index))
+        self._submit(c.SetInterpolation(path.kind))
+        self._submit(c.SetClosed(path.closed))
+        self._submit(c.PlayWalk(False))
+        self._submit(c.ShowPanels(self.plan.ui))
+
+    def _submit(self, command) -> None:
+        submit = getattr(self.scene, "submit", None)
+        if submit is not None:
+            submit(command)
+        else:
+            _apply_directly(self.scene, command)
+
+    @property
+    def _dt(self) -> float:
+        return 1.0 / self.plan.fps
+
+    # -- rendering ---------------------------------------------------------------------------------
+    def _read_view(self, app) -> None:
+        self._view = app.read_frame(self._view)
+
+    def _show_frame(self, index: int) -> None:
+        from latentwalk.engine.camera import quat_from_axis_angle, quat_multiply
+        from latentwalk.explorer import commands as c
+
+        fraction = float(self.fractions[index])
+        home = self._home
+        yaw = math.radians(self.plan.orbit_degrees) * fraction
+        orientation = quat_multiply(home.orientation, quat_from_axis_angle((0, 1, 0), yaw))
+        self._submit(c.SetCameraView(target=tuple(float(v) for v in home.target),
+                                          distance=float(home.distance),
+                                          orientation=tuple(float(v) for v in orientation),
+                                          fov_degrees=math.degrees(self.scene.camera.fov_y), snap=True))
+        self._submit(c.SetWalkT(fraction))
+        self._submit(c.PointerMoved(None))  # wherever the X pointer sits, no hover tooltip in the video
+        self.app.step_frame(self._dt)
+
+    def compose(self, index: int) -> np.ndarray:
+        """Frame `index` in the plan's layout, (H, W, 3) uint8."""
+        plan, frames = self.plan, self.frames
+        image, caption = frames.rgb(index), frames.caption(index)
+        if plan.layout == "image":
+            return image_panel(image, caption, plan.size)
+        self._show_frame(index)
+        view = self._view.copy()
+        if plan.layout == "view":
+            if not plan.ui:
+                draw_inset(view, image, caption)
+            return view
+        width, height = plan.size
+        frame = np.empty((height, width, 3), np.uint8)
+        frame[:, :view.shape[1]] = view
+        frame[:, view.shape[1]:] = image_panel(image, caption, (width - view.shape[1], height))
+        return frame
+
+    def record(self, sink, progress: Callable[[int], None] | None = None) -> int:
+        """Render every frame into `sink` in order; returns how many were written. Stops early only by
+        an exception (Ctrl+C, a full disk), after which `frames_rendered` says how far it got."""
+        if self.frames is None:
+            self.prepare()
+        for index in range(len(self.fractions)):
+            sink.write(self.compose(index))
+            self.frames_rendered = index + 1
+            if progress is not None:
+                progress(index + 1)
+        return self.frames_rendered
+
+    def close(self) -> None:
+        if self.app is not None:
+            self.app.close()
+            self.app = None
+
+
+def _apply_directly(scene, command) -> None:
+    """Until the explorer has `submit` (issue 8): the same changes made directly, between frames."""
+    from latentwalk.engine.camera import CameraState
+    from latentwalk.explorer import commands as c
+
+    path = scene.walk.path
+    if isinstance(command, c.ApplySession):
+        path.apply_session(command.session)
+    elif isinstance(command, c.AddControlPoint):
+        path.add_index(command.index)
+    elif isinstance(command, c.SetInterpolation):
+        path.kind = command.name
+    elif isinstance(command, c.SetClosed):
+        path.closed = command.closed
+    elif isinstance(command, c.PlayWalk):
+        path.traversal.pause()
+    elif isinstance(command, c.ShowPanels):
+        scene.ui_visible = bool(command.visible)
+    elif isinstance(command, c.SetCameraView):
+        camera = scene.camera
+        camera.goal = CameraState(np.asarray(command.target, np.float64), float(command.distance),
+                                  np.asarray(command.orientation, np.float64))
+        camera.snap()
+    elif isinstance(command, c.PointerMoved):
+        scene.pointer = None
+        scene._set_hovered(None)
+    elif isinstance(command, c.SetWalkT):
+        path.traversal.seek(command.t)
+        if scene.ui_visible:  # the Output panel must show this t's image in this frame
+            scene.walk.walk_panel.sync()
+            scene.decoder.wait()

@@ -1,0 +1,154 @@
+"""`latentwalk record`: walks rendered offline into files that are decoded back with PyAV; refusals come
+before any rendering; Ctrl+C mid-recording leaves a file that plays every frame written."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from latentwalk import cli
+from latentwalk.engine.video import read_video
+from latentwalk.explorer.curve import Curve
+from latentwalk.explorer.record_frames import (BACKGROUND_RGB, caption_mask, draw_inset, image_panel,
+                                               nearest_points, to_rgb_u8, walk_fractions)
+from latentwalk.vae.bundle import load_bundle
+from latentwalk.vae.decode import decode_latents
+
+ROOT = Path(__file__).resolve().parents[1]
+THROUGH = (1, 6, 2)  # MNIST indices of a 1, a 1 and a 4: the images change along the walk
+
+
+def record(*args) -> int:
+    return cli.main(["record", *map(str, args)])
+
+
+def image_region(frame: np.ndarray, image_shape=(28, 28)) -> np.ndarray:
+    """The decoded image inside an image-layout frame, shrunk back to its own pixels (block means)."""
+    inside = np.any(np.abs(frame.astype(int) - BACKGROUND_RGB).sum(axis=2) > 30, axis=1)
+    rows = np.flatnonzero(inside)
+    columns = np.flatnonzero(np.any(np.abs(frame.astype(int) - BACKGROUND_RGB).sum(axis=2) > 30, axis=0))
+    top, left = rows[0], columns[0]
+    factor = (columns[-1] - left + 1) // image_shape[1]
+    block = frame[top:top + factor * image_shape[0], left:left + factor * image_shape[1], 0].astype(np.float32)
+    return block.reshape(image_shape[0], factor, image_shape[1], factor).mean(axis=(1, 3)) / 255.0
+
+
+# -- the timeline and the 2-d layouts ------------------------------------------------------------------
+def test_frames_sit_at_equal_steps_open_walks_reach_the_end_closed_ones_do_not_repeat():
+    np.testing.assert_allclose(walk_fractions(5, closed=False), [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_allclose(walk_fractions(4, closed=True), [0, 0.25, 0.5, 0.75])
+    np.testing.assert_allclose(walk_fractions(1, closed=False), [0])
+
+
+def test_nearest_points_match_a_brute_force():
+    rng = np.random.default_rng(3)
+    data, queries = rng.normal(size=(500, 3)), rng.normal(size=(70, 3))
+    brute = np.argmin(((queries[:, None] - data[None]) ** 2).sum(axis=2), axis=1)
+    np.testing.assert_array_equal(nearest_points(queries, data), brute)
+
+
+def test_image_panel_enlarges_sharp_and_captions_below():
+    image = np.zeros((4, 4, 3), np.uint8)
+    image[0, 0] = 255
+    panel = image_panel(image, "seven", (200, 120))
+    assert panel.shape == (120, 200, 3)
+    lit = np.argwhere(panel[:, :, 0] == 255)
+    factor = int(0.78 * 120 / 4)
+    assert np.ptp(lit[:, 0]) + 1 == factor and np.ptp(lit[:, 1]) + 1 == factor  # one pixel, a factor-sized block
+    image_bottom = lit[:, 0].min() + 4 * factor
+    assert (panel[image_bottom - 1, :, :] == 0).any() and not (panel[image_bottom, :, :] == 0).any()
+    assert (panel[image_bottom:, :, 1] > 100).any()  # the caption, light grey, below the image
+    assert caption_mask("seven", 20).max() > 0.9
+
+
+def test_the_inset_sits_in_the_bottom_right_corner():
+    frame = np.zeros((360, 640, 3), np.uint8)
+    draw_inset(frame, np.full((28, 28, 3), 255, np.uint8), "3")
+    white = np.argwhere(frame.min(axis=2) == 255)
+    assert white[:, 0].max() > 340 and white[:, 1].max() > 620
+    assert white[:, 1].min() > 640 - 130 and frame[:200, :400].max() == 0
+
+
+# -- the command ------------------------------------------------------------------------------------
+def test_image_layout_frames_show_each_steps_own_decoded_image(tmp_path, capsys):
+    out = tmp_path / "walk.mp4"
+    assert record("--through", "1,6,2", "--out", out, "--frames", 9, "--size", "320x240",
+                  "--layout", "image", "--crf", 8) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {out}: 9 frames, 0.30 s at 30 fps, 320x240 libx264" in printed
+    frames, codec, size = read_video(out)
+    assert (len(frames), codec, size) == (9, "h264", (320, 240))
+
+    bundle = load_bundle("mnist")
+    curve = Curve(bundle.latents[list(THROUGH)].astype(np.float64))
+    expected = decode_latents(bundle.load_decoder("cpu"), np.stack([curve.at(t) for t in np.linspace(0, 1, 9)]))
+    shown = np.stack([image_region(f) for f in frames])
+    errors = np.abs(shown[:, None] - expected[None]).mean(axis=(2, 3))  # errors[frame, step]
+    assert errors.diagonal().max() < 0.02  # its own step, up to encoding error
+    assert (errors.argmin(axis=1) == np.arange(9)).all()  # and closer to it than to any other step
+    assert np.abs(np.diff(shown, axis=0)).mean(axis=(1, 2)).min() > 0.002  # the walk moves every frame
+
+
+def test_png_folder_and_gif_targets(tmp_path):
+    assert record("--through", "1,6", "--out", tmp_path / "frames", "--frames", 3, "--size", "64x48",
+                  "--layout", "image") == 0
+    assert sorted(p.name for p in (tmp_path / "frames").iterdir()) == [f"frame_00000{i}.png" for i in range(3)]
+    assert record("--through", "1,6", "--out", tmp_path / "w.gif", "--seconds", 0.2, "--fps", 10,
+                  "--size", "63x47", "--layout", "image") == 0
+    frames, codec, size = read_video(tmp_path / "w.gif")
+    assert (len(frames), codec, size) == (2, "gif", (63, 47))
+
+
+@pytest.mark.parametrize("out, message", [
+    ("missing/walk.mp4", "missing/walk.mp4: folder"),
+    ("walk.mov", "walk.mov: unknown video type '.mov'"),
+    ("/proc/walk.mp4", "/proc/walk.mp4: cannot write in /proc"),
+])
+def test_a_bad_output_is_refused_before_anything_renders(tmp_path, capsys, monkeypatch, out, message):
+    import latentwalk.engine.headless as headless
+    import latentwalk.explorer.recording as recording
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("rendering started for an output that cannot be written")
+
+    monkeypatch.setattr(headless, "choose_gl_mode", must_not_run)
+    monkeypatch.setattr(recording.WalkRecorder, "__init__", must_not_run)
+    target = out if out.startswith("/") else tmp_path / out
+    assert record("--through", "1,2", "--out", target, "--frames", 3) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("latentwalk record: error: ") and message in error and "\n" not in error
+
+
+def test_bad_walks_and_crf_are_refused_in_one_line(tmp_path, capsys):
+    out = tmp_path / "w.mp4"
+    assert record("--through", "1,99999999", "--out", out, "--frames", 3) == 1
+    assert "control point index 99999999 is out of range" in capsys.readouterr().err
+    assert record("--through", "1,2", "--out", out, "--frames", 3, "--crf", 70) == 1
+    assert "--crf 70 is out of range for libx264 (0..51)" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_ctrl_c_closes_the_file_which_plays_every_frame_written(tmp_path):
+    out = tmp_path / "cut.mp4"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "latentwalk", "record", "--through", "1,6,2,4", "--out", str(out),
+         "--frames", "100000", "--size", "160x96", "--layout", "image", "--progress", "lines"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    for line in child.stdout:  # ends early only if the child dies, which the asserts below report
+        if line.startswith("frame 40 "):
+            break
+    child.send_signal(signal.SIGINT)
+    rest, err = child.communicate(timeout=120)
+    assert child.returncode == 130, err
+    summary = next(line for line in rest.splitlines() if line.startswith("wrote "))
+    written = int(summary.split(": ")[1].split(" frames")[0])
+    assert written >= 40
+    assert "cut short after" in err and "plays what was written" in err
+    frames, codec, size = read_video(out)
+    assert (len(frames), codec, size) == (written, "h264", (160, 96))
