@@ -14,7 +14,7 @@ from latentwalk.explorer.panels import item_center
 from latentwalk.vae.bundle import load_bundle
 from latentwalk.vae.decode import decode_latents
 from tests.bundles import make_bundle
-from tests.explorer_helpers import click, empty_pixel, frames, frames_until, isolated_point, open_explorer, post_motion
+from tests.explorer_helpers import click, empty_pixel, frames, frames_until, open_explorer, post_motion
 
 SIZE = (640, 480)
 MNIST_SUBSET = Path(__file__).resolve().parent / "data" / "mnist"  # 1,000 MNIST training images
@@ -27,17 +27,9 @@ def bundle_path(tmp_path_factory):
                        class_names=[str(digit) for digit in range(10)])
 
 
-def neighbours_of(scene):
-    """The scene's neighbour tools (attached here while the scene does not attach them itself)."""
-    from latentwalk.explorer.neighbor_tools import NeighborTools
-
-    tools = getattr(scene, "neighbours", None)
-    return tools if tools is not None else NeighborTools(scene)
-
-
-def open_with_panel(gl_app, bundle_path, data_dir):
-    app, scene = open_explorer(gl_app, bundle_path, SIZE, panels=True, data_dir=data_dir)
-    tools = neighbours_of(scene)
+def open_with_panel(gl_app, bundle_path, data_dir, size=SIZE):
+    app, scene = open_explorer(gl_app, bundle_path, size, panels=True, data_dir=data_dir)
+    tools = scene.neighbours
     scene.panels[:] = [tools.panel]
     tools.panel.place = (5, 5)
     assert frames_until(app, lambda: tools.index is not None)
@@ -95,14 +87,28 @@ def test_selection_lists_its_neighbours_with_training_images_and_a_click_flies_t
     assert list(tools.indices) == brute(bundle.latents, bundle.latents[target], 10, exclude=target)
 
 
+def isolated_point_left_of(scene, limit: float, clearance: float = 12.0) -> tuple[int, tuple[int, int]]:
+    """A visible point left of x = `limit` (the panel is pinned to its right) with no other point near."""
+    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    px, height = projection.pixels, scene.viewport[1]
+    for index in np.flatnonzero(projection.visible):
+        x, y = px[index]
+        if 20 < x < limit and 20 < y < height - 20:
+            distances = np.hypot(px[:, 0] - x, px[:, 1] - y)
+            distances[index] = np.inf
+            if distances.min() > clearance:
+                return int(index), (int(x), int(y))
+    raise AssertionError("no isolated point left of the panel")
+
+
 def test_hover_and_a_free_latent_without_the_data_set_show_decoded_images(gl_app, bundle_path):
-    app, scene, tools = open_with_panel(gl_app, bundle_path, None)
+    app, scene, tools = open_with_panel(gl_app, bundle_path, None, size=(900, 600))
     bundle = load_bundle(bundle_path)
     assert scene.training_images is None
 
-    scene.submit(ShowPanels(False))  # nothing covers the cloud while the pointer aims at a point
+    tools.panel.place = (900 - 400, 5)  # the cloud's left part stays free for the pointer
     frames(app, 2)
-    point, pixel = isolated_point(scene)
+    point, pixel = isolated_point_left_of(scene, 480)
     post_motion(pixel)
     assert frames_until(app, lambda: tools.subject == ("point", point) and tools.waiting == 0)
     expected = brute(bundle.latents, bundle.latents[point], 10, exclude=point)
@@ -115,7 +121,6 @@ def test_hover_and_a_free_latent_without_the_data_set_show_decoded_images(gl_app
     frames(app, 3)
     assert scene.state.pointer.hovered is None and tools.subject == ("point", point)
 
-    scene.submit(ShowPanels(True))
     latent = (0.4, -1.1, 0.25)
     scene.submit(Select(latent=latent, source="draw"))
     assert frames_until(app, lambda: tools.subject == ("latent", latent) and tools.waiting == 0)
@@ -127,10 +132,14 @@ def test_hover_and_a_free_latent_without_the_data_set_show_decoded_images(gl_app
     assert np.abs(drawn - want).max() <= 2
 
 
-def test_another_model_gets_its_own_index(gl_app, bundle_path, tmp_path):
+def test_hidden_it_rests_and_another_model_gets_its_own_index(gl_app, bundle_path, tmp_path):
     app, scene, tools = open_with_panel(gl_app, bundle_path, None)
+    scene.submit(ShowPanels(False))
     scene.submit(Select(index=5, source="keyboard"))
-    assert frames_until(app, lambda: len(tools.indices) == 10)
+    frames(app, 3)
+    assert tools.subject is None and not tools.wants_frames()  # hidden: nothing looked up or decoded
+    scene.submit(ShowPanels(True))
+    assert frames_until(app, lambda: tools.subject == ("point", 5) and tools.waiting == 0)
     other = make_bundle(tmp_path / "wide", count=120, classes=3, dim=5)
     assert scene.load_model(other)
     assert len(tools.indices) == 0 and tools.subject is None
@@ -144,7 +153,7 @@ def test_another_model_gets_its_own_index(gl_app, bundle_path, tmp_path):
 
 def test_the_panel_sits_in_the_left_column_below_model_without_overlaps(gl_app, bundle_path):
     app, scene = open_explorer(gl_app, bundle_path, (800, 600), panels=True, data_dir=MNIST_SUBSET)
-    tools = neighbours_of(scene)
+    tools = scene.neighbours
     scene.submit(Select(index=3, source="keyboard"))
     assert frames_until(app, lambda: len(tools.indices) == 10)
     frames(app, 4)  # panels settle below the ones above them

@@ -20,7 +20,7 @@ from latentwalk.explorer.decoding import ImageSlot
 from latentwalk.vae.neighbors import NeighborsError, PendingIndex
 
 NEIGHBOR_COUNT = 10
-CHANNEL = "neighbors"
+CHANNEL = "neighbors"  # one decoder channel per rank, latest only: a fast-moving hover leaves no backlog
 
 
 class NeighborTools:
@@ -44,7 +44,8 @@ class NeighborTools:
         scene.preparers.append(self.prepare)
         scene.model_listeners.append(self._on_model)
         scene.redraw_checks.append(self.wants_frames)
-        scene.decoder.subscribe(CHANNEL, self._receive)
+        for rank in range(count):
+            scene.decoder.subscribe(f"{CHANNEL}{rank}", self._receive)
         if scene.bundle is not None:
             self._on_model(scene.bundle)
 
@@ -57,7 +58,13 @@ class NeighborTools:
     def build_error(self) -> str | None:
         return self.pending.error if self.pending is not None and self.pending.ready else None
 
+    def _shown(self) -> bool:
+        return self.scene.state.ui.panels_visible and self.panel in self.scene.panels
+
     def wants_frames(self) -> bool:
+        """Draw on while the panel is shown and its index builds or it has news the last frame lacked."""
+        if not self._shown():
+            return False
         building = self.pending is not None and not self.pending.ready
         return building or self.version != self.drawn_version
 
@@ -85,8 +92,8 @@ class NeighborTools:
     def prepare(self, alpha: float) -> None:
         index = self.index
         subject, caption = self._wanted_subject()
-        if index is None or subject is None or subject == self.subject:
-            return
+        if index is None or subject is None or subject == self.subject or not self._shown():
+            return  # a hidden panel asks the decoder for nothing; shown again, it catches up
         self.subject, self.caption = subject, caption
         try:
             if subject[0] == "point":  # the point itself is the Output image: list the others
@@ -104,12 +111,12 @@ class NeighborTools:
     def _show_pictures(self) -> None:
         training = self.scene.training_images
         self.real_images = training is not None
-        for slot, point in zip(self.slots, self.indices):
+        for rank, (slot, point) in enumerate(zip(self.slots, self.indices)):
             if self.real_images:
                 slot.show(training[point])
             else:
                 slot.clear()  # until its decoded image arrives (the worker's cache answers repeats)
-                self.scene.decoder.request_point(int(point), CHANNEL, latest_only=False)
+                self.scene.decoder.request_point(int(point), f"{CHANNEL}{rank}", latest_only=True)
         for slot in self.slots[len(self.indices):]:
             slot.clear()
 
@@ -128,6 +135,7 @@ class NeighborTools:
         return sum(slot.texture_id is None for slot in self.slots[:len(self.indices)])
 
     def release(self) -> None:
-        self.scene.decoder.unsubscribe(CHANNEL, self._receive)
+        for rank in range(self.count):
+            self.scene.decoder.unsubscribe(f"{CHANNEL}{rank}", self._receive)
         for slot in self.slots:
             slot.release()
