@@ -1,0 +1,127 @@
+"""Adaptive detail in the explorer, real GL under Xvfb: while the view turns only a prefix of the draw
+order is drawn (and the hint says so), picking still finds every point, and at rest the cached layer
+refines until every point is in it, pixel for pixel what a full draw shows."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.bundles import make_bundle
+from tests.explorer_helpers import frames, open_explorer
+
+SIZE = (400, 300)
+COUNT, SUBSET = 3_000, 300
+
+
+@pytest.fixture(scope="module")
+def bundle_path(tmp_path_factory):
+    return make_bundle(tmp_path_factory.mktemp("detail") / "cloud", count=COUNT, classes=4)
+
+
+@pytest.fixture
+def explorer(gl_app, bundle_path):
+    app, scene = open_explorer(gl_app, bundle_path, SIZE, detail={"fixed": SUBSET, "min_points": 100})
+    assert scene.layer_cache.detail.builder.wait(30) is not None
+    frames(app)  # poll hands the order to the cloud
+    assert scene.cloud.ordered
+    return app, scene
+
+
+def turn(app, scene, count: int = 1) -> None:
+    for _ in range(count):
+        scene.camera.orbit(0.03, 0.0)
+        frames(app)
+
+
+def settle(app, scene, limit: int = 200) -> int:
+    """Frames until the layer is complete and reused; how many it took."""
+    for n in range(limit):
+        frames(app)
+        if scene.layer_cache.detail.mode == "full" and not scene.camera.is_moving:
+            return n + 1
+    raise AssertionError(f"detail never completed ({scene.layer_cache.detail.drawn} of {scene.layer_cache.detail.total})")
+
+
+def grab(app) -> np.ndarray:
+    """The next frame as presented (read in a frame listener, before the swap)."""
+    shot = []
+    app.frame_listeners.append(lambda a: shot.append(a.read_frame().copy()))
+    try:
+        frames(app)
+    finally:
+        app.frame_listeners.pop()
+    return shot[0]
+
+
+def test_a_turning_view_draws_the_subset_and_says_so(explorer):
+    app, scene = explorer
+    turn(app, scene, 3)
+    assert scene.layer_cache.detail.mode == "moving" and scene.layer_cache.detail.drawn == SUBSET
+    assert scene.cloud.last_drawn == SUBSET
+    assert scene.detail_hint_text.startswith(f"{SUBSET:,} of {COUNT:,} points")
+    assert len(np.unique(scene.bundle.labels[scene.cloud.order[:SUBSET]])) == 4  # every class is in it
+
+
+def test_at_rest_detail_refines_to_every_point_and_equals_a_full_draw(explorer):
+    app, scene = explorer
+    turn(app, scene, 3)
+    settle(app, scene)
+    chunks = []
+    draws = scene.cloud.draw_calls
+    turn(app, scene, 1)
+    assert scene.layer_cache.detail.drawn == SUBSET
+    for _ in range(100):
+        frames(app)
+        chunks.append(scene.layer_cache.detail.drawn)
+        if scene.layer_cache.detail.mode == "full":
+            break
+    assert chunks[-1] == COUNT and scene.layer_cache.detail.refinement.drawn == COUNT
+    assert len(chunks) >= 2 and chunks == sorted(chunks)  # arrived over several frames, never shrinking
+    assert scene.cloud.draw_calls - draws == len(chunks) + 1  # one draw a frame: the turn, then each chunk
+    assert scene.detail_hint_text is None
+    refined = grab(app)
+    reuses = scene.layer_cache.reuses
+    # the reference: the same view with detail off, drawn whole into a fresh layer
+    scene.layer_cache.detail.enabled = False
+    scene.invalidate_layer()
+    frames(app)  # the first frame after a change draws straight into the window
+    full = grab(app)  # the second draws the whole cloud into the layer and shows it
+    assert scene.layer_cache.reuses == reuses
+    assert np.array_equal(refined, full)
+    assert (refined != refined[0, 0]).any(axis=2).sum() > 2000  # the cloud is there, not a blank window
+
+
+def test_the_subset_draws_fewer_pixels_than_the_full_cloud(explorer):
+    app, scene = explorer
+    turn(app, scene, 1)
+    scene.camera.orbit(0.03, 0.0)
+    moving = grab(app)
+    assert scene.layer_cache.detail.mode == "moving"
+    settle(app, scene)
+    full = grab(app)
+    background = full[0, 0]
+    assert 0 < (moving != background).any(axis=2).sum() < (full != background).any(axis=2).sum()
+
+
+def test_picking_while_moving_finds_points_outside_the_drawn_subset(explorer):
+    app, scene = explorer
+    turn(app, scene, 2)
+    assert scene.layer_cache.detail.mode == "moving"
+    drawn = set(scene.cloud.order[:SUBSET].tolist())
+    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    px, depth = projection.pixels, projection.depth
+    found = 0
+    for index in np.argsort(depth):  # nearest first: nothing in front of them
+        if index in drawn or not projection.visible[index]:
+            continue
+        x, y = px[index]
+        if not (10 < x < SIZE[0] - 10 and 10 < y < SIZE[1] - 10):
+            continue
+        near = np.hypot(px[:, 0] - x, px[:, 1] - y) < 6
+        if near.sum() > 1:
+            continue
+        assert scene.pick_at((int(x), int(y))) == index
+        found += 1
+        if found == 5:
+            break
+    assert found == 5
