@@ -1,0 +1,32 @@
+"""`latentwalk bench` under Xvfb: the scripted path runs on a synthetic cloud and prints every figure."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+PHASE_FIELDS = ("frames", "frame_ms_median", "frame_ms_p95", "frame_ms_p99", "fps", "points_drawn", "pick_ms")
+
+
+def test_bench_json_prints_every_field(display, tmp_path):
+    env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy", LATENTWALK_CONFIG_DIR=str(tmp_path))
+    done = subprocess.run([sys.executable, "-m", "latentwalk", "bench", "--points", "20000", "--seconds", "2",
+                           "--size", "320x240", "--json"], capture_output=True, text=True, env=env, timeout=240)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # one object, nothing else on stdout
+    assert result["points"] == 20000 and result["size"] == [320, 240] and result["renderer"]
+    assert list(result["phases"]) == ["turn", "zoom", "hover", "rest"]
+    for name, phase in result["phases"].items():
+        assert set(PHASE_FIELDS) <= set(phase)
+        assert phase["frames"] >= 1 and phase["fps"] > 0 and phase["points_drawn"] > 0
+        assert 0 < phase["frame_ms_median"] <= phase["frame_ms_p95"] <= phase["frame_ms_p99"]
+    assert result["phases"]["hover"]["pick_ms"] is not None  # the sweep picks every frame
+    assert result["hover_to_image_frames"] >= 1 and result["hover_to_image_ms"] > 0
+    assert result["rest_to_full_detail_s"] is not None
+
+
+def test_bench_refuses_model_and_points_together(display):
+    done = subprocess.run([sys.executable, "-m", "latentwalk", "bench", "--points", "10", "--model", "mnist"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "not allowed with" in done.stderr
