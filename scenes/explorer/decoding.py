@@ -7,6 +7,7 @@ thread so llvmpipe keeps its core (ENVIRONMENT.md: two torch threads cost 27 % m
 """
 from __future__ import annotations
 
+import threading
 from typing import Callable, Hashable
 
 import numpy as np
@@ -16,6 +17,8 @@ from latentwalk.engine.worker import BatchWorker, WorkResult
 from latentwalk.vae.bundle import Bundle
 
 HOVER_CHANNEL = "hover"
+# A held decoder (see DecoderService) sets up after warm() or, failing that, after this long.
+HOLD_LIMIT_S = 5.0
 ResultListener = Callable[[WorkResult], None]
 
 
@@ -35,12 +38,15 @@ def decode_batch(decoder, latents: np.ndarray) -> np.ndarray:
 class DecodeJob:
     """What the worker runs for one model: `setup` (in the worker thread) loads the decoder."""
 
-    def __init__(self, bundle: Bundle, device: str | None) -> None:
+    def __init__(self, bundle: Bundle, device: str | None, go: threading.Event | None = None) -> None:
         self.bundle = bundle
         self.device = device
+        self.go = go
         self.decoder = None
 
     def setup(self) -> None:
+        if self.go is not None:
+            self.go.wait(HOLD_LIMIT_S)
         import torch  # in the worker thread: torch's import never holds up a frame
 
         if self.device is None:
@@ -97,12 +103,16 @@ class DecoderService:
     """Requests in, images out. Keys are ("point", i) for data-set points, ("z", bytes) for any latent."""
 
     def __init__(self, bundle: Bundle, *, device: str | None = None, max_batch: int = 64,
-                 cache_size: int = 4096) -> None:
+                 cache_size: int = 4096, held: bool = False) -> None:
+        """`held`: requests queue, but the worker imports torch and loads the decoder only after
+        `warm()` (the explorer calls it once its first frame is on screen; torch's import holds the
+        GIL for about a second and would delay that frame)."""
         self._device = device  # None: chosen in the worker (cuda if available), which imports torch
         self.bundle = bundle
-        job = self._job = DecodeJob(bundle, device)
-        # started by warm() or the first request: its set-up imports torch (~1 s of mostly Python,
-        # holding the GIL), which must not happen before the window shows its first frame
+        self._go = threading.Event()
+        if not held:
+            self._go.set()
+        job = self._job = DecodeJob(bundle, device, self._go)
         self.worker = BatchWorker(job, setup=job.setup, max_batch=max_batch, cache_size=cache_size,
                                   name="decoder")
         self._listeners: dict[str, list[ResultListener]] = {}
@@ -112,8 +122,10 @@ class DecoderService:
         self.results_seen = 0
 
     def warm(self) -> None:
-        """Start the worker (loading torch and the decoder) ahead of the first request; idempotent."""
-        self.worker.start()
+        """Let the worker load torch and the decoder now, ahead of the first request; idempotent."""
+        if not self._go.is_set():
+            self._go.set()
+            self.worker.start()
 
     @property
     def device(self) -> str:
@@ -122,7 +134,7 @@ class DecoderService:
 
     def set_bundle(self, bundle: Bundle) -> None:
         """Another model: queued work is dropped, the cache cleared, the new decoder set up in the worker."""
-        job = self._job = DecodeJob(bundle, self._job.device or self._device)
+        job = self._job = DecodeJob(bundle, self._job.device or self._device, self._go)
         self.bundle = bundle
         self.worker.replace_fn(job, setup=job.setup)
         self.last_error = None

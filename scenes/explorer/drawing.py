@@ -148,7 +148,8 @@ class DrawTools:
         self.source = ""  # "drawing" or the dropped file's name
         self.results = 0  # encodings applied (tests wait on it)
         job = EncodeJob(scene.bundle)
-        self.worker = BatchWorker(job, setup=job.setup, max_batch=4, cache_size=0, name="encoder").start()
+        # started by the first drawing (submit): its set-up imports torch, which must not delay the first frame
+        self.worker = BatchWorker(job, setup=job.setup, max_batch=4, cache_size=0, name="encoder")
         self._wanted: tuple | None = None
         self._sent_version = -1
         self._program = Program.from_files("marker.vert", "marker.frag")

@@ -87,7 +87,8 @@ class InsightService:
     def __init__(self, scene) -> None:
         self.scene = scene
         job = InsightJob(scene.bundle)
-        self.worker = BatchWorker(job, setup=job.setup, max_batch=1, cache_size=64, name="insight").start()
+        # started by the first request: its set-up imports torch, which must not delay the first frame
+        self.worker = BatchWorker(job, setup=job.setup, max_batch=1, cache_size=64, name="insight")
         self.activations: list[LayerView] | None = None
         self.activations_latent: np.ndarray | None = None
         self.weights: WeightsView | None = None
