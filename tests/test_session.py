@@ -6,7 +6,7 @@ import pytest
 
 from latentwalk.errors import SceneError
 from latentwalk.explorer.session import (CameraView, ControlPoint, CurveSettings, PlaybackState, Session,
-                                     load_session, save_session, session_to_json)
+                                         StyleSettings, load_session, save_session, session_to_json)
 
 
 def full_session() -> Session:
@@ -18,6 +18,8 @@ def full_session() -> Session:
                           fov_degrees=60.0),
         highlighted_classes=[3, 7],
         traversal=PlaybackState(t=0.375, mode="ping-pong", speed=0.5, playing=True),
+        selection=ControlPoint(coords=(1.0, 2.0)),
+        style=StyleSettings(point_size=7.5, show_axes=False, show_grid=True),
     )
 
 
@@ -33,8 +35,20 @@ def test_round_trip_keeps_everything(tmp_path):
     loaded = load_session(path, n_points=100, dim=2, n_classes=10)
     assert loaded == session
     on_disk = json.loads(path.read_text())
-    assert on_disk["format"] == "latentwalk-session" and on_disk["version"] == 1
+    assert on_disk["format"] == "latentwalk-session" and on_disk["version"] == 2
     assert on_disk["control_points"] == [{"index": 12}, {"coords": [0.25, -1.5]}, {"index": 0}]
+
+
+def test_a_version_1_file_still_loads_and_leaves_selection_and_style_as_they_are(tmp_path):
+    data = session_to_json(full_session())
+    data["version"] = 1
+    del data["selection"], data["style"]
+    loaded = load_session(write_json(tmp_path / "v1.json", data), n_points=100, dim=2, n_classes=10)
+    assert loaded.selection is None and loaded.style is None
+    assert loaded.control_points == full_session().control_points and loaded.camera == full_session().camera
+    data["selection"] = None  # version 1 has no such key
+    with pytest.raises(SceneError, match="session has unknown key 'selection'"):
+        load_session(write_json(tmp_path / "v1-extra.json", data))
 
 
 def test_defaults_round_trip(tmp_path):
@@ -96,7 +110,9 @@ def set_path(keys, value):
 BAD_CONTENT = [
     (set_path(["format"], "something-else"), r"not a session file \(format is 'something-else'"),
     (lambda d: d.pop("format"), r"not a session file \(format is None"),
-    (set_path(["version"], 2), "unsupported session version 2"),
+    (set_path(["version"], 3), "unsupported session version 3"),
+    (set_path(["style", "point_size"], 0.0), r"style.point_size must be in \[0.5, 64\], got 0.0"),
+    (set_path(["selection"], {"index": -1}), "selection.index must be >= 0, got -1"),
     (set_path(["version"], True), "unsupported session version True"),
     (lambda d: d.pop("camera"), "session is missing 'camera'"),
     (set_path(["extra"], 1), "session has unknown key 'extra'"),

@@ -8,8 +8,9 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.commands import (AddControlPoint, ClearPath, Highlight, Orbit, ResetView, SetClosed,
-                                          SetInterpolation, SetWalkMode, SetWalkSpeed, SetWalkSteps, SetWalkT)
+from latentwalk.explorer.commands import (AddControlPoint, ClearPath, Highlight, Orbit, ResetView, Select, SetClosed,
+                                          SetInterpolation, SetPointStyle, SetWalkMode, SetWalkSpeed, SetWalkSteps,
+                                          SetWalkT)
 from latentwalk.explorer.session import CameraView
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, WALK_SIZE, click_item, frames, key, show_only_walk_panels
@@ -36,14 +37,15 @@ def state(scene, walk):
     path, camera = walk.path, scene.camera
     return (path.points, path.kind, path.closed, path.steps, path.traversal.t, path.traversal.mode,
             path.traversal.speed, tuple(camera.goal.target), camera.goal.distance, tuple(camera.goal.orientation),
-            tuple(scene.highlighted), str(scene.bundle.path))
+            tuple(scene.highlighted), str(scene.bundle.path), scene.selected_index, scene.point_size,
+            scene.state.style.show_grid)
 
 
 def set_up(app, scene):
     for command in (AddControlPoint(index=3), AddControlPoint(index=40), AddControlPoint(index=7),
                     AddControlPoint(latent=(0.5, -0.25, 1.0)), SetInterpolation("slerp"), SetClosed(True),
                     SetWalkSteps(17), SetWalkMode("ping-pong"), SetWalkSpeed(0.6), SetWalkT(0.35),
-                    Orbit(0.4, 0.2), Highlight((0, 2))):
+                    Orbit(0.4, 0.2), Highlight((0, 2)), Select(9), SetPointStyle(6.5, show_grid=False)):
         scene.submit(command)
     frames(app)
 
@@ -58,13 +60,14 @@ def test_round_trip_by_shortcuts(explorer, tmp_path):
     data = json.loads((tmp_path / "walk.json").read_text())
     assert data["highlighted_classes"] == [0, 2] and data["control_points"][1] == {"index": 40}
 
-    for command in (ClearPath(), SetInterpolation("linear"), ResetView(animate=False), Highlight(None)):
+    for command in (ClearPath(), SetInterpolation("linear"), ResetView(animate=False), Highlight(None), Select(None),
+                    SetPointStyle(4.0, show_grid=True)):
         scene.submit(command)
     frames(app)
     assert state(scene, walk) != saved
     shortcut(app, pygame.K_o)
     assert not walk.session_panel.failed, walk.session_panel.message
-    assert state(scene, walk) == saved
+    assert state(scene, walk) == saved and scene.state.selection.source == "session"
 
 
 def test_buttons_in_the_panel(explorer, tmp_path):

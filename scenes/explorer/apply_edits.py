@@ -193,6 +193,12 @@ def _session(scene, cmd: c.ApplySession) -> None:
     view = session.camera
     _apply_now(scene, c.SetCameraView(view.target, view.distance, view.orientation, view.fov_degrees))
     _apply_now(scene, c.Highlight(tuple(session.highlighted_classes) or None))  # []: no highlighting
+    if session.style is not None:  # a version 2 file: its style and selection too
+        style = session.style
+        _apply_now(scene, c.SetPointStyle(style.point_size, style.show_axes, style.show_grid))
+        point = session.selection
+        _apply_now(scene, c.Select(None if point is None else point.index, source="session",
+                                   latent=None if point is None else point.coords))
     scene.state.walk.position_version += 1
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # Who set the selection (or claims the Output image).
-SOURCES = ("pointer", "keyboard", "gamepad", "tour", "walk", "draw")
+SOURCES = ("pointer", "keyboard", "gamepad", "tour", "walk", "draw", "session")
 # The Output image's owners, strongest first: a hovered point beats the selection, which beats the walk.
 OUTPUT_RULE = ("hover", "selection", "walk")
 

@@ -44,7 +44,7 @@ class WalkTools:
         self.session = SessionIO(self.path, scene.camera, model=lambda: model_reference(scene.bundle.path),
                                  n_classes=lambda: len(scene.bundle.class_names),
                                  highlighted=lambda: list(scene.state.highlight.classes or ()),
-                                 submit=scene.submit)
+                                 submit=scene.submit, state=scene.state)
         self.session_panel = SessionPanel(self.session, refusal=refusal)
         for panel in (self.path_panel, self.walk_panel, self.session_panel):
             panel.layout = layout_of(scene)

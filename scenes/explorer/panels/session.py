@@ -23,7 +23,7 @@ from latentwalk.errors import SceneError
 from latentwalk.explorer.panels import ERROR_COLOR, remember_item, window_rect
 from latentwalk.explorer.panels.layout import begin_panel
 from latentwalk.explorer.path import WalkPath
-from latentwalk.explorer.session import CameraView, load_session, save_session
+from latentwalk.explorer.session import CameraView, ControlPoint, StyleSettings, load_session, save_session
 
 SAVE_SESSION = "save_session"
 LOAD_SESSION = "load_session"
@@ -62,7 +62,7 @@ class SessionIO:
     def __init__(self, path: WalkPath, camera: OrbitCamera, *, model: Callable[[], str],
                  n_classes: Callable[[], int], highlighted: Callable[[], list[int]],
                  submit: Callable[[object], None], can_switch_model: bool = True,
-                 model_sizes: Callable[[str], ModelSizes] = bundle_sizes) -> None:
+                 model_sizes: Callable[[str], ModelSizes] = bundle_sizes, state=None) -> None:
         self.path = path
         self.camera = camera
         self.model = model
@@ -71,9 +71,15 @@ class SessionIO:
         self.submit = submit
         self.can_switch_model = can_switch_model
         self.model_sizes = model_sizes
+        self.state = state  # the ExplorerState: its selection and point style go into the file too
 
     def save(self, file: str | os.PathLike) -> str:
         session = self.path.to_session(self.model(), camera_view(self.camera), self.highlighted())
+        if self.state is not None:
+            selection, style = self.state.selection, self.state.style
+            session.selection = (ControlPoint(index=selection.index) if selection.index is not None else
+                                 ControlPoint(coords=selection.latent) if selection.latent is not None else None)
+            session.style = StyleSettings(style.point_size, style.show_axes, style.show_grid)
         save_session(file, session)
         return f"saved {file}"
 
