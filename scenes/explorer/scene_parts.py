@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from latentwalk.explorer.panels.classes import ClassesPanel
+from latentwalk.explorer.panels.help import HelpPanel
 from latentwalk.explorer.panels.model import ModelPanel
 from latentwalk.explorer.panels.output import OutputPanel
 from latentwalk.explorer.panels.stats import StatsPanel
@@ -13,7 +14,8 @@ from latentwalk.explorer.panels.stats import StatsPanel
 def make_panels(scene) -> tuple[list, StatsPanel]:
     """The panels drawn in order, and the Stats overlay (F3), built after them, panels shown or not."""
     scene.output = OutputPanel(scene)
-    return [ClassesPanel(scene), scene.output, ModelPanel(scene)], StatsPanel(scene)
+    scene.help_panel = HelpPanel(scene)
+    return [ClassesPanel(scene), scene.output, ModelPanel(scene), scene.help_panel], StatsPanel(scene)
 
 
 class ReadOnlyViews:

@@ -12,8 +12,9 @@ follow a resize, and each no taller than leaves room for its neighbours, so none
   panel the layout does not name (in the order they first appear). Right column, from the top-right
   corner down: Output, Path, Session. A panel starts below the one above it (as drawn this frame).
 - When a column is short of room, its long list gives way first (Classes, Path: FLEXIBLE), down to a
-  few rows, and scrolls; if the column still overflows, the panel opened longest ago is collapsed to its
-  title bar (an accordion), so every panel keeps at least its title on screen, whatever the window size.
+  few rows, and scrolls; if the column still overflows, the lowest open panel but the one the user
+  opened last is collapsed to its title bar (an accordion; a column is in order of importance, Output
+  first), so every panel keeps at least its title on screen, whatever the window size.
 - Walk: a strip centred on the bottom edge, as tall as its content. Where the gap between the columns
   is wide enough (WALK_MIN_WIDTH) it fits in that gap and the columns reach the bottom; otherwise it
   spans the window (at most WALK_MAX_WIDTH) and both columns end above it.
@@ -173,14 +174,16 @@ class PanelLayout:
         return min(drawn.wanted, FLEXIBLE_MIN_PX) if title in FLEXIBLE and not drawn.collapsed else drawn.wanted
 
     def _accordion(self, column, room: float) -> None:
-        """Collapse the panel opened longest ago while the column's panels cannot fit even squeezed."""
+        """Collapse a panel while the column's panels cannot fit even squeezed (module docstring)."""
         if any(t in self._collapse for t in column):  # one at a time: see it collapsed, then judge again
             return
         shown = [t for t in column if self.rect(t) is not None and t not in self.moved]
         needed = sum(self._reserve(t) for t in shown) + GAP * max(0, len(shown) - 1)
         expanded = [t for t in shown if not self._drawn[t].collapsed and t != HELP_BUTTON]
         if needed > room + 0.5 and len(expanded) > 1:
-            self._collapse.add(min(expanded, key=lambda t: self._drawn[t].opened))
+            newest = max(expanded, key=lambda t: self._drawn[t].opened)
+            keep = newest if self._drawn[newest].opened else None  # the one the user opened last stays
+            self._collapse.add(max((t for t in expanded if t != keep), key=column.index))
 
     def _keep_inside(self, title: str, display: tuple[float, float]) -> None:
         """A dragged panel partly outside the window comes back in (unless the user holds it)."""

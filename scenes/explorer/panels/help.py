@@ -1,0 +1,101 @@
+"""Panel "Help" (F1, or the ? button in the top-left corner): every binding in force, read from the App's
+one binding table (`Bindings.describe()`), so keys a config rebinds or a gamepad adds show as they are,
+plus the mouse's clicks, which the engine handles itself. Esc or F1 closes it."""
+from __future__ import annotations
+
+import pygame
+from imgui_bundle import imgui
+
+from latentwalk.explorer.panels import ItemRects, remember_item
+from latentwalk.explorer.panels.layout import HELP_BUTTON, layout_of
+
+TOGGLE_HELP = "toggle_help"
+# What an action does, in words; an action not listed shows its own name.
+DESCRIPTIONS = {
+    "drag_rotate": "turn the view", "drag_pan": "move the view", "zoom": "zoom (towards the cursor)",
+    "reset_view": "back to the first view", "orbit_left": "turn left", "orbit_right": "turn right",
+    "orbit_up": "turn up", "orbit_down": "turn down", "toggle_fullscreen": "fullscreen on / off",
+    "toggle_stats": "frame-time overlay", "quit": "quit (the session is kept for next time)",
+    "cancel": "close a popup, else clear the selection", TOGGLE_HELP: "this help",
+    "toggle_panels": "hide / show the panels", "play_walk": "play / pause the walk",
+    "add_hovered_point": "add the hovered (or selected) point to the path",
+    "select_left": "select the nearest point to the left", "select_right": "select the nearest point to the right",
+    "select_up": "select the nearest point above", "select_down": "select the nearest point below",
+    "select_next_neighbor": "next nearest neighbour", "select_previous_neighbor": "previous nearest neighbour",
+    "select_next_on_walk": "next control point", "select_previous_on_walk": "previous control point",
+    "fly_to_selection": "fly to the selection", "undo": "undo", "redo": "redo",
+    "save_session": "save the session", "load_session": "open a session",
+    "ui_scale_up": "larger text", "ui_scale_down": "smaller text", "ui_scale_reset": "text at normal size",
+    "screenshot": "save a screenshot", "record": "start / stop recording",
+}
+MOUSE_ROWS = (
+    ("Click", "select the point under the cursor (on empty space: clear the selection)"),
+    ("Double-click", "fly to the point"),
+    ("Shift+click", "add the point to the path"),
+    ("Drop a folder", "open that model"),
+)
+
+
+def describe(action: str) -> str:
+    name = action.lstrip("+-")
+    words = DESCRIPTIONS.get(name, name.replace("_", " "))
+    return f"{words} (reversed)" if action.startswith("-") else words
+
+
+class HelpPanel:
+    title = "Help"
+
+    def __init__(self, scene) -> None:
+        self.scene = scene
+        self.layout = layout_of(scene)
+        self.visible = False
+        self.rect = (0.0, 0.0, 0.0, 0.0)
+        self.item_rects: ItemRects = {}
+        self.rows_shown: list[tuple[str, str]] = []  # what the last build listed
+        app = scene.app
+        if app is not None:
+            app.bindings.bind_key(pygame.K_F1, TOGGLE_HELP)
+        scene.action_handlers.append(self.handle_action)
+
+    def handle_action(self, action) -> bool:
+        if action.name == TOGGLE_HELP:
+            self.visible = not self.visible
+            return True
+        if action.name == "cancel" and self.visible:
+            self.visible = False
+            return True
+        return False
+
+    def rows(self) -> list[tuple[str, str]]:
+        bindings = self.scene.app.bindings if self.scene.app is not None else None
+        table = [(name, describe(action)) for name, action in bindings.describe()] if bindings else []
+        return list(MOUSE_ROWS) + table
+
+    def build(self) -> None:
+        """The ? button always (panels shown); the Help window while open."""
+        flags = (imgui.WindowFlags_.no_title_bar | imgui.WindowFlags_.no_scrollbar
+                 | imgui.WindowFlags_.no_focus_on_appearing)
+        self.layout.begin(HELP_BUTTON, None, flags)
+        if imgui.button("? Help"):
+            self.visible = not self.visible
+        remember_item(self.item_rects, "help")
+        if imgui.is_item_hovered():
+            imgui.set_tooltip("Every key, mouse and gamepad binding (F1)")
+        imgui.end()
+        if not self.visible:
+            return
+        expanded, self.visible = self.layout.begin(self.title, True)
+        if expanded:
+            self.rows_shown = self.rows()
+            table_flags = imgui.TableFlags_.row_bg | imgui.TableFlags_.borders_inner_v
+            if imgui.begin_table("bindings", 2, table_flags):
+                for what, does in self.rows_shown:
+                    imgui.table_next_row()
+                    imgui.table_next_column()
+                    imgui.text(what)
+                    imgui.table_next_column()
+                    imgui.text(does)
+                imgui.end_table()
+        pos, size = imgui.get_window_pos(), imgui.get_window_size()
+        self.rect = (pos.x, pos.y, size.x, size.y)
+        imgui.end()

@@ -1,0 +1,108 @@
+"""The panel layout in small and ordinary windows (tiny bundle, Xvfb, posted events): every panel stays
+on screen and reachable (an accordion collapses what cannot fit), the walk strip leaves the columns their
+height where it fits between them, and a panel dropped past the window's edge comes back inside."""
+from __future__ import annotations
+
+from itertools import combinations
+
+import pygame
+import pytest
+from imgui_bundle import imgui
+
+from latentwalk.explorer.panels.layout import HELP_BUTTON, MARGIN
+from tests.bundles import make_bundle
+from tests.explorer_helpers import frames, open_explorer, post_button, post_motion
+
+
+@pytest.fixture(scope="module")
+def bundle_path(tmp_path_factory):
+    return make_bundle(tmp_path_factory.mktemp("layout") / "ten", count=300, classes=10)
+
+
+def with_a_walk(app, scene, count):
+    for index in range(count):
+        scene.walk.path.add_index(index * 7)
+    frames(app, 4)
+
+
+@pytest.fixture
+def restore_collapsed():
+    """Puts every panel back open or collapsed as it was first seen: ImGui's windows outlive the test."""
+    seen: dict[str, bool] = {}
+
+    def remember(scene):
+        for title in scene.panel_layout.shown_rects():
+            seen.setdefault(title, bool(imgui.internal.find_window_by_name(title).collapsed))
+    yield remember
+    for title, collapsed in seen.items():
+        imgui.set_window_collapsed(title, collapsed, imgui.Cond_.always)
+
+
+def open_everything(app, scene):
+    """Every panel expanded, as a user clicking each title would leave them."""
+    for title in scene.panel_layout.shown_rects():
+        if title != HELP_BUTTON:
+            imgui.set_window_collapsed(title, False, imgui.Cond_.always)
+    frames(app, 12)
+
+
+def overlapping(a, b):
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def test_a_small_window_keeps_every_panel_on_screen_by_collapsing_what_cannot_fit(gl_app, bundle_path,
+                                                                                   restore_collapsed):
+    app, scene = open_explorer(gl_app, bundle_path, (900, 560), panels=True, data_dir=None)
+    with_a_walk(app, scene, 4)
+    restore_collapsed(scene)
+    open_everything(app, scene)
+    layout = scene.panel_layout
+    rects = layout.shown_rects()
+    assert {"Classes", "Model", "Output", "Path", "Session", "Walk", HELP_BUTTON} <= set(rects)
+    for title, (x, y, w, h) in rects.items():
+        assert x >= 0 and y >= 0 and x + w <= 900 and y + h <= 560, (title, rects[title])
+        assert h >= imgui.get_frame_height(), title  # at least its title bar: it can be opened
+    for (one, a), (other, b) in combinations(rects.items(), 2):
+        assert not overlapping(a, b), (one, a, other, b)
+    collapsed = {t for t in rects if imgui.internal.find_window_by_name(t).collapsed}
+    assert collapsed, "all opened cannot fit 900x560: the accordion must have closed some"
+    assert "Output" not in collapsed  # the image the explorer is about is the last to go
+    assert not layout.settling()
+
+
+def test_at_1280x720_the_walk_sits_between_the_columns_and_a_long_path_does_not_scroll(gl_app, bundle_path,
+                                                                                        restore_collapsed):
+    app, scene = open_explorer(gl_app, bundle_path, (1280, 720), panels=True, data_dir=None)
+    with_a_walk(app, scene, 12)
+    restore_collapsed(scene)
+    imgui.set_window_collapsed("Path", False, imgui.Cond_.always)
+    frames(app, 10)
+    rects = scene.panel_layout.shown_rects()
+    walk, path = rects["Walk"], rects["Path"]
+    assert walk[0] + walk[2] <= path[0]  # the strip fits left of the right column...
+    path_window = imgui.internal.find_window_by_name("Path")
+    assert path_window.scroll_max.y == 0, "twelve control points fit without scrolling"
+
+
+def test_a_panel_dropped_past_the_edge_comes_back_inside(gl_app, bundle_path, restore_collapsed):
+    app, scene = open_explorer(gl_app, bundle_path, (800, 600), panels=True, data_dir=None)
+    frames(app, 2)
+    restore_collapsed(scene)
+    imgui.set_window_collapsed("Session", True, imgui.Cond_.always)
+    frames(app, 4)
+    x, y, w, h = scene.panel_layout.rect("Session")
+    grab = (int(x + 40), int(y + h / 2))
+    post_motion(grab)
+    frames(app)
+    post_button(pygame.MOUSEBUTTONDOWN, grab)
+    frames(app)
+    for step in range(1, 11):  # 300 px right: most of the panel past the right edge
+        post_motion((grab[0] + 30 * step, grab[1]), rel=(30, 0), buttons=(1, 0, 0))
+        frames(app)
+    post_button(pygame.MOUSEBUTTONUP, (grab[0] + 300, grab[1]))
+    frames(app, 4)
+    moved = scene.panel_layout.rect("Session")
+    assert "Session" in scene.panel_layout.moved  # left where dropped...
+    assert moved[0] + moved[2] == pytest.approx(800, abs=1)  # ...but wholly inside the window
+    assert moved[1] == pytest.approx(y, abs=2)
+    assert moved[0] >= MARGIN
