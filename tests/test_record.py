@@ -133,7 +133,8 @@ def test_bad_walks_and_crf_are_refused_in_one_line(tmp_path, capsys):
     assert not out.exists()
 
 
-def test_ctrl_c_closes_the_file_which_plays_every_frame_written(tmp_path):
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_ctrl_c_or_sigterm_closes_the_file_which_plays_every_frame_written(tmp_path, signum, status):
     out = tmp_path / "cut.mp4"
     child = subprocess.Popen(
         [sys.executable, "-m", "latentwalk", "record", "--through", "1,6,2,4", "--out", str(out),
@@ -143,12 +144,103 @@ def test_ctrl_c_closes_the_file_which_plays_every_frame_written(tmp_path):
     for line in child.stdout:  # ends early only if the child dies, which the asserts below report
         if line.startswith("frame 40 "):
             break
-    child.send_signal(signal.SIGINT)
+    child.send_signal(signum)
     rest, err = child.communicate(timeout=120)
-    assert child.returncode == 130, err
+    assert child.returncode == status, err
     summary = next(line for line in rest.splitlines() if line.startswith("wrote "))
     written = int(summary.split(": ")[1].split(" frames")[0])
     assert written >= 40
     assert "cut short after" in err and "plays what was written" in err
     frames, codec, size = read_video(out)
     assert (len(frames), codec, size) == (written, "h264", (160, 96))
+
+
+# -- the 3-d layouts, rendered for real in the tests' window -------------------------------------------
+class ListSink:
+    def __init__(self) -> None:
+        self.frames: list[np.ndarray] = []
+
+    def write(self, frame: np.ndarray) -> None:
+        self.frames.append(frame.copy())
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from tests.bundles import make_bundle
+
+    return str(make_bundle(tmp_path_factory.mktemp("record") / "tiny", count=300, classes=3))
+
+
+def recorded(gl_window, gl_ui, **plan_args):
+    from latentwalk.explorer.recording import RecordPlan, WalkRecorder
+
+    recorder = WalkRecorder(RecordPlan(**plan_args), window=gl_window, ui=gl_ui)
+    sink = ListSink()
+    try:
+        recorder.record(sink)
+        return recorder, sink.frames
+    finally:
+        recorder.close()
+
+
+def test_view_layout_moves_the_marker_and_insets_each_frames_own_image(gl_window, gl_ui, tiny_model):
+    recorder, frames = recorded(gl_window, gl_ui, model=tiny_model, through=(0, 1, 2), frames=5,
+                                size=(240, 160), layout="view")
+    assert len(frames) == 5 and all(f.shape == (160, 240, 3) for f in frames)
+    from latentwalk.explorer.record_frames import inset_size, upscale
+
+    factor = inset_size(160, 28)
+    for index, frame in enumerate(frames):
+        own = upscale(recorder.frames.rgb(index), factor)
+        margin = max(4, 160 // 48)
+        shown = frame[160 - margin - own.shape[0]:160 - margin, 240 - margin - own.shape[1]:240 - margin]
+        np.testing.assert_array_equal(shown, own)
+    left = [f[:, :240 - 80] for f in frames]  # the 3-d view beside the inset: the marker moves
+    assert all(np.abs(a.astype(int) - b).sum() > 0 for a, b in zip(left, left[1:]))
+
+
+def test_with_panels_the_output_panel_shows_each_frames_own_image(gl_window, gl_ui, tiny_model):
+    from latentwalk.explorer.recording import RecordPlan, WalkRecorder
+
+    recorder = WalkRecorder(RecordPlan(model=tiny_model, through=(0, 1, 2), frames=4, size=(480, 320),
+                                       layout="view", ui=True), window=gl_window, ui=gl_ui)
+    shown = []
+
+    class OutputSink(ListSink):
+        def write(self, frame):
+            super().write(frame)
+            shown.append(np.array(recorder.scene.outputs.decoded_slot.image, copy=True))
+
+    try:
+        recorder.record(OutputSink())
+        expected = [recorder.frames.image(i) for i in range(4)]
+    finally:
+        recorder.close()
+    for index in range(4):  # decoded one at a time by the scene's worker vs in a batch here: same numbers
+        np.testing.assert_allclose(shown[index], expected[index], atol=1e-4)
+
+
+def test_split_layout_puts_the_view_left_and_the_image_right(gl_window, gl_ui, tiny_model):
+    recorder, frames = recorded(gl_window, gl_ui, model=tiny_model, through=(0, 1), frames=2, size=(320, 160),
+                                layout="split", orbit_degrees=90)
+    from latentwalk.explorer.record_frames import image_panel
+
+    for index, frame in enumerate(frames):
+        assert frame.shape == (160, 320, 3)
+        expected = image_panel(recorder.frames.rgb(index), recorder.frames.caption(index), (160, 160))
+        np.testing.assert_array_equal(frame[:, 160:], expected)
+    assert np.abs(frames[0][:, :160].astype(int) - frames[1][:, :160]).sum() > 0  # turned 90 degrees
+
+
+def test_the_command_records_the_3d_view_with_no_display(tmp_path, tiny_model):
+    out = tmp_path / "view.mp4"
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = subprocess.run([sys.executable, "-m", "latentwalk", "record", "--model", tiny_model, "--through",
+                           "0,1,2", "--out", str(out), "--frames", "6", "--size", "128x96", "--orbit", "30"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "rendering on " in done.stderr and "%" in done.stderr  # the mode found, and the progress bar
+    assert f"wrote {out}: 6 frames, 0.20 s at 30 fps, 128x96 libx264" in done.stdout
+    frames, codec, size = read_video(out)
+    assert (len(frames), codec, size) == (6, "h264", (128, 96))
+    assert all(np.abs(a.astype(int) - b).mean() > 0.05 for a, b in zip(frames, frames[1:]))

@@ -14,7 +14,6 @@ into the chosen layout and handed to a frame sink (engine/video.py's VideoWriter
 """
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -25,7 +24,8 @@ from latentwalk.errors import SceneError
 from latentwalk.explorer.record_frames import WalkFrames, draw_inset, image_panel, walk_fractions
 
 LAYOUTS = ("view", "image", "split")
-WARM_FRAMES = 3  # frames drawn before the first recorded one: commands applied, panels laid out
+WARM_FRAMES = 3
+MIN_UPDATE_HZ = 120  # frames drawn before the first recorded one: commands applied, panels laid out
 
 
 @dataclass
@@ -105,18 +105,16 @@ class WalkRecorder:
         from latentwalk.explorer.scene import ExplorerScene
 
         plan = self.plan
-        options = {"device": plan.device}
-        if "detail" in inspect.signature(ExplorerScene).parameters:
-            options["detail"] = {"enabled": False}  # every frame draws every point, moving or not
-        self.scene = ExplorerScene(self.bundle, **options)
+        # adaptive detail off: every frame draws every point, moving or not
+        self.scene = ExplorerScene(self.bundle, device=plan.device, detail={"enabled": False})
+        # a whole number of fixed updates per frame, at least one, so each frame applies its own commands
+        update_hz = plan.fps * math.ceil(MIN_UPDATE_HZ / plan.fps)
         self.app = App(self.scene, size=plan.view_size, vsync=False, frame_cap=0, title="latentwalk record",
-                       time_source=ManualTimeSource(), window=self._window, ui=self._ui)
+                       update_hz=update_hz, time_source=ManualTimeSource(), window=self._window, ui=self._ui)
         if self.app.framebuffer_size != plan.view_size:
             raise SceneError(f"the window is {self.app.framebuffer_size[0]}x{self.app.framebuffer_size[1]}, "
                              f"not the {plan.view_size[0]}x{plan.view_size[1]} asked for (a screen too small?)")
-        set_offline = getattr(self.scene, "set_offline", None)
-        if set_offline is not None:  # the explorer core's deterministic frame mode
-            set_offline(True)
+        self.scene.deterministic = True  # prepare waits for the images the frame shows (the Output panel)
         self._set_walk()
         self.app.frame_listeners.append(self._read_view)
         for _ in range(WARM_FRAMES):
@@ -127,23 +125,16 @@ class WalkRecorder:
         """The explorer gets the same walk, through its commands."""
         from latentwalk.explorer import commands as c
 
-        scene, path = self.scene, self.path
+        submit, path = self.scene.submit, self.path
         if self.plan.session is not None:
-            self._submit(c.ApplySession(self.plan.session))
+            submit(c.ApplySession(self.plan.session))
         else:
             for point in path.points:
-                self._submit(c.AddControlPoint(index=point.index))
-        self._submit(c.SetInterpolation(path.kind))
-        self._submit(c.SetClosed(path.closed))
-        self._submit(c.PlayWalk(False))
-        self._submit(c.ShowPanels(self.plan.ui))
-
-    def _submit(self, command) -> None:
-        submit = getattr(self.scene, "submit", None)
-        if submit is not None:
-            submit(command)
-        else:
-            _apply_directly(self.scene, command)
+                submit(c.AddControlPoint(index=point.index))
+        submit(c.SetInterpolation(path.kind))
+        submit(c.SetClosed(path.closed))
+        submit(c.PlayWalk(False))
+        submit(c.ShowPanels(self.plan.ui))
 
     @property
     def _dt(self) -> float:
@@ -161,12 +152,12 @@ class WalkRecorder:
         home = self._home
         yaw = math.radians(self.plan.orbit_degrees) * fraction
         orientation = quat_multiply(home.orientation, quat_from_axis_angle((0, 1, 0), yaw))
-        self._submit(c.SetCameraView(target=tuple(float(v) for v in home.target),
+        self.scene.submit(c.SetCameraView(target=tuple(float(v) for v in home.target),
                                           distance=float(home.distance),
                                           orientation=tuple(float(v) for v in orientation),
                                           fov_degrees=math.degrees(self.scene.camera.fov_y), snap=True))
-        self._submit(c.SetWalkT(fraction))
-        self._submit(c.PointerMoved(None))  # wherever the X pointer sits, no hover tooltip in the video
+        self.scene.submit(c.SetWalkT(fraction))
+        self.scene.submit(c.PointerMoved(None))  # wherever the X pointer sits, no hover tooltip in the video
         self.app.step_frame(self._dt)
 
     def compose(self, index: int) -> np.ndarray:
@@ -204,35 +195,3 @@ class WalkRecorder:
             self.app.close()
             self.app = None
 
-
-def _apply_directly(scene, command) -> None:
-    """Until the explorer has `submit` (issue 8): the same changes made directly, between frames."""
-    from latentwalk.engine.camera import CameraState
-    from latentwalk.explorer import commands as c
-
-    path = scene.walk.path
-    if isinstance(command, c.ApplySession):
-        path.apply_session(command.session)
-    elif isinstance(command, c.AddControlPoint):
-        path.add_index(command.index)
-    elif isinstance(command, c.SetInterpolation):
-        path.kind = command.name
-    elif isinstance(command, c.SetClosed):
-        path.closed = command.closed
-    elif isinstance(command, c.PlayWalk):
-        path.traversal.pause()
-    elif isinstance(command, c.ShowPanels):
-        scene.ui_visible = bool(command.visible)
-    elif isinstance(command, c.SetCameraView):
-        camera = scene.camera
-        camera.goal = CameraState(np.asarray(command.target, np.float64), float(command.distance),
-                                  np.asarray(command.orientation, np.float64))
-        camera.snap()
-    elif isinstance(command, c.PointerMoved):
-        scene.pointer = None
-        scene._set_hovered(None)
-    elif isinstance(command, c.SetWalkT):
-        path.traversal.seek(command.t)
-        if scene.ui_visible:  # the Output panel must show this t's image in this frame
-            scene.walk.walk_panel.sync()
-            scene.decoder.wait()
