@@ -216,3 +216,15 @@ def test_under_a_2_gib_memory_cap_every_huge_claim_is_refused_not_allocated(tmp_
     results = json.loads(done.stdout)
     for folder in folders:
         assert results[folder].startswith(f"VaeError: {folder}/"), results[folder]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("mnist\0", r"^mnist\\x00: not a model bundle name or folder \(it holds a NUL character\)$"),
+    ("~no-such-user-latentwalk/model", r"^~no-such-user-latentwalk/model: not a usable model bundle path"),
+    ("a" * 5000, r"^a{80}\.\.\.: not a usable model bundle path \(File name too long\)$"),
+    ("x/" * 3000, r"^(x/){40}\.\.\.: not a usable model bundle path \(File name too long\)$"),
+])
+def test_hostile_model_names_are_one_line_errors(name, message):
+    """A session file names its model: whatever string it holds, loading says why in one line."""
+    with pytest.raises(BundleError, match=message):
+        load_bundle(name)

@@ -17,6 +17,9 @@ import time
 from pathlib import Path
 from typing import Iterator
 
+from latentwalk.vae.errors import BundleError
+from latentwalk.vae.safeio import first_line
+
 STALE_LEGACY_S = 3600.0
 _OURS = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]{8}\.(?P<kind>tmp|old)$")
 _LEGACY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.(?:tmp|old)$")
@@ -118,3 +121,47 @@ def probe_writable(folder: Path) -> None:
     handle, probe = tempfile.mkstemp(prefix=f".latentwalk-probe.{os.getpid()}.", suffix="", dir=folder)
     os.close(handle)
     os.unlink(probe)
+
+
+_SAFETENSORS_IO = re.compile(r"I/O error: (.*?)(?: \(os error \d+\))?(?: at path .*)?$")
+
+
+def _write_reason(exc: BaseException) -> str:
+    """`No space left on device`, from an OSError or a safetensors serializing error alike."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = first_line(exc)
+    match = _SAFETENSORS_IO.search(text)
+    return match.group(1) if match else text
+
+
+@contextlib.contextmanager
+def write_errors(path: str | Path, error: type[Exception] = BundleError) -> Iterator[None]:
+    """A failed write in the block (disk full, read-only, I/O error) becomes one line naming `path`.
+
+    safetensors reports I/O failures as SafetensorError, not OSError, so both are caught.
+    """
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (OSError, SafetensorError) as exc:
+        raise error(f"{path}: cannot write ({_write_reason(exc)})") from None
+
+
+def check_writable_folder(folder: str | Path, error: type[Exception] = BundleError,
+                          subject: str | Path | None = None) -> None:
+    """Fail in one line, before any work, if files cannot be created in `folder`, or (while it
+    does not exist yet) in the nearest existing folder above it, where it would be made. The
+    message names `subject` (default: the folder)."""
+    folder = Path(folder).absolute()
+    subject = folder if subject is None else subject
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise error(f"{subject}: cannot write ({existing} is not a folder)")
+    try:
+        probe_writable(existing)
+    except OSError as exc:
+        raise error(f"{subject}: cannot write ({_write_reason(exc)})") from None

@@ -8,26 +8,24 @@ built and verified in a temporary folder beside the target, then renamed into pl
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
-from latentwalk.vae.atomic import atomic_file, probe_writable, publish_mode, staging_folder, sweep_stale
+from latentwalk.vae.atomic import atomic_file, check_writable_folder, publish_mode, staging_folder, write_errors
 from latentwalk.vae.errors import BundleError
 from latentwalk.vae.shapes import decoder_shapes, encoder_shapes
-from latentwalk.vae.safeio import MAX_JSON_BYTES, first_line as _first_line, load_json_file, npy_header
+from latentwalk.vae.safeio import first_line as _first_line, load_json_file
 from latentwalk.vae.safeio import read_npy as _read_npy, safetensors_shapes
 
-__all__ = ["atomic_file", "Bundle", "load_bundle", "read_npy", "write_bundle"]  # atomic_file: its old home
+# atomic_file, check_writable_folder and write_errors live in vae.atomic; importing them from here still works
+__all__ = ["atomic_file", "Bundle", "check_writable_folder", "load_bundle", "read_npy", "write_bundle",
+           "write_errors"]
 
 FORMAT_NAME = "latentwalk-bundle"
 FORMAT_VERSION = 1
@@ -44,36 +42,6 @@ MAX_IMAGE_SIDE = 1024
 MAX_POINTS = 20_000_000
 MAX_WEIGHTS_BYTES = 1 << 30
 MAX_CLASSES = 100_000
-
-
-def _publish_mode(path: Path, directory: bool = False) -> None:
-    publish_mode(path, directory)
-
-
-_SAFETENSORS_IO = re.compile(r"I/O error: (.*?)(?: \(os error \d+\))?(?: at path .*)?$")
-
-
-def _write_reason(exc: BaseException) -> str:
-    """`No space left on device`, from an OSError or a safetensors serializing error alike."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    text = _first_line(exc)
-    match = _SAFETENSORS_IO.search(text)
-    return match.group(1) if match else text
-
-
-@contextlib.contextmanager
-def write_errors(path: str | Path, error: type[Exception] = BundleError) -> Iterator[None]:
-    """A failed write in the block (disk full, read-only, I/O error) becomes one line naming `path`.
-
-    safetensors reports I/O failures as SafetensorError, not OSError, so both are caught.
-    """
-    from safetensors import SafetensorError
-
-    try:
-        yield
-    except (OSError, SafetensorError) as exc:
-        raise error(f"{path}: cannot write ({_write_reason(exc)})") from None
 
 
 @dataclass
@@ -182,17 +150,29 @@ def resolve_model(name_or_path: str | Path) -> Path:
     from latentwalk.assets import MODELS_DIR
 
     text = str(name_or_path)
-    if text and os.sep not in text and "/" not in text and text not in (".", ".."):
-        bundled = MODELS_DIR / text
-        if (bundled / MODEL_FILE).is_file():
-            return bundled
-    path = Path(text).expanduser()
-    if not path.exists():
-        available = ", ".join(list_bundled_models()) or "none"
-        raise BundleError(f"{text}: no such model bundle (not a folder; bundled models: {available})")
-    if not path.is_dir():
-        raise BundleError(f"{path}: not a model bundle folder")
+    shown = text if len(text) <= 200 and text.isprintable() else _printable(text)
+    if "\0" in text:
+        raise BundleError(f"{shown}: not a model bundle name or folder (it holds a NUL character)")
+    try:
+        if text and os.sep not in text and "/" not in text and text not in (".", ".."):
+            bundled = MODELS_DIR / text
+            if (bundled / MODEL_FILE).is_file():
+                return bundled
+        path = Path(text).expanduser()
+        if not path.exists():
+            available = ", ".join(list_bundled_models()) or "none"
+            raise BundleError(f"{shown}: no such model bundle (not a folder; bundled models: {available})")
+        if not path.is_dir():
+            raise BundleError(f"{path}: not a model bundle folder")
+    except (OSError, RuntimeError) as exc:  # a name too long, ~nosuchuser (RuntimeError), a loop of links
+        raise BundleError(f"{shown}: not a usable model bundle path ({getattr(exc, 'strerror', None) or exc})") from None
     return path
+
+
+def _printable(text: str, limit: int = 80) -> str:
+    """`text` for a one-line message: control characters escaped, cut at `limit`."""
+    escaped = text.encode("unicode_escape").decode("ascii")
+    return escaped if len(escaped) <= limit else escaped[:limit] + "..."
 
 
 def list_bundled_models() -> list[str]:
@@ -316,24 +296,6 @@ def _json_safe(summary: dict, where: Path) -> dict:
     return json.loads(text)
 
 
-def check_writable_folder(folder: str | Path, error: type[Exception] = BundleError,
-                          subject: str | Path | None = None) -> None:
-    """Fail in one line, before any work, if files cannot be created in `folder`, or (while it
-    does not exist yet) in the nearest existing folder above it, where it would be made. The
-    message names `subject` (default: the folder)."""
-    folder = Path(folder).absolute()
-    subject = folder if subject is None else subject
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise error(f"{subject}: cannot write ({existing} is not a folder)")
-    try:
-        probe_writable(existing)
-    except OSError as exc:
-        raise error(f"{subject}: cannot write ({_write_reason(exc)})") from None
-
-
 def check_bundle_target(out_dir: Path) -> None:
     """A bundle may replace a bundle or an empty folder, never anything else, and only where
     files can be created (it is staged beside `out_dir`)."""
@@ -402,8 +364,8 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
         load_bundle(staging)  # what lands at out_dir has loaded once already
         with write_errors(out_dir):
             for entry in staging.iterdir():
-                _publish_mode(entry)
-            _publish_mode(staging, directory=True)
+                publish_mode(entry)
+            publish_mode(staging, directory=True)
             _swap_into_place(staging, out_dir)
     finally:
         if staging.exists():
