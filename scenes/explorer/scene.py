@@ -31,6 +31,7 @@ import numpy as np
 
 from latentwalk.engine.camera import OrbitCamera, quat_from_axis_angle, quat_multiply
 from latentwalk.engine.scene import Scene
+from latentwalk.engine.screenshots import Screenshots
 from latentwalk.explorer import actions, frame_prepare, install
 from latentwalk.explorer.apply import apply as apply_command
 from latentwalk.explorer.decoding import DecoderService
@@ -108,6 +109,10 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.drawing = DrawTools(self)  # the Draw panel, dropped pictures, the drawn point's marker
         self.insight = InsightTools(self)  # the Activations and Weights panels
         self.neighbours = NeighborTools(self)  # the Neighbours panel; each model's index built off-thread
+        self.screenshots = Screenshots(app)  # F12 / Shift+F12 save the window as a PNG (engine/screenshots.py)
+        self.screenshots.bind_keys(app.bindings)
+        self.action_handlers.append(self.screenshots.handle_action)
+        self.redraw_checks.append(self.screenshots.wants_redraw)
 
     def close(self) -> None:
         if self.app is None:
@@ -286,6 +291,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
                 panel.build()
         self.stats_panel.build()
         detail_hint(self)
+        self.screenshots.build()
         hovered = self.state.pointer.hovered
         if hovered is not None:
             hover_tooltip(self.bundle, hovered, self.positions[hovered])

@@ -1,0 +1,128 @@
+"""Screenshots from the keyboard: F12 saves the window as it is shown (UI included), Shift+F12 the scene
+alone, as timestamped PNGs in the user's pictures folder; a message in the window says where.
+
+- The folder: `folder` if given, else $LATENTWALK_SCREENSHOT_DIR, else platformdirs' pictures folder.
+- With the UI: a frame listener reads the back buffer in the capture phase of the frame the key came
+  in (after the UI is drawn, before the swap), then is removed by the next frame's `build`, never while
+  the App walks its listener list. Without the UI: `App.capture(include_ui=False)` draws the scene
+  again into the back buffer at once (that frame's own drawing overwrites it).
+- A failure (folder missing or unwritable, disk full) is a one-line message in the same place; the
+  render loop goes on.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+import pygame
+
+from latentwalk.engine.errors import EngineError
+
+SCREENSHOT = "screenshot"
+SCREENSHOT_WITHOUT_UI = "screenshot_without_ui"
+FOLDER_ENV = "LATENTWALK_SCREENSHOT_DIR"
+MESSAGE_SECONDS = 5.0
+
+
+def screenshot_folder() -> Path:
+    override = os.environ.get(FOLDER_ENV)
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_pictures_dir
+
+    return Path(user_pictures_dir())
+
+
+def screenshot_path(folder: Path, now: float | None = None) -> Path:
+    """latentwalk-YYYYmmdd-HHMMSS.png in `folder`, with -2, -3, ... when that name is taken."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(time.time() if now is None else now))
+    path = folder / f"latentwalk-{stamp}.png"
+    number = 2
+    while path.exists():
+        path = folder / f"latentwalk-{stamp}-{number}.png"
+        number += 1
+    return path
+
+
+class Screenshots:
+    """Construct with the App; `bind_keys`, offer actions to `handle_action`, call `build` in the UI phase."""
+
+    def __init__(self, app, folder: str | os.PathLike | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.app = app
+        self.folder = Path(folder) if folder is not None else None
+        self.clock = clock
+        self.message = ""  # what the last screenshot did, one line
+        self.last_path: Path | None = None
+        self.failed = False
+        self._message_until = 0.0
+        self._spent: Callable | None = None  # a listener to remove in the next build
+
+    @staticmethod
+    def bind_keys(bindings) -> None:
+        bindings.bind_key(pygame.K_F12, SCREENSHOT)
+        bindings.bind_key(pygame.K_F12, SCREENSHOT_WITHOUT_UI, pygame.KMOD_SHIFT)
+
+    def handle_action(self, action) -> bool:
+        if action.name == SCREENSHOT:
+            self.app.frame_listeners.append(self._save_shown_frame)
+            return True
+        if action.name == SCREENSHOT_WITHOUT_UI:
+            self._save(lambda: self.app.capture(include_ui=False))
+            return True
+        return False
+
+    def _save_shown_frame(self, app) -> None:
+        if self._spent is not None:  # already taken in an earlier frame; waiting for build to remove it
+            return
+        self._save(lambda: app.read_frame().copy())
+        self._spent = self._save_shown_frame
+
+    def _save(self, read: Callable) -> None:
+        from latentwalk.engine.capture import save_png
+
+        folder = self.folder or screenshot_folder()
+        try:
+            if not folder.is_dir():
+                raise EngineError(f"{folder}: screenshot folder does not exist")
+            path = save_png(read(), screenshot_path(folder))
+        except EngineError as exc:
+            self._say(f"screenshot not saved: {exc}", failed=True)
+            return
+        self.last_path = path
+        self._say(f"screenshot saved to {path}", failed=False)
+
+    def _say(self, text: str, failed: bool) -> None:
+        self.message, self.failed = text, failed
+        self._message_until = self.clock() + MESSAGE_SECONDS
+
+    @property
+    def showing_message(self) -> bool:
+        return bool(self.message) and self.clock() < self._message_until
+
+    def build(self) -> None:
+        """UI phase: drop a spent listener; show the message for MESSAGE_SECONDS."""
+        if self._spent is not None:
+            if self._spent in self.app.frame_listeners:
+                self.app.frame_listeners.remove(self._spent)
+            self._spent = None
+        if not self.showing_message:
+            return
+        from imgui_bundle import imgui
+
+        display = imgui.get_io().display_size
+        imgui.set_next_window_pos((display.x / 2, display.y - 12), imgui.Cond_.always, (0.5, 1.0))
+        imgui.set_next_window_bg_alpha(0.8)
+        flags = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.always_auto_resize
+                 | imgui.WindowFlags_.no_inputs | imgui.WindowFlags_.no_focus_on_appearing
+                 | imgui.WindowFlags_.no_nav | imgui.WindowFlags_.no_saved_settings)
+        if imgui.begin("##screenshot message", None, flags)[0]:
+            color = (1.0, 0.45, 0.4, 1.0) if self.failed else (0.75, 1.0, 0.75, 1.0)
+            imgui.text_colored(imgui.ImVec4(*color), self.message)
+        imgui.end()
+
+    def wants_redraw(self) -> bool:
+        """True while the message is up or a listener waits to be removed (for idle redraw checks)."""
+        return self.showing_message or self._spent is not None
