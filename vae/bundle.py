@@ -113,6 +113,8 @@ def read_tensors(path: Path, expected: dict[str, tuple[int, ...]], owner: str) -
     check_weights_file(path, expected, owner)
     try:
         tensors = load_file(str(path))
+    except MemoryError:
+        raise BundleError(f"{path}: not enough memory to read the weights") from None
     except Exception as exc:  # safetensors' Rust errors have no common Python base worth naming
         raise BundleError(f"{path}: corrupt or truncated safetensors ({_first_line(exc)})") from None
     for name, tensor in tensors.items():
@@ -263,6 +265,13 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     raised is BundleError (a VaeError) with one line naming the file; sizes and shapes are checked
     against the files before anything is allocated."""
     path = resolve_model(name_or_path)
+    try:
+        return _load_bundle(path)
+    except MemoryError:  # within every cap, yet more than this machine has free
+        raise BundleError(f"{path}: not enough memory to load this bundle") from None
+
+
+def _load_bundle(path: Path) -> Bundle:
     meta = _load_meta(path)
     latent_dim = meta["latent_dim"]
     image_shape = (meta["image_shape"][0], meta["image_shape"][1])
