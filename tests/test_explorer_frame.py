@@ -31,9 +31,11 @@ def decoded(scene, latents) -> np.ndarray:
 
 
 def settle(app, scene, limit=300):
+    """Step until three frames in a row are skipped as idle (nothing moving, decoding or arriving)."""
+    quiet = 0
     for _ in range(limit):
-        frames(app)
-        if not scene.camera.is_moving and not scene.decoder.worker.pending_count and not scene.wants_redraw():
+        quiet = 0 if app.step_frame(1 / 60, skip_if_idle=True) else quiet + 1
+        if quiet == 3:
             return
         scene.decoder.wait(1.0)
     raise AssertionError("the explorer never came to rest")
@@ -113,3 +115,41 @@ def test_deterministic_mode_fails_in_one_line_when_a_decode_does_not_arrive(expl
     message = str(error.value)
     assert "deterministic frame" in message and "selection's image" in message and "0.3 s" in message
     assert "\n" not in message
+
+
+class ThreeStepTour:
+    """ARCHITECTURE.md's worked example of a new driver, as written there."""
+
+    def __init__(self, scene, points=(12, 145, 67), every=2.0):
+        self.scene, self.points, self.every, self.clock, self.next = scene, points, every, 0.0, 0
+        scene.updaters.append(self.update)
+
+    def update(self, dt):
+        self.clock += dt
+        if self.next < len(self.points) and self.clock >= self.next * self.every:
+            self.scene.submit(c.Select(self.points[self.next], source="tour", fly=True))
+            self.next += 1
+
+
+def test_a_scripted_tour_of_three_commands_drives_selection_camera_and_output(explorer):
+    app, scene = explorer
+    post_motion(empty_pixel(scene))
+    ThreeStepTour(scene)
+    seen = []
+    for _ in range(3):
+        frames(app, 60)  # a second after each step on the fake clock: its flight (0.6 s) is over
+        scene.decoder.wait(2.0)
+        frames(app)
+        index = scene.selected_index
+        seen.append(index)
+        np.testing.assert_allclose(scene.camera.current.target, scene.positions[index], atol=1e-6)
+        assert scene.state.output.owner == "selection" and scene.output_caption.startswith(f"#{index} ")
+        assert scene.output_caption.endswith("(tour)")
+        frames(app, 59)
+    assert seen == [12, 145, 67]
+    index, pixel = front_point(scene)
+    post_motion(pixel)  # a visitor's hover owns the Output over the tour's selection
+    frames(app)
+    scene.decoder.wait(2.0)
+    frames(app, 2)
+    assert scene.state.output.owner == "hover" and scene.output_caption.startswith(f"#{index} ")
