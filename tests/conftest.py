@@ -33,6 +33,10 @@ def pytest_configure(config) -> None:
     # imgui.ini must never land in the working directory or the user's real config dir.
     os.environ["LATENTWALK_CONFIG_DIR"] = tempfile.mkdtemp(prefix="latentwalk-test-config-")
     os.environ["LATENTWALK_UI_SCALE"] = "1"
+    # Sessions default to the documents folder: a temp one here. No autosave: a walk one test leaves
+    # would greet the next test's explorer with a restore question (its own test turns it on).
+    os.environ["LATENTWALK_DOCUMENTS_DIR"] = os.path.join(_run_temp, "documents")
+    os.environ["LATENTWALK_AUTOSAVE"] = "0"
 
 
 def pytest_unconfigure(config) -> None:

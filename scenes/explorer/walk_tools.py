@@ -96,5 +96,6 @@ class WalkTools:
         return f"#{index}  {bundle.class_names[bundle.labels[index]]}"
 
     def release(self) -> None:
+        self.session_panel.autosave()  # quitting with unsaved work keeps it for the next start
         self.view.release()
         self.walk_panel.release()

@@ -1,5 +1,8 @@
-"""Panel "Session": save and load the explorer's set-up (scenes/explorer/session.py) by a path field,
-buttons, and Ctrl+S / Ctrl+O.
+"""Panel "Session": save and load the explorer's set-up (scenes/explorer/session.py) by a path field
+(Enter loads), buttons, a list of recent files, and Ctrl+S / Ctrl+O (which work even while a text field
+has the keyboard). Where files go by default, what is remembered between runs and the autosave on quit:
+panels/session_files.py. Every save or load says so in a message over the view for a few seconds, so a
+shortcut used with the panel collapsed is seen too.
 
 `SessionIO` gathers what a session holds (model, control points, curve settings and traversal from the
 `WalkPath`, camera, highlighted classes) and, to load one, validates the whole file against the model
@@ -23,11 +26,13 @@ from latentwalk.errors import SceneError
 from latentwalk.explorer.panels import ERROR_COLOR, remember_item, window_rect
 from latentwalk.explorer.panels.layout import begin_panel
 from latentwalk.explorer.path import WalkPath
-from latentwalk.explorer.session import CameraView, ControlPoint, StyleSettings, load_session, save_session
+from latentwalk.explorer.panels.session_files import (SessionPlaces, autosave_enabled, autosave_file,
+                                                      default_session_file, draw_toast, restore_offer)
+from latentwalk.explorer.session import (CameraView, ControlPoint, Session, StyleSettings, load_session,
+                                         save_session, session_to_json)
 
 SAVE_SESSION = "save_session"
 LOAD_SESSION = "load_session"
-DEFAULT_FILE = "latentwalk-session.json"
 WIDTH_PX = 320.0
 OK_COLOR = imgui.ImVec4(0.55, 0.9, 0.55, 1.0)
 
@@ -73,15 +78,29 @@ class SessionIO:
         self.model_sizes = model_sizes
         self.state = state  # the ExplorerState: its selection and point style go into the file too
 
-    def save(self, file: str | os.PathLike) -> str:
+        self.last_session: Session | None = None  # the last one saved or loaded
+
+    def current(self) -> Session:
         session = self.path.to_session(self.model(), camera_view(self.camera), self.highlighted())
         if self.state is not None:
             selection, style = self.state.selection, self.state.style
             session.selection = (ControlPoint(index=selection.index) if selection.index is not None else
                                  ControlPoint(coords=selection.latent) if selection.latent is not None else None)
             session.style = StyleSettings(style.point_size, style.show_axes, style.show_grid)
+        return session
+
+    def save(self, file: str | os.PathLike) -> str:
+        session = self.current()
         save_session(file, session)
-        return f"saved {file}"
+        self.last_session = session
+        return f"saved to {file}"
+
+    def unsaved(self) -> bool:
+        """Control points or curve settings changed since the last save or load (the walk is the work)."""
+        if not len(self.path):
+            return False
+        walk = lambda session: {k: session_to_json(session)[k] for k in ("control_points", "curve")}  # noqa: E731
+        return self.last_session is None or walk(self.current()) != walk(self.last_session)
 
     def load(self, file: str | os.PathLike) -> str:
         named = load_session(file).model  # the file's structure first: its model decides the sizes
@@ -94,19 +113,23 @@ class SessionIO:
             sizes = self.model_sizes(named)
         session = load_session(file, n_points=sizes[0], dim=sizes[1], n_classes=sizes[2])
         self.submit(ApplySession(session))
+        self.last_session = session
         return f"loaded {file}"
 
 
 class SessionPanel:
     title = "Session"
 
-    def __init__(self, io: SessionIO, *, file: str = DEFAULT_FILE,
+    def __init__(self, io: SessionIO, *, file: str | None = None,
                  refusal: Callable[[], "tuple[object, str | None]"] = lambda: (None, None)) -> None:
         self.io = io
         self.refusal = refusal  # a session refused when applied (its model would not load)
-        self.file = file
+        self.places = SessionPlaces()
+        self.file = file or self.places.last or str(default_session_file())
         self.message: str | None = None
         self.failed = False
+        self.message_time: float | None = None  # ImGui time of the last message, for the toast
+        self.offer_restore = autosave_enabled() and autosave_file().is_file()
         self.visible = True
         self.item_rects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
@@ -133,12 +156,49 @@ class SessionPanel:
         try:
             if not file:
                 raise SceneError("session: enter a file name first")
-            self.message, self.failed = operation(os.path.expanduser(file)), False
+            file = os.path.abspath(os.path.expanduser(file))
+            if operation == self.io.save:
+                try:
+                    os.makedirs(os.path.dirname(file), exist_ok=True)
+                except OSError as exc:
+                    raise SceneError(f"{file}: cannot write ({exc.strerror or exc})") from None
+            self.message, self.failed = operation(file), False
+            self.places.used(file)
         except SceneError as exc:
             self.message, self.failed = str(exc), True
+        self.message_time = imgui.get_time() if imgui.get_current_context() is not None else None
         return not self.failed
 
+    def autosave(self) -> bool:
+        """On quit: keep unsaved work for the next start to offer back (session_files.py)."""
+        if not autosave_enabled() or not self.io.unsaved():
+            return False
+        try:
+            autosave_file().parent.mkdir(parents=True, exist_ok=True)
+            save_session(autosave_file(), self.io.current())
+        except (OSError, SceneError):
+            return False
+        return True
+
+    def _restore(self, restore: bool) -> None:
+        file = autosave_file()
+        if restore:
+            try:
+                self.message, self.failed = self.io.load(file).replace("loaded", "restored", 1), False
+            except SceneError as exc:
+                self.message, self.failed = str(exc), True
+            self.message_time = imgui.get_time()
+            self.io.last_session = None  # restored work is still unsaved work
+        file.unlink(missing_ok=True)
+        self.offer_restore = False
+
     def build(self) -> None:
+        if self.offer_restore:
+            answer = restore_offer(autosave_file(), self.item_rects)
+            if answer is not None:
+                self._restore(answer)
+        if self.message and self.message_time is not None:
+            draw_toast(self.message, self.failed, self.message_time)
         if not self.visible:
             return
         if self.place is None:
@@ -147,8 +207,12 @@ class SessionPanel:
         self.rect = window_rect()
         if expanded:
             imgui.set_next_item_width(-1)
-            _, self.file = imgui.input_text("##file", self.file)
+            entered, self.file = imgui.input_text("##file", self.file, imgui.InputTextFlags_.enter_returns_true)
             remember_item(self.item_rects, "file")
+            if imgui.is_item_hovered():
+                imgui.set_tooltip("the session file; Enter loads it")
+            if entered:
+                self.load()
             if imgui.button("Save (Ctrl+S)"):
                 self.save()
             remember_item(self.item_rects, "save")
@@ -156,6 +220,7 @@ class SessionPanel:
             if imgui.button("Load (Ctrl+O)"):
                 self.load()
             remember_item(self.item_rects, "load")
+            self._recent()
             command, reason = self.refusal()
             message, failed = (reason, True) if isinstance(command, ApplySession) else (self.message, self.failed)
             if message:
@@ -163,3 +228,17 @@ class SessionPanel:
                 imgui.text_colored(ERROR_COLOR if failed else OK_COLOR, message)
                 imgui.pop_text_wrap_pos()
         imgui.end()
+
+    def _recent(self) -> None:
+        """Recent files, newest first: picking one loads it."""
+        if not self.places.recent:
+            return
+        imgui.set_next_item_width(-1)
+        if imgui.begin_combo("##recent", "Recent sessions..."):
+            for index, file in enumerate(self.places.recent):
+                if imgui.selectable(file, False)[0]:
+                    self.file = file
+                    self.load()
+                remember_item(self.item_rects, f"recent{index}")
+            imgui.end_combo()
+        remember_item(self.item_rects, "recent")
