@@ -244,3 +244,20 @@ def test_the_command_records_the_3d_view_with_no_display(tmp_path, tiny_model):
     frames, codec, size = read_video(out)
     assert (len(frames), codec, size) == (6, "h264", (128, 96))
     assert all(np.abs(a.astype(int) - b).mean() > 0.05 for a, b in zip(frames, frames[1:]))
+
+
+def test_a_session_file_gives_the_walk_and_the_model(tmp_path, capsys):
+    from latentwalk.explorer.session import ControlPoint, CurveSettings, Session, save_session
+
+    session = tmp_path / "walk.json"
+    save_session(session, Session(model="mnist", control_points=[ControlPoint(index=6), ControlPoint(index=2)],
+                                  curve=CurveSettings(kind="linear", closed=False, steps=10)))
+    out = tmp_path / "frames"
+    assert record("--session", session, "--out", out, "--frames", 3, "--size", "96x96", "--layout", "image") == 0
+    frames, _, _ = read_video(out)
+    bundle = load_bundle("mnist")
+    ends = decode_latents(bundle.load_decoder("cpu"), bundle.latents[[6, 2]])
+    assert np.abs(image_region(frames[0]) - ends[0]).mean() < 0.01  # PNG: only the 8-bit rounding
+    assert np.abs(image_region(frames[2]) - ends[1]).mean() < 0.01
+    assert record("--session", tmp_path / "none.json", "--out", tmp_path / "x.mp4", "--frames", 2) == 1
+    assert "none.json: cannot read session file" in capsys.readouterr().err

@@ -151,7 +151,8 @@ class WalkRecorder:
         fraction = float(self.fractions[index])
         home = self._home
         yaw = math.radians(self.plan.orbit_degrees) * fraction
-        orientation = quat_multiply(home.orientation, quat_from_axis_angle((0, 1, 0), yaw))
+        # about the world's vertical (a turntable), so the grid stays level however the view is tilted
+        orientation = quat_multiply(quat_from_axis_angle((0, 1, 0), yaw), home.orientation)
         self.scene.submit(c.SetCameraView(target=tuple(float(v) for v in home.target),
                                           distance=float(home.distance),
                                           orientation=tuple(float(v) for v in orientation),
