@@ -2,6 +2,8 @@
 Output, and two bundles' weights side by side whose drawn pixels follow the weights' signs."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,22 @@ def test_a_bundle_of_another_data_set_is_refused_in_the_panel(explorer, tmp_path
     assert "'synthetic'" in service.compare_error and "'elsewhere'" in service.compare_error
     service.compare_with(str(tmp_path / "missing"))
     assert frames_until(app, lambda: service.compare_error is not None and "missing" in service.compare_error)
+
+
+def test_an_idle_window_draws_a_comparison_that_arrives(explorer, tmp_path):
+    """A result taken in by prepare changes no state version: the redraw check asks for the frame."""
+    app, scene, _ = explorer
+    panel, service = pinned(app, scene, scene.insight.weights_panel)
+    for _ in range(10):  # settle into idle
+        app.step_frame(1 / 60, skip_if_idle=True)
+    service.compare_with(str(make_bundle(tmp_path / "copy", count=200)))
+    drawn_after = 0
+    for _ in range(2000):
+        drew = app.step_frame(1 / 60, skip_if_idle=True)
+        if service.weights is not None:
+            drawn_after += drew
+            if drawn_after:
+                break
+        time.sleep(0.003)
+    assert service.weights is not None and drawn_after and ("dense", "a") in panel.image_rects
+    assert not app.step_frame(1 / 60, skip_if_idle=True) or not app.step_frame(1 / 60, skip_if_idle=True)

@@ -147,6 +147,8 @@ class DrawTools:
         self.error: str | None = None
         self.source = ""  # "drawing" or the dropped file's name
         self.results = 0  # encodings applied (tests wait on it)
+        self.arrived = 0  # results (or errors) taken in; the panel notes which it has drawn (`drawn`)
+        self.drawn = 0
         job = EncodeJob(scene.bundle)
         # started by the first drawing (submit): its set-up imports torch, which must not delay the first frame
         self.worker = BatchWorker(job, setup=job.setup, max_batch=4, cache_size=0, name="encoder")
@@ -165,7 +167,7 @@ class DrawTools:
         scene.preparers.append(self.prepare)
         scene.overlay_renderers.append(self.render_marker)
         scene.model_listeners.append(self._on_model)
-        scene.redraw_checks.append(lambda: self.worker.pending_count > 0)
+        scene.redraw_checks.append(self._wants_redraw)
 
     # -- requests ----------------------------------------------------------------------------------
     def encode_file(self, path: str | Path) -> None:
@@ -198,6 +200,7 @@ class DrawTools:
     def _receive(self, result: WorkResult) -> None:
         if result.key != self._wanted:
             return  # superseded by a newer stroke
+        self.arrived += 1
         if not result.ok:
             self.error = _error_text(result.error)
             return
@@ -217,6 +220,10 @@ class DrawTools:
     def recentre(self, centre: bool) -> None:
         self.centre = centre
         self._sent_version = -1  # encode again the same strokes
+
+    def _wants_redraw(self) -> bool:
+        """Encoding, or holding a result (or error) the panel has not drawn yet."""
+        return self.worker.pending_count > 0 or (self.scene.state.ui.panels_visible and self.arrived != self.drawn)
 
     # -- the marker --------------------------------------------------------------------------------
     def marker_position(self) -> np.ndarray | None:

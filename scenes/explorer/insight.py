@@ -96,6 +96,8 @@ class InsightService:
         self.comparing: str | None = None  # the bundle being compared, while it runs
         self.activations_error: str | None = None
         self.activations_wanted = False  # set by the Activations panel while it is open
+        self.arrived = 0  # results taken in; the panels note which they have drawn (`drawn`)
+        self.drawn = 0
         self._wanted_key = None
         self._compare_key = None
 
@@ -120,6 +122,7 @@ class InsightService:
     def _receive(self, result: WorkResult) -> None:
         if result.generation != self.worker.generation:
             return
+        self.arrived += 1
         if result.channel == ACTIVATIONS_CHANNEL and result.key == self._wanted_key:
             self.activations_error = result.error
             if result.ok:
@@ -156,13 +159,20 @@ class InsightTools:
         from latentwalk.explorer.panels.activations import ActivationsPanel
         from latentwalk.explorer.panels.weights import WeightsPanel
 
+        self.scene = scene
         self.service = InsightService(scene)
         self.activations_panel = ActivationsPanel(scene, self.service)
         self.weights_panel = WeightsPanel(scene, self.service)
         scene.panels.extend([self.activations_panel, self.weights_panel])
         scene.preparers.append(self.service.prepare)
         scene.model_listeners.append(self.service.on_model)
-        scene.redraw_checks.append(lambda: self.service.busy)
+        scene.redraw_checks.append(self._wants_redraw)
+
+    def _wants_redraw(self) -> bool:
+        """Working, or holding a result the panels have not drawn yet (prepare, which runs in idle
+        frames too, took it in; without this an idle window would not draw it)."""
+        service = self.service
+        return service.busy or (self.scene.state.ui.panels_visible and service.arrived != service.drawn)
 
     def release(self) -> None:
         self.service.close()

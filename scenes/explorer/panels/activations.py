@@ -39,6 +39,7 @@ class ActivationsPanel:
         imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)
         expanded = begin_panel(self)[0]
         self.rect = window_rect()
+        self.service.drawn = self.service.arrived
         self.service.activations_wanted = bool(expanded)
         self.shown_layers = []
         if expanded:

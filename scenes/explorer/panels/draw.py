@@ -43,6 +43,7 @@ class DrawPanel:
         imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)
         expanded = begin_panel(self)[0]
         self.rect = window_rect()
+        self.tools.drawn = self.tools.arrived
         if expanded:
             self._body(display)
         imgui.end()

@@ -43,6 +43,7 @@ class WeightsPanel:
         imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)
         expanded = begin_panel(self)[0]
         self.rect = window_rect()
+        self.service.drawn = self.service.arrived
         if expanded:
             self._chooser()
             self._comparison(display)
