@@ -132,21 +132,32 @@ class PathPanel:
             imgui.pop_id()
 
     def _row(self, position: int) -> None:
+        """Arrows, remove and fly-to buttons, each with a tooltip; `^i`, `vi`, `xi`, `goi` in item_rects."""
         last = len(self.path) - 1
-        for name, enabled, command in (("^", position > 0, c.MoveControlPoint(position, -1)),
-                                       ("v", position < last, c.MoveControlPoint(position, +1)),
-                                       ("x", True, c.RemoveControlPoint(position))):
+        for name, enabled, command, tip in (
+                ("^", position > 0, c.MoveControlPoint(position, -1), "move earlier in the walk"),
+                ("v", position < last, c.MoveControlPoint(position, +1), "move later in the walk"),
+                ("x", True, c.RemoveControlPoint(position), "remove from the path (Ctrl+Z undoes)")):
             imgui.begin_disabled(not enabled)
-            if imgui.small_button(name):
+            if name == "x":
+                clicked = imgui.button("\u00d7##remove", imgui.ImVec2(imgui.get_frame_height(), 0))
+            else:
+                clicked = imgui.arrow_button(f"##{name}", imgui.Dir.up if name == "^" else imgui.Dir.down)
+            if clicked:
                 self.submit(command)
             imgui.end_disabled()
             remember_item(self.item_rects, f"{name}{position}")
-            imgui.same_line()
-        if imgui.small_button("go"):
+            _tooltip(tip)
+            imgui.same_line(0, 2)
+        if imgui.button("Fly to"):
             point = self.path.points[position]
             self.submit(c.FlyTo(index=point.index) if point.index is not None else c.FlyTo(latent=point.coords))
         remember_item(self.item_rects, f"go{position}")
-        if imgui.is_item_hovered():
-            imgui.set_tooltip("fly the camera to this point")
+        _tooltip("fly the camera to this point")
         imgui.same_line()
         imgui.text(self.label(position))
+
+
+def _tooltip(text: str) -> None:
+    if imgui.is_item_hovered(imgui.HoveredFlags_.allow_when_disabled):
+        imgui.set_tooltip(text)

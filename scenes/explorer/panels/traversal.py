@@ -197,7 +197,7 @@ class TraversalPanel:
         imgui.end()
 
     def _controls(self) -> None:
-        """Two rows: play, mode, speed, steps; then the position slider, which also says the step."""
+        """A row of play, mode, speed and steps; then the position and step in words, and its slider."""
         walk, strip = self.path.traversal, self.filmstrip
         if imgui.button("Pause" if walk.playing else "Play", imgui.ImVec2(60, 0)):
             self.submit(PlayWalk(None))
@@ -209,13 +209,20 @@ class TraversalPanel:
         if changed:
             self.submit(SetWalkMode(MODES[mode]))
         imgui.same_line()
-        imgui.set_next_item_width(130)
-        changed, speed = imgui.slider_float("##speed", walk.speed, 0.0, MAX_SPEED, "speed %.2f /s")
+        imgui.set_next_item_width(100)
+        # a drag field, not a slider: a slider's handle sits on its own value text
+        changed, speed = imgui.drag_float("##speed", walk.speed, 0.005, 0.0, MAX_SPEED, "speed %.2f /s")
         remember_item(self.item_rects, "speed")
+        if imgui.is_item_hovered():
+            imgui.set_tooltip("walk speed, in walks per second: drag, or double-click to type")
         if changed:
             self.submit(SetWalkSpeed(min(MAX_SPEED, max(0.0, speed))))
         imgui.same_line()
-        imgui.set_next_item_width(90)
+        imgui.align_text_to_frame_padding()
+        imgui.text("steps")
+        remember_item(self.item_rects, "steps_label")
+        imgui.same_line()
+        imgui.set_next_item_width(80)
         changed, steps = imgui.input_int("##steps", self.path.steps)
         remember_item(self.item_rects, "steps")
         if imgui.is_item_hovered():
@@ -223,13 +230,16 @@ class TraversalPanel:
         if changed:
             self.submit(SetWalkSteps(min(MAX_STEPS, max(MIN_STEPS, steps))))
         # The position exists with or without a curve (Traversal keeps t valid), so this never throws.
-        label = "t = %.3f"
+        # Its value is written beside the slider, where the slider's handle cannot cover it.
+        value = f"t = {walk.t:.3f}"
         if self.path.curve is not None:
-            label += f"    step {walk.step_index + 1} / {self.path.steps}"
+            value += f"   step {walk.step_index + 1} / {self.path.steps}"
             if not strip.complete:
-                label += f"    decoding {int(strip.ready.sum())} / {len(strip.ready)}"
+                value += f"   decoding {int(strip.ready.sum())} / {len(strip.ready)}"
+        imgui.text(value)
+        remember_item(self.item_rects, "t_value")
         imgui.set_next_item_width(-1)
-        changed, t = imgui.slider_float("##t", walk.t, 0.0, 1.0, label)
+        changed, t = imgui.slider_float("##t", walk.t, 0.0, 1.0, "")
         remember_item(self.item_rects, "t")
         if changed:
             self.submit(SetWalkT(t))
