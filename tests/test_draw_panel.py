@@ -119,3 +119,16 @@ def test_canvas_strokes_undo_and_clear():
     np.testing.assert_array_equal(canvas.pixels, painted)
     canvas.undo()
     assert canvas.empty and not canvas.undo()
+
+
+def test_a_model_without_an_encoder_says_so_and_places_nothing(gl_app, tmp_path):
+    app, scene = open_explorer(gl_app, make_bundle(tmp_path / "decoder-only", count=100), SIZE, panels=True)
+    panel = scene.drawing.panel
+    scene.panels[:] = [panel]
+    panel.place = (5, 5)
+    frames(app, 3)
+    stroke(app, panel, [(0.5, 0.2), (0.5, 0.8)])
+    frames(app, 3)
+    assert "decoder-only has no encoder" in scene.drawing.error
+    assert scene.drawing.latent is None and scene.state.selection.empty
+    assert scene.drawing.worker.stats.requests == 0

@@ -182,6 +182,11 @@ class DrawTools:
         return False
 
     def _submit(self, payload) -> None:
+        bundle = self.scene.bundle
+        if not bundle.has_encoder:  # said at once, without a trip through the worker
+            self.error = f"{bundle.path.name} has no encoder: drawings and pictures cannot be placed in its space"
+            self.arrived += 1
+            return
         key = ("encode", self.worker.stats.requests, payload[0])
         self._wanted = key
         self.worker.submit(key, payload, channel="draw", latest_only=True)

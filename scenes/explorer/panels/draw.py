@@ -50,8 +50,8 @@ class DrawPanel:
 
     def _body(self, display) -> None:
         tools, canvas = self.tools, self.tools.canvas
-        if not self.scene.bundle.has_encoder:
-            error_line(f"{self.scene.bundle.path.name} has no encoder: drawings cannot be placed in its space")
+        if not self.scene.bundle.has_encoder and not tools.error:
+            note_line(f"{self.scene.bundle.path.name} has no encoder: drawings cannot be placed in its space")
         self._upload()
         height, width = canvas.pixels.shape
         size = canvas_px(display.y, width)
