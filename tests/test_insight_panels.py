@@ -48,6 +48,13 @@ def test_activations_follow_the_output_image_with_the_models_shapes(explorer):
         for view, layer in zip(service.activations, decoder_activations(decoder, bundle.latents[index])):
             np.testing.assert_allclose(view.grid, channel_grid(layer.values), atol=1e-5)
 
+    # the walk's position owns Output once nothing is selected: the layers follow it
+    for command in (c.Select(None), c.AddControlPoint(index=3), c.AddControlPoint(index=11), c.SetWalkT(0.4)):
+        scene.submit(command)
+    assert frames_until(app, lambda: scene.state.output.owner == "walk" and service.activations_latent is not None
+                        and np.allclose(service.activations_latent, scene.path.current_latent(), atol=1e-6))
+    assert not np.allclose(service.activations_latent, bundle.latents[9])
+
     # the dense layer's grid as drawn: each screen block shows its grid pixel's grey level
     (x0, y0), (x1, y1) = panel.item_rects["dense"]
     grid = service.activations[0].grid
