@@ -31,11 +31,16 @@ ZOOM = "zoom"
 CLICK = "click"
 DOUBLE_CLICK = "double_click"
 DROP_FILE = "drop_file"  # a file or folder dropped on the window; `text` is its path
+CANCEL = "cancel"  # Esc: the App lets an open popup take it, else the scene (clear the selection)
+# Actions whose Ctrl/Alt chords or function keys still work while a text field has the keyboard: none
+# of them edits text, and a user typing a session's path expects Ctrl+S to save.
+KEYBOARD_GLOBAL_ACTIONS = frozenset({"quit", "save_session", "load_session", "ui_scale_up", "ui_scale_down",
+                                     "ui_scale_reset", "toggle_fullscreen", "toggle_help", "toggle_stats"})
 
-# Events that mean a person is at the controls (kiosk mode hands over on any of them).
+# Events that mean a person is at the controls (kiosk mode hands over on any of them). A pad counts
+# when a button goes down or a stick leaves its dead zone: plugging one in sends resting axes.
 USER_INPUT_EVENTS = (pygame.KEYDOWN, pygame.KEYUP, pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN,
                      pygame.MOUSEBUTTONUP, pygame.MOUSEWHEEL, pygame.FINGERDOWN, pygame.FINGERMOTION,
-                     pygame.CONTROLLERBUTTONDOWN, pygame.CONTROLLERBUTTONUP, pygame.CONTROLLERAXISMOTION,
                      pygame.DROPFILE, pygame.TEXTINPUT)
 
 
@@ -91,7 +96,15 @@ class Bindings:
         bindings.bind_key(pygame.K_DOWN, "orbit_down")
         bindings.bind_key(pygame.K_F11, "toggle_fullscreen")
         bindings.bind_key(pygame.K_F3, "toggle_stats")
-        bindings.bind_key(pygame.K_ESCAPE, "quit")
+        # Esc never quits (a popup open, unsaved work): it closes a popup or clears the selection.
+        bindings.bind_key(pygame.K_ESCAPE, CANCEL)
+        bindings.bind_key(pygame.K_q, "quit", pygame.KMOD_CTRL)
+        for key in (pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS):
+            bindings.bind_key(key, "ui_scale_up", pygame.KMOD_CTRL)
+        bindings.bind_key(pygame.K_EQUALS, "ui_scale_up", pygame.KMOD_CTRL | pygame.KMOD_SHIFT)  # Ctrl and "+"
+        for key in (pygame.K_MINUS, pygame.K_KP_MINUS):
+            bindings.bind_key(key, "ui_scale_down", pygame.KMOD_CTRL)
+        bindings.bind_key(pygame.K_0, "ui_scale_reset", pygame.KMOD_CTRL)
         return bindings
 
     # -- keys and mouse ------------------------------------------------------------------------
@@ -216,6 +229,14 @@ class Bindings:
         return [(pretty_input(name), action) for name, action in rows]
 
 
+_FUNCTION_KEYS = frozenset(getattr(pygame, f"K_F{n}") for n in range(1, 13))
+
+
+def _chord_or_function_key(key: int, mods: int) -> bool:
+    """A key press that types no text: with Ctrl, Alt or Meta held, or F1-F12."""
+    return bool(mods & (pygame.KMOD_CTRL | pygame.KMOD_ALT | pygame.KMOD_META)) or key in _FUNCTION_KEYS
+
+
 @dataclass
 class _Press:
     button: int
@@ -268,6 +289,9 @@ class InputMapper:
             if event.type in PAD_EVENTS:
                 if self.gamepads is not None:
                     actions.extend(self.gamepads.handle(event, self._pad_action))
+                    if event.type == pygame.CONTROLLERBUTTONDOWN or (
+                            event.type == pygame.CONTROLLERAXISMOTION and self.gamepads.active()):
+                        self.user_inputs += 1
             elif event.type in (pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP,
                               pygame.MOUSEWHEEL):
                 self._mouse(event, ui_mouse, actions)
@@ -344,11 +368,11 @@ class InputMapper:
         if event.type == pygame.KEYUP:
             self._held.pop(event.key, None)
             return
-        if ui_keyboard:
-            return
         mods = normalize_mods(event.mod)
         name = self.bindings.key_action(event.key, mods)
         if name is None:
+            return
+        if ui_keyboard and not (name in KEYBOARD_GLOBAL_ACTIONS and _chord_or_function_key(event.key, mods)):
             return
         self._held[event.key] = name
         actions.append(Action(name, key=event.key, mods=mods, value=1.0))

@@ -39,6 +39,11 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-vsync", dest="vsync", action="store_false", help="do not wait for vertical sync")
     parser.add_argument("--max-fps", type=float, default=None, metavar="N",
                         help="frame cap (default: none under vsync, 144 without it; 0: uncapped)")
+    parser.add_argument("--kiosk", action="store_true",
+                        help="installation mode: fullscreen, panels and cursor hidden, a tour until a visitor "
+                             "takes over (see --config)")
+    parser.add_argument("--config", default=None, metavar="FILE.toml",
+                        help="the kiosk's TOML config (model, display, idle timeout, tour, bindings); needs --kiosk")
     parser.set_defaults(func=run)
 
 
@@ -68,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.screenshot is not None:
         check_writable(args.screenshot)  # fail before a window opens, not after the run
+    if args.config is not None and not args.kiosk:
+        raise SceneError("--config is the kiosk's config: use it with --kiosk")
+    if args.kiosk:
+        from latentwalk.kiosk.run import run_kiosk
+        return run_kiosk(args)
     scene = make_scene(args)
     with App(scene, size=args.size, fullscreen=args.fullscreen, vsync=args.vsync,
              frame_cap=args.max_fps) as app:

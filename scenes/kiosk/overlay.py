@@ -1,0 +1,84 @@
+"""What a kiosk shows over the 3-d view with the panels hidden: the decoded image large with its class,
+the controls for a visitor who just started, and the gamepad's cursor. ImGui windows without
+decoration, placed from the viewport each frame, so they follow any screen size."""
+from __future__ import annotations
+
+import numpy as np
+from imgui_bundle import imgui
+
+IMAGE_FRACTION = 0.32  # of the viewport's shorter side
+CONTROLS = (
+    ("Left stick / drag", "turn the view"),
+    ("Right stick", "move the cursor: the image follows"),
+    ("Triggers / wheel", "zoom"),
+    ("A / C", "add the point to the walk"),
+    ("B", "remove the last point"),
+    ("X / Space", "play or pause the walk"),
+    ("Y", "highlight a class"),
+    ("D-pad", "step along the walk"),
+    ("Start / Tab", "panels"),
+    ("Back / R", "reset the view"),
+)
+_FLAGS = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.no_inputs | imgui.WindowFlags_.no_move
+          | imgui.WindowFlags_.no_saved_settings | imgui.WindowFlags_.no_focus_on_appearing
+          | imgui.WindowFlags_.no_nav | imgui.WindowFlags_.always_auto_resize)
+
+
+def decoded_texture(scene) -> int | None:
+    outputs = getattr(scene, "outputs", None)
+    slot = outputs.decoded_slot if outputs is not None else getattr(scene, "decoded_slot", None)
+    return None if slot is None else slot.texture_id
+
+
+def draw_image(scene, caption: str, viewport: tuple[int, int]) -> bool:
+    """The Output image, large, bottom left, with `caption` under it; False when there is none yet."""
+    texture = decoded_texture(scene)
+    if texture is None:
+        return False
+    side = IMAGE_FRACTION * min(viewport)
+    imgui.set_next_window_pos((16.0, viewport[1] - 16.0), imgui.Cond_.always, (0.0, 1.0))
+    imgui.set_next_window_bg_alpha(0.55)
+    if imgui.begin("##kiosk image", None, _FLAGS)[0]:
+        imgui.image(imgui.ImTextureRef(texture), (side, side))
+        if caption:
+            imgui.text(caption)
+    imgui.end()
+    return True
+
+
+def draw_controls(viewport: tuple[int, int], alpha: float) -> None:
+    """The controls, top centre, fading out as `alpha` goes to 0."""
+    imgui.set_next_window_pos((viewport[0] / 2.0, 16.0), imgui.Cond_.always, (0.5, 0.0))
+    imgui.set_next_window_bg_alpha(0.7 * alpha)
+    imgui.push_style_var(imgui.StyleVar_.alpha, max(0.05, alpha))
+    if imgui.begin("##kiosk controls", None, _FLAGS)[0]:
+        imgui.text("You are at the controls. Left alone, the tour comes back.")
+        imgui.separator()
+        if imgui.begin_table("##controls", 2):
+            for control, effect in CONTROLS:
+                imgui.table_next_row()
+                imgui.table_next_column()
+                imgui.text(control)
+                imgui.table_next_column()
+                imgui.text(effect)
+            imgui.end_table()
+    imgui.end()
+    imgui.pop_style_var()
+
+
+def draw_cursor(scene, cursor: np.ndarray, viewport: tuple[int, int]) -> None:
+    """A ring where the gamepad's cursor is, over everything."""
+    projected = scene.camera.project(np.asarray(cursor)[None], 1.0, viewport)
+    if not projected.visible[0]:
+        return
+    x, y = projected.pixels[0]
+    draw = imgui.get_foreground_draw_list()
+    colour = imgui.get_color_u32(imgui.ImVec4(1.0, 0.85, 0.2, 0.95))
+    draw.add_circle(imgui.ImVec2(float(x), float(y)), 9.0, colour, 0, 2.5)
+    draw.add_circle_filled(imgui.ImVec2(float(x), float(y)), 2.5, colour)
+
+
+def nearest_label(latents: np.ndarray, labels: np.ndarray, latent) -> int:
+    """The class of the training point nearest `latent` (what the image most looks like)."""
+    z = np.asarray(latent, np.float32).reshape(1, -1)
+    return int(labels[int(np.argmin(np.sum((latents - z) ** 2, axis=1)))])

@@ -1,0 +1,127 @@
+"""The gamepad as a driver of the explorer: it reads the pads' axes once per fixed step and turns them,
+and the pad's button actions, into explorer commands (scenes/explorer/commands.py). It changes
+nothing itself.
+
+Default map (every entry remappable through the binding table / the kiosk config's [bindings]):
+left stick orbits, right stick moves a selection cursor through the latent space (the Output image
+follows it, since the cursor is the selection), triggers zoom, A adds the selected point as a
+control point, B removes the last, X plays / pauses the walk, Y cycles the highlighted class, the
+d-pad steps along the walk (left / right one step, up / down ten), Start shows / hides the panels,
+Back resets the view.
+
+Decisions:
+- Per fixed step at full deflection: Orbit by `orbit_rate * dt` radians, Zoom by
+  `zoom_per_second ** dt`, the cursor by `cursor_speed * scene radius * dt` along the camera's
+  right / up axes, so a held stick moves as far per second at any frame rate.
+- The cursor lives in the 3-d view, starting at the camera's target, and maps back to a latent
+  through the projection (exact for d <= 3, onto the three main axes for PCA); it stays within two
+  scene radii of the centre so it cannot get lost.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from latentwalk.engine.gamepad import AxisResponse, Gamepads, enable_imgui_navigation
+from latentwalk.explorer import commands as c
+
+PAD_DEFAULTS = {
+    "pad:leftx": "orbit_yaw", "pad:lefty": "-orbit_pitch",
+    "pad:rightx": "cursor_x", "pad:righty": "-cursor_y",
+    "pad:righttrigger": "zoom_axis", "pad:lefttrigger": "-zoom_axis",
+    "pad:a": "add_control_point", "pad:b": "remove_last_control_point", "pad:x": "play_walk",
+    "pad:y": "cycle_highlight", "pad:dpleft": "walk_step_back", "pad:dpright": "walk_step_forward",
+    "pad:dpdown": "walk_step_back_10", "pad:dpup": "walk_step_forward_10",
+    "pad:start": "toggle_panels", "pad:back": "reset_view",
+}
+# Button-like actions (from a pad, or a key bound to them in a config) -> the command they submit.
+# "play_walk", "toggle_panels" and "reset_view" are the explorer's own (scenes/explorer/actions.py).
+ACTION_COMMANDS = {
+    "add_control_point": lambda: c.AddControlPoint(),
+    "remove_last_control_point": lambda: c.RemoveLastControlPoint(),
+    "cycle_highlight": lambda: c.CycleHighlight(),
+    "walk_step_back": lambda: c.StepWalk(-1), "walk_step_forward": lambda: c.StepWalk(1),
+    "walk_step_back_10": lambda: c.StepWalk(-10), "walk_step_forward_10": lambda: c.StepWalk(10),
+}
+AXIS_ACTIONS = ("orbit_yaw", "orbit_pitch", "cursor_x", "cursor_y", "zoom_axis")
+CURSOR_REACH = 2.0  # scene radii from the centre
+
+
+class PadDriver:
+    """Make in the scene's `start` (after the explorer's), with the App; `step(dt)` once per fixed step
+    before the explorer applies its commands."""
+
+    def __init__(self, scene, app, *, dead_zone: float = 0.18, trigger_dead_zone: float = 0.06,
+                 exponent: float = 2.0, orbit_degrees_per_second: float = 90.0, cursor_speed: float = 0.6,
+                 zoom_per_second: float = 2.5) -> None:
+        self.scene = scene
+        for input_name, action in PAD_DEFAULTS.items():
+            if app.bindings.to_dict().get(input_name) is None:
+                app.bindings.bind(input_name, action)
+        self.gamepads = Gamepads(app.bindings, AxisResponse(dead_zone, trigger_dead_zone, exponent))
+        app.input.attach_gamepads(self.gamepads)
+        enable_imgui_navigation(True)
+        self.orbit_rate = math.radians(orbit_degrees_per_second)
+        self.cursor_speed = cursor_speed
+        self.zoom_log_rate = math.log(zoom_per_second)
+        self.cursor: np.ndarray | None = None  # 3-d, scene space
+
+    @classmethod
+    def attach(cls, scene, app, **settings) -> "PadDriver":
+        """For the plain explorer: hook into its action handlers and fixed-step updaters (its commands
+        then apply one step later, at the next update's start)."""
+        driver = cls(scene, app, **settings)
+        scene.action_handlers.append(driver.handle_action)
+        scene.updaters.append(driver.step)
+        return driver
+
+    def handle_action(self, action) -> bool:
+        make = ACTION_COMMANDS.get(action.name)
+        if make is None:
+            return False
+        self.scene.submit(make())
+        return True
+
+    def step(self, dt: float) -> None:
+        scene = self.scene
+        self.gamepads.navigate_ui = bool(scene.state.ui.panels_visible)
+        axes = self.gamepads.axes()
+        if not axes:
+            return
+        yaw, pitch = axes.get("orbit_yaw", 0.0), axes.get("orbit_pitch", 0.0)
+        if yaw or pitch:
+            scene.submit(c.Orbit(self.orbit_rate * yaw * dt, self.orbit_rate * pitch * dt))
+        zoom = axes.get("zoom_axis", 0.0)
+        if zoom:
+            scene.submit(c.Zoom(math.exp(self.zoom_log_rate * zoom * dt)))
+        cx, cy = axes.get("cursor_x", 0.0), axes.get("cursor_y", 0.0)
+        if cx or cy:
+            self.move_cursor(cx, cy, dt)
+
+    def move_cursor(self, x: float, y: float, dt: float) -> None:
+        camera = self.scene.camera
+        goal = camera.goal
+        if self.cursor is None:
+            self.cursor = np.array(goal.target, np.float64)
+        rotation = goal.rotation
+        step = self.cursor_speed * camera.scene_radius * dt
+        moved = self.cursor + (rotation[:, 0] * x + rotation[:, 1] * y) * step
+        offset = moved - camera.scene_center
+        reach = CURSOR_REACH * camera.scene_radius
+        length = float(np.linalg.norm(offset))
+        if length > reach:
+            moved = camera.scene_center + offset * (reach / length)
+        self.cursor = moved
+        self.scene.submit(c.Select(latent=tuple(float(v) for v in self.latent_of(moved)), source="gamepad"))
+
+    def latent_of(self, position: np.ndarray) -> np.ndarray:
+        """The latent drawn at a 3-d position: the projection's inverse on its subspace."""
+        projection = self.scene.projection
+        return np.asarray(projection.mean, np.float64) + np.asarray(position, np.float64) @ projection.axes
+
+    def forget_cursor(self) -> None:
+        self.cursor = None
+
+    def close(self) -> None:
+        self.gamepads.close()

@@ -1,0 +1,54 @@
+"""`latentwalk run --kiosk [--config FILE.toml]`: the explorer as an installation, fullscreen on the
+configured display, panels and cursor hidden, touring until a visitor takes over.
+
+The config is read and the model loaded before any window opens, so either fails in one line.
+`--model` on the command line, when given, wins over the config's `model`.
+"""
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+
+from latentwalk.kiosk.config import KioskConfig, KioskConfigError, load_config
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+
+
+def place_on_display(config: KioskConfig) -> None:
+    """Open the window on display `config.display` (fullscreen then fills that one); KioskConfigError
+    when there is no such display."""
+    import pygame
+
+    pygame.display.init()
+    count = pygame.display.get_num_displays()
+    source = config.path or "the default config"
+    if config.display >= count:
+        raise KioskConfigError(f"{source}: display: there is no display {config.display} "
+                               f"(this machine has {count}, numbered from 0)")
+    from latentwalk.engine.ui import _sdl_library
+
+    sdl = _sdl_library()
+    rect = (ctypes.c_int * 4)()
+    if sdl is not None and sdl.SDL_GetDisplayBounds(config.display, ctypes.byref(rect)) == 0:
+        os.environ["SDL_VIDEO_WINDOW_POS"] = f"{rect[0]},{rect[1]}"  # pygame reads it when the window opens
+
+
+def run_kiosk(args) -> int:
+    from latentwalk.commands.run import DEFAULT_MODEL
+    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.kiosk.scene import KioskApp, KioskScene
+
+    config = load_config(getattr(args, "config", None))
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    # a kiosk's window may not have the focus, and its pads must still work
+    os.environ.setdefault("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS", "1")
+    model = args.model if args.model != DEFAULT_MODEL else config.model
+    explorer = ExplorerScene(model, data_dir=args.data_dir)
+    place_on_display(config)
+    scene = KioskScene(config, explorer)
+    with KioskApp(scene, size=args.size, fullscreen=True, vsync=args.vsync, frame_cap=args.max_fps,
+                  title="latentwalk") as app:
+        app.run(frames=args.frames, screenshot=args.screenshot)
+    return 0

@@ -1,0 +1,61 @@
+"""`latentwalk run --kiosk` as a user starts it, under the tests' Xvfb: a bad config refused in one line
+before any window; 600 frames fullscreen with no panels in the screenshot."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.conftest import XVFB_SCREEN
+from tests.kiosk_helpers import tiny_bundle  # noqa: F401
+
+# ImGui's default dark style: the title bars of the explorer's panels (inactive, active).
+TITLE_BAR_COLOURS = ((10, 10, 10), (41, 74, 122))
+
+
+def latentwalk(*args, timeout=300):
+    env = dict(os.environ, PYGAME_HIDE_SUPPORT_PROMPT="1", SDL_AUDIODRIVER="dummy")
+    return subprocess.run([sys.executable, "-m", "latentwalk", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def title_bar_rows(path) -> int:
+    """Rows holding a long run of a panel title bar's colour."""
+    pixels = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    rows = 0
+    for colour in TITLE_BAR_COLOURS:
+        match = np.all(pixels == colour, axis=2)
+        rows += int(np.sum(match.sum(axis=1) >= 60))
+    return rows
+
+
+def test_a_bad_config_is_refused_in_one_line_naming_file_and_key(tmp_path):
+    config = tmp_path / "kiosk.toml"
+    config.write_text("idle_timeout = -1\n")
+    result = latentwalk("run", "--kiosk", "--config", str(config), "--frames", "5", timeout=60)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(config) in lines[0] and "idle_timeout" in lines[0] and "> 0" in lines[0]
+    result = latentwalk("run", "--config", str(config), "--frames", "5", timeout=60)
+    assert result.returncode == 1 and "--kiosk" in result.stderr
+
+
+@pytest.mark.usefixtures("display")
+def test_kiosk_runs_600_frames_fullscreen_without_panels(tmp_path, tiny_bundle):
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'model = "{tiny_bundle}"\n[tour]\nseed = 3\n')
+    shot, plain = tmp_path / "k.png", tmp_path / "plain.png"
+    result = latentwalk("run", "--kiosk", "--config", str(config), "--frames", "600", "--screenshot", str(shot),
+                        "--no-vsync")
+    assert result.returncode == 0, result.stderr
+    image = Image.open(shot)
+    assert image.size == XVFB_SCREEN  # fullscreen
+    assert title_bar_rows(shot) == 0
+    assert np.asarray(image).std() > 5  # something is drawn: points, the tour's image
+    # the same check finds the panels of a normal run
+    result = latentwalk("run", "--model", str(tiny_bundle), "--frames", "3", "--screenshot", str(plain),
+                        "--no-vsync")
+    assert result.returncode == 0, result.stderr
+    assert title_bar_rows(plain) > 0

@@ -1,0 +1,169 @@
+"""The gamepad driving the explorer in kiosk mode, through a real SDL virtual controller: sticks move the
+camera and the cursor by the expected amounts per fixed step, the buttons' default map, hot-plug."""
+import math
+
+import numpy as np
+import pygame
+import pytest
+
+from latentwalk.explorer.commands import SetWalkT
+from tests.kiosk_helpers import frames, goal, kiosk, tiny_bundle, turned  # noqa: F401
+from tests.virtual_pad import VirtualPad
+
+UPDATE_HZ = 120  # the App's default fixed step
+STEPS_PER_FRAME = 2  # frames of 1/60 s
+
+
+@pytest.fixture
+def pad():
+    pads = []
+
+    def plug():
+        pads.append(VirtualPad().attach())
+        return pads[-1]
+
+    yield plug
+    for one in pads:
+        one.detach()
+    pygame.event.clear()
+
+
+def visitor_with_pad(kiosk, pad, **config):
+    app, scene = kiosk(**config)
+    frames(app, 2)
+    one = pad()
+    frames(app, 2)
+    assert scene.mode == "tour"  # plugging a pad in is not yet a visitor
+    one.button("guide", True)  # take over without a mapped action
+    frames(app, 2)
+    one.button("guide", False)
+    frames(app, 2)
+    assert scene.mode == "visitor"
+    return app, scene, one
+
+
+def test_left_stick_orbits_by_rate_times_step(kiosk, pad):
+    app, scene, one = visitor_with_pad(kiosk, pad)
+    one.axis("leftx", 1.0)
+    frames(app)  # the stick's first frame
+    before = goal(scene)
+    frames(app)
+    rate = math.radians(scene.config.gamepad.orbit_degrees_per_second)
+    assert turned(before, goal(scene)) == pytest.approx(rate * STEPS_PER_FRAME / UPDATE_HZ, rel=1e-6)
+    one.axis("leftx", 0.1)  # inside the dead zone: nothing
+    frames(app)
+    still = goal(scene)
+    frames(app, 3)
+    assert turned(still, goal(scene)) == 0.0
+
+
+def test_triggers_zoom_by_rate_per_step(kiosk, pad):
+    app, scene, one = visitor_with_pad(kiosk, pad)
+    one.axis("righttrigger", 1.0)
+    frames(app)
+    before = goal(scene).distance
+    frames(app, 3)
+    rate = scene.config.gamepad.zoom_per_second
+    assert goal(scene).distance / before == pytest.approx(rate ** (-3 * STEPS_PER_FRAME / UPDATE_HZ), rel=1e-6)
+    one.axis("righttrigger", 0.0)
+    one.axis("lefttrigger", 1.0)
+    frames(app)
+    before = goal(scene).distance
+    frames(app)
+    assert goal(scene).distance / before == pytest.approx(rate ** (STEPS_PER_FRAME / UPDATE_HZ), rel=1e-6)
+
+
+def test_right_stick_moves_the_cursor_and_the_selection_follows(kiosk, pad):
+    app, scene, one = visitor_with_pad(kiosk, pad)
+    explorer = scene.explorer
+    one.axis("rightx", 1.0)
+    frames(app)
+    start = scene.pads.cursor.copy()
+    frames(app, 4)
+    camera = explorer.camera
+    expected_step = scene.config.gamepad.cursor_speed * camera.scene_radius / UPDATE_HZ
+    moved = scene.pads.cursor - start
+    right = camera.goal.rotation[:, 0]
+    assert moved == pytest.approx(right * expected_step * 4 * STEPS_PER_FRAME, abs=1e-9)
+    selection = explorer.state.selection
+    assert selection.source == "gamepad" and selection.index is None
+    # the selection is the latent drawn at the cursor (identity projection for a 3-d model)
+    assert np.allclose(selection.latent, explorer.projection.mean + scene.pads.cursor @ explorer.projection.axes)
+    one.axis("rightx", 0.0)
+    one.axis("righty", -1.0)  # up
+    frames(app)
+    start = scene.pads.cursor.copy()
+    frames(app)
+    up = camera.goal.rotation[:, 1]
+    assert scene.pads.cursor - start == pytest.approx(up * expected_step * STEPS_PER_FRAME, abs=1e-9)
+
+
+def test_buttons_follow_the_default_map(kiosk, pad):
+    app, scene, one = visitor_with_pad(kiosk, pad)
+    explorer = scene.explorer
+
+    def tap(name, count=3):
+        one.button(name, True)
+        frames(app)
+        one.button(name, False)
+        frames(app, count)
+
+    points = len(explorer.path.points)
+    one.axis("rightx", 1.0)  # a cursor selection to add
+    frames(app, 3)
+    one.axis("rightx", 0.0)
+    tap("a")
+    assert len(explorer.path.points) == points + 1 and explorer.path.points[-1].coords is not None
+    tap("b")
+    assert len(explorer.path.points) == points
+    playing = explorer.state.walk.playing
+    tap("x")
+    assert explorer.state.walk.playing != playing
+    if explorer.state.walk.playing:
+        tap("x")
+    tap("y")
+    assert explorer.state.highlight.classes == (0,)
+    explorer.submit(SetWalkT(0.5))
+    frames(app)
+    step = explorer.path.traversal.step_index
+    tap("dpright")
+    assert explorer.path.traversal.step_index == step + 1
+    tap("dpdown")
+    assert explorer.path.traversal.step_index == step + 1 - 10
+    tap("start")
+    assert explorer.state.ui.panels_visible
+    tap("start")  # Start passes through ImGui navigation: it hides them again
+    assert not explorer.state.ui.panels_visible
+    one.axis("leftx", 1.0)
+    frames(app, 10)
+    one.axis("leftx", 0.0)
+    frames(app)
+    assert turned(explorer.camera.home, goal(scene)) > 0.05
+    tap("back", count=2)
+    assert turned(explorer.camera.home, goal(scene)) < 1e-9
+
+
+def test_pads_come_and_go_during_a_visit(kiosk, pad):
+    app, scene, one = visitor_with_pad(kiosk, pad)
+    two = pad()
+    frames(app, 2)
+    assert len(scene.pads.gamepads.pads) == 2
+    one.detach()
+    frames(app, 2)
+    assert list(scene.pads.gamepads.pads) == [two.instance_id]
+    two.axis("leftx", -1.0)
+    frames(app)
+    before = goal(scene)
+    frames(app)
+    rate = math.radians(scene.config.gamepad.orbit_degrees_per_second)
+    assert turned(before, goal(scene)) == pytest.approx(rate * STEPS_PER_FRAME / UPDATE_HZ, rel=1e-6)
+
+
+def test_a_held_stick_keeps_the_visitor_in_control(kiosk, pad):
+    app, scene, one = visitor_with_pad(kiosk, pad, idle_timeout=1.0)
+    one.axis("leftx", 0.8)  # one event, then held still: no more events
+    frames(app, 90)
+    assert scene.mode == "visitor"
+    one.axis("leftx", 0.0)
+    frames(app, 70)
+    assert scene.mode == "tour"
