@@ -114,16 +114,21 @@ def gl_app(gl_window, gl_ui):
         kwargs.setdefault("vsync", False)
         pygame.event.clear()
         app = App(scene, size=size, window=gl_window, ui=gl_ui, **kwargs)
+        app.first_scene = scene
         apps.append(app)
         return app
 
     yield make_app
+    from imgui_bundle import imgui
     for app in apps:
+        # ImGui's windows outlive the test: put each panel back open or collapsed as it first appeared
+        layout = getattr(app.first_scene, "panel_layout", None)
+        for title, collapsed in (layout.first_collapsed.items() if layout is not None else ()):
+            imgui.set_window_collapsed(title, collapsed, imgui.Cond_.always)
         app.close()
     # Leave no held key (an unreleased Esc would revert the next test's text field), pressed button
     # or hovered window behind for the next test's ImGui.
     pygame.event.clear()
-    from imgui_bundle import imgui
     io = imgui.get_io()
     io.clear_events_queue()
     io.clear_input_keys()

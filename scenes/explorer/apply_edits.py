@@ -165,6 +165,26 @@ def _style(scene, cmd: c.SetPointStyle) -> None:
         style.touch()
 
 
+@handles(c.SetClassColor)
+def _class_color(scene, cmd: c.SetClassColor) -> None:
+    from latentwalk.explorer.palette import class_colors
+
+    count = len(scene.bundle.class_names)
+    if not isinstance(cmd.index, int) or not 0 <= cmd.index < count:
+        raise SceneError(f"class {cmd.index!r} is out of range: the model has {count} classes")
+    overrides = scene.state.style.class_colors
+    if cmd.rgb is None:
+        overrides.pop(cmd.index, None)
+    else:
+        rgb = tuple(float(v) for v in cmd.rgb)
+        if len(rgb) != 3 or not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in rgb):
+            raise SceneError(f"a class colour is three numbers in [0, 1], got {cmd.rgb!r}")
+        overrides[cmd.index] = rgb
+    scene.class_colors = class_colors(count, overrides)
+    scene.cloud.set_colors(scene.class_colors)
+    scene.state.style.touch()
+
+
 # -- the rest ---------------------------------------------------------------------------------
 @handles(c.ShowPanels)
 def _panels(scene, cmd: c.ShowPanels) -> None:

@@ -223,6 +223,13 @@ class SetPointStyle:
     pick_prefilter: bool | None = None
 
 
+@dataclass(frozen=True)
+class SetClassColor:
+    """Draw class `index` in `rgb` (floats in [0, 1]); None: back to the palette's colour."""
+    index: int
+    rgb: tuple[float, float, float] | None = None
+
+
 # -- the rest -----------------------------------------------------------------------------------
 
 

@@ -54,7 +54,7 @@ def install(scene, prepared: PreparedModel) -> None:
     """Main thread: upload the prepared model and switch everything to it."""
     bundle, positions = prepared.bundle, prepared.positions
     state = scene.state
-    colors = class_colors(len(bundle.class_names))
+    colors = class_colors(len(bundle.class_names), state.style.class_colors)
     lo, hi = (positions.min(axis=0), positions.max(axis=0)) if len(positions) else (np.zeros(3), np.ones(3))
     cloud = PointCloud(positions, bundle.labels, colors)  # the new one exists before the old goes
     guides = Guides(lo, hi)

@@ -81,6 +81,13 @@ class PointCloud(GLResource):
         self.style_texture = Texture2D.from_image(self._style_texels, filter="nearest")
 
     # ----------------------------------------------------------------- small state
+    def set_colors(self, colors: np.ndarray) -> None:
+        """New RGB per class (C texels uploaded)."""
+        self._colors = np.asarray(colors, dtype=np.float32)
+        self._style_texels[0, :self.class_count, :3] = to_u8(self._colors[:self.class_count])
+        self.style_texture.update(self._style_texels)
+        self.style_version += 1
+
     def set_highlight(self, highlighted: np.ndarray) -> None:
         """bool per class: True draws the class fully, False dims it (C texels uploaded)."""
         alpha = np.where(np.asarray(highlighted, bool), 255, 0).astype(np.uint8)

@@ -88,6 +88,7 @@ class StyleState(Part):
     show_axes: bool = True
     show_grid: bool = True
     pick_prefilter: bool = True  # the picker's CPU prefilter (a Stats panel switch)
+    class_colors: dict = field(default_factory=dict)  # class index -> user-chosen rgb (palette.py)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Panel "Classes": the legend (colour swatch, name, count per class), a checkbox per class to
-highlight it (the others are dimmed), all / none / invert, and the display options; every change is
-a command (Highlight, SetPointStyle)."""
+highlight it (the others are dimmed), all / none / invert, and the display options; a click on a
+swatch shows that class alone, a right-click picks its colour. Every change is a command (Highlight,
+SetPointStyle, SetClassColor)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from imgui_bundle import imgui
 
-from latentwalk.explorer.commands import Highlight, SetPointStyle
+from latentwalk.explorer.commands import Highlight, SetClassColor, SetPointStyle
 from latentwalk.explorer.panels import remember_item, window_rect
 from latentwalk.explorer.panels.layout import begin_panel, layout_of
 
@@ -61,6 +62,10 @@ class ClassesPanel:
                                       imgui.ColorEditFlags_.no_tooltip, (swatch, swatch)):
                     highlighted[:] = False  # a swatch click shows that class alone
                     highlighted[index] = True
+                remember_item(self.item_rects, f"swatch{index}")
+                if imgui.is_item_hovered():
+                    imgui.set_tooltip("click: this class alone; right-click: its colour")
+                self._color_popup(index, (r, g, b))
                 imgui.same_line()
                 _, highlighted[index] = imgui.checkbox(f"{name}##class{index}", bool(highlighted[index]))
                 remember_item(self.item_rects, f"class{index}")
@@ -69,3 +74,15 @@ class ClassesPanel:
             if not np.array_equal(highlighted, shown):
                 scene.submit(Highlight(None if highlighted.all() else tuple(int(i) for i in np.flatnonzero(highlighted))))
         imgui.end()
+
+    def _color_popup(self, index: int, rgb: tuple[float, float, float]) -> None:
+        """Right-click on a swatch: a colour picker for that class, and back to the palette's colour."""
+        if imgui.begin_popup_context_item(f"colour{index}"):
+            changed, picked = imgui.color_picker3(f"##picker{index}", list(rgb),
+                                                  imgui.ColorEditFlags_.no_side_preview)
+            if changed:
+                self.scene.submit(SetClassColor(index, tuple(float(v) for v in picked)))
+            if imgui.button("Palette colour"):
+                self.scene.submit(SetClassColor(index, None))
+            remember_item(self.item_rects, f"palette{index}")
+            imgui.end_popup()

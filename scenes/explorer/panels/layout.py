@@ -13,8 +13,9 @@ follow a resize, and each no taller than leaves room for its neighbours, so none
   corner down: Output, Path, Session. A panel starts below the one above it (as drawn this frame).
 - When a column is short of room, its long list gives way first (Classes, Path: FLEXIBLE), down to a
   few rows, and scrolls; if the column still overflows, the lowest open panel but the one the user
-  opened last is collapsed to its title bar (an accordion; a column is in order of importance, Output
-  first), so every panel keeps at least its title on screen, whatever the window size.
+  opened last is collapsed to its title bar (an accordion; a column is in order of importance, and its
+  first panel, Classes or Output, is never collapsed by it), so every panel keeps at least its title on
+  screen, whatever the window size. `first_collapsed` remembers how each panel first appeared.
 - Walk: a strip centred on the bottom edge, as tall as its content. Where the gap between the columns
   is wide enough (WALK_MIN_WIDTH) it fits in that gap and the columns reach the bottom; otherwise it
   spans the window (at most WALK_MAX_WIDTH) and both columns end above it.
@@ -65,6 +66,7 @@ class PanelLayout:
         self._drawn: dict[str, _Drawn] = {}
         self.moved: set[str] = set()  # dragged by the user: left where dropped until a resize
         self.others: list[str] = []  # panels the layout does not name, in the left column
+        self.first_collapsed: dict[str, bool] = {}  # as each panel was first drawn (tests restore it)
         self._collapse: set[str] = set()  # to be collapsed at their next begin (the accordion)
         self._display: tuple[float, float] | None = None
         self._changed_frame = -1
@@ -179,11 +181,14 @@ class PanelLayout:
             return
         shown = [t for t in column if self.rect(t) is not None and t not in self.moved]
         needed = sum(self._reserve(t) for t in shown) + GAP * max(0, len(shown) - 1)
-        expanded = [t for t in shown if not self._drawn[t].collapsed and t != HELP_BUTTON]
-        if needed > room + 0.5 and len(expanded) > 1:
+        first = next(t for t in column if t != HELP_BUTTON)  # Classes, Output: the column's reason to be
+        expanded = [t for t in shown if not self._drawn[t].collapsed and t not in (HELP_BUTTON, first)]
+        if needed > room + 0.5 and expanded:
             newest = max(expanded, key=lambda t: self._drawn[t].opened)
             keep = newest if self._drawn[newest].opened else None  # the one the user opened last stays
-            self._collapse.add(max((t for t in expanded if t != keep), key=column.index))
+            candidates = [t for t in expanded if t != keep]
+            if candidates:
+                self._collapse.add(max(candidates, key=column.index))
 
     def _keep_inside(self, title: str, display: tuple[float, float]) -> None:
         """A dragged panel partly outside the window comes back in (unless the user holds it)."""
@@ -211,6 +216,7 @@ class PanelLayout:
         if previous is not None and previous.collapsed and not collapsed:
             opened = frame  # the user (or a test) just opened it: the newest in the accordion
         self._drawn[title] = _Drawn(rect, frame, float(wanted), collapsed, opened)
+        self.first_collapsed.setdefault(title, collapsed)
         moving = imgui.get_current_context().moving_window
         if moving is not None and imgui.is_mouse_dragging(imgui.MouseButton_.left):
             if moving.root_window.id_ == window.id_:

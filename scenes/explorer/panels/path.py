@@ -126,10 +126,13 @@ class PathPanel:
             self.submit(c.ClearPath())
         remember_item(self.item_rects, "clear")
         imgui.end_disabled()
+        # compact rows, but with a little padding so no glyph is clipped (a small button has none)
+        imgui.push_style_var(imgui.StyleVar_.frame_padding, imgui.ImVec2(imgui.get_style().frame_padding.x, 2))
         for position in range(count):
             imgui.push_id(position)
             self._row(position)
             imgui.pop_id()
+        imgui.pop_style_var()
 
     def _row(self, position: int) -> None:
         """Arrows, remove and fly-to buttons, each with a tooltip; `^i`, `vi`, `xi`, `goi` in item_rects."""
