@@ -18,6 +18,7 @@ from latentwalk.explorer.curve_view import CurveView
 from latentwalk.explorer.panels import session as session_panel
 from latentwalk.explorer.panels.layout import layout_of
 from latentwalk.explorer.panels.path import PathPanel
+from latentwalk.explorer.panels.record import RecordDialog
 from latentwalk.explorer.panels.session import SessionIO, SessionPanel
 from latentwalk.explorer.panels.traversal import TraversalPanel
 from latentwalk.explorer.path import WalkPath
@@ -51,7 +52,11 @@ class WalkTools:
         session_panel.bind_keys(scene.app.bindings)
         scene.extra_renderers.append(self)  # called to draw; `cache_key` lets the scene reuse its 3-d layer
         scene.overlay_renderers.append(self.render_overlay)
-        scene.panels.extend([self.path_panel, self.walk_panel, self.session_panel, self])
+        # the Walk panel's Record button opens it; it records in a child process (record_job.py)
+        self.record_dialog = RecordDialog(self.session.current, has_walk=lambda: self.path.curve is not None)
+        self.walk_panel.on_record = self.record_dialog.open
+        scene.redraw_checks.append(self.record_dialog.wants_redraw)
+        scene.panels.extend([self.path_panel, self.walk_panel, self.session_panel, self, self.record_dialog])
         scene.action_handlers.append(self.session_panel.handle_action)
         scene.preparers.append(self.prepare)
         scene.model_listeners.append(self._on_model)
@@ -99,3 +104,4 @@ class WalkTools:
         self.session_panel.autosave()  # quitting with unsaved work keeps it for the next start
         self.view.release()
         self.walk_panel.release()
+        self.record_dialog.release()

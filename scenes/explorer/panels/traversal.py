@@ -140,6 +140,7 @@ class TraversalPanel:
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.place: tuple[float, float] | None = None  # pins the window (tests aim at its widgets)
         self.layout = None  # a PanelLayout places it, when the scene has one
+        self.on_record: Callable[[], None] | None = None  # the Record button's action, shown when set
         self._wanted: Hashable | None = None
         self._wanted_t: float | None = None
         self._answered: Hashable | None = None  # the last request answered (image or error)
@@ -238,6 +239,11 @@ class TraversalPanel:
                 value += f"   decoding {int(strip.ready.sum())} / {len(strip.ready)}"
         imgui.text(value)
         remember_item(self.item_rects, "t_value")
+        if self.on_record is not None:
+            imgui.same_line()
+            if imgui.small_button("Record..."):
+                self.on_record()
+            remember_item(self.item_rects, "record")
         imgui.set_next_item_width(-1)
         changed, t = imgui.slider_float("##t", walk.t, 0.0, 1.0, "")
         remember_item(self.item_rects, "t")
