@@ -49,13 +49,20 @@ def stroke(app, panel, points) -> None:
 def test_drawn_strokes_become_a_point_and_a_reconstruction(drawing_explorer):
     app, scene, bundle = drawing_explorer
     tools, panel = scene.drawing, scene.drawing.panel
-    stroke(app, panel, [(0.5, 0.2), (0.5, 0.5), (0.52, 0.8)])
+    stroke(app, panel, [(0.25, 0.15), (0.25, 0.3), (0.27, 0.45)])  # short, in the top-left quarter
     ink = tools.canvas.pixels
-    assert ink[int(0.5 * 28), 14] > 0.9 and ink[3, 3] == 0.0  # the line went down the middle
+    assert ink[int(0.3 * 28), 7] > 0.9 and ink[20, 20] == 0.0
 
     assert frames_until(app, lambda: tools.latent is not None and scene.state.output.owner == "selection"
                         and scene.decoded_slot.image is not None)
-    expected = encode_inputs(bundle.load_encoder(), to_model_input(ink, (28, 28)))[0]
+    centred = to_model_input(ink, (28, 28), keep_fitting=False)
+    np.testing.assert_array_equal(tools.model_input, centred)  # what the encoder saw: the MNIST-made stroke
+    rows, cols = np.nonzero(centred > 0.1)  # scaled to 20 pixels tall, centred by mass
+    assert rows.max() - rows.min() + 1 in (19, 20, 21)
+    mass = centred / centred.sum()
+    assert abs((mass.sum(axis=1) * np.arange(28)).sum() - 13.5) < 0.6
+    assert abs((mass.sum(axis=0) * np.arange(28)).sum() - 13.5) < 0.6
+    expected = encode_inputs(bundle.load_encoder(), centred)[0]
     np.testing.assert_allclose(tools.latent, expected, atol=1e-5)
     assert scene.state.selection.source == "draw"
     np.testing.assert_allclose(scene.state.selection.latent, expected, atol=1e-5)

@@ -70,12 +70,15 @@ def is_model_input(grey: np.ndarray, image_shape: tuple[int, int]) -> bool:
     return tuple(grey.shape) == tuple(image_shape) and _border(grey).mean() < 0.5
 
 
-def to_model_input(grey: np.ndarray, image_shape: tuple[int, int], name: str = "image") -> np.ndarray:
-    """float32 (H, W) in [0, 1], light ink on black, as the model was trained on (see module doc)."""
+def to_model_input(grey: np.ndarray, image_shape: tuple[int, int], name: str = "image", *,
+                   keep_fitting: bool = True) -> np.ndarray:
+    """float32 (H, W) in [0, 1], light ink on black, as the model was trained on (see module doc).
+    `keep_fitting=False` normalises even a picture already in the model's format (a drawing on a
+    canvas of the model's size, drawn anywhere at any size)."""
     grey = np.asarray(grey, np.float32)
     if grey.ndim != 2 or min(grey.shape) < 1:
         raise EncodeError(f"{name}: expected a 2-d picture, got shape {grey.shape}")
-    if is_model_input(grey, image_shape):
+    if keep_fitting and is_model_input(grey, image_shape):
         return grey
     ink = 1.0 - grey if _border(grey).mean() >= 0.5 else grey.copy()
     ink = np.clip(ink - np.median(_border(ink)), 0.0, None)  # paper that is not quite white

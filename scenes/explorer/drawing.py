@@ -122,7 +122,7 @@ class EncodeJob:
             model_input = to_model_input(read_picture(payload[1]), shape, str(payload[1]))
         else:
             pixels, centre = payload[1], payload[2]
-            model_input = to_model_input(pixels, shape, "drawing") if centre else pixels
+            model_input = to_model_input(pixels, shape, "drawing", keep_fitting=False) if centre else pixels
         x = torch.from_numpy(np.ascontiguousarray(model_input, np.float32))[None, None]
         with torch.inference_mode():
             latent = self.encoder(x)[0][0].numpy().astype(np.float32)
