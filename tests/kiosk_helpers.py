@@ -49,7 +49,8 @@ def frames(app, count: int = 1, dt: float = FRAME) -> None:
 
 
 def goal(scene):
-    return scene.explorer.camera.goal
+    """The camera goal of a kiosk scene's explorer, or of an explorer."""
+    return getattr(scene, "explorer", scene).camera.goal
 
 
 def turned(before, after) -> float:

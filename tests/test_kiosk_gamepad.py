@@ -167,3 +167,37 @@ def test_a_held_stick_keeps_the_visitor_in_control(kiosk, pad):
     one.axis("leftx", 0.0)
     frames(app, 70)
     assert scene.mode == "tour"
+
+
+def test_the_plain_explorer_takes_a_pad_too_and_the_image_follows_the_cursor(gl_app, tiny_bundle, pad):
+    from latentwalk.kiosk.pad_driver import PadDriver
+    from tests.explorer_helpers import frames_until, open_explorer
+
+    app, explorer = open_explorer(gl_app, tiny_bundle, (320, 240))
+    driver = PadDriver.attach(explorer, app)
+    try:
+        one = pad()
+        frames(app, 2)
+        one.axis("leftx", 1.0)
+        frames(app, 2)
+        before = goal(explorer)
+        frames(app)
+        rate = math.radians(90.0)
+        # attached as an updater, a step's Orbit applies at the next step: still two per frame
+        assert turned(before, goal(explorer)) == pytest.approx(rate * STEPS_PER_FRAME / UPDATE_HZ, rel=1e-6)
+        one.axis("leftx", 0.0)
+        one.axis("rightx", 1.0)
+        frames(app, 3)
+        one.axis("rightx", 0.0)
+        latent = explorer.state.selection.latent
+        assert latent is not None and explorer.state.selection.source == "gamepad"
+        assert frames_until(app, lambda: explorer.state.output.owner == "selection"
+                            and explorer.outputs.decoded_slot.image is not None)
+        first = explorer.outputs.decoded_slot.image
+        one.axis("rightx", -1.0)
+        frames(app, 3)
+        one.axis("rightx", 0.0)
+        assert explorer.state.selection.latent != latent
+        assert frames_until(app, lambda: explorer.outputs.decoded_slot.image is not first)
+    finally:
+        driver.close()

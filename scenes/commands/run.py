@@ -81,5 +81,8 @@ def run(args: argparse.Namespace) -> int:
     scene = make_scene(args)
     with App(scene, size=args.size, fullscreen=args.fullscreen, vsync=args.vsync,
              frame_cap=args.max_fps) as app:
+        if not args.demo:
+            from latentwalk.kiosk.pad_driver import PadDriver
+            PadDriver.attach(scene, app)  # gamepads drive the explorer outside kiosk mode too
         app.run(frames=args.frames, screenshot=args.screenshot)
     return 0
