@@ -20,14 +20,14 @@ from OpenGL import GL as gl
 
 from latentwalk.engine.capture import FrameReader, check_writable, save_png
 from latentwalk.engine.clock import FixedStepClock, TimeSource, wall_time
-from latentwalk.engine.input import Action, Bindings, InputMapper
+from latentwalk.engine.input import CANCEL, Action, Bindings, InputMapper
 from latentwalk.engine.scene import Scene
 from latentwalk.engine.timings import FrameTimings
 from latentwalk.engine.ui import Ui, stats_window
 from latentwalk.engine.window import Window
 
 # Actions the App consumes itself; everything else goes to the scene.
-APP_ACTIONS = ("toggle_fullscreen", "toggle_stats", "quit")
+APP_ACTIONS = ("toggle_fullscreen", "toggle_stats", "quit", "ui_scale_up", "ui_scale_down", "ui_scale_reset")
 _RESIZE_EVENTS = (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED, pygame.WINDOWRESIZED)
 # Frames still drawn after the last input: ImGui needs a frame or two to settle hover/active states.
 IDLE_SETTLE_FRAMES = 5
@@ -172,7 +172,7 @@ class App:
             elif event.type == pygame.WINDOWFOCUSLOST:
                 self._buttons_down.clear()
             self.ui.process_event(event)
-        if resized or self.window.size != self.framebuffer_size:
+        if resized or self.window.framebuffer_size != self.framebuffer_size:
             self._on_resize()
 
         if events:
@@ -184,6 +184,8 @@ class App:
         actions = self.input.translate(events, ui_mouse=self.ui.want_capture_mouse,
                                        ui_keyboard=self.ui.want_capture_keyboard)
         for action in actions:
+            if action.name == CANCEL and self.ui.close_popups():  # Esc closed a popup: that is all it does
+                continue
             if action.name in APP_ACTIONS:
                 self._app_action(action)
             else:
@@ -290,6 +292,10 @@ class App:
             self.show_stats = not self.show_stats
         elif action.name == "quit":
             self.quit()
+        elif action.name in ("ui_scale_up", "ui_scale_down"):
+            self.ui.step_user_scale(1 if action.name == "ui_scale_up" else -1)
+        elif action.name == "ui_scale_reset":
+            self.ui.set_user_scale(1.0)
 
     # -- capture ------------------------------------------------------------------------------
     def read_frame(self, out: np.ndarray | None = None) -> np.ndarray:

@@ -153,6 +153,14 @@ class Ui:
     def want_capture_keyboard(self) -> bool:
         return bool(imgui.get_io().want_capture_keyboard)
 
+    def close_popups(self) -> bool:
+        """Close every open popup (a combo's list, a menu); True if one was open. Called between frames
+        or before this frame's widgets, so the popup is simply not drawn again."""
+        if not imgui.get_current_context().open_popup_stack.size():
+            return False
+        imgui.internal.close_popup_to_level(0, True)
+        return True
+
     def process_event(self, event: pygame.event.Event) -> None:
         io = imgui.get_io()
         if event.type in (pygame.VIDEORESIZE, pygame.QUIT):

@@ -147,8 +147,11 @@ def test_quit_event_and_quit_key_stop_the_run(gl_app):
     app.run(frames=100)
     assert app.frame_index == 1
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0))
+    app.run(frames=3)  # Esc never quits: it closes a popup or clears a selection
+    assert app.frame_index == 4
+    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_q, mod=pygame.KMOD_CTRL, unicode="", scancode=0))
     app.run(frames=100)
-    assert app.frame_index == 2
+    assert app.frame_index == 5
 
 
 def test_stats_overlay_toggles_with_f3(gl_app):

@@ -109,3 +109,25 @@ def test_ui_text_is_an_antialiased_truetype_font_that_scales_crisply(gl_app, gl_
         assert height_2 == pytest.approx(2 * height_1, rel=0.15)
     finally:
         gl_ui.set_user_scale(1.0)
+def test_ctrl_plus_and_minus_change_the_ui_scale_and_the_next_start_remembers(gl_app, gl_ui):
+    from latentwalk.engine.ui import Ui
+
+    app = gl_app(TextScene("Hg"), size=(320, 240), clear_color=(0, 0, 0, 1))
+    try:
+        height_1, _ = text_box(app)
+        for _ in range(3):
+            key(pygame.K_EQUALS, pygame.KMOD_CTRL)
+            app.step_frame(1 / 60)
+        assert gl_ui.user_scale == pytest.approx(1.3)
+        assert imgui.get_style().font_scale_main == pytest.approx(1.3)
+        assert json.loads(gl_ui.settings_path.read_text())["ui_scale"] == pytest.approx(1.3)
+        assert text_box(app)[0] > height_1
+        restarted = Ui.__new__(Ui)  # what the next start reads, without a second ImGui context
+        restarted.settings_path = gl_ui.settings_path
+        assert restarted._load_user_scale() == pytest.approx(1.3)
+        key(pygame.K_MINUS, pygame.KMOD_CTRL)
+        app.step_frame(1 / 60)
+        assert gl_ui.user_scale == pytest.approx(1.2)
+    finally:
+        gl_ui.set_user_scale(1.0)
+    assert json.loads(gl_ui.settings_path.read_text())["ui_scale"] == 1.0

@@ -4,7 +4,8 @@ App's one table (`bind_keys`), so a config or the Help panel sees them like any 
 Keys: Tab panels; Space play / pause; C or Insert (and Shift+click) adds the hovered or selected point;
 Alt+arrows select the nearest point on screen that way; N / Shift+N the next / previous nearest
 neighbour; ] / [ the next / previous control point along the walk; F flies to the selection;
-Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo. A click selects the point under the cursor (or clears the
+Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc clears the selection (the App gives it to an open popup
+first; Ctrl+Q quits). A click selects the point under the cursor (or clears the
 selection on empty space), a double-click flies there.
 """
 from __future__ import annotations
@@ -52,6 +53,7 @@ SIMPLE = {
     "select_next_on_walk": c.SelectAlongWalk(1),
     "select_previous_on_walk": c.SelectAlongWalk(-1),
     "reset_view": c.ResetView(),
+    "cancel": c.Select(None, source="keyboard"),  # Esc (engine.input.CANCEL), when no popup took it
     "undo": c.Undo(),
     "redo": c.Redo(),
 }
