@@ -78,7 +78,7 @@ def test_the_record_button_opens_the_dialog_which_records_while_the_window_draws
     dialog.place = (20, 150)
     frames(app, 2)
     dialog.out, dialog.size, dialog.fps, dialog.seconds, dialog.layout = (
-        str(tmp_path / "app.mp4"), (640, 360), 10, 1.0, "view")
+        str(tmp_path / "app.mp4"), (640, 360), 10, 1.0, "image")  # the 3-d child: test_record.py
     click_item(app, dialog, "start")
     assert dialog.recording, dialog.message
     drawn_before = app.frame_index

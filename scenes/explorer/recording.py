@@ -114,7 +114,9 @@ class WalkRecorder:
         if self.app.framebuffer_size != plan.view_size:
             raise SceneError(f"the window is {self.app.framebuffer_size[0]}x{self.app.framebuffer_size[1]}, "
                              f"not the {plan.view_size[0]}x{plan.view_size[1]} asked for (a screen too small?)")
-        self.scene.deterministic = True  # prepare waits for the images the frame shows (the Output panel)
+        # with panels, prepare waits for the images the frame shows (the Output panel's is the frame's
+        # own); without them the frame shows only images composed here, so nothing needs waiting for
+        self.scene.deterministic = plan.ui
         self._set_walk()
         self.app.frame_listeners.append(self._read_view)
         for _ in range(WARM_FRAMES):
