@@ -106,3 +106,23 @@ def test_a_panel_dropped_past_the_edge_comes_back_inside(gl_app, bundle_path, re
     assert moved[0] + moved[2] == pytest.approx(800, abs=1)  # ...but wholly inside the window
     assert moved[1] == pytest.approx(y, abs=2)
     assert moved[0] >= MARGIN
+
+
+def test_fullscreen_and_back_gives_the_same_layout(gl_app, bundle_path, gl_window):
+    app, scene = open_explorer(gl_app, bundle_path, (900, 560), panels=True, data_dir=None)
+    with_a_walk(app, scene, 3)
+    frames(app, 8)
+    before = dict(scene.panel_layout.shown_rects())
+    for _ in range(2):
+        key = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_F11, mod=0, unicode="", scancode=0)
+        pygame.event.post(key)
+        frames(app, 8)
+        if gl_window.fullscreen:
+            width, height = gl_window.display_size()
+            for title, (x, y, w, h) in scene.panel_layout.shown_rects().items():
+                assert x + w <= width and y + h <= height, title
+    assert not gl_window.fullscreen and app.framebuffer_size == (900, 560)
+    after = scene.panel_layout.shown_rects()
+    assert set(after) == set(before)
+    for title in before:
+        assert after[title] == pytest.approx(before[title], abs=1), title

@@ -48,10 +48,13 @@ class OutputPanel:
         scene = self.scene
         display = imgui.get_io().display_size
         context = (id(scene.bundle), display.x, display.y)
-        min_width = self._widest[1] if self._widest[0] == context else 0.0
+        same = self._widest[0] == context
+        min_width = self._widest[1] if same else 0.0
         expanded = begin_panel(self, min_width=min_width)[0]
         self.rect = window_rect()
-        self._widest = (context, max(min_width, self.rect[2]))
+        # the first frame at a new size still has the old size's width (auto-resize follows a frame
+        # later): remembering it would keep the panel wider than its image after leaving fullscreen
+        self._widest = (context, max(min_width, self.rect[2]) if same else 0.0)
         if expanded:
             size = image_px(display.y, scene.bundle.image_shape[1])
             imgui.text(scene.output_caption or "hover a point to decode it")
