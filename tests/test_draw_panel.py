@@ -24,9 +24,10 @@ def drawing_explorer(gl_app, tmp_path):
     bundle = make_bundle(tmp_path / "with-encoder", count=200, encoder=True)
     app, scene = open_explorer(gl_app, bundle, SIZE, panels=True)
     panel = scene.drawing.panel
-    scene.panels[:] = [scene.output, panel]
+    scene.panels[:] = [scene.output, panel, scene.neighbours.panel]
     panel.place = (5, 5)
     scene.output.place = (SIZE[0] - 260, 5)
+    scene.neighbours.panel.place = (SIZE[0] - 260, 250)
     frames(app, 3)
     return app, scene, load_bundle(bundle)
 
@@ -68,6 +69,11 @@ def test_drawn_strokes_become_a_point_and_a_reconstruction(drawing_explorer):
     np.testing.assert_allclose(scene.state.selection.latent, expected, atol=1e-5)
     reconstruction = decode_latents(bundle.load_decoder(), expected[None])[0]
     np.testing.assert_allclose(scene.decoded_slot.image, reconstruction, atol=1e-5)
+
+    nearest = np.argsort(np.linalg.norm(bundle.latents - expected, axis=1), kind="stable")[:5]
+    assert frames_until(app, lambda: scene.neighbours.subject is not None and scene.neighbours.subject[0] == "latent"
+                        and len(scene.neighbours.indices) >= 5)  # the drawn point's nearest training points
+    np.testing.assert_array_equal(scene.neighbours.indices[:5], nearest)
 
     frames(app, 2)
     image = app.capture(include_ui=False)

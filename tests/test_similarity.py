@@ -92,3 +92,19 @@ def test_weights_image_colours_follow_the_weights_signs(layer):
     ends = {tuple(colour) for colour in image.rgb[tiles][beyond]}
     assert beyond.sum() >= 0.009 * len(values) and ends <= {(178, 24, 43), (33, 102, 172)}
     assert np.all(image.rgb[~tiles] == 24)
+
+
+def test_decoders_of_different_latent_sizes_compare_on_the_same_inputs():
+    """Each decoder sees its own latent of the same image; only the weight correlation needs equal shapes."""
+    from latentwalk.vae.model import ConvDecoder
+    from latentwalk.vae.similarity import compare_decoders
+
+    torch.manual_seed(0)
+    small, wide = ConvDecoder(3), ConvDecoder(5)
+    rng = np.random.default_rng(0)
+    z3 = rng.normal(size=(60, 3)).astype(np.float32)
+    z5 = np.concatenate([z3, rng.normal(size=(60, 2)).astype(np.float32)], axis=1)
+    rows = {row.layer: row for row in compare_decoders(small, z3, wide, z5).layers}
+    assert rows["latent"].shape_a == (3,) and rows["latent"].shape_b == (5,)
+    assert rows["dense"].weight_correlation is None and rows["deconv1"].weight_correlation is not None
+    assert all(0.0 <= row.cka <= 1.0 + 1e-9 for row in rows.values())
