@@ -201,3 +201,32 @@ def test_the_plain_explorer_takes_a_pad_too_and_the_image_follows_the_cursor(gl_
         assert frames_until(app, lambda: explorer.outputs.decoded_slot.image is not first)
     finally:
         driver.close()
+
+
+def test_sticks_only_do_what_visitors_may(kiosk, pad):
+    app, scene, one = visitor_with_pad(kiosk, pad, visitors_may=("zoom",))
+    one.axis("leftx", 1.0)
+    one.axis("rightx", 1.0)
+    frames(app)
+    before = goal(scene)
+    frames(app, 3)
+    assert turned(before, goal(scene)) == 0.0 and scene.pads.cursor is None
+    one.axis("righttrigger", 1.0)
+    frames(app, 2)
+    assert goal(scene).distance < before.distance
+
+
+def test_the_controls_overlay_lists_the_bindings_in_force():
+    from latentwalk.engine.input import Bindings
+    from latentwalk.kiosk.overlay import control_rows
+    from latentwalk.kiosk.pad_driver import PAD_DEFAULTS
+
+    bindings = Bindings.defaults()
+    bindings.update(PAD_DEFAULTS)
+    rows = dict((effect, inputs) for inputs, effect in control_rows(bindings, lambda action: True))
+    assert rows["play or pause the walk"] == "X" and rows["turn the view"].startswith("Left stick")
+    assert "Left drag" in rows["turn the view"]
+    bindings.update({"pad:x": "", "pad:a": "play_walk", "key:p": "play_walk"})
+    rows = dict((effect, inputs) for inputs, effect in control_rows(bindings, lambda action: action != "zoom_axis"
+                                                                    and action != "zoom"))
+    assert rows["play or pause the walk"] == "A / P" and "zoom" not in rows

@@ -7,18 +7,21 @@ import numpy as np
 from imgui_bundle import imgui
 
 IMAGE_FRACTION = 0.32  # of the viewport's shorter side
-CONTROLS = (
-    ("Left stick / drag", "turn the view"),
-    ("Right stick", "move the cursor: the image follows"),
-    ("Triggers / wheel", "zoom"),
-    ("A / C", "add the point to the walk"),
-    ("B", "remove the last point"),
-    ("X / Space", "play or pause the walk"),
-    ("Y", "highlight a class"),
-    ("D-pad", "step along the walk"),
-    ("Start / Tab", "panels"),
-    ("Back / R", "reset the view"),
+# What the controls overlay lists, in order: the actions behind each line and what they do. The inputs
+# shown are whatever the binding table has for them now, so a remapped config shows its own map.
+CONTROL_LINES = (
+    (("orbit_yaw", "orbit_pitch", "drag_rotate"), "turn the view"),
+    (("cursor_x", "cursor_y"), "move the cursor: the image follows"),
+    (("zoom_axis", "zoom"), "zoom"),
+    (("add_control_point", "add_hovered_point"), "add the point to the walk"),
+    (("remove_last_control_point",), "remove the last point"),
+    (("play_walk",), "play or pause the walk"),
+    (("cycle_highlight",), "highlight a class"),
+    (("walk_step_forward", "walk_step_back", "walk_step_forward_10", "walk_step_back_10"), "step along the walk"),
+    (("toggle_panels",), "show or hide the panels"),
+    (("reset_view",), "reset the view"),
 )
+MAX_INPUTS_PER_LINE = 3
 _FLAGS = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.no_inputs | imgui.WindowFlags_.no_move
           | imgui.WindowFlags_.no_saved_settings | imgui.WindowFlags_.no_focus_on_appearing
           | imgui.WindowFlags_.no_nav | imgui.WindowFlags_.always_auto_resize)
@@ -46,7 +49,22 @@ def draw_image(scene, caption: str, viewport: tuple[int, int]) -> bool:
     return True
 
 
-def draw_controls(viewport: tuple[int, int], alpha: float) -> None:
+def control_rows(bindings, allowed) -> list[tuple[str, str]]:
+    """(inputs, what they do) for the overlay: the bindings in force for each line's actions, pads
+    first, lines whose actions `allowed(action)` refuses or nothing is bound to left out."""
+    described = bindings.describe()
+    order = sorted(described, key=lambda row: not row[0].startswith("Pad"))
+    rows = []
+    for actions, effect in CONTROL_LINES:
+        actions = [action for action in actions if allowed(action)]
+        inputs = list(dict.fromkeys(name.replace("Pad ", "") if name.startswith("Pad") else name
+                                    for name, action in order if action.lstrip("-") in actions))
+        if inputs:
+            rows.append((" / ".join(inputs[:MAX_INPUTS_PER_LINE]), effect))
+    return rows
+
+
+def draw_controls(rows: list[tuple[str, str]], viewport: tuple[int, int], alpha: float) -> None:
     """The controls, top centre, fading out as `alpha` goes to 0."""
     imgui.set_next_window_pos((viewport[0] / 2.0, 16.0), imgui.Cond_.always, (0.5, 0.0))
     imgui.set_next_window_bg_alpha(0.7 * alpha)
@@ -55,7 +73,7 @@ def draw_controls(viewport: tuple[int, int], alpha: float) -> None:
         imgui.text("You are at the controls. Left alone, the tour comes back.")
         imgui.separator()
         if imgui.begin_table("##controls", 2):
-            for control, effect in CONTROLS:
+            for control, effect in rows:
                 imgui.table_next_row()
                 imgui.table_next_column()
                 imgui.text(control)

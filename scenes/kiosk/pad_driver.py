@@ -54,8 +54,10 @@ class PadDriver:
 
     def __init__(self, scene, app, *, dead_zone: float = 0.18, trigger_dead_zone: float = 0.06,
                  exponent: float = 2.0, orbit_degrees_per_second: float = 90.0, cursor_speed: float = 0.6,
-                 zoom_per_second: float = 2.5) -> None:
+                 zoom_per_second: float = 2.5, allowed=None) -> None:
+        """`allowed(action) -> bool` filters the axis actions (kiosk: what visitors may change)."""
         self.scene = scene
+        self.allowed = allowed or (lambda action: True)
         for input_name, action in PAD_DEFAULTS.items():
             if app.bindings.to_dict().get(input_name) is None:
                 app.bindings.bind(input_name, action)
@@ -86,7 +88,7 @@ class PadDriver:
     def step(self, dt: float) -> None:
         scene = self.scene
         self.gamepads.navigate_ui = bool(scene.state.ui.panels_visible)
-        axes = self.gamepads.axes()
+        axes = {action: value for action, value in self.gamepads.axes().items() if self.allowed(action)}
         if not axes:
             return
         yaw, pitch = axes.get("orbit_yaw", 0.0), axes.get("orbit_pitch", 0.0)

@@ -106,7 +106,8 @@ class KioskScene(Scene):
         self.pads = PadDriver(explorer, app, dead_zone=settings.dead_zone,
                               trigger_dead_zone=settings.trigger_dead_zone, exponent=settings.exponent,
                               orbit_degrees_per_second=settings.orbit_degrees_per_second,
-                              cursor_speed=settings.cursor_speed, zoom_per_second=settings.zoom_per_second)
+                              cursor_speed=settings.cursor_speed, zoom_per_second=settings.zoom_per_second,
+                              allowed=self._allowed)
         bindings = app.bindings
         for input_name, action in bindings.to_dict().items():
             if action in APP_KEYS:
@@ -116,6 +117,7 @@ class KioskScene(Scene):
         bindings.bind_key(key, EXIT_ACTION, mods)
         explorer.panels[:] = [panel for panel in explorer.panels
                               if not any(word in type(panel).__name__ for word in RESTRICTED_PANELS)]
+        self.controls = overlay.control_rows(bindings, self._allowed)
         bundle = explorer.bundle
         tour = config.tour
         planner = TourPlanner(bundle.labels, bundle.latents, style=tour.style, points=tour.points,
@@ -152,12 +154,15 @@ class KioskScene(Scene):
             else:
                 self.app.quit()
             return
-        kind = ACTION_KINDS.get(action.name)
-        if kind is None or (kind != "always" and kind not in self.config.visitors_may):
+        if not self._allowed(action.name):
             self.refused[action.name] = self.refused.get(action.name, 0) + 1
             return
         if not self.pads.handle_action(action):
             self.explorer.handle_action(action)
+
+    def _allowed(self, action: str) -> bool:
+        kind = ACTION_KINDS.get(action, AXIS_KINDS.get(action))
+        return kind == "always" or kind in self.config.visitors_may
 
     def _visitor_present(self) -> bool:
         app = self.app
@@ -251,6 +256,6 @@ class KioskScene(Scene):
             overlay.draw_image(self.explorer, self.explorer.state.output.caption, viewport)
         left = self.overlay_until - self.seconds
         if left > 0:
-            overlay.draw_controls(viewport, min(1.0, left))
+            overlay.draw_controls(self.controls, viewport, min(1.0, left))
         if self.pads.cursor is not None:
             overlay.draw_cursor(self.explorer, self.pads.cursor, viewport)
