@@ -131,3 +131,21 @@ def test_ctrl_plus_and_minus_change_the_ui_scale_and_the_next_start_remembers(gl
     finally:
         gl_ui.set_user_scale(1.0)
     assert json.loads(gl_ui.settings_path.read_text())["ui_scale"] == 1.0
+
+
+def test_run_fullscreen_screenshot_is_exactly_the_display_sized_framebuffer(display, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "full.png"
+    result = subprocess.run([sys.executable, "-m", "latentwalk", "run", "--demo", "--fullscreen", "--frames", "10",
+                             "--screenshot", str(out)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    screen = pygame.display.get_desktop_sizes()[0] if pygame.display.get_init() else XVFB_SCREEN
+    with Image.open(out) as image:
+        assert image.size == tuple(screen)
+        pixels = np.asarray(image.convert("RGB")).astype(int)
+    background = pixels[0, 0]
+    # the corners far from the drawing are the clear colour: the whole picture was really drawn
+    for corner in (pixels[-40:, -40:], pixels[-40:, :40], pixels[:40, -40:]):
+        assert np.abs(corner - background).max() <= 2
