@@ -91,6 +91,19 @@ def test_kiosk_ignores_quit_fullscreen_files_and_sessions_but_leaves_on_the_chor
     assert not app.running
 
 
+def test_held_orbit_keys_do_nothing_when_orbit_is_not_allowed(kiosk):
+    app, scene = kiosk(visitors_may=("zoom",))
+    frames(app, 2)
+    press(pygame.K_k)
+    frames(app)
+    before = goal(scene)
+    key(pygame.KEYDOWN, pygame.K_LEFT)
+    frames(app, 10)
+    key(pygame.KEYUP, pygame.K_LEFT)
+    frames(app)
+    assert turned(before, goal(scene)) == 0.0
+
+
 def test_visitors_may_only_what_the_config_allows(kiosk):
     app, scene = kiosk(visitors_may=("orbit",))
     frames(app, 2)

@@ -110,7 +110,8 @@ class KioskScene(Scene):
                               allowed=self._allowed)
         bindings = app.bindings
         for input_name, action in bindings.to_dict().items():
-            if action in APP_KEYS:
+            # held orbit keys act in the explorer's update, past handle_action: unbind them if refused
+            if action in APP_KEYS or (action.startswith("orbit_") and not self._allowed(action)):
                 bindings.bind(input_name, None)
         bindings.update(config.bindings)
         key, mods = config.exit_key
