@@ -40,6 +40,10 @@ def test_a_bad_config_is_refused_in_one_line_naming_file_and_key(tmp_path):
     assert len(lines) == 1 and str(config) in lines[0] and "idle_timeout" in lines[0] and "> 0" in lines[0]
     result = latentwalk("run", "--config", str(config), "--frames", "5", timeout=60)
     assert result.returncode == 1 and "--kiosk" in result.stderr
+    config.write_text(f'model = "{tmp_path / "no-such-bundle"}"\n')
+    result = latentwalk("run", "--kiosk", "--config", str(config), "--frames", "5", timeout=60)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and f"{config}: model: " in lines[0]
 
 
 @pytest.mark.usefixtures("display")

@@ -38,14 +38,21 @@ def run_kiosk(args) -> int:
     from latentwalk.commands.run import DEFAULT_MODEL
     from latentwalk.explorer.scene import ExplorerScene
     from latentwalk.kiosk.scene import KioskApp, KioskScene
+    from latentwalk.vae.errors import VaeError
 
     config = load_config(getattr(args, "config", None))
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # a kiosk's window may not have the focus, and its pads must still work
     os.environ.setdefault("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS", "1")
-    model = args.model if args.model != DEFAULT_MODEL else config.model
-    explorer = ExplorerScene(model, data_dir=args.data_dir)
+    from_config = args.model == DEFAULT_MODEL and config.path is not None
+    model = config.model if from_config else args.model
+    try:
+        explorer = ExplorerScene(model, data_dir=args.data_dir)
+    except (VaeError, OSError, ValueError) as exc:
+        if not from_config:
+            raise
+        raise KioskConfigError(f"{config.path}: model: {exc}") from None
     place_on_display(config)
     scene = KioskScene(config, explorer)
     with KioskApp(scene, size=args.size, fullscreen=True, vsync=args.vsync, frame_cap=args.max_fps,
