@@ -125,3 +125,11 @@ def test_picking_while_moving_finds_points_outside_the_drawn_subset(explorer):
         if found == 5:
             break
     assert found == 5
+
+
+def test_full_detail_mode_draws_every_point_while_turning(explorer):
+    app, scene = explorer
+    scene.layer_cache.full_detail = True  # what offline recording asks for
+    turn(app, scene, 2)
+    assert scene.cloud.last_drawn == COUNT and scene.layer_cache.detail.drawn == COUNT
+    assert scene.detail_hint_text is None

@@ -55,6 +55,9 @@ class DetailLayerCache(LayerCache):
         self.detail: AdaptiveDetail | None = None
         self._refining: Hashable | None = None  # the key whose layer is being refined
         self._shows_cache = False  # the window shows the cached layer's colour this frame
+        # every frame complete, as before adaptive detail (offline recording: a video frame must not
+        # depend on how fast the machine drew the one before it)
+        self.full_detail = False
 
     def set_model(self, positions: np.ndarray, labels: np.ndarray) -> None:
         """A new model: its draw order starts building in the background."""
@@ -84,7 +87,9 @@ class DetailLayerCache(LayerCache):
     def draw(self, key: Hashable | None, viewport: tuple[int, int], clear_color,
              draw_layer: Callable[..., None]) -> None:
         detail = self.detail
-        if detail is None:
+        if detail is None or self.full_detail:
+            if detail is not None:
+                detail.at_rest()  # every point, every frame
             super().draw(key, viewport, clear_color, draw_layer)
             self._shows_cache = self.key is not None
             return
