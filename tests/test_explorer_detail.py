@@ -133,3 +133,21 @@ def test_full_detail_mode_draws_every_point_while_turning(explorer):
     turn(app, scene, 2)
     assert scene.cloud.last_drawn == COUNT and scene.layer_cache.detail.drawn == COUNT
     assert scene.detail_hint_text is None
+
+
+def test_the_hint_is_on_screen_while_detail_is_reduced_and_gone_at_full_detail(explorer):
+    from latentwalk.explorer.panels.detail_hint import HINT_COLOR
+
+    app, scene = explorer
+    hint = np.array([HINT_COLOR.x, HINT_COLOR.y, HINT_COLOR.z]) * 255
+
+    def hint_pixels(image):
+        corner = image[-30:, :260].astype(float)  # the bottom-left corner, where the line is drawn
+        return int((np.abs(corner - hint).max(axis=2) < 40).sum())
+    turn(app, scene, 1)
+    scene.camera.orbit(0.03, 0.0)
+    moving = grab(app)
+    assert scene.layer_cache.detail.mode == "moving"
+    settle(app, scene)
+    rest = grab(app)
+    assert hint_pixels(moving) > 20 and hint_pixels(rest) == 0
