@@ -261,3 +261,23 @@ def test_a_session_file_gives_the_walk_and_the_model(tmp_path, capsys):
     assert np.abs(image_region(frames[2]) - ends[1]).mean() < 0.01
     assert record("--session", tmp_path / "none.json", "--out", tmp_path / "x.mp4", "--frames", 2) == 1
     assert "none.json: cannot read session file" in capsys.readouterr().err
+
+
+def test_a_full_disk_mid_recording_exits_1_with_a_file_that_plays(tmp_path):
+    """RLIMIT_FSIZE makes writes past 60 kB fail (EFBIG) as a full disk would (ENOSPC)."""
+    import resource
+
+    def limit_file_size() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_000, 60_000))
+
+    out = tmp_path / "full.mp4"
+    done = subprocess.run([sys.executable, "-m", "latentwalk", "record", "--through", "1,6,2,4", "--out", str(out),
+                           "--frames", "3000", "--size", "320x240", "--layout", "image", "--crf", "0"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300, preexec_fn=limit_file_size,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 1, done.stderr
+    assert f"{out}: writing stopped after " in done.stderr and "File too large" in done.stderr
+    assert "the recording was cut short after" in done.stderr
+    frames, codec, size = read_video(out)
+    assert codec == "h264" and size == (320, 240) and len(frames) >= 1
