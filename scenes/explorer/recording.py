@@ -164,13 +164,13 @@ class WalkRecorder:
         self.app.step_frame(self._dt)
 
     def compose(self, index: int) -> np.ndarray:
-        """Frame `index` in the plan's layout, (H, W, 3) uint8."""
+        """Frame `index` in the plan's layout, (H, W, 3) uint8; valid until the next call (sinks copy)."""
         plan, frames = self.plan, self.frames
         image, caption = frames.rgb(index), frames.caption(index)
         if plan.layout == "image":
             return image_panel(image, caption, plan.size)
         self._show_frame(index)
-        view = self._view.copy()
+        view = self._view  # read afresh whole every frame: composed in place, copied by the sink
         if plan.layout == "view":
             if not plan.ui:
                 draw_inset(view, image, caption)
