@@ -191,3 +191,30 @@ def test_next_control_point():
     assert next_control_point([5, None, 7], 5, 1) == 1
     assert next_control_point([5, None, 7], 7, 1) == 2
     assert next_control_point([5, None, 7], 99, 1) == 0 and next_control_point([5, None, 7], None, -1) == 2
+
+
+def test_the_selected_point_is_drawn_enlarged_and_the_output_field_selects_by_index(gl_app, bundle_path):
+    from tests.explorer_helpers import click_item, empty_pixel, isolated_point, post_motion, type_text
+
+    app, scene = open_explorer(gl_app, bundle_path, (800, 600))
+    post_motion(empty_pixel(scene))
+    frames(app, 2)
+    index, (x, y) = isolated_point(scene)
+    before = app.capture(include_ui=False)
+    scene.submit(c.Select(index))
+    frames(app)
+    grown = (app.capture(include_ui=False) != before).any(axis=2)
+    rows, cols = np.nonzero(grown)
+    assert grown.sum() > 4 and abs(rows.mean() - y) < 6 and abs(cols.mean() - x) < 6  # only around the point
+
+    scene.submit(c.ShowPanels(True))
+    frames(app, 3)
+    click_item(app, scene.output, "go to")
+    type_text(app, "123")
+    key(pygame.KEYDOWN, pygame.K_RETURN)
+    frames(app, 3)
+    assert scene.selected_index == 123 and scene.camera.flight is not None
+    click_item(app, scene.output, "go to")
+    type_text(app, "9999")
+    click_item(app, scene.output, "select")
+    assert scene.selected_index == 123 and "no point 9999" in scene.last_refusal

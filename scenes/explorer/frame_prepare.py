@@ -1,5 +1,5 @@
-"""Two jobs of the explorer's prepare phase (scene.py): picking, only when something it depends on
-changed, and the deterministic mode's bounded wait for the images a frame shows."""
+"""Jobs of the explorer's prepare phase (scene.py): picking, only when something it depends on changed;
+the deterministic mode's bounded wait for the images a frame shows; whether an idle frame may skip."""
 from __future__ import annotations
 
 import time
@@ -37,3 +37,22 @@ def wait_for_shown_images(scene, alpha: float) -> None:
         for preparer in list(scene.preparers):
             preparer(alpha)
         scene.outputs.show()
+
+
+def wants_redraw(scene) -> bool:
+    """True unless the last frame drawn still shows everything: no version moved since, nothing moving,
+    loading, decoding or arriving, no command queued."""
+    if scene.app is None or scene._arrived or scene._queue or scene.camera.is_moving:
+        return True
+    if scene.model_loading is not None or scene.decoder.worker.pending_count or scene.path.traversal.playing:
+        return True
+    if any(check() for check in list(scene.redraw_checks)):
+        return True
+    return scene._drawn != shown_versions(scene)
+
+
+def shown_versions(scene) -> tuple:
+    """What a drawn frame shows, in versions (and the few App settings it depends on)."""
+    app = scene.app
+    return (scene.state.versions(), scene.viewport, app.show_stats, tuple(app.clear_color),
+            scene.decoder.results_seen)

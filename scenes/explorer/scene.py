@@ -10,8 +10,7 @@ A frame, in phases (engine/app.py calls them in this order):
   results delivered; picking, only when the pointer, the view or what the points look like changed;
   `preparers` (the walk: decode requests, curve geometry); the Output image by its ownership rule
   (outputs.py); in deterministic mode, a bounded wait for the decodes the frame shows;
-- render: draws from the state and changes none of it (the layer cache keeps its own bookkeeping);
-- UI: panels build widgets and submit commands.
+- render: draws from the state and changes none of it (the layer cache keeps its own bookkeeping).
 
 Extension points (plain lists): `extra_renderers` (fn(ctx: RenderContext), drawn into the cached
 3-d layer; one with a pure `cache_key(ctx)` lets the layer be reused, one without redraws it every
@@ -216,20 +215,8 @@ class ExplorerScene(ReadOnlyViews, Scene):
 
     # ----------------------------------------------------------------- idle
     def wants_redraw(self) -> bool:
-        """True unless the last frame drawn still shows everything (versions unchanged, nothing moving,
-        loading, decoding or arriving, no command queued)."""
-        if self.app is None or self._arrived or self._queue or self.camera.is_moving:
-            return True
-        if self.model_loading is not None or self.decoder.worker.pending_count or self.path.traversal.playing:
-            return True
-        if any(check() for check in list(self.redraw_checks)):
-            return True
-        return self._drawn != self._shown_versions()
-
-    def _shown_versions(self) -> tuple:
-        app = self.app
-        return (self.state.versions(), self.viewport, app.show_stats, tuple(app.clear_color),
-                self.decoder.results_seen)
+        """True unless the last frame drawn still shows everything (frame_prepare.wants_redraw)."""
+        return frame_prepare.wants_redraw(self)
 
     # ----------------------------------------------------------------- render (pure)
     def _matrices(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -266,10 +253,13 @@ class ExplorerScene(ReadOnlyViews, Scene):
             ctx = RenderContext(*self._matrices(alpha), alpha, self.viewport, self.style, self.projection)
         self.layer_cache.draw(self.layer_key(ctx), ctx.viewport, self.app.clear_color, 
                               lambda part=WHOLE_LAYER: self._draw_layer(ctx, part))
-        self.cloud.draw_hovered(ctx.view_projection, ctx.view, self.style, self.layer_cache.depth_texture_id)
+        depth, selected = self.layer_cache.depth_texture_id, self.state.selection.index
+        if selected is not None and selected != self.style.hovered:  # the selection, enlarged like a hover
+            self.cloud.draw_hovered(ctx.view_projection, ctx.view, replace(self.style, hovered=selected), depth)
+        self.cloud.draw_hovered(ctx.view_projection, ctx.view, self.style, depth)
         for renderer in list(self.overlay_renderers):
             renderer(ctx)
-        self._drawn = self._shown_versions()
+        self._drawn = frame_prepare.shown_versions(self)  # for idle skipping, not explorer state
 
     def _draw_layer(self, ctx: RenderContext, part: LayerPart = WHOLE_LAYER) -> None:
         """The layer, or the part of it the detail cache asks for (detail_layer.py)."""
