@@ -11,7 +11,7 @@ from latentwalk.vae.bundle import load_bundle
 from latentwalk.vae.encode import (EncodeError, encode_inputs, load_pictures, read_picture, require_encoder,
                                    to_model_input)
 from tests.bundles import make_bundle
-from tests.shared_data import MNIST_SUBSET
+from tests.shared_data import MNIST_SUBSET, mnist_dir
 from tests.subset_models import TRAIN_IMAGES, subset_images, train_subset_bundle
 
 COUNT = 12
@@ -54,6 +54,14 @@ def test_bundled_mnist_model_encodes_its_training_images_to_their_rows():
     inputs = subset_images(200).astype(np.float32) / 255.0
     encoded = encode_inputs(require_encoder(bundle), inputs)
     np.testing.assert_allclose(encoded, bundle.latents[:200], atol=1e-3, rtol=0)
+
+
+@pytest.mark.compat
+def test_bundled_mnist_model_encodes_all_its_training_images_to_their_rows(tmp_path):
+    """All 60,000, through the command: the rows agree to TF32's rounding (see above)."""
+    out = tmp_path / "all.npy"
+    assert main(["encode", "--idx", str(mnist_dir() / "train-images-idx3-ubyte.gz"), "--out", str(out)]) == 0
+    np.testing.assert_allclose(np.load(out), load_bundle("mnist").latents, atol=1e-3, rtol=0)
 
 
 def test_a_picture_in_the_model_format_is_taken_as_it_is(tmp_path):
