@@ -247,7 +247,8 @@ def test_control_points_are_numbered_beside_them(gl_app):
     scene.view.show_labels = False
     app.step_frame(1 / 60)
     plain = app.capture(include_ui=True)
-    white = np.all(labelled > 240, axis=-1) & ~np.all(plain > 240, axis=-1)
+    # bright, not pure white: the TTF font is anti-aliased, its thin strokes rarely reach 255
+    white = np.all(labelled > 150, axis=-1) & ~np.all(plain > 150, axis=-1)
     boxes = np.zeros_like(white)
     for x, y in scene.view.label_pixels.astype(int):  # text up and right of each point
         assert white[y - 24:y, x:x + 20].sum() > 5

@@ -57,10 +57,19 @@ def test_f1_opens_help_listing_the_bindings_in_force_and_f1_closes_it(explorer):
     assert not help_panel.visible
 
 
-def test_the_question_mark_button_opens_help(explorer):
+def test_the_question_mark_button_opens_help_and_esc_closes_it(explorer):
+    from latentwalk.explorer.commands import Select
+
     app, scene = explorer
+    scene.submit(Select(4))
     frames(app, 2)
     click_item(app, scene.help_panel, "help")
     assert scene.help_panel.visible
     frames(app, 2)
     assert "Help" in scene.panel_layout.shown_rects()
+    key(pygame.KEYDOWN, pygame.K_ESCAPE)
+    frames(app, 2)
+    key(pygame.KEYUP, pygame.K_ESCAPE)
+    frames(app)
+    assert not scene.help_panel.visible and app.running
+    assert scene.selected_index == 4  # that Esc closed the help, nothing else
