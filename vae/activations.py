@@ -69,18 +69,22 @@ def channel_grid(values: np.ndarray, columns: int | None = None, padding: int = 
         values = padded.reshape(1, -1, width)
     if values.ndim != 3:
         raise ValueError(f"expected (features,) or (channels, H, W), got shape {values.shape}")
-    channels, height, width = values.shape
-    columns = columns or max(1, math.ceil(math.sqrt(channels)))
-    rows = math.ceil(channels / columns)
+    columns = columns or max(1, math.ceil(math.sqrt(len(values))))
     finite = values[np.isfinite(values)]
     signed = finite.size > 0 and float(finite.min()) < 0
     magnitude = scale if scale is not None else (float(np.abs(finite).max()) if finite.size else 0.0)
     magnitude = magnitude if magnitude > 0 else 1.0
     tiles = 0.5 + 0.5 * values / magnitude if signed else values / magnitude
-    tiles = np.clip(np.nan_to_num(tiles, nan=0.0), 0.0, 1.0)
-    grid = np.zeros((rows * (height + padding) + padding, columns * (width + padding) + padding), np.float32)
-    for index in range(channels):
-        top = padding + (index // columns) * (height + padding)
-        left = padding + (index % columns) * (width + padding)
-        grid[top:top + height, left:left + width] = tiles[index]
-    return grid
+    return tile_grid(np.clip(np.nan_to_num(tiles, nan=0.0), 0.0, 1.0), columns, padding, fill=0.0)
+
+
+def tile_grid(tiles: np.ndarray, columns: int, padding: int = 1, fill=0) -> np.ndarray:
+    """(T, h, w) tiles -> one (rows * (h + p) + p, columns * (w + p) + p) array, tiles in rows of
+    `columns`, `fill` in the gaps and in the unused cells of the last row."""
+    count, height, width = tiles.shape
+    rows = math.ceil(count / columns)
+    cells = np.full((rows * columns, height + padding, width + padding), fill, tiles.dtype)
+    cells[:count, :height, :width] = tiles
+    grid = cells.reshape(rows, columns, height + padding, width + padding).transpose(0, 2, 1, 3)
+    grid = grid.reshape(rows * (height + padding), columns * (width + padding))
+    return np.pad(grid, ((padding, 0), (padding, 0)), constant_values=fill)

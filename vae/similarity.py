@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from latentwalk.vae.activations import layer_outputs_batch
+from latentwalk.vae.activations import layer_outputs_batch, tile_grid
 from latentwalk.vae.bundle import Bundle
 from latentwalk.vae.errors import VaeError
 from latentwalk.vae.model import ConvDecoder
@@ -200,13 +200,7 @@ def weights_image(layer: str, decoder: ConvDecoder, padding: int = 1) -> Weights
     module = dict(WEIGHT_LAYERS)[layer]
     weight = getattr(decoder, module).weight.detach().float().cpu().numpy()
     tiles, columns, caption = weight_tiles(layer, weight, decoder.latent_dim, decoder.base)
-    count, height, width = tiles.shape
-    rows = int(np.ceil(count / columns))
-    index = np.full((rows * (height + padding) + padding, columns * (width + padding) + padding), -1, np.int64)
-    for tile in range(count):
-        top = padding + (tile // columns) * (height + padding)
-        left = padding + (tile % columns) * (width + padding)
-        index[top:top + height, left:left + width] = tiles[tile]
+    index = tile_grid(tiles, columns, padding, fill=-1)
     limit = float(np.percentile(np.abs(weight), RANGE_PERCENTILE)) or float(np.abs(weight).max()) or 1.0
     values = np.where(index >= 0, weight.reshape(-1)[np.maximum(index, 0)] / limit, np.nan)
     return WeightsImage(layer, diverging_rgb(values), index, limit, caption)
