@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 import time
@@ -51,7 +52,7 @@ def add_parser(subparsers) -> None:
                         help="frame size (default 1280x720)")
     parser.add_argument("--layout", choices=LAYOUTS, default="view",
                         help="view: 3-d view with the image inset; image: the decoded image alone; split: both")
-    parser.add_argument("--ui", action="store_true", help="keep the explorer's panels in the frame")
+    parser.add_argument("--ui", action="store_true", help="keep the explorer's panels in the 3-d view (view and split layouts)")
     parser.add_argument("--orbit", type=float, default=0.0, metavar="DEG",
                         help="turn the camera this many degrees over the recording")
     parser.add_argument("--crf", type=float, default=None, metavar="Q",
@@ -106,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
         screen = (max(1920, plan.size[0]), max(1080, plan.size[1]))
         mode = choose_gl_mode(screen, modes=RECORD_GL_MODES)
         print(f"rendering on {mode.description}", file=sys.stderr)
+    # a recording is not a person's session: nothing to offer to restore, nothing to autosave on close
+    from latentwalk.explorer.panels.session_files import AUTOSAVE_ENV
+    os.environ[AUTOSAVE_ENV] = "0"
     recorder = WalkRecorder(plan)
     return record(recorder, lambda: VideoWriter(target.path, plan.size, plan.fps, crf=args.crf, target=target),
                   lines=args.progress == "lines")

@@ -15,7 +15,11 @@ into the chosen layout and handed to a frame sink (engine/video.py's VideoWriter
 from __future__ import annotations
 
 import math
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -25,7 +29,8 @@ from latentwalk.explorer.record_frames import WalkFrames, draw_inset, image_pane
 
 LAYOUTS = ("view", "image", "split")
 WARM_FRAMES = 3
-MIN_UPDATE_HZ = 120  # frames drawn before the first recorded one: commands applied, panels laid out
+MIN_UPDATE_HZ = 120
+FILMSTRIP_WAIT_S = 60.0  # frames drawn before the first recorded one: commands applied, panels laid out
 
 
 @dataclass
@@ -87,6 +92,7 @@ class WalkRecorder:
         self.fractions = walk_fractions(plan.frames, self.path.closed)
         self.frames: WalkFrames | None = None
         self._window, self._ui = window, ui
+        self._owned_window = self._owned_ui = None
         self.app = None
         self.scene = None
         self._view: np.ndarray | None = None
@@ -105,6 +111,13 @@ class WalkRecorder:
         from latentwalk.explorer.scene import ExplorerScene
 
         plan = self.plan
+        if self._window is None:  # a window and UI of its own, with a throwaway imgui.ini: a recording
+            from latentwalk.engine.ui import Ui  # must not rewrite the person's panel layout
+            from latentwalk.engine.window import Window
+
+            self._window = self._owned_window = Window(plan.view_size, vsync=False, title="latentwalk record")
+            self._scratch = tempfile.mkdtemp(prefix="latentwalk-record-")
+            self._ui = self._owned_ui = Ui(scale=1.0, ini_path=Path(self._scratch) / "imgui.ini")
         # adaptive detail off: every frame draws every point, moving or not
         self.scene = ExplorerScene(self.bundle, device=plan.device, detail={"enabled": False})
         # a whole number of fixed updates per frame, at least one, so each frame applies its own commands
@@ -121,6 +134,11 @@ class WalkRecorder:
         self.app.frame_listeners.append(self._read_view)
         for _ in range(WARM_FRAMES):
             self.app.step_frame(self._dt)
+        if plan.ui:  # the Walk panel's filmstrip whole before the first frame: no thumbnail pops in mid-video
+            strip, deadline = self.scene.walk.walk_panel.filmstrip, time.monotonic() + FILMSTRIP_WAIT_S
+            while not strip.complete and time.monotonic() < deadline:
+                self.scene.decoder.wait(1.0)
+                self.app.step_frame(self._dt)
         self._home = self.scene.camera.goal
 
     def _set_walk(self) -> None:
@@ -197,4 +215,9 @@ class WalkRecorder:
         if self.app is not None:
             self.app.close()
             self.app = None
+        if self._owned_ui is not None:
+            self._owned_ui.shutdown()
+            self._owned_window.close()
+            self._owned_ui = self._owned_window = None
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
