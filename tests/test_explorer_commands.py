@@ -54,3 +54,27 @@ def test_undo_and_redo_step_through_path_and_highlight_edits(explorer):
     frames(app)
     assert len(scene.path) == 0 and scene.state.highlight.classes == (0, 2)
     assert np.array_equal(scene.state.highlight.as_array(), [True, False, True, False])
+
+
+def test_a_session_that_switches_models_leaves_nothing_to_undo_into_the_old_model(explorer, tmp_path):
+    from latentwalk.explorer.session import load_session, save_session
+    from tests.bundles import make_bundle as make
+
+    app, scene = explorer
+    other = make(tmp_path / "other", count=90, classes=3, seed=2)
+    first = str(scene.bundle.path)
+    assert scene.load_model(other)
+    scene.submit(c.AddControlPoint(index=80))
+    scene.submit(c.Highlight((2,)))
+    frames(app)
+    scene.walk.session.save(tmp_path / "other.json")
+    assert scene.load_model(first)
+    scene.submit(c.Highlight((0, 1, 3)))
+    frames(app)
+    scene.submit(c.ApplySession(load_session(tmp_path / "other.json")))
+    frames(app)
+    assert len(scene.bundle.latents) == 90 and scene.state.highlight.classes == (2,)
+    scene.submit(c.Undo())
+    frames(app)
+    assert scene.last_refusal == "nothing to undo" and len(scene.state.highlight.mask) == 3
+    assert [p.index for p in scene.path.points] == [80]

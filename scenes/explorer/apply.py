@@ -37,6 +37,7 @@ def apply(scene, command) -> bool:
         raise TypeError(f"not an explorer command: {command!r}")
     undoable = isinstance(command, c.UNDOABLE)
     before = snapshot(scene) if undoable else None
+    model = scene.state.model.version
     try:
         handler(scene, command)
     except SceneError as exc:
@@ -44,7 +45,7 @@ def apply(scene, command) -> bool:
         return False
     if scene.refused is not None and _kind(scene.refused) == _kind(command):  # the same try succeeded
         scene.last_refusal = scene.refused = None
-    if undoable:
+    if undoable and scene.state.model.version == model:  # a session that switched models starts afresh
         scene.history.record(before, snapshot(scene))
     return True
 
