@@ -36,6 +36,7 @@ class WalkTools:
         self.scene = scene
         self.path = WalkPath(scene.bundle.latents)
         self.view = CurveView()
+        self._prepared: tuple | None = None  # what the last prepare synced
         refusal = lambda: (scene.refused, scene.last_refusal)  # noqa: E731
         self.path_panel = PathPanel(self.path, scene.submit, hovered_index=lambda: scene.hovered_index,
                                     describe=self.describe, refusal=refusal)
@@ -65,7 +66,13 @@ class WalkTools:
 
     # -- hooks -----------------------------------------------------------------------------------
     def prepare(self, alpha: float) -> None:
-        """Decode requests for the walk, and the curve view's geometry and marker for this frame."""
+        """Decode requests for the walk, and the curve view's geometry and marker for this frame; an
+        idle frame with nothing changed and no filmstrip request left to make costs one comparison."""
+        seen = (self.path.version, self.path.traversal.t, self.scene.state.model.version)
+        strip = self.walk_panel.filmstrip
+        if seen == self._prepared and strip.synced_with(self.path) and not strip.requests_left:
+            return
+        self._prepared = seen
         self.walk_panel.sync()
         self.view.sync(self.path, self.scene.projection.to_3d)
 

@@ -75,6 +75,14 @@ class Filmstrip:
                 self._outstanding.add(key)
             self._next += 1
 
+    def synced_with(self, path: WalkPath) -> bool:
+        return self._synced == path.version
+
+    @property
+    def requests_left(self) -> bool:
+        """Steps not asked for yet (sync asks for the next chunk as the previous one comes back)."""
+        return self._next < len(self.keys)
+
     def receive(self, result) -> None:
         self._outstanding.discard(result.key)
         steps = self._steps_of_key.get(result.key)
