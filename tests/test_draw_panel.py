@@ -50,7 +50,9 @@ def stroke(app, panel, points) -> None:
 def test_drawn_strokes_become_a_point_and_a_reconstruction(drawing_explorer):
     app, scene, bundle = drawing_explorer
     tools, panel = scene.drawing, scene.drawing.panel
+    orientation = np.array(scene.camera.goal.orientation, copy=True)
     stroke(app, panel, [(0.25, 0.15), (0.25, 0.3), (0.27, 0.45)])  # short, in the top-left quarter
+    np.testing.assert_array_equal(scene.camera.goal.orientation, orientation)  # the drag drew, it did not turn
     ink = tools.canvas.pixels
     assert ink[int(0.3 * 28), 7] > 0.9 and ink[20, 20] == 0.0
 
@@ -97,6 +99,9 @@ def test_drawn_strokes_become_a_point_and_a_reconstruction(drawing_explorer):
     frames(app, 2)
     assert len(scene.path.control_latents()) == 1
     np.testing.assert_allclose(scene.path.control_latents()[0], first, atol=1e-6)
+
+    click_item(app, panel, "clear")
+    assert tools.canvas.empty
 
 
 def test_a_dropped_picture_is_encoded_and_a_bad_one_named(drawing_explorer, tmp_path):
