@@ -147,8 +147,11 @@ def idx_to_inputs(images: np.ndarray, image_shape: tuple[int, int], name: str) -
 
 
 # ----------------------------------------------------------------- the encoder
-def encode_inputs(encoder: ConvEncoder, inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """float32 (N, H, W) in [0, 1] -> the encoder's means, float32 (N, d)."""
+def encode_inputs(encoder: ConvEncoder, inputs: np.ndarray, batch_size: int = 256,
+                  progress: bool = False) -> np.ndarray:
+    """float32 (N, H, W) in [0, 1] -> the encoder's means, float32 (N, d); `progress`: a bar on stderr."""
+    from tqdm import tqdm
+
     inputs = np.asarray(inputs, np.float32)
     if inputs.ndim == 2:
         inputs = inputs[None]
@@ -157,7 +160,8 @@ def encode_inputs(encoder: ConvEncoder, inputs: np.ndarray, batch_size: int = 25
     device = next(encoder.parameters()).device
     means = np.empty((len(inputs), encoder.latent_dim), np.float32)
     with torch.inference_mode():
-        for start in range(0, len(inputs), batch_size):
+        for start in tqdm(range(0, len(inputs), batch_size), desc="encoding", unit="batch", disable=not progress,
+                          leave=False, dynamic_ncols=True):
             x = torch.from_numpy(np.ascontiguousarray(inputs[start:start + batch_size])).unsqueeze(1).to(device)
             means[start:start + len(x)] = encoder(x)[0].float().cpu().numpy()
     return means

@@ -6,6 +6,8 @@ import argparse
 
 from latentwalk.commands._args import positive_int
 
+PROGRESS_FROM = 5000  # images: fewer take well under a second
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -22,6 +24,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--limit", metavar="N", type=positive_int, help="with --idx: only the first N images")
     parser.add_argument("--out", metavar="Z.npy", required=True, help="where to write the (N, d) float32 latents")
     parser.add_argument("--batch-size", type=positive_int, default=256)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
@@ -44,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         inputs = idx_to_inputs(images, bundle.image_shape, args.idx)
     else:
         inputs = load_pictures(args.images, bundle.image_shape)
-    latents = encode_inputs(encoder, inputs, batch_size=args.batch_size)
+    latents = encode_inputs(encoder, inputs, batch_size=args.batch_size,
+                            progress=len(inputs) > PROGRESS_FROM and not args.no_progress)
     path = write_latents(latents, args.out)
     print(f"encoded {len(latents)} images with {bundle.path.name} -> {path} ({latents.shape[0]}, {latents.shape[1]}) float32")
     return 0
