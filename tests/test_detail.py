@@ -147,3 +147,18 @@ def test_rest_deadline_follows_the_issue():
     assert rest_deadline(10_000) == rest_deadline(60_000) == 0.3
     assert rest_deadline(1_000_000) == rest_deadline(5_000_000) == 1.0
     assert 0.3 < rest_deadline(250_000) < 1.0
+
+
+def test_a_machine_slower_than_a_second_a_frame_still_cuts_the_budget():
+    from latentwalk.explorer.adaptive_detail import AdaptiveDetail
+
+    positions, labels = cloud(50_000)
+    detail = AdaptiveDetail(positions, labels, min_points=1_000)
+    detail.builder.wait(30)
+    assert detail.take_order() is not None and detail.take_order() is None  # handed over once
+    detail.begin_frame(0.0)
+    assert detail.moving_count() == 50_000
+    detail.begin_frame(5.0, last_frame_ms=3000.0)  # the App measured 3 s for that frame
+    assert detail.moving_count() == 5_000  # a tenth: the largest cut one frame may make
+    detail.begin_frame(100.0)  # no measurement and a long gap: the loop waited, nothing is learnt
+    assert detail.moving_count() == 5_000

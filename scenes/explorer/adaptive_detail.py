@@ -56,13 +56,14 @@ class AdaptiveDetail:
         return self.drawn < self.total
 
     # ----------------------------------------------------------------- per frame
-    def begin_frame(self, now: float) -> None:
-        """A drawn frame starts: the interval since the last one was the cost of what that one drew."""
+    def begin_frame(self, now: float, last_frame_ms: float | None = None) -> None:
+        """A drawn frame starts. `last_frame_ms`: what the last drawn frame cost (the App's own
+        measure, idle waits excluded); without it, the interval since the last frame, unless so long
+        that the loop must have waited."""
         if self._last_frame_at is not None and self._last_mode in ("moving", "refining"):
-            interval = now - self._last_frame_at
-            if interval < 1.0:  # longer: the loop waited (idle), not drew
-                self.controller.observe(interval * 1000.0, self.drawn if self._last_mode == "moving"
-                                        else self._last_chunk)
+            cost = last_frame_ms if last_frame_ms is not None else (now - self._last_frame_at) * 1000.0
+            if last_frame_ms is not None or cost < 1000.0:
+                self.controller.observe(cost, self.drawn if self._last_mode == "moving" else self._last_chunk)
         self._last_frame_at = now
 
     def moving_count(self) -> int:

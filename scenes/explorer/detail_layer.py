@@ -58,6 +58,7 @@ class DetailLayerCache(LayerCache):
         # every frame complete, as before adaptive detail (offline recording: a video frame must not
         # depend on how fast the machine drew the one before it)
         self.full_detail = False
+        self.frame_ms: Callable[[], float] | None = None  # the last drawn frame's cost (the App's timings)
 
     def set_model(self, positions: np.ndarray, labels: np.ndarray) -> None:
         """A new model: its draw order starts building in the background."""
@@ -94,7 +95,7 @@ class DetailLayerCache(LayerCache):
             self._shows_cache = self.key is not None
             return
         now = time.perf_counter()
-        detail.begin_frame(now)
+        detail.begin_frame(now, None if self.frame_ms is None else self.frame_ms())
         self._shows_cache = True
         if key is not None and key == self.key and self._fits(viewport):
             self.reuses += 1

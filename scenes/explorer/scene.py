@@ -92,12 +92,14 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.picked_for: tuple | None = None  # what the last pick saw (frame_prepare.py)
         self._arrived = False  # a model or decoder results came in this frame
         self._drawn: tuple | None = None  # what the last drawn frame showed, in versions
+        self._matrix_cache: tuple = (None, None, None)  # (view key, view-projection, view)
 
     # ----------------------------------------------------------------- lifecycle
     def start(self, app) -> None:
         self.app = app
         actions.bind_keys(app.bindings)
         self.viewport = tuple(app.framebuffer_size)
+        self.layer_cache.frame_ms = lambda: app.timings.last["frame"]  # sizes adaptive detail's subset
         self.picker = Picker(*self.viewport, prefilter=self.state.style.pick_prefilter)
         self.decoder = DecoderService(self._first_bundle, device=self.device, held=True)  # warm() after frame 1
         self.outputs = OutputImages(self)
@@ -220,8 +222,12 @@ class ExplorerScene(ReadOnlyViews, Scene):
 
     # ----------------------------------------------------------------- render (pure)
     def _matrices(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-        aspect = self.viewport[0] / self.viewport[1]
-        return self.camera.view_projection(alpha, aspect), self.camera.view_matrix(alpha)
+        """The view-projection and view matrices, computed again only when the view key moved."""
+        key = self.view_key(alpha)
+        if self._matrix_cache[0] != key:
+            aspect = self.viewport[0] / self.viewport[1]
+            self._matrix_cache = (key, self.camera.view_projection(alpha, aspect), self.camera.view_matrix(alpha))
+        return self._matrix_cache[1], self._matrix_cache[2]
 
     def view_key(self, alpha: float) -> tuple:
         return (self.state.view.version, alpha if self.camera.is_moving else None, self.viewport)
