@@ -65,7 +65,7 @@ def child_latentwalk(count: int, frames: int, size, detail: bool) -> dict:
 
     from latentwalk.commands.bench import write_synthetic_bundle
     from latentwalk.engine.app import App
-    from latentwalk.explorer.commands import Orbit, ShowPanels
+    from latentwalk.explorer.commands import Orbit, PointerMoved, ShowPanels
     from latentwalk.explorer.scene import ExplorerScene
 
     with tempfile.TemporaryDirectory() as folder:
@@ -73,17 +73,22 @@ def child_latentwalk(count: int, frames: int, size, detail: bool) -> dict:
         scene = ExplorerScene(bundle, device="cpu", detail=None if detail else {"enabled": False})
         with App(scene, size=size, vsync=False, frame_cap=0) as app:
             scene.submit(ShowPanels(False))
+            scene.submit(PointerMoved(None))  # no hover picking: the peers do none (latentwalk bench times it)
             builder = scene.layer_cache.detail.builder
             if builder is not None:
                 builder.wait()
             turn = math.radians(1.0)
 
+            drawn = []
+
             def turning(i):
                 scene.submit(Orbit(turn, 0.0))
                 app.step_frame()
+                drawn.append(scene.cloud.last_drawn)
             timed(turning, LATENTWALK_WARMUP if detail else WARMUP, gl.glFinish)
+            drawn.clear()
             moving = timed(turning, frames, gl.glFinish)
-            drawn = scene.layer_cache.detail.drawn
+            drawn = int(statistics.median(drawn))
             timed(lambda i: app.step_frame(), 60 if detail else WARMUP, gl.glFinish)  # settle, refine
             rest = timed(lambda i: app.step_frame(), frames, gl.glFinish)
             return {"turning": moving, "rest": rest, "drawn_turning": drawn,
@@ -210,7 +215,9 @@ def format_report(results: dict, args, renderer: str) -> str:
              "",
              f"`python bench/bench_peers.py --sizes {args.sizes} --frames {args.frames}` on {renderer}, "
              f"{args.size}, {os.cpu_count()} CPUs, Python {platform.python_version()}; median ms per frame "
-             "(each ended with glFinish), fps = 1000 / median. Turning: 1 degree a frame; rest: the same view again.",
+             "(each ended with glFinish), fps = 1000 / median. Turning: 1 degree a frame; rest: the same view again. "
+             f"Load average {args.load[0]:.1f} at the start, {args.load[1]:.1f} at the end (a shared machine: "
+             "compare within a row group, not with other runs).",
              "", "| points | peer | turning ms | turning fps | points drawn turning | rest ms | rest fps |",
              "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for count, peers in results.items():
@@ -261,6 +268,7 @@ def main() -> int:
     ensure_display()  # one X server for every peer, so they share it alike
     results: dict[int, dict] = {}
     renderer = "?"
+    load_before = os.getloadavg()[0]
     for count in (int(s) for s in args.sizes.split(",")):
         results[count] = {}
         for peer in args.peers.split(","):
@@ -270,6 +278,7 @@ def main() -> int:
             renderer = result.get("renderer", renderer)
             print("   ", result.get("error") or f"turning {statistics.median(result['turning']):.1f} ms, "
                   f"rest {statistics.median(result['rest']):.1f} ms", flush=True)
+    args.load = (load_before, os.getloadavg()[0])
     report = format_report(results, args, renderer)
     print(report)
     if not args.no_write:
