@@ -330,6 +330,8 @@ class OrbitCamera:
             if self.flight.fraction >= 1.0:
                 self.current, self.flight = self.flight.end, None
             return
+        if self.current is self.goal:  # at rest: nothing to interpolate (an idle window runs this 120x/s)
+            return
         fraction = 1.0 - math.exp(-dt * self.damping_rate)
         nxt = interpolate_states(self.current, self.goal, fraction)
         if self._close(nxt, self.goal):
@@ -339,6 +341,8 @@ class OrbitCamera:
     @property
     def is_moving(self) -> bool:
         """False once the last step changed nothing and nothing is pending: skip picking/redraw."""
+        if self.flight is None and self.previous is self.current and self.current is self.goal:
+            return False  # the usual answer at rest, without comparing arrays
         return self.flight is not None or not (self.previous.same_as(self.current)
                                                and self.current.same_as(self.goal))
 

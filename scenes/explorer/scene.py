@@ -3,13 +3,10 @@ a background worker, and the panels; one typed state (state.py) changed only by 
 
 A frame, in phases (engine/app.py calls them in this order):
 - input: `handle_action` turns actions into commands (actions.py) and `submit`s them;
-- commands: `apply_commands` applies the queue in order (apply.py), bumping the versions of the
-  parts that changed; the fixed `update(dt)` steps apply what was queued since, then move the camera
-  (damping, flights), playback and `updaters`;
-- prepare (`prepare(alpha)`, once a frame, drawn or not): a loaded model installed; the decoder's
-  results delivered; picking, only when the pointer, the view or what the points look like changed;
-  `preparers` (the walk: decode requests, curve geometry); the Output image by its ownership rule
-  (outputs.py); in deterministic mode, a bounded wait for the decodes the frame shows;
+- commands: `apply_commands` applies the queue in order (apply.py), bumping versions; the fixed
+  `update(dt)` steps apply what was queued since, then move camera, playback and `updaters`;
+- prepare (once a frame, drawn or not): model install, decoder results, picking when its inputs moved,
+  `preparers`, the Output image (outputs.py); deterministic mode: a bounded wait for what it shows;
 - render: draws from the state and changes none of it (the layer cache keeps its own bookkeeping).
 
 Extension points (plain lists): `extra_renderers` (fn(ctx: RenderContext), drawn into the cached
@@ -48,6 +45,7 @@ from latentwalk.explorer.scene_parts import ReadOnlyViews, make_panels
 from latentwalk.explorer.state import ExplorerState
 from latentwalk.explorer.tooltip import hover_tooltip
 from latentwalk.explorer.undo import History
+from latentwalk.explorer.view_cache import ViewCache
 from latentwalk.explorer.walk_tools import WalkTools
 from latentwalk.vae.bundle import Bundle, load_bundle
 
@@ -92,7 +90,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.picked_for: tuple | None = None  # what the last pick saw (frame_prepare.py)
         self._arrived = False  # a model or decoder results came in this frame
         self._drawn: tuple | None = None  # what the last drawn frame showed, in versions
-        self._matrix_cache: tuple = (None, None, None)  # (view key, view-projection, view)
+        self.view_cache = ViewCache(self)  # matrices and fog, again only when the view moved
 
     # ----------------------------------------------------------------- lifecycle
     def start(self, app) -> None:
@@ -222,24 +220,13 @@ class ExplorerScene(ReadOnlyViews, Scene):
 
     # ----------------------------------------------------------------- render (pure)
     def _matrices(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-        """The view-projection and view matrices, computed again only when the view key moved."""
-        key = self.view_key(alpha)
-        if self._matrix_cache[0] != key:
-            aspect = self.viewport[0] / self.viewport[1]
-            self._matrix_cache = (key, self.camera.view_projection(alpha, aspect), self.camera.view_matrix(alpha))
-        return self._matrix_cache[1], self._matrix_cache[2]
+        return self.view_cache.matrices(alpha)
 
     def view_key(self, alpha: float) -> tuple:
-        return (self.state.view.version, alpha if self.camera.is_moving else None, self.viewport)
+        return self.view_cache.key(alpha)
 
     def _update_style(self, alpha: float) -> None:
-        eye = self.camera.state(alpha).eye
-        radius = self.camera.scene_radius
-        depth = float(np.linalg.norm(eye - self.camera.scene_center))
-        self.style.point_size = self.state.style.point_size
-        self.style.reference_distance = self.camera.home.distance
-        self.style.fog_range = (max(0.0, depth - 0.4 * radius), depth + radius)
-        self.style.hovered = self.state.pointer.hovered
+        self.view_cache.update_style(alpha)
 
     def layer_key(self, ctx: RenderContext) -> tuple | None:
         """What the 3-d layer shows, in versions; None when an extra renderer cannot say."""

@@ -23,7 +23,9 @@ class ReadOnlyViews:
 
     @property
     def bundle(self):
-        return self.state.model.bundle
+        """The installed bundle; before `start`, the one the scene was made with."""
+        installed = self.state.model.bundle
+        return self._first_bundle if installed is None else installed
 
     @property
     def path(self):
