@@ -15,7 +15,10 @@ def test_the_tour_runs_by_itself_with_panels_and_cursor_hidden(kiosk):
     explorer = scene.explorer
     tour = scene.tour.tour
     assert scene.mode == "tour" and not explorer.state.ui.panels_visible and not pygame.mouse.get_visible()
+    assert not pygame.display.get_allow_screensaver()
     assert [p.index for p in explorer.path.points] == list(tour.indices)
+    kept = [type(panel).__name__ for panel in explorer.panels]
+    assert "PathPanel" in kept and not any("Model" in name or "Session" in name for name in kept)
     t0, view0 = explorer.state.walk.t, goal(scene)
     frames(app, 120)
     assert explorer.state.walk.playing and explorer.state.walk.t > t0

@@ -63,3 +63,17 @@ def test_kiosk_runs_600_frames_fullscreen_without_panels(tmp_path, tiny_bundle):
                         "--no-vsync")
     assert result.returncode == 0, result.stderr
     assert title_bar_rows(plain) > 0
+
+
+def test_the_display_index_is_checked_and_the_window_placed_on_it(display, monkeypatch):
+    from pathlib import Path
+
+    from latentwalk.kiosk.config import KioskConfig, KioskConfigError
+    from latentwalk.kiosk.run import place_on_display
+
+    monkeypatch.delenv("SDL_VIDEO_WINDOW_POS", raising=False)
+    with pytest.raises(KioskConfigError) as caught:
+        place_on_display(KioskConfig(path=Path("gallery.toml"), display=7))
+    assert str(caught.value) == "gallery.toml: display: there is no display 7 (this machine has 1, numbered from 0)"
+    place_on_display(KioskConfig(display=0))
+    assert os.environ["SDL_VIDEO_WINDOW_POS"] == "0,0"

@@ -127,3 +127,4 @@ class PadDriver:
 
     def close(self) -> None:
         self.gamepads.close()
+        enable_imgui_navigation(False)
