@@ -9,8 +9,11 @@ into the chosen layout and handed to a frame sink (engine/video.py's VideoWriter
   half the width). With `ui`, the panels stay in the frame and the Output panel shows the image, so
   the view gets no inset.
 - The images come from `record_frames.WalkFrames`, decoded per frame from the frame's own t before
-  rendering it. With panels shown, the scene runs in its deterministic mode where it has one, so
-  the Output panel too shows the frame's own image.
+  rendering it. With panels shown, the scene runs in its deterministic mode (prepare waits for the
+  decodes the frame shows), so the Output panel too shows the frame's own image.
+- `--orbit` turns the camera about the world's vertical (a turntable), by the frame's walk fraction.
+- The recorder's own window and UI use a throwaway imgui.ini, so a recording never rewrites the
+  person's panel layout.
 """
 from __future__ import annotations
 
