@@ -150,3 +150,13 @@ def choose_gl_mode(screen: tuple[int, int] = DEFAULT_SCREEN, modes: tuple[str, .
             process.wait()
         failures.append(f"{name}: {detail}")
     raise ContextError("no way to render found: " + "; ".join(failures))
+
+
+def headless_if_no_display(screen: tuple[int, int] = DEFAULT_SCREEN) -> GlMode | None:
+    """For scripted runs: on Linux with neither $DISPLAY nor $WAYLAND_DISPLAY, find a headless mode
+    (`choose_gl_mode`); elsewhere do nothing (macOS and Windows windows need no display variable)."""
+    import sys
+
+    if not sys.platform.startswith("linux") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return choose_gl_mode(screen)

@@ -62,3 +62,15 @@ def test_a_mode_can_be_forced_and_a_bad_name_is_refused():
     assert run_child(code, {"LATENTWALK_GL_MODE": "egl"}).stdout.strip() == "egl"
     assert run_child(code, {"LATENTWALK_GL_MODE": "wayland"}).stdout.strip() == (
         "LATENTWALK_GL_MODE='wayland': expected one of display, xvfb, egl")
+
+
+def test_a_scripted_run_with_no_display_finds_a_headless_mode(tmp_path):
+    shot = tmp_path / "demo.png"
+    done = subprocess.run([sys.executable, "-m", "latentwalk", "run", "--demo", "--frames", "3", "--size", "160x120",
+                           "--screenshot", str(shot)], env={k: v for k, v in os.environ.items() if k != "DISPLAY"},
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    import numpy as np
+    from PIL import Image
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    assert pixels.shape == (120, 160, 3) and pixels.std() > 1  # the demo scene drawn, not a blank frame

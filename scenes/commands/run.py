@@ -64,6 +64,9 @@ def make_scene(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.frames is not None:  # a scripted run needs no screen: Xvfb or EGL, chosen before OpenGL loads
+        from latentwalk.engine.headless import headless_if_no_display
+        headless_if_no_display()
     from latentwalk.engine.app import App
     from latentwalk.engine.capture import check_writable
     from latentwalk.errors import SceneError
