@@ -63,12 +63,15 @@ def child_first_frame(model: str, preload_torch: bool) -> dict:
 
 
 def child_memory(model: str) -> dict:
+    import tracemalloc
+
     from OpenGL import GL as gl
 
     from latentwalk.engine.app import App
     from latentwalk.explorer.commands import Orbit, PointerMoved, ShowPanels
     from latentwalk.explorer.scene import ExplorerScene
 
+    tracemalloc.start()  # numpy's arrays and Python's objects; not the GL driver's own memory
     scene = ExplorerScene(model, device="cpu")
     with App(scene, size=(1280, 720), vsync=False, frame_cap=0) as app:
         scene.submit(ShowPanels(False))
@@ -82,7 +85,9 @@ def child_memory(model: str) -> dict:
         for _ in range(40):
             app.step_frame()
         gl.glFinish()
-        return {"points": scene.cloud.count, "latent_dim": scene.bundle.latent_dim, **memory_kb()}
+        traced_kb = tracemalloc.get_traced_memory()[0] // 1024
+        return {"points": scene.cloud.count, "latent_dim": scene.bundle.latent_dim, "traced": traced_kb,
+                **memory_kb()}
 
 
 def run_child(args: list[str]) -> dict:
@@ -144,12 +149,14 @@ def format_report(starts, memory, args) -> str:
     small, big = (memory[size] for size in MEMORY_SIZES)
     points = big["points"] - small["points"]
     latent_bytes = 4 * big["latent_dim"]
-    lines += ["", "Memory after turning, hovering (the pick prefilter's arrays made) and resting:", "",
+    lines += ["", "Memory after turning, hovering (the pick prefilter's arrays made) and resting; what is not in "
+              "numpy arrays or Python objects is the GL driver's (llvmpipe keeps the binned primitives of the "
+              "frames it drew):", "",
               "| points | resident (MB) | peak resident (MB) |", "| ---: | ---: | ---: |"]
     for size in MEMORY_SIZES:
         m = memory[size]
         lines.append(f"| {m['points']:,} | {m['VmRSS'] / 1024:.0f} | {m['VmHWM'] / 1024:.0f} |")
-    for label, key in (("resident", "VmRSS"), ("peak", "VmHWM")):
+    for label, key in (("resident", "VmRSS"), ("peak", "VmHWM"), ("in numpy arrays and Python objects", "traced")):
         per_point = (big[key] - small[key]) * 1024 / points
         lines.append(f"\n{label}: {per_point:.0f} bytes per point, {per_point - latent_bytes:.0f} beyond the "
                      f"{latent_bytes}-byte latents (from the difference between the two sizes).")
