@@ -151,3 +151,14 @@ def test_the_hint_is_on_screen_while_detail_is_reduced_and_gone_at_full_detail(e
     settle(app, scene)
     rest = grab(app)
     assert hint_pixels(moving) > 20 and hint_pixels(rest) == 0
+
+
+def test_a_layer_no_key_can_describe_draws_every_point(explorer):
+    app, scene = explorer
+    scene.extra_renderers.append(lambda ctx: None)  # no cache_key: every frame is drawn afresh
+    try:
+        turn(app, scene, 2)
+        frames(app, 3)
+        assert scene.cloud.last_drawn == COUNT and scene.layer_cache.detail.drawn == COUNT
+    finally:
+        scene.extra_renderers.pop()

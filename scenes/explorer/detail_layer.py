@@ -107,7 +107,11 @@ class DetailLayerCache(LayerCache):
             gl.glDisable(gl.GL_SCISSOR_TEST)
             gl.glBindFramebuffer(gl.GL_FRAMEBUFFER, 0)
             gl.glViewport(0, 0, *viewport)
-            draw_layer(LayerPart(count=detail.moving_count(), compensate=True))
+            if key is None:  # some renderer cannot say what it draws: moving or not, no one can tell
+                detail.at_rest()
+                draw_layer(WHOLE_LAYER)
+            else:
+                draw_layer(LayerPart(count=detail.moving_count(), compensate=True))
             self.key = self._refining = None
             self._shows_cache = False
         self._previous = key
