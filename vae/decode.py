@@ -14,7 +14,7 @@ from latentwalk.vae.model import ConvDecoder
 
 MAX_GRID_IMAGES = 16_384  # a 128 x 128 grid; past that a PNG is unreadable and costs gigabytes
 PROGRESS_FROM = 20_000  # latents: smaller jobs finish in a few seconds and print nothing
-CHUNK_ROWS = 8192  # rows decoded per chunk while streaming an .npy: bounds memory for any N
+CHUNK_ROWS = 2048  # rows per chunk while streaming an .npy: bounds memory for any N, updates progress often
 
 
 def check_latents(latents: np.ndarray, latent_dim: int, name: str = "latents", *,
