@@ -228,3 +228,18 @@ def test_hostile_model_names_are_one_line_errors(name, message):
     """A session file names its model: whatever string it holds, loading says why in one line."""
     with pytest.raises(BundleError, match=message):
         load_bundle(name)
+
+
+@pytest.mark.parametrize("case", ["model.json nested 200k deep", "latent_dim 1e9", "latents claim 10^12 rows",
+                                  "model.json -> /dev/zero"])
+def test_the_explorers_session_check_gets_a_scene_error_naming_the_file(bundle_dir, case):
+    """The Ctrl+O path of issue 9 (SessionIO.load -> bundle_sizes, which catches VaeError only) died
+    on these three bundles with RecursionError, RuntimeError and MemoryError."""
+    from latentwalk.errors import SceneError
+    from latentwalk.explorer.panels.session import bundle_sizes
+
+    file_name, damage, _ = HOSTILE[case]
+    damage(bundle_dir)
+    with pytest.raises(SceneError) as caught:
+        bundle_sizes(str(bundle_dir))
+    assert str(caught.value).startswith(f"{bundle_dir / file_name}: ") and "\n" not in str(caught.value)
