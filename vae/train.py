@@ -24,10 +24,12 @@ from latentwalk.vae.bundle import (MAX_IMAGE_SIDE, MAX_LATENT_DIM, atomic_file, 
                                    check_writable_folder, finite_or_none, write_bundle, write_errors)
 from latentwalk.vae.datasets import Dataset
 from latentwalk.vae.errors import VaeError
+from latentwalk.vae.safeio import first_line, parse_json, safetensors_shapes
 from latentwalk.vae.model import ConvVAE, vae_loss
 
 CHECKPOINT_FILE = "last.safetensors"
 CHECKPOINT_JSON = "last.json"
+MAX_CHECKPOINT_BYTES = 8 << 30  # weights and Adam's two moments of the largest model a bundle may hold
 RECON_PROBE = 2000  # images whose reconstruction BCE goes into the summary
 
 
@@ -204,17 +206,25 @@ class Trainer:
         return path
 
     def load_checkpoint(self, folder: Path) -> None:
-        from safetensors import SafetensorError, safe_open
+        """Restore from `folder`; a missing, hostile or foreign checkpoint is one VaeError line naming it."""
+        from safetensors import SafetensorError
 
         path = folder / CHECKPOINT_FILE
+        if not os.path.lexists(path):
+            raise VaeError(f"{path}: no checkpoint to resume from")
+        safetensors_shapes(path, VaeError, max_bytes=MAX_CHECKPOINT_BYTES)  # a regular file its length backs
         try:
-            with safe_open(str(path), framework="pt") as handle:
-                state = json.loads(handle.metadata()["state"])
-                tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-        except FileNotFoundError:
-            raise VaeError(f"{path}: no checkpoint to resume from") from None
-        except (SafetensorError, OSError, KeyError, TypeError, json.JSONDecodeError) as exc:
-            raise VaeError(f"{path}: unreadable checkpoint ({exc})") from None
+            self._restore(path)
+        except (SafetensorError, OSError, KeyError, TypeError, ValueError, AttributeError, IndexError,
+                RuntimeError, OverflowError) as exc:
+            raise VaeError(f"{path}: unreadable checkpoint ({type(exc).__name__}: {first_line(exc)})") from None
+
+    def _restore(self, path: Path) -> None:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as handle:
+            state = parse_json(handle.metadata()["state"], path, VaeError)
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
         saved = state["config"]
         for key in ("latent_dim", "batch_size", "seed", "limit"):
             if saved.get(key) != getattr(self.config, key):
