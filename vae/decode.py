@@ -135,15 +135,3 @@ def check_output_path(path: str | Path) -> Path:
         raise DecodeError(f"{path}: is a folder")
     check_writable_folder(path.parent, DecodeError, subject=path)
     return path
-
-
-def write_images(images: np.ndarray, path: str | Path) -> Path:
-    """Write decoded images as .npy (float32 (N, H, W)) or a .png grid, never half-written."""
-    path = check_output_path(path)
-    with write_errors(path, DecodeError):
-        if path.suffix.lower() == ".png":
-            return write_png_grid(images, path)
-        with atomic_file(path) as temp:
-            with open(temp, "wb") as handle:
-                np.save(handle, images.astype(np.float32, copy=False), allow_pickle=False)
-        return path
