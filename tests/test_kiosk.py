@@ -75,16 +75,19 @@ def test_kiosk_ignores_quit_fullscreen_files_and_sessions_but_leaves_on_the_chor
     frames(app, 2)
     explorer = scene.explorer
     pygame.event.post(pygame.event.Event(pygame.QUIT))
+    scale = app.ui.total_scale
     press(pygame.K_ESCAPE)
+    press(pygame.K_q, pygame.KMOD_CTRL)
+    press(pygame.K_EQUALS, pygame.KMOD_CTRL)
     press(pygame.K_F11)
     press(pygame.K_s, pygame.KMOD_CTRL)
     press(pygame.K_o, pygame.KMOD_CTRL)
     pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(tmp_path / "other_model")))
     frames(app, 3)
-    assert app.running and app.refused_quits == 1 and not app.window.fullscreen
+    assert app.running and app.refused_quits == 1 and not app.window.fullscreen and app.ui.total_scale == scale
     assert explorer.model_loading is None and explorer.state.model.error is None
     assert scene.refused.get("drop_file") == 1
-    assert sum(scene.refused.values()) >= 3  # drop_file, save, load (Esc and F11 are unbound)
+    assert sum(scene.refused.values()) >= 3  # drop_file, save, load (Ctrl+Q, Ctrl+=, F11 are unbound)
     assert list(tmp_path.iterdir()) == []
     press(pygame.K_k, pygame.KMOD_CTRL)  # part of the chord is not the chord
     frames(app)

@@ -11,7 +11,7 @@ the explorer's commands.
 - Visitors act only through actions of the kinds the config allows (`visitors.may`); anything else,
   and always quitting, fullscreen toggling, dropped files, sessions and model switching, is ignored
   and counted in `refused`. The panels that open files or switch models are left out in kiosk mode.
-  The App's own quit and fullscreen keys are unbound and `KioskApp.quit` refuses window-close
+  The App's own actions (quit, fullscreen, UI scale) are unbound and `KioskApp.quit` refuses window-close
   requests; only the exit chord (`kiosk_exit`) or a frame budget ends a run.
 - It must not stop: a failing decoder leaves the last good image up and is logged (once per distinct
   message); a driver that raises is logged and the tour starts afresh.
@@ -23,7 +23,7 @@ import math
 
 import pygame
 
-from latentwalk.engine.app import App
+from latentwalk.engine.app import APP_ACTIONS, App
 from latentwalk.engine.scene import Scene
 from latentwalk.explorer import commands as c
 from latentwalk.kiosk import overlay
@@ -35,10 +35,9 @@ from latentwalk.kiosk.tour_driver import TourDriver
 log = logging.getLogger("latentwalk.kiosk")
 
 EXIT_ACTION = "kiosk_exit"
-APP_KEYS = ("quit", "toggle_fullscreen", "toggle_stats")  # the App consumes these before any scene
 # Which visitor kind (config `visitors.may`) each action belongs to; actions not listed are refused.
 ACTION_KINDS = {
-    "pointer_move": "always", "pointer_leave": "always",
+    "pointer_move": "always", "pointer_leave": "always", "cancel": "always",
     "drag_rotate": "orbit", "orbit_left": "orbit", "orbit_right": "orbit", "orbit_up": "orbit",
     "orbit_down": "orbit", "zoom": "zoom", "drag_pan": "pan",
     "click": "select", "double_click": "select", "select_left": "select", "select_right": "select",
@@ -110,8 +109,9 @@ class KioskScene(Scene):
                               allowed=self._allowed)
         bindings = app.bindings
         for input_name, action in bindings.to_dict().items():
-            # held orbit keys act in the explorer's update, past handle_action: unbind them if refused
-            if action in APP_KEYS or (action.startswith("orbit_") and not self._allowed(action)):
+            # unbound, since neither reaches handle_action to be refused: the App's own actions (quit,
+            # fullscreen, UI scale), and held orbit keys (the explorer's update reads them)
+            if action in APP_ACTIONS or (action.startswith("orbit_") and not self._allowed(action)):
                 bindings.bind(input_name, None)
         bindings.update(config.bindings)
         key, mods = config.exit_key
