@@ -16,7 +16,12 @@ TITLE_BAR_COLOURS = ((10, 10, 10), (41, 74, 122))
 
 
 def latentwalk(*args, timeout=300):
-    env = dict(os.environ, PYGAME_HIDE_SUPPORT_PROMPT="1", SDL_AUDIODRIVER="dummy")
+    """The CLI in a subprocess with a config folder of its own: what it saves (imgui.ini, the UI
+    scale) must not change the layout of the tests that run in this process after it."""
+    import tempfile
+
+    env = dict(os.environ, PYGAME_HIDE_SUPPORT_PROMPT="1", SDL_AUDIODRIVER="dummy",
+               LATENTWALK_CONFIG_DIR=tempfile.mkdtemp(prefix="kiosk-cli-config-"))
     return subprocess.run([sys.executable, "-m", "latentwalk", *args], capture_output=True, text=True,
                           timeout=timeout, env=env)
 
