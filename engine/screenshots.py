@@ -85,9 +85,14 @@ class Screenshots:
 
         folder = self.folder or screenshot_folder()
         try:
+            if self.folder is None and not os.environ.get(FOLDER_ENV):  # the usual Pictures folder may not
+                folder.mkdir(parents=True, exist_ok=True)  # exist yet; a folder someone named must
             if not folder.is_dir():
                 raise EngineError(f"{folder}: screenshot folder does not exist")
             path = save_png(read(), screenshot_path(folder))
+        except OSError as exc:
+            self._say(f"screenshot not saved: {folder}: {exc.strerror or exc}", failed=True)
+            return
         except EngineError as exc:
             self._say(f"screenshot not saved: {exc}", failed=True)
             return

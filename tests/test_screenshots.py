@@ -102,3 +102,15 @@ def test_the_folder_and_the_names(tmp_path, monkeypatch):
     assert first.name == "latentwalk-20261130-140509.png"
     first.write_bytes(b"")
     assert screenshot_path(tmp_path, now).name == "latentwalk-20261130-140509-2.png"
+
+
+def test_the_usual_pictures_folder_is_made_when_it_does_not_exist_yet(explorer, tmp_path, monkeypatch):
+    import platformdirs
+
+    app, scene = explorer
+    pictures = tmp_path / "home" / "Pictures"
+    monkeypatch.delenv(screenshots.FOLDER_ENV, raising=False)
+    monkeypatch.setattr(platformdirs, "user_pictures_dir", lambda: str(pictures))
+    scene.screenshots.folder = None
+    press(app)
+    assert not scene.screenshots.failed and len(saved(pictures)) == 1

@@ -70,6 +70,8 @@ class RecordDialog:
             return self._say("add control points to the walk first", failed=True)
         out = os.path.expanduser(self.out.strip())
         try:
+            if Path(out).parent == Path(default_video_path()).parent:  # the usual Videos folder may not exist yet
+                Path(out).parent.mkdir(parents=True, exist_ok=True)
             check_video_target(out, self.size, float(self.fps))
             self.job = RecordJob(self.session(), out, layout=self.layout, size=self.size, fps=float(self.fps),
                                  seconds=float(self.seconds), ui=self.ui)
