@@ -24,6 +24,7 @@ UI_SCALE_ENV = "LATENTWALK_UI_SCALE"
 _BASE_DPI = 96.0
 FONT_FILE = Path(__file__).resolve().parents[1] / "assets" / "fonts" / "Roboto-Regular.ttf"
 FONT_SIZE_PX = 15.0  # at scale 1
+ATLAS_MIN_PX = 1024
 USER_SCALE_STEP = 0.1
 USER_SCALE_RANGE = (0.6, 2.5)
 SETTINGS_FILE = "ui.json"
@@ -92,6 +93,9 @@ class Ui:
         self.ini_path.parent.mkdir(parents=True, exist_ok=True)
         self.settings_path = self.ini_path.parent / SETTINGS_FILE
         io.set_ini_filename(str(self.ini_path))
+        # A roomy atlas from the start, so glyphs baked at new sizes (UI scale) do not make the backend
+        # replace the atlas texture mid-run.
+        io.fonts.tex_min_width = io.fonts.tex_min_height = ATLAS_MIN_PX
         self.font = io.fonts.add_font_from_file_ttf(str(font_file()), FONT_SIZE_PX)
         io.font_default = self.font
         self.scale = display_scale() if scale is None else scale

@@ -82,32 +82,35 @@ def drawable_size() -> tuple[int, int] | None:
     return (width.value, height.value) if width.value > 0 and height.value > 0 else None
 
 
+_xlib: tuple | None = None  # (library, Display*) opened once: closing a Display runs process-wide hooks
+
+
 def x11_window_size() -> tuple[int, int] | None:
     """The X server's own idea of our window's size (None when not on X11): the truth SDL may not know."""
+    global _xlib
     info = pygame.display.get_wm_info()
     window = info.get("window")
     if not isinstance(window, int) or not os.environ.get("DISPLAY") or pygame.display.get_driver() != "x11":
         return None
-    name = ctypes.util.find_library("X11")
-    if not name:
-        return None
     try:
-        xlib = ctypes.CDLL(name)
-        xlib.XOpenDisplay.restype = ctypes.c_void_p
-        xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
-        display = xlib.XOpenDisplay(None)
-        if not display:
-            return None
-        try:
-            attributes = ctypes.create_string_buffer(256)  # XWindowAttributes: int x, y, width, height, ...
-            xlib.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p]
-            if not xlib.XGetWindowAttributes(display, window, attributes):
+        if _xlib is None:
+            name = ctypes.util.find_library("X11")
+            if not name:
                 return None
-            fields = (ctypes.c_int * 4).from_buffer(attributes)
-            return int(fields[2]), int(fields[3])
-        finally:
-            xlib.XCloseDisplay.argtypes = [ctypes.c_void_p]
-            xlib.XCloseDisplay(display)
+            xlib = ctypes.CDLL(name)
+            xlib.XOpenDisplay.restype = ctypes.c_void_p
+            xlib.XOpenDisplay.argtypes = [ctypes.c_char_p]
+            xlib.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p]
+            display = xlib.XOpenDisplay(None)
+            if not display:
+                return None
+            _xlib = (xlib, display)
+        xlib, display = _xlib
+        attributes = ctypes.create_string_buffer(256)  # XWindowAttributes: int x, y, width, height, ...
+        if not xlib.XGetWindowAttributes(display, window, attributes):
+            return None
+        fields = (ctypes.c_int * 4).from_buffer(attributes)
+        return int(fields[2]), int(fields[3])
     except (OSError, AttributeError):
         return None
 

@@ -11,7 +11,7 @@ from imgui_bundle import imgui
 
 from latentwalk.explorer.panels.layout import HELP_BUTTON, MARGIN
 from tests.bundles import make_bundle
-from tests.explorer_helpers import frames, open_explorer, post_button, post_motion
+from tests.explorer_helpers import frames, frames_until, open_explorer, post_button, post_motion
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +82,9 @@ def test_at_1280x720_the_walk_sits_between_the_columns_and_a_long_path_does_not_
     assert walk[0] + walk[2] <= path[0]  # the strip fits left of the right column...
     path_window = imgui.internal.find_window_by_name("Path")
     assert path_window.scroll_max.y == 0, "twelve control points fit without scrolling"
+    left_edge = max(r[0] + r[2] for t, r in rects.items() if r[0] == MARGIN)
+    assert walk[0] >= left_edge  # ...and right of the left column, which reaches the bottom too
+    assert imgui.internal.find_window_by_name("Classes").scroll_max.y == 0, "ten classes fit"
 
 
 def test_a_panel_dropped_past_the_edge_comes_back_inside(gl_app, bundle_path, restore_collapsed):
@@ -111,6 +114,7 @@ def test_a_panel_dropped_past_the_edge_comes_back_inside(gl_app, bundle_path, re
 def test_fullscreen_and_back_gives_the_same_layout(gl_app, bundle_path, gl_window):
     app, scene = open_explorer(gl_app, bundle_path, (900, 560), panels=True, data_dir=None)
     with_a_walk(app, scene, 3)
+    assert frames_until(app, lambda: scene.output_caption.startswith("walk"))  # Output's text sets its width
     frames(app, 8)
     before = dict(scene.panel_layout.shown_rects())
     for _ in range(2):

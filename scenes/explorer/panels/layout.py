@@ -16,9 +16,9 @@ follow a resize, and each no taller than leaves room for its neighbours, so none
   opened last is collapsed to its title bar (an accordion; a column is in order of importance, and its
   first panel, Classes or Output, is never collapsed by it), so every panel keeps at least its title on
   screen, whatever the window size. `first_collapsed` remembers how each panel first appeared.
-- Walk: a strip centred on the bottom edge, as tall as its content. Where the gap between the columns
-  is wide enough (WALK_MIN_WIDTH) it fits in that gap and the columns reach the bottom; otherwise it
-  spans the window (at most WALK_MAX_WIDTH) and both columns end above it.
+- Walk: a strip on the bottom edge, as tall as its content. Where the gap between the columns is wide
+  enough (WALK_MIN_WIDTH) it is centred in that gap and the columns reach the bottom; otherwise it is
+  centred on the window (at most WALK_MAX_WIDTH wide) and both columns end above it.
 - Stats (F3): top centre, over the cloud; Help (F1 or the ? button): centred, over everything.
 - Every panel is auto-sized (ImGui's always_auto_resize), so what imgui.ini remembers of a size does
   not matter, and positions are set every frame, so neither does a remembered position.
@@ -47,6 +47,7 @@ BOTTOM = "Walk"
 TOP = "Stats"
 CENTRE = "Help"
 FLEXIBLE = ("Classes", "Path")
+SETTLE_FRAMES = 2  # after a resize, frames before the accordion judges (panels still have old sizes)
 FLEXIBLE_MIN_PX = 120.0  # what a flexible panel keeps when the others in its column want the rest
 
 Rect = tuple[float, float, float, float]  # x, y, width, height in window pixels
@@ -69,6 +70,7 @@ class PanelLayout:
         self.first_collapsed: dict[str, bool] = {}  # as each panel was first drawn (tests restore it)
         self._collapse: set[str] = set()  # to be collapsed at their next begin (the accordion)
         self._display: tuple[float, float] | None = None
+        self._display_frame = 0  # when the window last changed size
         self._changed_frame = -1
 
     # -- what was drawn --------------------------------------------------------------------------
@@ -97,6 +99,7 @@ class PanelLayout:
         display = (float(display.x), float(display.y))
         if display != self._display:
             self._display = display
+            self._display_frame = imgui.get_frame_count()
             self.moved.clear()
         if title not in LEFT + RIGHT + (BOTTOM, TOP, CENTRE) and title not in self.others:
             self.others.append(title)
@@ -132,9 +135,13 @@ class PanelLayout:
         return min(display[0] - 2 * MARGIN, WALK_MAX_WIDTH)
 
     def _gap_between_columns(self, display: tuple[float, float]) -> float:
+        left, right = self._gap_edges(display)
+        return right - left - 2 * GAP
+
+    def _gap_edges(self, display: tuple[float, float]) -> tuple[float, float]:
         left = max((r[0] + r[2] for t in LEFT + tuple(self.others) if (r := self.rect(t))), default=MARGIN)
         right = min((r[0] for t in RIGHT if (r := self.rect(t))), default=display[0] - MARGIN)
-        return right - left - 2 * GAP
+        return left, right
 
     def _column_bottom(self, display: tuple[float, float], column, title: str) -> float:
         """A column ends above the walk only where the walk lies under it."""
@@ -162,8 +169,9 @@ class PanelLayout:
                 below = sum(self._reserve(name) + GAP for name in column[position + 1:] if self.rect(name))
                 self._accordion(column, bottom - MARGIN)
                 return (x, top), (pivot_x, 0.0), bottom - top - below
-        if title == BOTTOM:
-            return (w / 2, h - MARGIN), (0.5, 1.0), h - 2 * MARGIN
+        if title == BOTTOM:  # centred in the gap between the columns when it fits there
+            x = sum(self._gap_edges(display)) / 2 if self._gap_between_columns(display) >= WALK_MIN_WIDTH else w / 2
+            return (x, h - MARGIN), (0.5, 1.0), h - 2 * MARGIN
         if title == TOP:
             return (w / 2, MARGIN), (0.5, 0.0), h - 2 * MARGIN
         if title == CENTRE:
@@ -177,7 +185,9 @@ class PanelLayout:
 
     def _accordion(self, column, room: float) -> None:
         """Collapse a panel while the column's panels cannot fit even squeezed (module docstring)."""
-        if any(t in self._collapse for t in column):  # one at a time: see it collapsed, then judge again
+        if any(t in self._collapse for t in column):  # see them collapsed, then judge again
+            return
+        if imgui.get_frame_count() - self._display_frame < SETTLE_FRAMES:  # sizes of the old window linger
             return
         shown = [t for t in column if self.rect(t) is not None and t not in self.moved]
         needed = sum(self._reserve(t) for t in shown) + GAP * max(0, len(shown) - 1)
@@ -186,9 +196,12 @@ class PanelLayout:
         if needed > room + 0.5 and expanded:
             newest = max(expanded, key=lambda t: self._drawn[t].opened)
             keep = newest if self._drawn[newest].opened else None  # the one the user opened last stays
-            candidates = [t for t in expanded if t != keep]
-            if candidates:
-                self._collapse.add(max(candidates, key=column.index))
+            title_bar = imgui.get_frame_height()
+            for title in sorted((t for t in expanded if t != keep), key=column.index, reverse=True):
+                self._collapse.add(title)  # the lowest first, as many as it takes
+                needed -= self._reserve(title) - title_bar
+                if needed <= room + 0.5:
+                    break
 
     def _keep_inside(self, title: str, display: tuple[float, float]) -> None:
         """A dragged panel partly outside the window comes back in (unless the user holds it)."""
