@@ -154,9 +154,13 @@ def choose_gl_mode(screen: tuple[int, int] = DEFAULT_SCREEN, modes: tuple[str, .
 
 def headless_if_no_display(screen: tuple[int, int] = DEFAULT_SCREEN) -> GlMode | None:
     """For scripted runs: on Linux with neither $DISPLAY nor $WAYLAND_DISPLAY, find a headless mode
-    (`choose_gl_mode`); elsewhere do nothing (macOS and Windows windows need no display variable)."""
+    (`choose_gl_mode`); elsewhere do nothing (macOS and Windows windows need no display variable), and
+    nothing either when $SDL_VIDEODRIVER is set: whoever set it chose, and hears from the window if
+    the choice cannot work."""
     import sys
 
-    if not sys.platform.startswith("linux") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+    if not sys.platform.startswith("linux") or os.environ.get("SDL_VIDEODRIVER"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
     return choose_gl_mode(screen)
