@@ -77,6 +77,9 @@ class Timedemo:
 
         self.app, self.scene, self.gl = app, scene, gl
         self.results: dict[str, dict] = {}
+        self.watch_rest = False  # from the end of the zoom: when does the camera stop, and full detail arrive
+        self.rest_since: float | None = None
+        self.rest_to_full_s: float | None = None
 
     def frame(self, samples: dict) -> float:
         scene = self.scene
@@ -90,6 +93,13 @@ class Timedemo:
         samples["drawn"].append(detail.drawn if detail is not None else scene.cloud.count)
         if scene.picker.picks > picks:
             samples["pick_ms"].append(scene.picker.last_ms)
+        if self.watch_rest and self.rest_to_full_s is None:
+            if scene.camera.is_moving:
+                self.rest_since = None
+            elif self.rest_since is None:
+                self.rest_since = start  # the first frame with the camera at rest
+            if self.rest_since is not None and (detail is None or detail.mode == "full"):
+                self.rest_to_full_s = time.perf_counter() - self.rest_since
         return elapsed
 
     def phase(self, name: str, seconds: float, step) -> dict:
@@ -129,6 +139,7 @@ class Timedemo:
             scene.submit(Zoom(rate if now < half else 1.0 / rate))
             return True
         self.phase("zoom", seconds * shares["zoom"], zoom)
+        self.watch_rest = True
         sweep = seconds * shares["hover"]
 
         def hover(now, dt):  # across the middle of the window, left to right
@@ -139,16 +150,8 @@ class Timedemo:
         self.hover_to_image()
         scene.submit(PointerMoved(None))
         self.app.step_frame()
-        rest = {"since": time.perf_counter(), "full": None}
-
-        def resting(now, dt):
-            detail = scene.layer_cache.detail
-            if detail is None or (detail.mode == "full" and not scene.camera.is_moving):
-                if rest["full"] is None:
-                    rest["full"] = time.perf_counter() - rest["since"]
-            return now < max(seconds * shares["rest"], 0.0) or (rest["full"] is None and now < REST_LIMIT_S)
-        self.phase("rest", seconds * shares["rest"], resting)
-        self.rest_to_full_s = rest["full"]
+        self.phase("rest", seconds * shares["rest"],
+                   lambda now, dt: now < seconds * shares["rest"] or (self.rest_to_full_s is None and now < REST_LIMIT_S))
         return self.results
 
     def hover_to_image(self) -> None:
