@@ -153,3 +153,22 @@ def test_a_decoder_that_throws_does_not_stop_the_tour(kiosk, monkeypatch, caplog
     assert scene.errors_logged >= 1 and "decoder on fire" in caplog.text
     assert np.isfinite(explorer.outputs.decoded_slot.image).all()
     assert math.isfinite(explorer.state.walk.t)
+
+
+def test_a_model_that_fails_to_load_in_the_worker_does_not_stop_the_tour(kiosk, monkeypatch, caplog):
+    from latentwalk.explorer import decoding
+
+    def unloadable(job):
+        raise RuntimeError("weights unreadable")
+
+    monkeypatch.setattr(decoding.DecodeJob, "setup", unloadable)
+    caplog.set_level(logging.ERROR, logger="latentwalk.kiosk")
+    app, scene = kiosk()
+    explorer = scene.explorer
+    t0, view0 = explorer.state.walk.t, goal(scene)
+    for _ in range(120):
+        frames(app)
+        explorer.decoder.worker.wait_idle(0.02)
+    assert app.running and scene.mode == "tour"
+    assert explorer.state.walk.t > t0 and turned(view0, goal(scene)) > 0.01
+    assert "weights unreadable" in caplog.text and scene.errors_logged >= 1
