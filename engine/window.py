@@ -8,8 +8,8 @@ Two sizes: `size` is the window's in screen coordinates (mouse positions, the UI
 
 Fullscreen: SDL asks the window manager; under an X server without one (Xvfb, many installations)
 nobody obeys, the X window keeps its size while SDL reports the desktop's. So after asking, the real X
-window is measured, and where it did not grow the window becomes a borderless one of the display's
-size at its top-left corner instead.
+window is measured (`x11_window_size`, the X server's own answer), and where it did not grow the window
+becomes a borderless one of the display's size at its top-left corner instead.
 """
 from __future__ import annotations
 
@@ -253,10 +253,16 @@ class Window:
     def _set_borderless(self, size: tuple[int, int]) -> None:
         flags = (self._flags & ~pygame.RESIZABLE) | pygame.NOFRAME
         pygame.display.set_mode(size, flags)
+        # Through SDL itself: a pygame._sdl2 Window wrapper of the display's window, once garbage
+        # collected, left SDL's event pump crashing (measured).
         try:
-            from pygame._sdl2.video import Window as SdlWindow
-            SdlWindow.from_display_module().position = (0, 0)
-        except (ImportError, pygame.error):
+            sdl = _sdl()
+            if sdl is not None:
+                sdl.SDL_GL_GetCurrentWindow.restype = ctypes.c_void_p
+                window = sdl.SDL_GL_GetCurrentWindow()
+                if window:
+                    sdl.SDL_SetWindowPosition(ctypes.c_void_p(window), 0, 0)
+        except (OSError, AttributeError):
             pass
 
     def set_title(self, title: str) -> None:
