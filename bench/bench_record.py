@@ -1,12 +1,12 @@
 """Recording cost: `latentwalk record`'s wall time against rendering the same frames without encoding.
 
-    python bench/bench_record.py [--model mnist] [--frames 60] [--repeats 2] [--layout view]
+    python bench/bench_record.py [--model mnist] [--frames 60] [--repeats 2] [--layout view] [--orbit 90]
                                  [--out bench/results/record.md]
 
 For each size (1280x720, 1920x1080) and in one process, interleaved, median of the repeats:
 - render only: the recorder's frames (3-d view, marker, inset; read back and composed) into a sink that
   drops them;
-- record: the same frames into an H.264 MP4 through the writer thread (the default: crf 23, veryfast);
+- record: the same frames into an H.264 MP4 through the writer thread (the defaults: crf 23, superfast);
 - encode only: the frames rendered once beforehand, fed to the same writer (what encoding alone costs).
 Ratio = record / render only (target: at most 1.2x): how much of the encoding hides behind rendering.
 Real-time factor = video seconds / record wall seconds.
@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--layout", default="view")
+    parser.add_argument("--orbit", type=float, default=90.0,
+                        help="degrees the camera turns (a turning view is the encoder's hard case)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
 
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     mode = choose_gl_mode((1920, 1080), modes=("xvfb", "egl", "display"))
     from latentwalk.engine.ui import Ui
-    from latentwalk.engine.video import VideoWriter
+    from latentwalk.engine.video import X264_PRESET, VideoWriter
     from latentwalk.engine.window import Window
     from latentwalk.explorer.recording import RecordPlan
 
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="bench-record-"))
     for size in SIZES:
         plan = RecordPlan(model=args.model, through=THROUGH, frames=args.frames, fps=30.0, size=size,
-                          layout=args.layout)
+                          layout=args.layout, orbit_degrees=args.orbit)
         kept = KeepSink()
         run_recorder(plan, window, ui, kept)  # warm-up, and the frames for encode-only
         render, record, encode = [], [], []
@@ -113,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         "# Recording: wall time with encoding vs rendering alone",
         "",
         f"{datetime.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} CPUs, {mode.description}; "
-        f"model {args.model}, walk through {','.join(map(str, THROUGH))}, layout {args.layout}, {args.frames} "
-        f"frames at 30 fps, H.264 crf 23 veryfast; median of {args.repeats} interleaved repeats in one run. "
+        f"model {args.model}, walk through {','.join(map(str, THROUGH))}, layout {args.layout}, camera turning "
+        f"{args.orbit:g} degrees, {args.frames} frames at 30 fps, H.264 crf 23 {X264_PRESET}; "
+        f"median of {args.repeats} interleaved repeats in one run. "
         f"1-minute load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (on 2 CPUs "
         "anything above 2 means other processes took CPU from both sides of the ratio).",
         "",

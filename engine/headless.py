@@ -83,7 +83,8 @@ def _mode_env(name: str) -> dict[str, str]:
     return env
 
 
-def probe_gl(extra_env: dict[str, str], remove: tuple[str, ...] = (), timeout: float = PROBE_SECONDS) -> tuple[bool, str]:
+def probe_gl(extra_env: dict[str, str], remove: tuple[str, ...] = (),
+             timeout: float = PROBE_SECONDS) -> tuple[bool, str]:
     """Open a 64x64 core-profile window in a child process with this environment: (worked, GL version
     or the reason it failed, one line). A child, because PyOpenGL fixes its platform (GLX or EGL) on
     import and a failed SDL video init can leave this process unable to try again."""

@@ -37,7 +37,8 @@ def add_parser(subparsers) -> None:
         description="Render a walk offline at a fixed frame rate into H.264 .mp4, .webm, .gif, or a folder of "
                     "PNG frames. Runs without a display.")
     parser.add_argument("--model", default=None, metavar="M",
-                        help=f"a bundled model's name or a bundle folder (default: the session's, else {DEFAULT_MODEL})")
+                        help="a bundled model's name or a bundle folder "
+                             f"(default: the session's, else {DEFAULT_MODEL})")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--through", metavar="I,J,K", help="data-set indices of the walk's control points")
     source.add_argument("--session", metavar="FILE", help="a session file saved by the explorer (its walk and view)")
@@ -52,7 +53,8 @@ def add_parser(subparsers) -> None:
                         help="frame size (default 1280x720)")
     parser.add_argument("--layout", choices=LAYOUTS, default="view",
                         help="view: 3-d view with the image inset; image: the decoded image alone; split: both")
-    parser.add_argument("--ui", action="store_true", help="keep the explorer's panels in the 3-d view (view and split layouts)")
+    parser.add_argument("--ui", action="store_true",
+                        help="keep the explorer's panels in the 3-d view (view and split layouts)")
     parser.add_argument("--orbit", type=float, default=0.0, metavar="DEG",
                         help="turn the camera this many degrees over the recording")
     parser.add_argument("--crf", type=float, default=None, metavar="Q",
