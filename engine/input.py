@@ -284,7 +284,9 @@ class InputMapper:
             self._pointer_inside = False
             actions.append(Action(POINTER_LEAVE))
         for event in events:
-            if event.type in USER_INPUT_EVENTS:
+            # a motion with no movement (the window opening or going fullscreen under a resting
+            # pointer) is not a person
+            if event.type in USER_INPUT_EVENTS and not (event.type == pygame.MOUSEMOTION and not any(event.rel)):
                 self.user_inputs += 1
             if event.type in PAD_EVENTS:
                 if self.gamepads is not None:

@@ -51,6 +51,22 @@ def test_visitor_input_interrupts_the_tour_at_once(kiosk):
     assert scene.overlay_until > scene.seconds  # the controls overlay is up
 
 
+def test_a_resting_pointer_is_no_visitor_and_hovers_nothing_but_a_moving_one_is(kiosk):
+    from tests.explorer_helpers import front_point
+
+    app, scene = kiosk()
+    frames(app, 10)
+    explorer = scene.explorer
+    _, pixel = front_point(explorer)
+    # what SDL sends when the window opens or goes fullscreen under a pointer nobody moves
+    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pixel, rel=(0, 0), buttons=(0, 0, 0), touch=False))
+    frames(app, 3)
+    assert scene.mode == "tour" and explorer.state.pointer.hovered is None
+    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pixel, rel=(4, 1), buttons=(0, 0, 0), touch=False))
+    frames(app)
+    assert scene.mode == "visitor" and explorer.state.pointer.position == pixel
+
+
 def test_idle_timeout_returns_to_the_tour_under_a_fake_clock(kiosk):
     app, scene = kiosk(idle_timeout=2.0)
     frames(app, 5)

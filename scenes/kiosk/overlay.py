@@ -39,7 +39,8 @@ def draw_image(scene, caption: str, viewport: tuple[int, int]) -> bool:
     if texture is None:
         return False
     side = IMAGE_FRACTION * min(viewport)
-    imgui.set_next_window_pos((16.0, viewport[1] - 16.0), imgui.Cond_.always, (0.0, 1.0))
+    # above the bottom line, where the explorer writes its one-line hints
+    imgui.set_next_window_pos((16.0, viewport[1] - 36.0), imgui.Cond_.always, (0.0, 1.0))
     imgui.set_next_window_bg_alpha(0.55)
     if imgui.begin("##kiosk image", None, _FLAGS)[0]:
         imgui.image(imgui.ImTextureRef(texture), (side, side))

@@ -148,6 +148,9 @@ class KioskScene(Scene):
 
     # -- input --------------------------------------------------------------------------------
     def handle_action(self, action) -> None:
+        self._take_input()  # a visitor's first input already acts as theirs
+        if self.mode == "tour" and action.name in ("pointer_move", "pointer_leave"):
+            return  # a resting pointer must not hover points under the tour
         if action.name == EXIT_ACTION:
             log.info("kiosk: exit chord pressed, leaving")
             if isinstance(self.app, KioskApp):
@@ -174,6 +177,10 @@ class KioskScene(Scene):
     def apply_commands(self) -> None:
         """The commands phase, after this frame's input: hand over first, so the tour queues nothing
         more once a visitor has touched anything."""
+        self._take_input()
+        self.explorer.apply_commands()
+
+    def _take_input(self) -> None:
         if self._visitor_present():
             self.last_input = self.seconds
             if self.mode == "tour":
@@ -182,7 +189,6 @@ class KioskScene(Scene):
                 self.overlay_until = self.seconds + self.config.overlay_seconds
                 self.tour.pause()
                 log.info("kiosk: a visitor took over")
-        self.explorer.apply_commands()
 
     def poll(self) -> None:
         self.explorer.poll()
@@ -202,6 +208,7 @@ class KioskScene(Scene):
             self.mode = "tour"
             self.pads.forget_cursor()
             self.explorer.submit(c.ShowPanels(False))
+            self.explorer.submit(c.PointerMoved(None))  # no hover left over: the walk owns the image
             self._run_driver(self.tour.begin)
             log.info("kiosk: idle for %.0f s, the tour resumes", self.config.idle_timeout)
         if self.mode == "tour":
