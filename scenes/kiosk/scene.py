@@ -7,7 +7,7 @@ the explorer's commands.
 - Any user input event (engine.input's `user_inputs`: keys, mouse, wheel, pad buttons and sticks,
   captured by the UI or not), a held key or a deflected stick counts as a visitor: the tour pauses
   its walk and stops moving the camera in that frame, and the controls overlay shows for
-  `overlay_seconds`.
+  `overlay_seconds`. A pointer nobody moves neither counts nor hovers points under the tour.
 - Visitors act only through actions of the kinds the config allows (`visitors.may`); anything else,
   and always quitting, fullscreen toggling, dropped files, sessions and model switching, is ignored
   and counted in `refused`. The panels that open files or switch models are left out in kiosk mode.
