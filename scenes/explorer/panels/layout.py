@@ -20,8 +20,8 @@ follow a resize, and each no taller than leaves room for its neighbours, so none
   enough (WALK_MIN_WIDTH) it is centred in that gap and the columns reach the bottom; otherwise it is
   centred on the window (at most WALK_MAX_WIDTH wide) and both columns end above it.
 - Stats (F3): top centre, over the cloud; Help (F1 or the ? button): centred, over everything.
-- Every panel is auto-sized (ImGui's always_auto_resize), no wider than half the window in a column
-  (a collapsed title bar keeps its last width), so what imgui.ini remembers of a size does not
+- Every panel is auto-sized (ImGui's always_auto_resize), and a collapsed one, whose title bar keeps
+  its last width, is no wider than half the window, so what imgui.ini remembers of a size does not
   matter, and positions are set every frame, so neither does a remembered position.
 - A panel the user drags stays where it was dropped until the window's size changes (then every panel
   goes back to its place), but never partly outside the window: a drop past an edge is pulled back in.
@@ -117,8 +117,9 @@ class PanelLayout:
             if title == BOTTOM:
                 width = self._walk_width(display)
             most_wide = imgui.FLT_MAX
-            if title not in (BOTTOM, TOP, CENTRE):  # a column panel, collapsed title bars too
-                most_wide = (display[0] - 2 * MARGIN - GAP) / 2  # never across the other column
+            drawn = self._drawn.get(title)
+            if title not in (BOTTOM, TOP, CENTRE) and drawn is not None and drawn.collapsed:
+                most_wide = (display[0] - 2 * MARGIN - GAP) / 2  # a title bar never across the other column
             low = (min(width or min_width, most_wide), 0.0)
             high = (min(width or imgui.FLT_MAX, most_wide), max(max_height, imgui.get_frame_height()))
             imgui.set_next_window_pos(imgui.ImVec2(*pos), imgui.Cond_.always, imgui.ImVec2(*pivot))
