@@ -10,6 +10,7 @@ times the user's (`step_user_scale`, Ctrl+plus / Ctrl+minus), which is remembere
 from __future__ import annotations
 
 import ctypes
+import functools
 import ctypes.util
 import json
 import os
@@ -47,8 +48,10 @@ def config_dir() -> Path:
     return Path(user_config_dir("latentwalk"))
 
 
+@functools.lru_cache(maxsize=1)
 def _sdl_library() -> ctypes.CDLL | None:
-    """The SDL2 library pygame loaded (on Linux its wheel bundles a private copy)."""
+    """The SDL2 library pygame loaded (on Linux its wheel bundles a private copy). Cached: the window
+    asks for its drawable size every frame, and scanning /proc/self/maps cost 2-100 ms a frame."""
     try:
         with open("/proc/self/maps", encoding="utf-8") as maps:
             for line in maps:

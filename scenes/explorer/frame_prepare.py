@@ -16,7 +16,7 @@ def pick(scene, alpha: float, view_projection, view) -> None:
     if state.pointer.position is None or seen == scene.picked_for:
         return
     scene.picked_for = seen
-    hovered = scene.picker.pick(scene.cloud, state.pointer.position, view_projection, view, scene.style)
+    hovered = scene.picker.pick(scene.cloud, scene.framebuffer_pixel(state.pointer.position), view_projection, view, scene.style)
     if hovered != state.pointer.hovered:
         state.pointer.hovered = hovered
         state.pointer.touch()

@@ -211,7 +211,13 @@ class ExplorerScene(ReadOnlyViews, Scene):
     def pick_at(self, pos: tuple[int, int], alpha: float = 1.0) -> int | None:
         """Index of the point drawn at window pixel `pos`, or None (a pick pass now; tests)."""
         view_projection, view = self._matrices(alpha)
-        return self.picker.pick(self.cloud, pos, view_projection, view, self.style)
+        return self.picker.pick(self.cloud, self.framebuffer_pixel(pos), view_projection, view, self.style)
+
+    def framebuffer_pixel(self, pos: tuple[int, int]) -> tuple[int, int]:
+        """A window position (mouse, UI) as a framebuffer pixel: they differ on HiDPI screens."""
+        window = self.app.window.size if self.app is not None else self.viewport
+        return (int(pos[0] * self.viewport[0] / max(1, window[0])),
+                int(pos[1] * self.viewport[1] / max(1, window[1])))
 
     # ----------------------------------------------------------------- idle
     def wants_redraw(self) -> bool:
