@@ -172,3 +172,17 @@ def test_pick_without_prefilter_agrees(explorer):
     frames(app)
     assert scene.hovered_index == index
     assert scene.picker.last_candidates == scene.cloud.count
+
+
+def test_output_says_what_it_is_decoding_until_the_first_image_arrives(explorer):
+    app, scene = explorer
+    index, pixel = front_point(scene)
+    scene.decoder.pump = lambda timeout=None: 0  # results held back: the image is still on its way
+    post_motion(pixel)
+    frames(app)
+    assert scene.hovered_index == index
+    assert scene.output_caption == ""  # nothing shown yet: Output names what is coming instead
+    assert scene.outputs.coming.startswith(f"#{index} ") and "decoding" in scene.outputs.coming
+    del scene.decoder.pump
+    assert frames_until(app, lambda: scene.output_caption.startswith(f"#{index} "))
+    assert "decoding" not in scene.output_caption

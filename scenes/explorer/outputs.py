@@ -23,6 +23,9 @@ SELECTION_CHANNEL = "selection"
 WalkImage = Callable[[], "tuple[np.ndarray, str] | None"]
 
 
+DECODING = "  (decoding...)"  # the first image can wait on torch's import and the model's load
+
+
 class OutputImages:
     def __init__(self, scene) -> None:
         self.scene = scene
@@ -31,6 +34,7 @@ class OutputImages:
         self.walk_image: WalkImage = lambda: None  # the walk tools plug in (image, caption)
         self.walk_pending: Callable[[], bool] = lambda: False
         self.shows_point = False  # the real training image beside the decoded one
+        self.coming = ""  # what Output will show once its first image arrives, in words
         self.hover_latency_frames: int | None = None
         self._wanted: dict[str, Hashable | None] = {HOVER_CHANNEL: None, SELECTION_CHANNEL: None}
         self._arrived: dict[str, tuple[Hashable, object]] = {}  # channel -> (key, image or error)
@@ -112,8 +116,11 @@ class OutputImages:
                 output.touch()
             return
         key, image, caption, index = self._owner_image(owner)
-        if image is None:
-            return  # on its way: keep showing what is there
+        if image is None:  # on its way: keep showing what is there, or say what is coming
+            if self._shown is None and self.coming != caption + DECODING:
+                self.coming = caption + DECODING
+                output.touch()
+            return
         if self._shown != (owner, key, id(image)) or output.caption != caption:
             self.decoded_slot.show(image)
             training = scene.training_images

@@ -57,7 +57,7 @@ class OutputPanel:
         self._widest = (context, max(min_width, self.rect[2]) if same else 0.0)
         if expanded:
             size = image_px(display.y, scene.bundle.image_shape[1])
-            imgui.text(scene.output_caption or "hover a point to decode it")
+            imgui.text(scene.output_caption or scene.outputs.coming or "hover a point to decode it")
             decoded, real = scene.decoded_slot.texture_id, scene.real_slot.texture_id
             if decoded is not None:
                 self._image(decoded, size)
