@@ -57,11 +57,14 @@ def table(args, points: int, rows: list[dict], started: str, finished: bool) -> 
                      + " / ".join(str(row["gl"][kind]) for kind in kinds) + " |")
     if len(rows) >= 3:
         first, middle, last = rows[0], rows[len(rows) // 2], rows[-1]
-        gl_same = all(row["gl"] == rows[1]["gl"] for row in rows[1:])  # the first interval creates them
+        settled = next(i for i in range(len(rows)) if all(row["gl"] == rows[i]["gl"] for row in rows[i:]))
+        gl_text = (f"the same in every row from minute {rows[settled]['minute']:.1f} on (objects made once: the "
+                   "cached 3-d layer appears when the camera first stands still)" if settled <= len(rows) // 2
+                   else f"STILL CHANGING at minute {rows[settled]['minute']:.1f}")
         lines += ["", f"RSS {last['rss'] - first['rss']:+.1f} MiB from minute {first['minute']:.1f} to "
                   f"{last['minute']:.1f} (the bounded caches fill first: decoded images, undo history), "
                   f"{last['rss'] - middle['rss']:+.1f} MiB over the second half (minute {middle['minute']:.1f} on); "
-                  f"GL objects {'the same in every row after the first' if gl_same else 'CHANGED'}; errors logged: "
+                  f"GL objects {gl_text}; errors logged: "
                   f"{last['errors']}."]
         if args.visit_every:
             lines[-1] += (" Visitor minutes (a still camera: the cached 3-d layer is reused) draw far faster than "
