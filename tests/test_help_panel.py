@@ -73,3 +73,13 @@ def test_the_question_mark_button_opens_help_and_esc_closes_it(explorer):
     frames(app)
     assert not scene.help_panel.visible and app.running
     assert scene.selected_index == 4  # that Esc closed the help, nothing else
+
+
+def test_every_default_pad_and_explorer_binding_is_described_in_words():
+    from latentwalk.engine.input import Bindings
+    from latentwalk.explorer.panels.help import DESCRIPTIONS
+    from latentwalk.kiosk.pad_driver import PAD_DEFAULTS
+
+    actions = {action.lstrip("+-") for action in PAD_DEFAULTS.values()}
+    actions |= {action.lstrip("+-") for _, action in Bindings.defaults().describe()}
+    assert actions - set(DESCRIPTIONS) == set()

@@ -27,6 +27,13 @@ DESCRIPTIONS = {
     "save_session": "save the session", "load_session": "open a session",
     "ui_scale_up": "larger text", "ui_scale_down": "smaller text", "ui_scale_reset": "text at normal size",
     "screenshot": "save a screenshot", "record": "start / stop recording",
+    # the gamepad's actions (scenes/kiosk/pad_driver.py)
+    "orbit_yaw": "turn the view left / right", "orbit_pitch": "turn the view up / down",
+    "cursor_x": "move the cursor left / right in latent space", "cursor_y": "move the cursor up / down",
+    "zoom_axis": "zoom in", "add_control_point": "add the cursor's point to the path",
+    "remove_last_control_point": "remove the last control point", "cycle_highlight": "highlight the next class",
+    "walk_step_back": "one step back along the walk", "walk_step_forward": "one step along the walk",
+    "walk_step_back_10": "ten steps back along the walk", "walk_step_forward_10": "ten steps along the walk",
 }
 MOUSE_ROWS = (
     ("Click", "select the point under the cursor (on empty space: clear the selection)"),
