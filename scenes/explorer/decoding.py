@@ -38,15 +38,19 @@ def decode_batch(decoder, latents: np.ndarray) -> np.ndarray:
 class DecodeJob:
     """What the worker runs for one model: `setup` (in the worker thread) loads the decoder."""
 
-    def __init__(self, bundle: Bundle, device: str | None, go: threading.Event | None = None) -> None:
+    def __init__(self, bundle: Bundle, device: str | None, go: threading.Event | None = None,
+                 closing: threading.Event | None = None) -> None:
         self.bundle = bundle
         self.device = device
         self.go = go
+        self.closing = closing
         self.decoder = None
 
     def setup(self) -> None:
         if self.go is not None:
             self.go.wait(HOLD_LIMIT_S)
+        if self.closing is not None and self.closing.is_set():
+            return  # shutting down before the first decode: loading torch now would only delay the exit
         import torch  # in the worker thread: torch's import never holds up a frame
 
         if self.device is None:
@@ -110,9 +114,10 @@ class DecoderService:
         self._device = device  # None: chosen in the worker (cuda if available), which imports torch
         self.bundle = bundle
         self._go = threading.Event()
+        self._closing = threading.Event()
         if not held:
             self._go.set()
-        job = self._job = DecodeJob(bundle, device, self._go)
+        job = self._job = DecodeJob(bundle, device, self._go, self._closing)
         self.worker = BatchWorker(job, setup=job.setup, max_batch=max_batch, cache_size=cache_size,
                                   name="decoder")
         self._listeners: dict[str, list[ResultListener]] = {}
@@ -134,7 +139,7 @@ class DecoderService:
 
     def set_bundle(self, bundle: Bundle) -> None:
         """Another model: queued work is dropped, the cache cleared, the new decoder set up in the worker."""
-        job = self._job = DecodeJob(bundle, self._job.device or self._device, self._go)
+        job = self._job = DecodeJob(bundle, self._job.device or self._device, self._go, self._closing)
         self.bundle = bundle
         self.worker.replace_fn(job, setup=job.setup)
         self.last_error = None
@@ -186,4 +191,6 @@ class DecoderService:
         return self.worker.wait_idle(timeout)
 
     def close(self) -> None:
+        self._closing.set()
+        self._go.set()  # a held worker waiting for warm() ends now instead of after HOLD_LIMIT_S
         self.worker.close()
