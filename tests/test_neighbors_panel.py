@@ -169,3 +169,21 @@ def test_the_panel_sits_in_the_left_column_below_model_without_overlaps(gl_app, 
     for other in placed:
         ox, oy, ow, oh = rects[other]
         assert not (x < ox + ow and ox < x + w and y < oy + oh and oy < y + h), (other, rects[other], rects["Neighbours"])
+
+
+def test_collapsed_it_looks_nothing_up_and_opened_again_it_catches_up(gl_app, bundle_path):
+    from imgui_bundle import imgui
+
+    app, scene, tools = open_with_panel(gl_app, bundle_path, None)
+    tools.panel.place = None  # a pinned panel is held open; this one may be folded
+    frames(app)
+    imgui.set_window_collapsed(tools.panel.title, True)
+    frames(app, 2)
+    assert not tools.panel.expanded
+    scene.submit(Select(index=9, source="keyboard"))
+    frames(app, 3)
+    assert tools.subject != ("point", 9) and not tools.wants_frames()  # collapsed: no lookup, no decodes
+    imgui.set_window_collapsed(tools.panel.title, False)
+    assert frames_until(app, lambda: tools.subject == ("point", 9))
+    latents = scene.bundle.latents
+    assert list(tools.indices) == brute(latents, latents[9], 10, exclude=9)

@@ -59,7 +59,8 @@ class NeighborTools:
         return self.pending.error if self.pending is not None and self.pending.ready else None
 
     def _shown(self) -> bool:
-        return self.scene.state.ui.panels_visible and self.panel in self.scene.panels
+        return (self.scene.state.ui.panels_visible and self.panel in self.scene.panels
+                and self.panel.expanded)
 
     def wants_frames(self) -> bool:
         """Draw on while the panel is shown and its index builds or it has news the last frame lacked."""

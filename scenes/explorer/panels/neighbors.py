@@ -24,11 +24,12 @@ class NeighborsPanel:
         self.scene = scene
         self.tools = tools
         self.rect = (0.0, 0.0, 0.0, 0.0)
+        self.expanded = True  # as the last frame built it: collapsed, the tools look nothing up
         self.item_rects: ItemRects = {}
         self.layout = layout_of(scene)
 
     def build(self) -> None:
-        expanded = begin_panel(self)[0]
+        expanded = self.expanded = begin_panel(self)[0]
         self.rect = window_rect()
         if expanded:
             self._body()
