@@ -172,7 +172,12 @@ class Bench:
         return statistics.median(latencies), max(latencies), statistics.median(waits)
 
 
-def run_size(window, ui, folder: Path, count: int, frames: int, rounds: int) -> dict:
+# The panels the explorer had before the insight, neighbours, draw, record and help panels: with
+# --panels-before the figures compare like for like with tables measured before those existed.
+PANELS_BEFORE = ("Classes", "Output", "Model", "Stats", "Path", "Walk", "Session", "WalkTools")
+
+
+def run_size(window, ui, folder: Path, count: int, frames: int, rounds: int, panels_before: bool = False) -> dict:
     import pygame
 
     from latentwalk.engine.app import App
@@ -180,6 +185,13 @@ def run_size(window, ui, folder: Path, count: int, frames: int, rounds: int) -> 
 
     bundle = make_bundle(folder, count)
     scene = ExplorerScene(bundle, device="cpu")
+    if panels_before:
+        started = scene.start
+
+        def start_with_panels_before(app):
+            started(app)
+            scene.panels[:] = [p for p in scene.panels if getattr(p, "title", type(p).__name__) in PANELS_BEFORE]
+        scene.start = start_with_panels_before
     app = App(scene, size=WINDOW, window=window, ui=ui, vsync=False)
     app.show_stats = True
     pygame.event.clear()
@@ -206,9 +218,12 @@ def format_report(results: list[dict], args) -> str:
     lines = [
         "# Explorer frame cost vs a bare instanced draw",
         "",
-        f"`python bench/bench_explorer.py --frames {args.frames} --big-frames {args.big_frames} --rounds {args.rounds}`"
-        f" on {renderer}, {WINDOW[0]}x{WINDOW[1]}, {os.cpu_count()} CPUs, {platform.python_version()};"
-        " medians of per-frame wall ms, each frame ended with glFinish.",
+        f"`python bench/bench_explorer.py --frames {args.frames} --big-frames {args.big_frames} --rounds {args.rounds}"
+        f"{' --panels-before' if args.panels_before else ''}` on {renderer}, {WINDOW[0]}x{WINDOW[1]}, {os.cpu_count()} CPUs, {platform.python_version()};"
+        " medians of per-frame wall ms, each frame ended with glFinish."
+        + (" Only the panels the explorer had before the Neighbours, Draw, Activations, Weights, Record and Help"
+           " panels (like for like with older tables)." if args.panels_before else
+           " Every panel the explorer shows, open."),
         "",
         "| points | bare instanced (ms) | bare glDrawArrays (ms) | explorer idle (ms) | idle / bare | "
         "explorer hovering (ms) | hovering / bare | explorer turning (ms) | turning / bare |",
@@ -244,6 +259,9 @@ def main() -> int:
     parser.add_argument("--big-frames", type=int, default=4, help="frames per configuration per round (>= 500k)")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--panels-before", action="store_true",
+                        help="only the panels the explorer had before issue 13's and 14's (like-for-like with "
+                             "older tables); writes explorer_panels_before.md")
     args = parser.parse_args()
 
     from latentwalk.engine.headless import ensure_display
@@ -258,14 +276,15 @@ def main() -> int:
         for count in (int(s) for s in args.sizes.split(",")):
             frames = args.big_frames if count >= 500_000 else args.frames
             print(f"{count:,} points ...", flush=True)
-            results.append(run_size(window, ui, Path(tmp), count, frames, args.rounds))
+            results.append(run_size(window, ui, Path(tmp), count, frames, args.rounds, args.panels_before))
     report = format_report(results, args)
     ui.shutdown()
     window.close()
     print(report)
     if not args.no_write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(report, encoding="utf-8")
+        out = RESULTS.with_name("explorer_panels_before.md") if args.panels_before else RESULTS
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report, encoding="utf-8")
     return 0
 
 
