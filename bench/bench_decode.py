@@ -81,11 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for (threads, batch), rate in results.items():
         lines.append(f"| {threads} | {batch} | {rate:,.0f} | {1000 * batch / rate:.2f} | {rate / baseline:.2f}x |")
-    table = "\n".join(lines) + "\n"
-    print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table, encoding="utf-8")
-    print(f"written to {args.out}")
+    benchenv.publish(lines, args.out)
     return 0
 
 

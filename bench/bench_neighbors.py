@@ -174,11 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         held_text = "-" if held is None else f"{held / mib:.1f}"
         lines.append(f"| {name} | {size:,} | {dim} | {label} | {query_ms:.3f} | {ratio:,.0f}x | {seconds:.3f} | "
                      f"{held_text} | {peak / mib:.1f} | {grown / mib:.1f} | {'yes' if exact else 'NO'} |")
-    table = "\n".join(lines) + "\n"
-    print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table, encoding="utf-8")
-    print(f"written to {args.out}")
+    benchenv.publish(lines, args.out)
     return 0
 
 

@@ -131,11 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"| {record_s / (render_s + encode_s):.2f}x | {video_s / record_s:.2f}x |")
     lines += ["", "Real-time factor: seconds of video written per second of wall time (1.0x: as fast as it "
               "plays). Reproduce: `python bench/bench_record.py`."]
-    table = "\n".join(lines) + "\n"
-    print(table)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(table, encoding="utf-8")
-    print(f"written to {args.out}")
+    benchenv.publish(lines, args.out)
     return 0
 
 
