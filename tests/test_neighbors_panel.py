@@ -155,7 +155,8 @@ def test_the_panel_sits_in_the_left_column_below_model_without_overlaps(gl_app, 
     app, scene = open_explorer(gl_app, bundle_path, (800, 600), panels=True, data_dir=MNIST_SUBSET)
     tools = scene.neighbours
     scene.submit(Select(index=3, source="keyboard"))
-    assert frames_until(app, lambda: len(tools.indices) == 10)
+    # filled, or folded by the layout where the column is short (a folded panel looks nothing up)
+    assert frames_until(app, lambda: len(tools.indices) == 10 or not tools.panel.expanded)
     frames(app, 4)  # panels settle below the ones above them
     rects = scene.panel_layout.shown_rects()
     x, y, w, h = rects["Neighbours"]
