@@ -19,6 +19,7 @@ def test_the_tour_runs_by_itself_with_panels_and_cursor_hidden(kiosk):
     assert [p.index for p in explorer.path.points] == list(tour.indices)
     kept = [type(panel).__name__ for panel in explorer.panels]
     assert "PathPanel" in kept and not any("Model" in name or "Session" in name for name in kept)
+    assert not any("Record" in name for name in kept) and explorer.walk.walk_panel.on_record is None
     t0, view0 = explorer.state.walk.t, goal(scene)
     frames(app, 120)
     assert explorer.state.walk.playing and explorer.state.walk.t > t0

@@ -118,6 +118,7 @@ class KioskScene(Scene):
         bindings.bind_key(key, EXIT_ACTION, mods)
         explorer.panels[:] = [panel for panel in explorer.panels
                               if not any(word in type(panel).__name__ for word in RESTRICTED_PANELS)]
+        explorer.walk.walk_panel.on_record = None  # its dialog is gone with the panels above: no button
         self.controls = overlay.control_rows(bindings, self._allowed)
         bundle = explorer.bundle
         tour = config.tour
