@@ -107,10 +107,7 @@ def main() -> int:
         lines.append(f"| {name} | {100 * rate:.1f} % | {rate / baseline:.3f}x | "
                      f"{median(name, 'drawn_per_s'):.1f} | {median(name, 'skipped_per_s'):.1f} |")
     lines += ["", "Reproduce: `python bench/bench_idle.py`."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    benchenv.publish(lines, args.out)
     return 0
 
 

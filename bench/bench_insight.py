@@ -89,10 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         "| --- | ---: | ---: |",
     ]
     lines += [f"| {name} | {ms:,.2f} | {ms / baseline:,.1f}x |" for name, ms in rows]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    benchenv.publish(lines, args.out)
     return 0
 
 
