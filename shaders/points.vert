@@ -2,6 +2,8 @@
 // One latent point per instance (drawn as GL_POINTS, 1 vertex x N instances), or per vertex when a
 // pick pass streams a few candidates with explicit ids. The size computation is shared by the
 // colour pass and the pick pass, so a point covers the same pixels in both.
+// Everything that is the same over a point's pixels (its class colour, dimming, fog) is worked out
+// here once per point: on a software rasterizer each fragment-shader operation costs per pixel.
 layout(location = 0) in vec3 a_position;
 layout(location = 1) in uint a_label;
 layout(location = 2) in uint a_id;
@@ -16,12 +18,15 @@ uniform sampler2D class_style;     // texel (label, 0): rgb = class colour, a = 
 uniform bool id_from_attribute;    // pick pass over streamed candidates: id comes from a_id
 uniform int hovered;               // instance id drawn enlarged, -1 for none (colour pass only)
 uniform vec2 fog_range;            // view depths where fog starts and is complete
+uniform vec3 background;
+uniform float dim_amount;          // how far a dimmed class fades into the background
+uniform float fog_amount;
 
-flat out vec3 v_color;
-flat out float v_emphasis;
-flat out uint v_id;
+flat out vec3 v_color;     // the class colour times what dimming and fog leave of it
+flat out vec3 v_veil;      // the background that dimming and fog lay over it
+flat out float v_kept;     // the share of the point's own light they leave (for the hover spot)
 flat out float v_hovered;
-out float v_fog;
+flat out uint v_id;
 
 void main() {
     int id = id_from_attribute ? int(a_id) : gl_InstanceID;
@@ -34,8 +39,10 @@ void main() {
     size *= mix(1.0, 1.8, v_hovered);
     gl_PointSize = clamp(size, 1.0, max_point_size);
     gl_Position = view_projection * vec4(a_position, 1.0);
-    v_color = style.rgb;
-    v_emphasis = style.a;
+    float fog = smoothstep(fog_range.x, fog_range.y, depth);
+    // mix(c, background, dim) then mix(., background, fog) is c * kept + background * (1 - kept)
+    v_kept = (1.0 - (1.0 - style.a) * dim_amount) * (1.0 - fog * fog_amount);
+    v_color = style.rgb * v_kept;
+    v_veil = background * (1.0 - v_kept);
     v_id = uint(id + 1);
-    v_fog = smoothstep(fog_range.x, fog_range.y, depth);
 }

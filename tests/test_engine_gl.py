@@ -105,6 +105,19 @@ def test_broken_shader_names_file_and_line(gl_context, tmp_path):
     assert isinstance(caught.value, EngineError)
 
 
+def test_defines_select_a_variant_and_keep_error_lines(gl_context, tmp_path):
+    vert = tmp_path / "ok.vert"
+    vert.write_text("#version 330 core\nvoid main() { gl_Position = vec4(0.0); }\n")
+    frag = tmp_path / "variant.frag"
+    frag.write_text("#version 330 core\nout vec4 colour;\nvoid main() {\n#ifdef BROKEN\n"
+                    "    colour = vec4(undefined_name);\n#else\n    colour = vec4(1.0);\n#endif\n}\n")
+    Program.from_files(vert, frag).release()  # without the define the file compiles
+    with pytest.raises(ShaderError) as caught:
+        Program.from_files(vert, frag, defines=("BROKEN",))
+    # the define's own line does not shift the file's line numbers
+    assert str(caught.value).startswith(f"{frag}:5: ")
+
+
 def test_link_error_names_both_files(gl_context, tmp_path):
     vert = tmp_path / "a.vert"
     vert.write_text("#version 330 core\nvoid main() { gl_Position = vec4(0.0); }\n")

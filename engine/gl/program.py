@@ -48,9 +48,22 @@ def format_compile_log(path: Path, log: str) -> str:
     return f"{path}:{line}: {message}{more}"
 
 
-def _compile(stage: int, path: Path) -> int:
+def with_defines(source: str, defines: tuple[str, ...]) -> str:
+    """`source` with `#define NAME` lines after its #version line, which GLSL wants first. The
+    defines go on that same line so the driver's line numbers still match the file's."""
+    if not defines:
+        return source
+    head, newline, rest = source.partition("\n")
+    extra = "".join(f"\n#define {name}" for name in defines)
+    if head.lstrip().startswith("#version"):
+        # #line keeps error messages pointing at the file's own lines
+        return f"{head}{extra}\n#line 2\n{rest}"
+    return f"{extra.lstrip()}\n#line 1\n{source}"
+
+
+def _compile(stage: int, path: Path, defines: tuple[str, ...] = ()) -> int:
     try:
-        source = path.read_text(encoding="utf-8")
+        source = with_defines(path.read_text(encoding="utf-8"), defines)
     except OSError as exc:
         raise ShaderError(f"{path}: cannot read {_STAGES[stage]} shader ({exc.strerror or exc})") from exc
     shader = gl.glCreateShader(stage)
@@ -97,12 +110,13 @@ class Program(GLResource):
     shader edit that drops a uniform does not crash the loop; `has_uniform` tells them apart.
     """
 
-    def __init__(self, stages: dict[int, Path]) -> None:
+    def __init__(self, stages: dict[int, Path], defines: tuple[str, ...] = ()) -> None:
         self.paths = dict(stages)
+        self.defines = tuple(defines)
         shaders = []
         try:
             for stage, path in stages.items():
-                shaders.append(_compile(stage, path))
+                shaders.append(_compile(stage, path, self.defines))
         except ShaderError:
             for shader in shaders:
                 gl.glDeleteShader(shader)
@@ -125,11 +139,14 @@ class Program(GLResource):
         self._setters = self._introspect_uniforms()
 
     @classmethod
-    def from_files(cls, vert: str | Path, frag: str | Path, geom: str | Path | None = None) -> "Program":
+    def from_files(cls, vert: str | Path, frag: str | Path, geom: str | Path | None = None, *,
+                   defines: tuple[str, ...] = ()) -> "Program":
+        """A program from shader files; `defines` become `#define NAME` in every stage, so one file
+        can serve variants (a branch on a uniform costs a software rasterizer both sides per pixel)."""
         stages = {gl.GL_VERTEX_SHADER: shader_path(vert), gl.GL_FRAGMENT_SHADER: shader_path(frag)}
         if geom is not None:
             stages[gl.GL_GEOMETRY_SHADER] = shader_path(geom)
-        return cls(stages)
+        return cls(stages, defines)
 
     def _introspect_uniforms(self) -> dict[str, object]:
         setters = {}

@@ -57,6 +57,8 @@ class PointCloud(GLResource):
         self.style_version = 0  # bumped when the style texels change (a key of the scene's 3-d cache)
         self.color_program = Program.from_files("points.vert", "points.frag")
         self.pick_program = Program.from_files("points.vert", "pick.frag")
+        # the hovered point over a cached copy of the cloud, depth-tested against that copy's depth
+        self.over_layer_program = Program.from_files("points.vert", "points.frag", defines=("OVER_LAYER",))
         self.position_buffer = Buffer(positions)
         self.label_buffer = Buffer(np.ascontiguousarray(labels, dtype=self.label_dtype))
         self.vao = VertexArray()
@@ -139,6 +141,7 @@ class PointCloud(GLResource):
     # ----------------------------------------------------------------- drawing
     def _set_uniforms(self, program: Program, view_projection, view, style: PointStyle, *,
                       from_attribute: bool, hovered: int | None) -> None:
+        """Uniforms every program drawing points shares (the colour ones are no-ops for the id pass)."""
         program.use()
         program["view_projection"] = view_projection
         program["view"] = view
@@ -150,6 +153,9 @@ class PointCloud(GLResource):
         program["id_from_attribute"] = int(from_attribute)
         program["hovered"] = -1 if hovered is None else int(hovered)
         program["class_style"] = 0
+        program["background"] = style.background
+        program["dim_amount"] = style.dim_amount
+        program["fog_amount"] = style.fog_amount
         self.style_texture.bind(0)
 
     def draw(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle, *, first: int = 0,
@@ -160,10 +166,6 @@ class PointCloud(GLResource):
         gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
         self._set_uniforms(self.color_program, view_projection, view, style, from_attribute=self.ordered,
                            hovered=style.hovered)
-        program = self.color_program
-        program["background"] = style.background
-        program["dim_amount"] = style.dim_amount
-        program["fog_amount"] = style.fog_amount
         if not self.ordered:  # without an order a range is not a fair subset: draw every point
             first, count = 0, None
         self.last_drawn = self._draw_range(first, self.count if count is None else count)
@@ -184,12 +186,8 @@ class PointCloud(GLResource):
             gl.glDisable(gl.GL_DEPTH_TEST)
         gl.glDepthMask(gl.GL_FALSE)
         index = np.asarray([style.hovered])
-        program = self.color_program
+        program = self.color_program if layer_depth is None else self.over_layer_program
         self._set_uniforms(program, view_projection, view, style, from_attribute=True, hovered=style.hovered)
-        program["background"] = style.background
-        program["dim_amount"] = style.dim_amount
-        program["fog_amount"] = style.fog_amount
-        program["test_layer_depth"] = int(layer_depth is not None)
         program["layer_depth"] = 1
         if layer_depth is not None:
             gl.glActiveTexture(gl.GL_TEXTURE1)
@@ -199,7 +197,6 @@ class PointCloud(GLResource):
         self.candidate_labels.write(self.labels_of(index))
         self.candidate_ids.write(index.astype(np.uint32))
         self.candidate_vao.draw(gl.GL_POINTS, 1)
-        program["test_layer_depth"] = 0
         gl.glDepthMask(gl.GL_TRUE)
         gl.glDepthFunc(gl.GL_LESS)
         gl.glEnable(gl.GL_DEPTH_TEST)
@@ -232,12 +229,13 @@ class PointCloud(GLResource):
         """GL object names this cloud holds (tests check they are released on model switch)."""
         return {"position_buffer": self.position_buffer.id, "label_buffer": self.label_buffer.id,
                 "vao": self.vao.id, "style_texture": self.style_texture.id,
-                "color_program": self.color_program.id, "pick_program": self.pick_program.id}
+                "color_program": self.color_program.id, "pick_program": self.pick_program.id,
+                "over_layer_program": self.over_layer_program.id}
 
     def release(self) -> None:
         if self.id_buffer is not None:
             self.id_buffer.release()
         for resource in (self.vao, self.candidate_vao, self.position_buffer, self.label_buffer,
                          self.candidate_positions, self.candidate_labels, self.candidate_ids,
-                         self.style_texture, self.color_program, self.pick_program):
+                         self.style_texture, self.color_program, self.pick_program, self.over_layer_program):
             resource.release()
