@@ -6,8 +6,11 @@ Even scissored, a GPU pass over every point costs llvmpipe a whole vertex stage 
 those whose footprint can reach the square are drawn, from a small streamed buffer. The GPU pass
 stays the arbiter: depth test and round footprints decide, exactly as the colour pass draws.
 
-While the view turns the projection is redone every frame, so it works in arrays allocated once per
-cloud (`PickBuffers`) with numpy's out= arguments: a fresh set per pick was ~40 MB a frame at 1M points.
+The projection keeps only what the filter needs, each point's whole window pixel as two int16s
+(4 bytes a point; float clip coordinates for every point were 47), worked out in chunks through
+small arrays allocated once (`PickBuffers`), so a turning view, which projects every frame,
+allocates nothing that grows with the cloud. Rounding to whole pixels is paid for by a pixel more
+of reach: the prefilter may pass a point too many, never one too few.
 """
 from __future__ import annotations
 
@@ -20,20 +23,23 @@ from latentwalk.engine.gl import Framebuffer
 from latentwalk.explorer.points import PointCloud, PointStyle
 
 PICK_RADIUS_PX = 4  # the square is (2r+1)^2 pixels; nearest id within it wins
+CHUNK = 65_536  # points projected at a time
+OUTSIDE = np.iinfo(np.int16).min  # the pixel column of a point outside the view: far from any cursor
 
 
 class PickBuffers:
-    """The prefilter's work arrays for one cloud of `count` points, reused for every view and cursor."""
+    """The prefilter's arrays for one cloud of `count` points: the projected pixels, reused for every
+    view and cursor, and one chunk's work arrays."""
 
     def __init__(self, count: int) -> None:
         self.count = count
-        self.clip = np.empty((4, count), np.float32)  # clip-space x, y, z, w
-        self.pixels = np.empty((2, count), np.float32)  # window pixel x, y (top-left origin)
-        self.inside = np.empty(count, bool)  # the point's centre is inside the frustum
-        self.safe_w = np.empty(count, np.float32)
-        self.scratch = np.empty(count, np.float32)
-        self.mask = np.empty(count, bool)
-        self.near = np.empty(count, bool)
+        self.pixel_x = np.empty(count, np.int16)  # window pixel column, OUTSIDE when not in view
+        self.pixel_y = np.empty(count, np.int16)  # window pixel row (top-left origin)
+        chunk = min(count, CHUNK)
+        self.clip = np.empty((4, chunk), np.float32)  # clip-space x, y, z, w of one chunk
+        self.scratch = np.empty(chunk, np.float32)
+        self.inside = np.empty(chunk, bool)
+        self.mask = np.empty(chunk, bool)
 
 
 class Picker:
@@ -49,8 +55,6 @@ class Picker:
         self._cached_key: bytes | None = None
         self._projected_cloud: PointCloud | None = None
         self._nearest_depth = 1.0
-        self._columns: np.ndarray | None = None  # (3, N) positions, column-wise for the projection
-        self._columns_cloud: PointCloud | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -92,30 +96,41 @@ class Picker:
         # would otherwise send far more candidates than can reach the square
         largest = style.point_size * min(max(style.reference_distance / self._nearest_depth, 0.35), 4.0)
         reach = self.radius + 0.5 * min(max(largest, 1.0), style.max_point_size) + 1.0
-        scratch, mask, near = work.scratch, work.mask, work.near
-        np.copyto(near, work.inside)
-        for row, centre in ((0, cursor[0] + 0.5), (1, cursor[1] + 0.5)):  # |pixel - centre| <= reach
-            np.subtract(work.pixels[row], centre, out=scratch)
-            np.abs(scratch, out=scratch)
-            np.less_equal(scratch, reach, out=mask)
-            np.logical_and(near, mask, out=near)
-        return np.flatnonzero(near).astype(np.uint32)
+        # a point's centre is within `reach` of the cursor pixel's centre; stored as whole pixels
+        # (the floor), it is within ceil(reach) + 1 of the cursor pixel
+        whole = int(np.ceil(reach)) + 1
+        x = work.pixel_x
+        near = np.flatnonzero((x >= cursor[0] - whole) & (x <= cursor[0] + whole))
+        y = work.pixel_y[near]
+        return near[(y >= cursor[1] - whole) & (y <= cursor[1] + whole)].astype(np.uint32)
 
     def _projected(self, cloud: PointCloud, view_projection: np.ndarray) -> PickBuffers:
-        """The cloud's buffers holding window pixels and the inside-the-frustum flags for this view.
-        Cached per (cloud, matrix, viewport): a mouse move over a still view only filters."""
+        """The cloud's projected pixels for this view. Cached per (cloud, matrix, viewport): a mouse
+        move over a still view only filters."""
         matrix = np.asarray(view_projection, dtype=np.float32)
         key = matrix.tobytes() + np.array(self.size, np.int32).tobytes()
         if self._cached_key == key and self._projected_cloud is cloud and self.buffers is not None:
             return self.buffers
-        if self._columns_cloud is not cloud:
-            self._columns = np.ascontiguousarray(cloud.host_positions.T)
-            self._columns_cloud = cloud
-            self.buffers = PickBuffers(self._columns.shape[1])
+        if self.buffers is None or self._projected_cloud is not cloud or self.buffers.count != cloud.count:
+            self.buffers = PickBuffers(cloud.count)
         work = self.buffers
-        clip, scratch, safe_w, inside, mask = work.clip, work.scratch, work.safe_w, work.inside, work.mask
-        x, y, z = self._columns
-        # row by row, not positions @ matrix.T: BLAS takes ~30x longer on an (N, 3) @ (3, 4) product
+        positions = cloud.host_positions
+        nearest = np.inf
+        for first in range(0, work.count, CHUNK):
+            nearest = min(nearest, self._project_chunk(work, positions[first:first + CHUNK], matrix, first))
+        # clip w = view depth
+        self._nearest_depth = float(nearest) if np.isfinite(nearest) else 1.0
+        self._cached_key, self._projected_cloud = key, cloud
+        self.projections += 1
+        return work
+
+    def _project_chunk(self, work: PickBuffers, points: np.ndarray, matrix: np.ndarray, first: int) -> float:
+        """Pixels of `points` (rows first.. of the cloud) into the work arrays; their nearest depth in view."""
+        count = len(points)
+        clip, scratch = work.clip[:, :count], work.scratch[:count]
+        inside, mask = work.inside[:count], work.mask[:count]
+        x, y, z = points[:, 0], points[:, 1], points[:, 2]
+        # row by row, not points @ matrix.T: BLAS takes ~30x longer on an (N, 3) @ (3, 4) product
         for r in range(4):
             np.multiply(x, matrix[r, 0], out=clip[r])
             np.multiply(y, matrix[r, 1], out=scratch)
@@ -125,25 +140,27 @@ class Picker:
             np.add(clip[r], matrix[r, 3], out=clip[r])
         w = clip[3]
         np.greater(w, 0, out=inside)
-        safe_w.fill(1.0)
-        np.copyto(safe_w, w, where=inside)
         for r in range(3):  # |clip| <= w on every axis
             np.abs(clip[r], out=scratch)
             np.less_equal(scratch, w, out=mask)
             np.logical_and(inside, mask, out=inside)
+        nearest = float(np.min(w, where=inside, initial=np.inf))
+        np.copyto(w, 1.0, where=~inside)  # no division by zero for points never used
         width, height = self.size
-        pixels = work.pixels
-        np.divide(clip[0], safe_w, out=pixels[0])
-        np.add(pixels[0], 1.0, out=pixels[0])
-        np.multiply(pixels[0], 0.5 * width, out=pixels[0])
-        np.divide(clip[1], safe_w, out=pixels[1])
-        np.subtract(1.0, pixels[1], out=pixels[1])
-        np.multiply(pixels[1], 0.5 * height, out=pixels[1])
-        # clip w = view depth
-        self._nearest_depth = float(np.min(w, where=inside, initial=np.inf)) if inside.any() else 1.0
-        self._cached_key, self._projected_cloud = key, cloud
-        self.projections += 1
-        return work
+        np.divide(clip[0], w, out=scratch)  # ((x / w) + 1) * width / 2
+        np.add(scratch, 1.0, out=scratch)
+        np.multiply(scratch, 0.5 * width, out=scratch)
+        np.floor(scratch, out=scratch)
+        pixel_x, pixel_y = work.pixel_x[first:first + count], work.pixel_y[first:first + count]
+        np.copyto(pixel_x, scratch, casting="unsafe", where=inside)
+        pixel_x[~inside] = OUTSIDE
+        np.divide(clip[1], w, out=scratch)  # (1 - y / w) * height / 2
+        np.subtract(1.0, scratch, out=scratch)
+        np.multiply(scratch, 0.5 * height, out=scratch)
+        np.floor(scratch, out=scratch)
+        np.copyto(pixel_y, scratch, casting="unsafe", where=inside)
+        pixel_y[~inside] = OUTSIDE
+        return nearest
 
     # ----------------------------------------------------------------- GPU id pass
     def _gpu_pick(self, cloud: PointCloud, cursor: tuple[int, int], view_projection, view, style,
