@@ -32,6 +32,7 @@ def test_round_trip(bundle_dir):
     assert bundle.path == bundle_dir and bundle.latent_dim == 3 and bundle.image_shape == (28, 28)
     assert bundle.latents.shape == (20, 3) and bundle.latents.dtype == np.float32
     assert bundle.labels.tolist() == [i % 10 for i in range(20)]
+    assert bundle.labels.dtype == np.int8  # ten classes: a byte a label, not int64's eight
     assert bundle.dataset == "mnist" and bundle.class_names == CLASSES
     assert bundle.meta["format"] == "latentwalk-bundle" and bundle.meta["version"] == 1
     assert bundle.meta["summary"] == {"epochs": 1, "note": "test"}
@@ -43,6 +44,15 @@ def test_round_trip(bundle_dir):
     with torch.no_grad():
         torch.testing.assert_close(decoder(z), reference(z))
     assert isinstance(bundle.load_encoder(), ConvEncoder)
+
+
+@pytest.mark.parametrize("classes, dtype", [(1, np.int8), (128, np.int8), (129, np.int16), (32768, np.int16),
+                                            (32769, np.int32)])
+def test_labels_load_as_the_smallest_type_holding_every_class(classes, dtype):
+    from latentwalk.vae.bundle import compact_label_dtype
+
+    assert compact_label_dtype(classes) == dtype
+    assert np.iinfo(dtype).max >= classes - 1
 
 
 def test_imported_bundles_have_no_encoder(tmp_path):

@@ -44,6 +44,15 @@ MAX_WEIGHTS_BYTES = 1 << 30
 MAX_CLASSES = 100_000
 
 
+def compact_label_dtype(class_count: int) -> np.dtype:
+    """The smallest signed integer type that holds labels 0..class_count-1: a million points' labels
+    as int64 were 8 MB for what fits in one byte each (signed, so label arithmetic cannot wrap)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if class_count <= np.iinfo(dtype).max + 1:
+            return np.dtype(dtype)
+    return np.dtype(np.int64)
+
+
 @dataclass
 class Bundle:
     path: Path
@@ -293,7 +302,7 @@ def _load_bundle(path: Path) -> Bundle:
         raise BundleError(f"{labels_path}: labels span {labels.min()}..{labels.max()} "
                           f"but model.json names {len(class_names)} classes")
     return Bundle(path=path, meta=meta, latents=latents,
-                  labels=labels.astype(np.int64, copy=False), latent_dim=latent_dim,
+                  labels=labels.astype(compact_label_dtype(len(class_names)), copy=False), latent_dim=latent_dim,
                   image_shape=image_shape, dataset=meta["dataset"], class_names=class_names)
 
 
