@@ -188,3 +188,14 @@ def test_collapsed_it_looks_nothing_up_and_opened_again_it_catches_up(gl_app, bu
     assert frames_until(app, lambda: tools.subject == ("point", 9))
     latents = scene.bundle.latents
     assert list(tools.indices) == brute(latents, latents[9], 10, exclude=9)
+
+
+def test_the_index_is_built_only_once_the_panel_is_shown(gl_app, bundle_path):
+    app, scene = open_explorer(gl_app, bundle_path, SIZE, panels=False, data_dir=None)
+    tools = scene.neighbours
+    frames(app, 5)
+    assert tools.pending is None and tools.index is None  # hidden: nothing held for it
+    scene.panels[:] = [tools.panel]
+    scene.submit(ShowPanels(True))
+    assert frames_until(app, lambda: tools.index is not None)
+    assert tools.index.size == scene.cloud.count

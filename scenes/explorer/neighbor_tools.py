@@ -1,7 +1,8 @@
 """The k nearest training points of the hovered or selected point, for the Neighbours panel.
 
-- When a model is installed, its neighbour index (latentwalk.vae.neighbors, exact, in the full latent
-  space) is built on a daemon thread; until it is ready the panel says so.
+- The first time the panel is shown for a model, its neighbour index (latentwalk.vae.neighbors, exact,
+  in the full latent space) is built on a daemon thread; until it is ready the panel says so. Not
+  before: at 1M points the index holds ~28 bytes a point, which nobody who never opens the panel needs.
 - Prepare phase: when the subject changes (the hovered point, else the selection: a data-set point or a
   free latent such as a drawn digit), the k nearest points are looked up (~0.1 ms on a 3-d model) and
   their pictures put in k image slots: the real training images when the data set is on disk, else the
@@ -30,6 +31,7 @@ class NeighborTools:
         self.scene = scene
         self.count = count
         self.pending: PendingIndex | None = None  # the current model's index, built or being built
+        self._latents: np.ndarray | None = None  # the current model's, until its index is asked for
         self.subject: tuple | None = None  # ("point", index) or ("latent", values): what the list is for
         self.caption = ""
         self.indices = np.zeros(0, np.int64)
@@ -66,12 +68,18 @@ class NeighborTools:
         """Draw on while the panel is shown and its index builds or it has news the last frame lacked."""
         if not self._shown():
             return False
-        building = self.pending is not None and not self.pending.ready
+        building = self.pending is None or not self.pending.ready
         return building or self.version != self.drawn_version
+
+    def ensure_index(self) -> None:
+        """Start building the current model's index, unless it is built or under way."""
+        if self.pending is None and self._latents is not None:
+            self.pending = PendingIndex(self._latents)
 
     # -- model switches ------------------------------------------------------------------------------
     def _on_model(self, bundle) -> None:
-        self.pending = PendingIndex(bundle.latents)  # an older build still running is simply dropped
+        self.pending = None  # an older build still running is simply dropped
+        self._latents = bundle.latents
         self.subject, self.caption, self.error = None, "", None
         self.indices, self.distances = np.zeros(0, np.int64), np.zeros(0, np.float64)
         for slot in self.slots:
@@ -91,6 +99,8 @@ class NeighborTools:
         return None, ""
 
     def prepare(self, alpha: float) -> None:
+        if self._shown():
+            self.ensure_index()
         index = self.index
         subject, caption = self._wanted_subject()
         if index is None or subject is None or subject == self.subject or not self._shown():
