@@ -17,6 +17,7 @@ uniform float dimmed_scale;        // size factor of points whose class is not h
 uniform sampler2D class_style;     // texel (label, 0): rgb = class colour, a = 1 highlighted / 0 dimmed
 uniform bool id_from_attribute;    // pick pass over streamed candidates: id comes from a_id
 uniform int hovered;               // instance id drawn enlarged, -1 for none (colour pass only)
+uniform int first_instance;        // a long draw goes in parts: the instance its part starts at
 uniform vec2 fog_range;            // view depths where fog starts and is complete
 uniform vec3 background;
 uniform float dim_amount;          // how far a dimmed class fades into the background
@@ -29,7 +30,7 @@ flat out float v_hovered;
 flat out uint v_id;
 
 void main() {
-    int id = id_from_attribute ? int(a_id) : gl_InstanceID;
+    int id = id_from_attribute ? int(a_id) : first_instance + gl_InstanceID;
     vec4 style = texelFetch(class_style, ivec2(int(a_label), 0), 0);
     vec4 eye = view * vec4(a_position, 1.0);
     float depth = max(-eye.z, 1e-6);

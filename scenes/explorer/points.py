@@ -1,14 +1,14 @@
-"""The point cloud on the GPU: positions and labels uploaded once per model, all N points drawn in
-one instanced call (GL_POINTS, one vertex x N instances), per-class colour and highlight in a tiny
-texture, and the id pass that picking renders with the same point sizes.
+"""The point cloud on the GPU: positions and labels uploaded once per model, all N points drawn
+instanced (GL_POINTS, one vertex x N instances; over DRAW_PART points in parts), per-class colour and
+highlight in a tiny texture, and the id pass that picking renders with the same point sizes.
 
 Changing highlight, point size or the hovered point touches only uniforms or the C-texel style
 texture; the position buffer is written in the constructor and, once, again by `set_order`.
 
 Adaptive detail (detail.py): `set_order` re-uploads positions and labels in a draw order whose every
 prefix is a representative subset, with each point's own index as a third per-instance attribute (the
-shaders' id, for hover and the id pass). `draw(first=, count=)` then draws a range of that order, still
-one instanced call: the VAO's attribute offsets move to the range's first instance.
+shaders' id, for hover and the id pass). `draw(first=, count=)` then draws a range of that order,
+instanced: the VAO's attribute offsets move to the range's (or part's) first instance.
 """
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ from latentwalk.engine.gl.resource import GLResource
 from latentwalk.explorer.palette import to_u8
 
 POSITION, LABEL, ID = 0, 1, 2
+# A draw of more points than this goes in parts with a glFinish between them: llvmpipe bins every
+# primitive of a draw before it rasterizes and keeps the memory it grew to, ~170 bytes a point for
+# one 1M-point draw, ~25 MB in all in parts (measured: the cost in frame time was within noise).
+DRAW_PART = 65_536
 
 
 @dataclass
@@ -129,13 +133,17 @@ class PointCloud(GLResource):
             self.vao.attribute(ID, self.id_buffer, 1, np.uint32, offset=4 * first, divisor=1)
         self._vao_first = first
 
-    def _draw_range(self, first: int, count: int) -> int:
-        """Instances [first, first + count) of the draw order, clipped to the cloud; how many were drawn."""
+    def _draw_range(self, program: Program, first: int, count: int) -> int:
+        """Instances [first, first + count) of the draw order, clipped to the cloud, in parts of at most
+        DRAW_PART instances (module docstring); how many were drawn."""
         first = max(0, min(int(first), self.count))
         count = max(0, min(int(count), self.count - first))
-        if count:
-            self._point_vao_at(first if self.ordered else 0)
-            self.vao.draw(gl.GL_POINTS, 1, instances=count)
+        for part in range(first, first + count, DRAW_PART):
+            if part > first:
+                gl.glFinish()
+            self._point_vao_at(part)
+            program["first_instance"] = part
+            self.vao.draw(gl.GL_POINTS, 1, instances=min(DRAW_PART, first + count - part))
         return count
 
     # ----------------------------------------------------------------- drawing
@@ -168,7 +176,7 @@ class PointCloud(GLResource):
                            hovered=style.hovered)
         if not self.ordered:  # without an order a range is not a fair subset: draw every point
             first, count = 0, None
-        self.last_drawn = self._draw_range(first, self.count if count is None else count)
+        self.last_drawn = self._draw_range(self.color_program, first, self.count if count is None else count)
         self.draw_calls += 1
 
     def draw_hovered(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle,
@@ -210,7 +218,7 @@ class PointCloud(GLResource):
         self._set_uniforms(self.pick_program, view_projection, view, style,
                            from_attribute=candidates is not None or self.ordered, hovered=None)
         if candidates is None:
-            self._draw_range(0, self.count)  # picking always considers every point
+            self._draw_range(self.pick_program, 0, self.count)  # picking always considers every point
             return
         if not len(candidates):
             return
