@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     from latentwalk.commands._args import attach_dash_values
 
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    from latentwalk.engine.memory import map_big_blocks
+
+    map_big_blocks()  # first thing: every command may hold a data set's arrays (engine/memory.py)
     argv = attach_dash_values(list(sys.argv[1:] if argv is None else map(str, argv)))
     broken = _load_commands()[1]
     if argv and argv[0] in broken:

@@ -18,6 +18,7 @@ from typing import Callable, Hashable
 import numpy as np
 from OpenGL import GL as gl
 
+from latentwalk.engine.memory import return_free_memory
 from latentwalk.explorer.adaptive_detail import AdaptiveDetail
 from latentwalk.explorer.detail import compensation
 from latentwalk.explorer.layer import LayerCache
@@ -82,6 +83,8 @@ class DetailLayerCache(LayerCache):
         if order is None:
             return False
         cloud.set_order(order)
+        del order
+        return_free_memory()  # the sort's temporaries and the reordered copies made for the upload
         self.invalidate()
         return True
 
@@ -143,5 +146,7 @@ class DetailLayerCache(LayerCache):
         self._refining = key
         self.key = key if complete else None
         self._blit(viewport)
+        if complete:  # the driver's memory for the chunks' primitives is free from here on
+            return_free_memory()
         if not complete:
             draw_layer(LayerPart(base=False, count=0))

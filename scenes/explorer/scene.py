@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from latentwalk.engine.camera import OrbitCamera, quat_from_axis_angle, quat_multiply
+from latentwalk.engine.memory import map_big_blocks
 from latentwalk.engine.scene import Scene
 from latentwalk.engine.screenshots import Screenshots
 from latentwalk.explorer import actions, frame_prepare, install
@@ -63,6 +64,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         """Loads the bundle now, so a bad one fails (VaeError, one line) before a window opens.
         `detail`: adaptive detail's options for every model (adaptive_detail.py: target_fps, min_points,
         fixed, enabled)."""
+        map_big_blocks()  # before a million points' arrays and their temporaries (engine/memory.py)
         self._first_bundle = model if isinstance(model, Bundle) else load_bundle(model)
         self.data_dir, self.device = data_dir, device
         self.state = ExplorerState()
