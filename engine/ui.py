@@ -10,10 +10,11 @@ times the user's (`step_user_scale`, Ctrl+plus / Ctrl+minus), which is remembere
 from __future__ import annotations
 
 import ctypes
-import functools
 import ctypes.util
+import functools
 import json
 import os
+import time
 from pathlib import Path
 
 import pygame
@@ -106,6 +107,9 @@ class Ui:
         self._apply_scale()
         self.renderer = PygameRenderer()
         self._in_frame = False
+        # the UI drawn into a texture and reused while unchanged (engine/ui_layer.py); made on first use
+        self.layered = True
+        self.layer = None
 
     # -- scale -----------------------------------------------------------------------------------
     @property
@@ -198,20 +202,59 @@ class Ui:
     def render(self) -> None:
         imgui.render()
         self._in_frame = False
-        self.renderer.render(imgui.get_draw_data())
+        self._draw(imgui.get_draw_data())
 
     def render_again(self) -> None:
         """Draw the last finished frame's UI again (for a capture taken between frames)."""
         if not self._in_frame:
-            self.renderer.render(imgui.get_draw_data())
+            self._draw(imgui.get_draw_data())
+
+    def _draw(self, draw_data) -> None:
+        if not self.layered:
+            self.renderer.render(draw_data)
+            return
+        if self.layer is None:
+            from latentwalk.engine.ui_layer import UiLayer
+
+            self.layer = UiLayer()
+        io = imgui.get_io()
+        size = (io.display_size[0] * io.display_framebuffer_scale[0],
+                io.display_size[1] * io.display_framebuffer_scale[1])
+        self.layer.draw(self.renderer, draw_data, size)
 
     def shutdown(self) -> None:
         if self._in_frame:
             imgui.end_frame()
             self._in_frame = False
         imgui.save_ini_settings_to_disk(str(self.ini_path))
+        if self.layer is not None:
+            self.layer.release()
+            self.layer = None
         self.renderer.shutdown()
         imgui.destroy_context(self.context)
+
+
+# Figures in the stats overlay change this often: still readable, and between changes the UI layer
+# (ui_layer.py) is reused instead of redrawn, which the figures would otherwise force every frame.
+STATS_REFRESH_S = 0.25
+
+
+class ThrottledText:
+    """Lines of text made again at most every `interval` seconds, per key."""
+
+    def __init__(self, interval: float = STATS_REFRESH_S) -> None:
+        self.interval = interval
+        self._lines: dict[str, list[str]] = {}
+        self._made_at: dict[str, float] = {}
+
+    def lines(self, key: str, make) -> list[str]:
+        now = time.perf_counter()
+        if key not in self._lines or now - self._made_at[key] >= self.interval:
+            self._lines[key], self._made_at[key] = list(make()), now
+        return self._lines[key]
+
+
+stats_text = ThrottledText()
 
 
 def stats_window(timings, *, vsync: bool, updates_per_second: float) -> None:
@@ -220,10 +263,13 @@ def stats_window(timings, *, vsync: bool, updates_per_second: float) -> None:
     imgui.set_next_window_bg_alpha(0.6)
     flags = imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_focus_on_appearing
     if imgui.begin("Stats", None, flags)[0]:
-        averages = timings.averages()
-        imgui.text(f"{timings.fps:6.1f} fps  ({averages['frame']:.2f} ms)  vsync {'on' if vsync else 'off'}")
-        imgui.text(f"update  {averages['update']:6.2f} ms  ({updates_per_second:.0f} Hz)")
-        imgui.text(f"render  {averages['render']:6.2f} ms")
-        imgui.text(f"ui      {averages['ui']:6.2f} ms")
-        imgui.text(f"present {averages['present']:6.2f} ms")
+        def make():
+            averages = timings.averages()
+            return [f"{timings.fps:6.1f} fps  ({averages['frame']:.2f} ms)  vsync {'on' if vsync else 'off'}",
+                    f"update  {averages['update']:6.2f} ms  ({updates_per_second:.0f} Hz)",
+                    f"render  {averages['render']:6.2f} ms",
+                    f"ui      {averages['ui']:6.2f} ms",
+                    f"present {averages['present']:6.2f} ms"]
+        for line in stats_text.lines("engine", make):
+            imgui.text(line)
     imgui.end()

@@ -26,7 +26,12 @@ def _shape(image: np.ndarray) -> tuple[int, int, int]:
 
 
 class Texture2D(GLResource):
-    """Row 0 of the numpy image is uploaded first, i.e. at texture coordinate v = 0."""
+    """Row 0 of the numpy image is uploaded first, i.e. at texture coordinate v = 0.
+
+    `Texture2D.generation` moves whenever any texture's pixels change: what shows textures may cache
+    its output until it does (the UI layer, engine/ui_layer.py)."""
+
+    generation = 0
 
     def __init__(self, width: int, height: int, *, components: int = 4, dtype=np.uint8,
                  filter: str = "linear", wrap: int = gl.GL_CLAMP_TO_EDGE, data: np.ndarray | None = None) -> None:
@@ -57,6 +62,7 @@ class Texture2D(GLResource):
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, _FILTERS[filter])
 
     def _allocate(self, data: np.ndarray | None) -> None:
+        Texture2D.generation += 1
         self.bind()
         gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
         pixels = None if data is None else self._checked(data, self.width, self.height)
@@ -76,6 +82,7 @@ class Texture2D(GLResource):
         if x < 0 or y < 0 or x + width > self.width or y + height > self.height:
             raise ValueError(f"{width}x{height} at ({x}, {y}) does not fit a {self.width}x{self.height} texture")
         pixels = self._checked(data, width, height)
+        Texture2D.generation += 1
         self.bind()
         gl.glPixelStorei(gl.GL_UNPACK_ALIGNMENT, 1)
         gl.glTexSubImage2D(gl.GL_TEXTURE_2D, 0, x, y, width, height, _FORMATS[self.components],
@@ -96,5 +103,6 @@ class Texture2D(GLResource):
 
     def release(self) -> None:
         if self.id:
+            Texture2D.generation += 1  # a new texture may get this id
             gl.glDeleteTextures([self.id])
             self.id = 0

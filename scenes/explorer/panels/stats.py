@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from imgui_bundle import imgui
 
+from latentwalk.engine.ui import stats_text
 from latentwalk.explorer.commands import SetPointStyle
 from latentwalk.explorer.panels import window_rect
 from latentwalk.explorer.panels.layout import begin_panel, layout_of
@@ -31,19 +32,26 @@ class StatsPanel:
         expanded = begin_panel(self, None, imgui.WindowFlags_.no_focus_on_appearing)[0]
         self.rect = window_rect()
         if expanded:
-            picker, decoder = scene.picker, scene.decoder
-            detail = scene.layer_cache.detail
-            drawn = scene.cloud.count if detail is None else detail.drawn
-            imgui.text(f"points  {drawn:,} of {scene.cloud.count:,} drawn (1 call), d = {scene.bundle.latent_dim}")
-            imgui.text(f"pick    {picker.last_ms:6.2f} ms  ({picker.last_candidates:,} candidates)")
+            lines = stats_text.lines("explorer", self._lines)
+            for line in lines[:2]:
+                imgui.text(line)
             changed, prefilter = imgui.checkbox("CPU pick prefilter", scene.state.style.pick_prefilter)
             if changed:
                 scene.submit(SetPointStyle(pick_prefilter=prefilter))
-            stats = decoder.worker.stats
-            imgui.text(f"decode  {decoder.last_batch_ms:6.2f} ms / batch of {decoder.last_batch_size} "
-                       f"on {decoder.device}")
-            imgui.text(f"        {stats.items} decoded, {stats.cache_hits} cached, {stats.dropped_stale} stale dropped")
-            latency = scene.hover_latency_frames
-            imgui.text(f"hover -> image  {'-' if latency is None else latency} frames")
+            for line in lines[2:]:
+                imgui.text(line)
             imgui.separator()
         imgui.end()
+
+    def _lines(self) -> list[str]:
+        scene = self.scene
+        picker, decoder = scene.picker, scene.decoder
+        detail = scene.layer_cache.detail
+        drawn = scene.cloud.count if detail is None else detail.drawn
+        stats = decoder.worker.stats
+        latency = scene.hover_latency_frames
+        return [f"points  {drawn:,} of {scene.cloud.count:,} drawn, d = {scene.bundle.latent_dim}",
+                f"pick    {picker.last_ms:6.2f} ms  ({picker.last_candidates:,} candidates)",
+                f"decode  {decoder.last_batch_ms:6.2f} ms / batch of {decoder.last_batch_size} on {decoder.device}",
+                f"        {stats.items} decoded, {stats.cache_hits} cached, {stats.dropped_stale} stale dropped",
+                f"hover -> image  {'-' if latency is None else latency} frames"]

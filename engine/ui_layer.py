@@ -1,0 +1,174 @@
+"""The UI drawn once into a texture and laid over each frame while it does not change.
+
+ImGui rebuilds its draw data every frame, but while the view turns under still panels that data is
+the same frame after frame, and drawing it costs llvmpipe ~4 ms at 1280x720 with every panel open
+(thousands of small textured triangles, each with its setup cost), against ~1 ms to lay one texture
+over the frame. What the UI shows is known by a digest of the draw data's bytes, the display size and
+any texture's pixels (`Texture2D.generation`: a decoded image arriving in a panel). A UI that changes
+every frame (a hover tooltip following the pointer) is drawn straight onto the frame, as without a
+layer; one that came out the same two frames running is drawn into the layer once and laid over
+from then on.
+
+Compositing is exact up to 8-bit rounding: the layer is rendered with premultiplied colour and
+coverage in alpha (ImGui's blending for colour, "one, one minus source alpha" for alpha), and laid
+over the frame with "one, one minus source alpha", which is what blending each triangle onto the
+frame in turn gives.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import math
+
+from imgui_bundle import imgui
+from imgui_bundle.python_backends import opengl_backend_programmable as imgui_gl_backend
+from OpenGL import GL as gl
+
+from latentwalk.engine.gl import Framebuffer, Program, Texture2D, VertexArray
+from latentwalk.engine.gl.resource import GLResource
+
+
+def draw_data_signature(draw_data, size: tuple[int, int]) -> bytes:
+    """A digest of everything that decides what ImGui's draw data puts on screen."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((tuple(size), Texture2D.generation)).encode())
+    for commands in draw_data.cmd_lists:
+        vertices, indices = commands.vtx_buffer, commands.idx_buffer
+        digest.update(ctypes.string_at(vertices.data_address(), vertices.size() * imgui.VERTEX_SIZE))
+        digest.update(ctypes.string_at(indices.data_address(), indices.size() * imgui.INDEX_SIZE))
+        for command in commands.cmd_buffer:
+            digest.update(repr((tuple(command.clip_rect), command.tex_ref.get_tex_id(), command.elem_count,
+                                command.idx_offset, command.vtx_offset)).encode())
+    return digest.digest()
+
+
+def covered_rects(draw_data, height: int) -> list[tuple[int, int, int, int]]:
+    """GL scissor rects (x, y, w, h; bottom-up) that hold everything the UI draws: one per draw list
+    (a window, a tooltip, the foreground overlay) when none overlap, else their bounding box, since
+    laying the layer twice over a pixel would blend it twice. Empty when the UI draws nothing."""
+    boxes = []
+    for commands in draw_data.cmd_lists:
+        rects = [tuple(command.clip_rect) for command in commands.cmd_buffer if command.elem_count]
+        if rects:
+            boxes.append((min(r[0] for r in rects), min(r[1] for r in rects),
+                          max(r[2] for r in rects), max(r[3] for r in rects)))
+    if not boxes:
+        return []
+    disjoint = all(a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                   for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    if not disjoint:
+        boxes = [(min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                  max(b[3] for b in boxes))]
+    rects = []
+    for x0, y0, x1, y1 in boxes:
+        left, right = max(0, math.floor(x0)), math.ceil(x1)
+        top, bottom = max(0, math.floor(y0)), min(height, math.ceil(y1))
+        if right > left and bottom > top:
+            rects.append((left, height - bottom, right - left, bottom - top))
+    return rects
+
+
+class _CoverageInAlpha:
+    """OpenGL for the ImGui backend, but its blending also keeps coverage in alpha (module docstring)."""
+
+    def __getattr__(self, name):
+        return getattr(gl, name)
+
+    @staticmethod
+    def glBlendFunc(source, destination):  # noqa: N802 (the GL name the backend calls)
+        gl.glBlendFuncSeparate(source, destination, gl.GL_ONE, gl.GL_ONE_MINUS_SRC_ALPHA)
+
+
+@contextlib.contextmanager
+def _coverage_in_alpha():
+    original = imgui_gl_backend.gl
+    imgui_gl_backend.gl = _CoverageInAlpha()
+    try:
+        yield
+    finally:
+        imgui_gl_backend.gl = original
+
+
+class UiLayer(GLResource):
+    def __init__(self) -> None:
+        self.framebuffer: Framebuffer | None = None
+        self.program = Program.from_files("ui_layer.vert", "ui_layer.frag")
+        self.vao = VertexArray()
+        self.signature: bytes | None = None
+        self.rects: list[tuple[int, int, int, int]] = []  # where the layer holds anything (scissor rects)
+        self._last_seen: bytes | None = None  # the previous frame's digest
+        self.redraws = 0  # frames the UI was drawn into the layer (tests and benches count them)
+        self.reuses = 0  # frames it was laid over from the layer
+        self.straight = 0  # frames it was drawn straight onto the frame (it had just changed)
+
+    def invalidate(self) -> None:
+        self.signature = None
+
+    def draw(self, renderer, draw_data, size: tuple[int, int]) -> None:
+        """Lay the UI of `draw_data` over the bound (default) framebuffer, redrawing the layer if needed."""
+        width, height = int(size[0]), int(size[1])
+        if width <= 0 or height <= 0:
+            return
+        signature = draw_data_signature(draw_data, (width, height))
+        # ImGui's own textures (the font atlas) are brought up to date by the backend's render
+        atlas_pending = any(tex.status != imgui.ImTextureStatus.ok for tex in imgui.get_platform_io().textures)
+        seen_before, self._last_seen = self._last_seen, signature
+        fits = self.framebuffer is not None and (self.framebuffer.width, self.framebuffer.height) == (width, height)
+        if signature == self.signature and fits and not atlas_pending:
+            self.reuses += 1
+        elif signature == seen_before and not atlas_pending:
+            self._redraw(renderer, draw_data, width, height)
+            self.rects = covered_rects(draw_data, height)
+            self.signature = signature
+            self.redraws += 1
+        else:
+            renderer.render(draw_data)
+            self.straight += 1
+            return
+        self.composite(width, height)
+
+    def _redraw(self, renderer, draw_data, width: int, height: int) -> None:
+        if self.framebuffer is None:
+            self.framebuffer = Framebuffer(width, height, ("rgba8",), depth=False)
+        elif (self.framebuffer.width, self.framebuffer.height) != (width, height):
+            self.framebuffer.resize(width, height)
+        viewport = gl.glGetIntegerv(gl.GL_VIEWPORT)
+        self.framebuffer.clear(color=(0.0, 0.0, 0.0, 0.0))
+        self.framebuffer.bind()
+        try:
+            with _coverage_in_alpha():
+                renderer.render(draw_data)
+        finally:
+            Framebuffer.unbind()
+            gl.glViewport(*(int(v) for v in viewport))
+
+    def composite(self, width: int, height: int) -> None:
+        """The layer over whatever the default framebuffer holds, only where it holds something."""
+        if self.framebuffer is None or not self.rects:
+            return
+        viewport = gl.glGetIntegerv(gl.GL_VIEWPORT)  # the frame's, as the backend too leaves it
+        gl.glViewport(0, 0, width, height)
+        gl.glDisable(gl.GL_DEPTH_TEST)
+        gl.glEnable(gl.GL_BLEND)
+        gl.glBlendFunc(gl.GL_ONE, gl.GL_ONE_MINUS_SRC_ALPHA)
+        self.program.use()
+        self.program["layer"] = 0
+        gl.glActiveTexture(gl.GL_TEXTURE0)
+        gl.glBindTexture(gl.GL_TEXTURE_2D, self.framebuffer.texture(0))
+        gl.glEnable(gl.GL_SCISSOR_TEST)
+        for rect in self.rects:
+            gl.glScissor(*rect)
+            self.vao.draw(gl.GL_TRIANGLES, 3)
+        gl.glDisable(gl.GL_SCISSOR_TEST)
+        gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
+        gl.glDisable(gl.GL_BLEND)
+        gl.glUseProgram(0)
+        gl.glViewport(*(int(v) for v in viewport))
+
+    def release(self) -> None:
+        if self.framebuffer is not None:
+            self.framebuffer.release()
+            self.framebuffer = None
+        self.vao.release()
+        self.program.release()
