@@ -47,7 +47,8 @@ def test_prefilter_passes_every_point_whose_footprint_can_reach_the_square(gl_co
     style = PointStyle(point_size=3.0)
     clip = np.c_[positions.astype(np.float64), np.ones(count)] @ matrix.astype(np.float64).T
     w = clip[:, 3]
-    inside = (w > 0) & np.all(np.abs(clip[:, :3]) <= w[:, None], axis=1)
+    # in view across the screen (the GPU pass, not the prefilter, clips by depth)
+    inside = (w > 0) & np.all(np.abs(clip[:, :2]) <= w[:, None], axis=1)
     safe = np.where(inside, w, 1.0)
     px = (clip[:, 0] / safe + 1) * 0.5 * width
     py = (1 - clip[:, 1] / safe) * 0.5 * height

@@ -36,7 +36,7 @@ class PickBuffers:
         self.pixel_x = np.empty(count, np.int16)  # window pixel column, OUTSIDE when not in view
         self.pixel_y = np.empty(count, np.int16)  # window pixel row (top-left origin)
         chunk = min(count, CHUNK)
-        self.clip = np.empty((4, chunk), np.float32)  # clip-space x, y, z, w of one chunk
+        self.clip = np.empty((3, chunk), np.float32)  # one chunk's pixel x * w, pixel y * w, w
         self.scratch = np.empty(chunk, np.float32)
         self.inside = np.empty(chunk, bool)
         self.mask = np.empty(chunk, bool)
@@ -115,52 +115,58 @@ class Picker:
             self.buffers = PickBuffers(cloud.count)
         work = self.buffers
         positions = cloud.host_positions
+        rows = self._pixel_rows(matrix)
         nearest = np.inf
         for first in range(0, work.count, CHUNK):
-            nearest = min(nearest, self._project_chunk(work, positions[first:first + CHUNK], matrix, first))
+            nearest = min(nearest, self._project_chunk(work, positions[first:first + CHUNK], rows, first))
         # clip w = view depth
         self._nearest_depth = float(nearest) if np.isfinite(nearest) else 1.0
         self._cached_key, self._projected_cloud = key, cloud
         self.projections += 1
         return work
 
-    def _project_chunk(self, work: PickBuffers, points: np.ndarray, matrix: np.ndarray, first: int) -> float:
-        """Pixels of `points` (rows first.. of the cloud) into the work arrays; their nearest depth in view."""
+    def _project_chunk(self, work: PickBuffers, points: np.ndarray, rows: np.ndarray, first: int) -> float:
+        """Pixels of `points` (rows first.. of the cloud) into the work arrays; their nearest depth in view.
+        `rows`: the view-projection's x, y and w rows with the viewport folded in (`_pixel_rows`)."""
         count = len(points)
         clip, scratch = work.clip[:, :count], work.scratch[:count]
         inside, mask = work.inside[:count], work.mask[:count]
         x, y, z = points[:, 0], points[:, 1], points[:, 2]
-        # row by row, not points @ matrix.T: BLAS takes ~30x longer on an (N, 3) @ (3, 4) product
-        for r in range(4):
-            np.multiply(x, matrix[r, 0], out=clip[r])
-            np.multiply(y, matrix[r, 1], out=scratch)
+        # row by row, not points @ rows.T: BLAS takes ~30x longer on an (N, 3) @ (3, 3) product
+        for r in range(3):
+            np.multiply(x, rows[r, 0], out=clip[r])
+            np.multiply(y, rows[r, 1], out=scratch)
             np.add(clip[r], scratch, out=clip[r])
-            np.multiply(z, matrix[r, 2], out=scratch)
+            np.multiply(z, rows[r, 2], out=scratch)
             np.add(clip[r], scratch, out=clip[r])
-            np.add(clip[r], matrix[r, 3], out=clip[r])
-        w = clip[3]
+            np.add(clip[r], rows[r, 3], out=clip[r])
+        w = clip[2]
         np.greater(w, 0, out=inside)
-        for r in range(3):  # |clip| <= w on every axis
-            np.abs(clip[r], out=scratch)
-            np.less_equal(scratch, w, out=mask)
-            np.logical_and(inside, mask, out=inside)
-        nearest = float(np.min(w, where=inside, initial=np.inf))
-        np.copyto(w, 1.0, where=~inside)  # no division by zero for points never used
+        np.logical_not(inside, out=mask)
+        np.copyto(w, 1.0, where=mask)  # no division by zero for points never used
         width, height = self.size
-        np.divide(clip[0], w, out=scratch)  # ((x / w) + 1) * width / 2
-        np.add(scratch, 1.0, out=scratch)
-        np.multiply(scratch, 0.5 * width, out=scratch)
-        np.floor(scratch, out=scratch)
         pixel_x, pixel_y = work.pixel_x[first:first + count], work.pixel_y[first:first + count]
-        np.copyto(pixel_x, scratch, casting="unsafe", where=inside)
-        pixel_x[~inside] = OUTSIDE
-        np.divide(clip[1], w, out=scratch)  # (1 - y / w) * height / 2
-        np.subtract(1.0, scratch, out=scratch)
-        np.multiply(scratch, 0.5 * height, out=scratch)
-        np.floor(scratch, out=scratch)
-        np.copyto(pixel_y, scratch, casting="unsafe", where=inside)
-        pixel_y[~inside] = OUTSIDE
+        for r, (extent, pixels) in enumerate(((width, pixel_x), (height, pixel_y))):
+            np.divide(clip[r], w, out=clip[r])  # the pixel, as a float; inside the view: 0 <= it <= extent
+            np.greater_equal(clip[r], 0, out=mask)
+            np.logical_and(inside, mask, out=inside)
+            np.less_equal(clip[r], extent, out=mask)
+            np.logical_and(inside, mask, out=inside)
+        nearest = float(np.min(w, where=inside, initial=np.inf))  # clip w = view depth
+        np.logical_not(inside, out=mask)
+        for r, pixels in ((0, pixel_x), (1, pixel_y)):
+            np.copyto(clip[r], OUTSIDE, where=mask)
+            np.copyto(pixels, clip[r], casting="unsafe")  # truncation is the floor: inside, pixels are >= 0
         return nearest
+
+    def _pixel_rows(self, matrix: np.ndarray) -> np.ndarray:
+        """Rows giving (pixel x * w, pixel y * w, w) for a point, pixels top-left based: the viewport
+        transform folded into the view-projection, so a chunk costs three rows, not four and a rescale.
+        The depth row is left out: the GPU pass clips by depth, the prefilter need not."""
+        width, height = self.size
+        matrix = matrix.astype(np.float64)
+        x, y, w = matrix[0], matrix[1], matrix[3]
+        return np.stack([0.5 * width * (x + w), 0.5 * height * (w - y), w]).astype(np.float32)
 
     # ----------------------------------------------------------------- GPU id pass
     def _gpu_pick(self, cloud: PointCloud, cursor: tuple[int, int], view_projection, view, style,
