@@ -90,7 +90,7 @@ def child_latentwalk(count: int, frames: int, size, detail: bool) -> dict:
             drawn.clear()
             moving = timed(turning, frames, gl.glFinish)
             drawn = int(statistics.median(drawn))
-            timed(lambda i: app.step_frame(), 60 if detail else WARMUP, gl.glFinish)  # settle, refine
+            timed(lambda i: app.step_frame(), 60, gl.glFinish)  # the camera settles; detail refines
             rest = timed(lambda i: app.step_frame(), frames, gl.glFinish)
             return {"turning": moving, "rest": rest, "drawn_turning": drawn,
                     "renderer": gl.glGetString(gl.GL_RENDERER).decode()}
