@@ -87,7 +87,22 @@ def child_memory(model: str) -> dict:
         gl.glFinish()
         traced_kb = tracemalloc.get_traced_memory()[0] // 1024
         return {"points": scene.cloud.count, "latent_dim": scene.bundle.latent_dim, "traced": traced_kb,
-                **memory_kb()}
+                "held": held_per_point(scene), **memory_kb()}
+
+
+def held_per_point(scene) -> dict[str, float]:
+    """Bytes a point costs in each array the explorer keeps for it (host and GL buffers)."""
+    cloud, count = scene.cloud, scene.cloud.count
+    held = {"3-d positions (host)": cloud.host_positions.nbytes,
+            "labels (host)": scene.bundle.labels.nbytes,
+            "draw order (host)": 0 if cloud.order is None else cloud.order.nbytes,
+            "pick prefilter pixels": 0 if scene.picker.buffers is None else
+            scene.picker.buffers.pixel_x.nbytes + scene.picker.buffers.pixel_y.nbytes,
+            "GL positions": cloud.position_buffer.nbytes, "GL labels": cloud.label_buffer.nbytes,
+            "GL ids (draw order)": 0 if cloud.id_buffer is None else cloud.id_buffer.nbytes}
+    if cloud.host_positions is scene.bundle.latents:
+        held["3-d positions (host)"] = 0  # the latents themselves
+    return {name: nbytes / count for name, nbytes in held.items()}
 
 
 def run_child(args: list[str]) -> dict:
@@ -149,9 +164,9 @@ def format_report(starts, memory, args) -> str:
     small, big = (memory[size] for size in MEMORY_SIZES)
     points = big["points"] - small["points"]
     latent_bytes = 4 * big["latent_dim"]
-    lines += ["", "Memory after turning, hovering (the pick prefilter's arrays made) and resting; what is not in "
-              "numpy arrays or Python objects is the GL driver's (llvmpipe keeps the binned primitives of the "
-              "frames it drew):", "",
+    lines += ["", "Memory after turning, hovering (the pick prefilter's arrays made) and resting, panels hidden; "
+              "what is not in numpy arrays or Python objects is the GL driver's (buffers, shaders, the binned "
+              "primitives of the frames it drew) and the allocator's:", "",
               "| points | resident (MB) | peak resident (MB) |", "| ---: | ---: | ---: |"]
     for size in MEMORY_SIZES:
         m = memory[size]
@@ -160,6 +175,11 @@ def format_report(starts, memory, args) -> str:
         per_point = (big[key] - small[key]) * 1024 / points
         lines.append(f"\n{label}: {per_point:.0f} bytes per point, {per_point - latent_bytes:.0f} beyond the "
                      f"{latent_bytes}-byte latents (from the difference between the two sizes).")
+    lines += ["", "What the explorer holds per point at 1M (the Neighbours panel's index, ~28 bytes, is built only "
+              "once that panel is shown; the rest of the resident difference is the driver's and the allocator's):",
+              "", "| array | bytes per point |", "| --- | ---: |"]
+    lines += [f"| {name} | {value:.1f} |" for name, value in big["held"].items()]
+    lines.append(f"| total | {sum(big['held'].values()):.1f} |")
     return "\n".join(lines) + "\n"
 
 
