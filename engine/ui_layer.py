@@ -21,11 +21,12 @@ import ctypes
 import hashlib
 import math
 
+import numpy as np
 from imgui_bundle import imgui
 from imgui_bundle.python_backends import opengl_backend_programmable as imgui_gl_backend
 from OpenGL import GL as gl
 
-from latentwalk.engine.gl import Framebuffer, Program, Texture2D, VertexArray
+from latentwalk.engine.gl import Buffer, Framebuffer, Program, Texture2D, VertexArray
 from latentwalk.engine.gl.resource import GLResource
 
 
@@ -43,16 +44,26 @@ def draw_data_signature(draw_data, size: tuple[int, int]) -> bytes:
     return digest.digest()
 
 
+def _drawn_box(commands) -> tuple[float, float, float, float] | None:
+    """The box a draw list's triangles cover: its vertices' extent, cut to its commands' clip rects
+    (a full-window overlay list clips to the whole window, but may draw one line of text)."""
+    clips = [tuple(command.clip_rect) for command in commands.cmd_buffer if command.elem_count]
+    vertices = commands.vtx_buffer
+    if not clips or not vertices.size():
+        return None
+    raw = ctypes.string_at(vertices.data_address(), vertices.size() * imgui.VERTEX_SIZE)
+    xy = np.frombuffer(raw, np.float32).reshape(-1, imgui.VERTEX_SIZE // 4)[:, :2]  # pos comes first
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    box = (max(float(low[0]), min(c[0] for c in clips)), max(float(low[1]), min(c[1] for c in clips)),
+           min(float(high[0]), max(c[2] for c in clips)), min(float(high[1]), max(c[3] for c in clips)))
+    return box if box[2] > box[0] and box[3] > box[1] else None
+
+
 def covered_rects(draw_data, height: int) -> list[tuple[int, int, int, int]]:
     """GL scissor rects (x, y, w, h; bottom-up) that hold everything the UI draws: one per draw list
-    (a window, a tooltip, the foreground overlay) when none overlap, else their bounding box, since
-    laying the layer twice over a pixel would blend it twice. Empty when the UI draws nothing."""
-    boxes = []
-    for commands in draw_data.cmd_lists:
-        rects = [tuple(command.clip_rect) for command in commands.cmd_buffer if command.elem_count]
-        if rects:
-            boxes.append((min(r[0] for r in rects), min(r[1] for r in rects),
-                          max(r[2] for r in rects), max(r[3] for r in rects)))
+    (a window, a tooltip, an overlay) when none overlap, else their bounding box, since laying the
+    layer twice over a pixel would blend it twice. Empty when the UI draws nothing."""
+    boxes = [box for box in map(_drawn_box, draw_data.cmd_lists) if box is not None]
     if not boxes:
         return []
     disjoint = all(a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
@@ -94,7 +105,10 @@ class UiLayer(GLResource):
     def __init__(self) -> None:
         self.framebuffer: Framebuffer | None = None
         self.program = Program.from_files("ui_layer.vert", "ui_layer.frag")
+        self.corners = Buffer(usage="dynamic", nbytes=8 * 6 * 16)  # two triangles per covered rect
         self.vao = VertexArray()
+        self.vao.attribute(0, self.corners, 2)
+        self._corner_count = 0
         self.signature: bytes | None = None
         self.rects: list[tuple[int, int, int, int]] = []  # where the layer holds anything (scissor rects)
         self._last_seen: bytes | None = None  # the previous frame's digest
@@ -120,6 +134,7 @@ class UiLayer(GLResource):
         elif signature == seen_before and not atlas_pending:
             self._redraw(renderer, draw_data, width, height)
             self.rects = covered_rects(draw_data, height)
+            self._upload_corners(width, height)
             self.signature = signature
             self.redraws += 1
         else:
@@ -143,6 +158,17 @@ class UiLayer(GLResource):
             Framebuffer.unbind()
             gl.glViewport(*(int(v) for v in viewport))
 
+    def _upload_corners(self, width: int, height: int) -> None:
+        """The covered rects as triangles in normalised device coordinates (one draw lays them all)."""
+        triangles = []
+        for x, y, w, h in self.rects:
+            x0, y0 = 2.0 * x / width - 1.0, 2.0 * y / height - 1.0
+            x1, y1 = 2.0 * (x + w) / width - 1.0, 2.0 * (y + h) / height - 1.0
+            triangles += [(x0, y0), (x1, y0), (x1, y1), (x0, y0), (x1, y1), (x0, y1)]
+        self._corner_count = len(triangles)
+        if triangles:
+            self.corners.write(np.asarray(triangles, np.float32))
+
     def composite(self, width: int, height: int) -> None:
         """The layer over whatever the default framebuffer holds, only where it holds something."""
         if self.framebuffer is None or not self.rects:
@@ -156,11 +182,8 @@ class UiLayer(GLResource):
         self.program["layer"] = 0
         gl.glActiveTexture(gl.GL_TEXTURE0)
         gl.glBindTexture(gl.GL_TEXTURE_2D, self.framebuffer.texture(0))
-        gl.glEnable(gl.GL_SCISSOR_TEST)
-        for rect in self.rects:
-            gl.glScissor(*rect)
-            self.vao.draw(gl.GL_TRIANGLES, 3)
         gl.glDisable(gl.GL_SCISSOR_TEST)
+        self.vao.draw(gl.GL_TRIANGLES, self._corner_count)
         gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
         gl.glDisable(gl.GL_BLEND)
         gl.glUseProgram(0)
@@ -171,4 +194,5 @@ class UiLayer(GLResource):
             self.framebuffer.release()
             self.framebuffer = None
         self.vao.release()
+        self.corners.release()
         self.program.release()

@@ -101,15 +101,28 @@ def test_the_layer_is_laid_only_where_the_ui_draws_and_never_twice_over_a_pixel(
 
     from latentwalk.engine.ui_layer import covered_rects
 
+    keep = []
+
+    def draw_list(drawn, clip=(0, 0, 320, 240)):
+        """A draw list whose triangles span `drawn` (x0, y0, x1, y1), clipped to `clip`."""
+        vertices = np.zeros((4, imgui.VERTEX_SIZE // 4), np.float32)  # pos, uv, colour per vertex
+        vertices[:, :2] = [(drawn[0], drawn[1]), (drawn[2], drawn[1]), (drawn[2], drawn[3]), (drawn[0], drawn[3])]
+        keep.append(vertices)
+        return NS(vtx_buffer=NS(data_address=lambda: vertices.ctypes.data, size=lambda: len(vertices)),
+                  cmd_buffer=[NS(clip_rect=clip, elem_count=6), NS(clip_rect=(0, 0, 999, 999), elem_count=0)])
+
     def lists(*boxes):
-        return NS(cmd_lists=[NS(cmd_buffer=[NS(clip_rect=box, elem_count=6), NS(clip_rect=(0, 0, 999, 999),
-                                                                           elem_count=0)])
-                             for box in boxes])
+        return NS(cmd_lists=[draw_list(*box) for box in boxes])
 
     height = 240
     # two windows side by side: each its own rect, GL's bottom-up rows
-    assert covered_rects(lists((10, 20, 110, 70), (200, 0, 320, 240)), height) == [
+    assert covered_rects(lists([(10, 20, 110, 70)], [(200, 0, 320, 240)]), height) == [
         (10, 170, 100, 50), (200, 0, 120, 240)]
+    # an overlay list clipped to the whole window that draws one line of text: just that line
+    assert covered_rects(lists([(10, 20, 110, 70)], [(5, 220, 90, 236)]), height) == [(10, 170, 100, 50),
+                                                                                     (5, 4, 85, 16)]
+    # triangles beyond their clip rect count only as far as it reaches
+    assert covered_rects(lists([(0, 0, 500, 500), (10, 20, 110, 70)]), height) == [(10, 170, 100, 50)]
     # a tooltip over a window: their bounding box, once
-    assert covered_rects(lists((10, 20, 110, 70), (100.5, 60, 150, 90.2)), height) == [(10, 149, 140, 71)]
+    assert covered_rects(lists([(10, 20, 110, 70)], [(100.5, 60, 150, 90.2)]), height) == [(10, 149, 140, 71)]
     assert covered_rects(lists(), height) == []  # nothing drawn: nothing laid
