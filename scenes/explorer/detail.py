@@ -32,6 +32,9 @@ MIN_STEP, MAX_STEP = 0.1, 1.5
 INITIAL_POINTS = 250_000
 # Refining may draw more per frame than a moving frame to meet the deadline, but not without bound.
 MAX_CHUNK_PER_BUDGET = 4
+# The schedule plans to finish by this share of the deadline: a frame slower than planned (a decode,
+# the OS) then still lands inside it.
+PLANNED_SHARE = 0.75
 
 
 def _spread_bits(values: np.ndarray) -> np.ndarray:
@@ -225,7 +228,7 @@ class Refinement:
         remaining = self.total - self.drawn
         if remaining <= 0:
             return self.drawn, 0
-        time_left = rest_deadline(self.total) - (now - self.started)
+        time_left = PLANNED_SHARE * rest_deadline(self.total) - (now - self.started)
         frames_left = max(1.0, time_left * self.target_fps)
         wanted = math.ceil(remaining / frames_left)
         count = int(min(remaining, max(budget, min(wanted, MAX_CHUNK_PER_BUDGET * max(1, budget)))))
