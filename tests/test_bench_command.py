@@ -12,10 +12,12 @@ PHASE_FIELDS = ("frames", "frame_ms_median", "frame_ms_p95", "frame_ms_p99", "fp
 def test_bench_json_prints_every_field(display, tmp_path):
     env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy", LATENTWALK_CONFIG_DIR=str(tmp_path))
     done = subprocess.run([sys.executable, "-m", "latentwalk", "bench", "--points", "20000", "--seconds", "2",
-                           "--size", "320x240", "--json"], capture_output=True, text=True, env=env, timeout=240)
+                           "--size", "320x240", "--target-fps", "40", "--json"], capture_output=True, text=True,
+                          env=env, timeout=240)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # one object, nothing else on stdout
     assert result["points"] == 20000 and result["size"] == [320, 240] and result["renderer"]
+    assert result["target_fps"] == 40
     assert list(result["phases"]) == ["turn", "zoom", "hover", "rest"]
     for name, phase in result["phases"].items():
         assert set(PHASE_FIELDS) <= set(phase)
@@ -30,3 +32,19 @@ def test_bench_refuses_model_and_points_together(display):
     done = subprocess.run([sys.executable, "-m", "latentwalk", "bench", "--points", "10", "--model", "mnist"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "not allowed with" in done.stderr
+
+
+def test_a_target_frame_rate_must_be_a_positive_number(display):
+    for command in ("bench", "run"):
+        done = subprocess.run([sys.executable, "-m", "latentwalk", command, "--target-fps", "0"],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and "--target-fps: expected a positive finite number, got 0" in done.stderr
+
+
+def test_run_hands_its_target_frame_rate_to_adaptive_detail():
+    from latentwalk.cli import build_parser
+    from latentwalk.commands.run import make_scene
+
+    scene = make_scene(build_parser().parse_args(["run", "--target-fps", "45"]))
+    assert scene.layer_cache.options == {"target_fps": 45.0}
+    assert make_scene(build_parser().parse_args(["run"])).layer_cache.options == {}  # detail.TARGET_FPS

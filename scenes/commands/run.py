@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from latentwalk.commands._args import positive_int
+from latentwalk.commands._args import positive_float, positive_int
 
 DEFAULT_MODEL = "mnist"
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
@@ -39,6 +39,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-vsync", dest="vsync", action="store_false", help="do not wait for vertical sync")
     parser.add_argument("--max-fps", type=float, default=None, metavar="N",
                         help="frame cap (default: none under vsync, 144 without it; 0: uncapped)")
+    parser.add_argument("--target-fps", type=positive_float, default=None, metavar="N",
+                        help="frame rate a moving view holds by drawing a subset of a big cloud (default 30)")
     parser.add_argument("--kiosk", action="store_true",
                         help="installation mode: fullscreen, panels and cursor hidden, a tour until a visitor "
                              "takes over (see --config)")
@@ -60,7 +62,8 @@ def make_scene(args: argparse.Namespace):
         raise SceneError(f"the bundled model {DEFAULT_MODEL!r} is missing (assets/models/{DEFAULT_MODEL}); "
                          "train it with `latentwalk train` or pass --model PATH to a bundle folder "
                          "(`latentwalk import-tfjs` makes one)")
-    return ExplorerScene(args.model, data_dir=args.data_dir)
+    detail = None if args.target_fps is None else {"target_fps": args.target_fps}
+    return ExplorerScene(args.model, data_dir=args.data_dir, detail=detail)
 
 
 def run(args: argparse.Namespace) -> int:
