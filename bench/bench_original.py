@@ -100,8 +100,8 @@ def explorer_figures() -> tuple[str, str]:
     if table.exists():
         for line in table.read_text().splitlines():
             cells = [c.strip() for c in line.strip("|").split("|")]
-            if cells[0] == "60,000" and len(cells) == 9:  # frame-cost table; column 7: camera turning
-                fps = 1000.0 / float(cells[7])
+            if cells[0] == "60,000" and len(cells) == 11:  # frame-cost table; column 9: turning, every point
+                fps = 1000.0 / float(cells[9])
             elif cells[0] == "60,000" and len(cells) == 4 and cells[1].isdigit():  # hover latency
                 hover = f"{cells[1]} frame, {float(cells[3]):.0f} ms"
     return fps, hover

@@ -106,6 +106,16 @@ def test_the_budget_drops_at_once_when_frames_are_slow_and_grows_back_gently():
     assert abs(held - 1000 / 24) < 4.0  # the frame time settles near the target
 
 
+def test_a_noisy_frame_a_little_over_the_target_does_not_trim_a_cloud_drawn_whole_in_time():
+    controller = DetailController(60_000, target_fps=36)  # 27.8 ms
+    for frame_ms in [22.0, 23.0, 31.0, 22.5, 30.0, 29.0, 21.0, 24.0] * 3:  # now and then a slow one
+        controller.observe(frame_ms, controller.moving_count())
+    assert controller.moving_count() == 60_000
+    for _ in range(3):  # frames that agree they are over the target: cut by their median
+        controller.observe(32.0, 60_000)
+    assert controller.moving_count() == int(60_000 * (1000 / 36) / 32.0)
+
+
 def test_the_budget_never_goes_below_the_floor_or_above_the_cloud():
     controller = DetailController(50_000, min_points=20_000)
     controller.observe(10_000.0, 50_000)

@@ -38,7 +38,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
                         help="window size (default 1280x720)")
     parser.add_argument("--target-fps", type=positive_float, default=None, metavar="N",
-                        help="frame rate a moving view holds by drawing a subset of a big cloud (default 30)")
+                        help="frame rate a moving view holds by drawing a subset of a big cloud (default 36)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=run)
 

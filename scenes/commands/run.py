@@ -40,7 +40,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--max-fps", type=float, default=None, metavar="N",
                         help="frame cap (default: none under vsync, 144 without it; 0: uncapped)")
     parser.add_argument("--target-fps", type=positive_float, default=None, metavar="N",
-                        help="frame rate a moving view holds by drawing a subset of a big cloud (default 30)")
+                        help="frame rate a moving view holds by drawing a subset of a big cloud (default 36)")
     parser.add_argument("--kiosk", action="store_true",
                         help="installation mode: fullscreen, panels and cursor hidden, a tour until a visitor "
                              "takes over (see --config)")

@@ -8,7 +8,7 @@ and how the rest arrive once it stops.
   space; a random jitter (seeded) interleaves the classes. The cloud uploads its points in this order
   once, so "the first k" is a GPU buffer prefix and a subset costs nothing to choose.
 - `DetailController`: how many points a moving frame draws, sized from the frame times it is shown so
-  the frame rate holds the target (30 fps by default); `compensation` enlarges points drawn from a
+  the frame rate holds the target (36 fps by default); `compensation` enlarges points drawn from a
   subset so the cloud's density reads the same.
 - `Refinement`: at rest, the points not yet drawn go into the cached layer in chunks, frame by frame,
   sized so the whole cloud is there within `rest_deadline` (0.3 s at 60k, 1 s at 1M) while each frame
@@ -21,15 +21,23 @@ import threading
 
 import numpy as np
 
-# The frame rate a moving view holds. The issue suggested 24; 30 is what it asks of 60k points, and a
-# million points at 30 fps turn ~10x faster than vispy's Markers on llvmpipe (bench/results/peers.md).
-TARGET_FPS = 30.0
+# The frame rate a moving view holds. The issue suggested 24 but asks for 30 at 60k points and for a
+# million points to turn 10x faster than vispy's Markers, which draw them at 3.3 fps on a quiet
+# llvmpipe (bench/results/peers.md): 33 fps. 36 keeps that with room for a noisy machine; at 60k
+# every point is still drawn while turning (~20 ms a frame).
+TARGET_FPS = 36.0
 MORTON_BITS = 10  # per axis: 2^30 curve cells, finer than any cloud we draw
 # The smallest subset a moving frame draws: below this the cloud stops reading as a cloud.
 MIN_MOVING_POINTS = 20_000
 # How far one frame's measurement may move the budget: a single slow frame (a decode, the GC) must
 # not collapse it, while a first frame at 1M points (~400 ms here) must bring it down at once.
 MIN_STEP, MAX_STEP = 0.1, 1.5
+# A frame this far over the target cuts the budget at once; one closer to it cuts only when the frames
+# around it agree (OVER_TARGET_FRAMES running), so a noisy frame (a UI redraw, the GC) does not trim
+# a cloud that is drawn whole in time: at 60k that made turning slower, since a subset drawn larger
+# (compensation) costs about as much fill as every point.
+SLOW_FRAME = 1.5
+OVER_TARGET_FRAMES = 3
 # Before any frame time is known (a model's first frames): what any machine draws quickly enough.
 INITIAL_POINTS = 250_000
 # Refining may draw more per frame than a moving frame to meet the deadline, but not without bound.
@@ -180,6 +188,7 @@ class DetailController:
         self.fixed = fixed  # a set budget (tests, benches): measurements then change nothing
         self.budget = min(self.total, max(self.min_points, INITIAL_POINTS))  # small clouds never drop a point
         self.last_frame_ms = 0.0
+        self._over: list[float] = []  # the latest run of frames a little over the target (ms)
 
     @property
     def target_ms(self) -> float:
@@ -196,8 +205,15 @@ class DetailController:
             return
         step = min(MAX_STEP, max(MIN_STEP, self.target_ms / frame_ms))
         if step < 1.0:
+            if frame_ms < SLOW_FRAME * self.target_ms:
+                self._over.append(frame_ms)
+                if len(self._over) < OVER_TARGET_FRAMES:
+                    return
+                step = self.target_ms / sorted(self._over)[len(self._over) // 2]  # their median
+            self._over.clear()
             suggested = drawn * step  # too slow: cut at once, the user feels every slow frame
         else:
+            self._over.clear()
             suggested = drawn * step ** 0.5  # fast enough: grow gently, overshoot costs a slow frame
             if drawn < self.budget:
                 return  # a chunk smaller than the budget says nothing about the budget's cost
