@@ -244,8 +244,8 @@ def format_report(results: dict, args, renderer: str) -> str:
         lines.append(f"| {count:,} | {ratio(med('vispy-aa0', 'turning'), ours_t)} | "
                      f"{ratio(med('vispy-aa1', 'turning'), ours_t)} | {ratio(med('vispy-aa0', 'rest'), ours_r)} | "
                      f"{ratio(med('matplotlib', 'rest'), ours_r)} | {ratio(full, bare)} |")
-    lines += ["", "latentwalk turning draws a subset sized to hold 24 fps (adaptive detail) after "
-              f"{LATENTWALK_WARMUP} warm-up frames; at rest it shows the cached layer once refined. "
+    lines += ["", "latentwalk turning draws a subset sized to hold its target frame rate (adaptive detail, 36 fps "
+              f"by default) after {LATENTWALK_WARMUP} warm-up frames; at rest it shows the cached layer once refined. "
               "latentwalk-full is the same with detail off. matplotlib: fewer frames (seconds each)."]
     return "\n".join(lines) + "\n"
 
