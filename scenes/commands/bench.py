@@ -222,10 +222,12 @@ def format_table(result: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     import os
 
-    from latentwalk.engine.headless import ensure_display
+    from latentwalk.engine.headless import headless_if_no_display
 
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    ensure_display()
+    # no display: Xvfb, else EGL (LATENTWALK_GL_MODE=egl picks EGL outright: on a GPU machine, Xvfb
+    # would render on the CPU)
+    headless_if_no_display()
     from OpenGL import GL as gl
 
     from latentwalk.engine.app import App
