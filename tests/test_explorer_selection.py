@@ -96,6 +96,28 @@ def test_n_walks_the_nearest_neighbours_in_the_full_latent_space_and_shift_n_wal
     press(app, pygame.K_n, pygame.KMOD_SHIFT, times=2)
     press(app, pygame.K_n, pygame.KMOD_SHIFT)
     assert scene.selected_index == 7  # back to where the chain started
+    assert scene.neighbours.pending is not None  # N started the neighbour index's build
+
+
+def test_once_the_neighbour_index_is_built_n_asks_it_and_gets_the_same_points(explorer, monkeypatch):
+    from latentwalk.explorer import apply
+
+    app, scene = explorer
+    latents = scene.bundle.latents.astype(np.float64)
+    scene.neighbours.ensure_index()
+    assert scene.neighbours.pending.wait(30) and scene.neighbours.index is not None
+
+    def no_brute_force(*args):
+        raise AssertionError("brute force used although the index is built")
+    monkeypatch.setattr(apply, "nearest_neighbours", no_brute_force)
+    scene.submit(c.Select(42))
+    frames(app)
+    order = np.argsort(((latents - latents[42]) ** 2).sum(axis=1), kind="stable")[1:4]
+    seen = []
+    for _ in range(3):
+        press(app, pygame.K_n)
+        seen.append(scene.selected_index)
+    assert seen == list(order) and scene.last_refusal is None
 
 
 def test_brackets_step_along_the_walk_and_c_adds_the_selection(explorer):

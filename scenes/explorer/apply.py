@@ -216,12 +216,24 @@ def _select_neighbor(scene, cmd: c.SelectNeighbor) -> None:
         index = anchor
         rank = 0
     else:
-        ranked = nearest_neighbours(scene.bundle.latents, anchor, rank)
+        ranked = _ranked_neighbours(scene, anchor, rank)
         if len(ranked) < rank:
             raise SceneError("no further neighbour")
         index = int(ranked[rank - 1])
     _set_selection(scene, index, None, cmd.source, cmd.fly, keep_chain=True)
     selection.neighbor_anchor, selection.neighbor_rank = anchor, rank
+
+
+def _ranked_neighbours(scene, anchor: int, count: int):
+    """The `count` nearest points to `anchor`, itself excluded: from the model's neighbour index once
+    it is built (~0.1 ms), else by brute force (20-40 ms at 1M points) while the first use starts the
+    index's build in the background."""
+    tools = getattr(scene, "neighbours", None)
+    if tools is not None:
+        tools.ensure_index()
+        if tools.index is not None:
+            return tools.index.query_index(anchor, count + 1).indices[1:]
+    return nearest_neighbours(scene.bundle.latents, anchor, count)
 
 
 @handles(c.SelectAlongWalk)
