@@ -80,17 +80,23 @@ def test_a_flight_is_interrupted_by_a_drag_and_stays_where_it_was(explorer):
     assert np.linalg.norm(scene.camera.current.target - scene.positions[60]) > 1e-3
 
 
-def test_n_walks_the_nearest_neighbours_in_the_full_latent_space_and_shift_n_walks_back(explorer):
-    app, scene = explorer
+def press_n_from(app, scene, start: int, times: int = 3) -> tuple[list[int], list[int]]:
+    """(points N selected, pressed `times` from `start`; the nearest ones by a float64 sort)."""
     latents = scene.bundle.latents.astype(np.float64)
-    scene.submit(c.Select(7))
+    scene.submit(c.Select(start))
     frames(app)
-    order = np.argsort(((latents - latents[7]) ** 2).sum(axis=1), kind="stable")[1:4]
+    order = np.argsort(((latents - latents[start]) ** 2).sum(axis=1), kind="stable")[1:times + 1]
     seen = []
-    for _ in range(3):
+    for _ in range(times):
         press(app, pygame.K_n)
         seen.append(scene.selected_index)
-    assert seen == list(order)
+    return seen, [int(i) for i in order]
+
+
+def test_n_walks_the_nearest_neighbours_in_the_full_latent_space_and_shift_n_walks_back(explorer):
+    app, scene = explorer
+    seen, order = press_n_from(app, scene, 7)
+    assert seen == order
     press(app, pygame.K_n, pygame.KMOD_SHIFT)
     assert scene.selected_index == order[1]
     press(app, pygame.K_n, pygame.KMOD_SHIFT, times=2)
@@ -103,21 +109,14 @@ def test_once_the_neighbour_index_is_built_n_asks_it_and_gets_the_same_points(ex
     from latentwalk.explorer import apply
 
     app, scene = explorer
-    latents = scene.bundle.latents.astype(np.float64)
     scene.neighbours.ensure_index()
     assert scene.neighbours.pending.wait(30) and scene.neighbours.index is not None
 
     def no_brute_force(*args):
         raise AssertionError("brute force used although the index is built")
     monkeypatch.setattr(apply, "nearest_neighbours", no_brute_force)
-    scene.submit(c.Select(42))
-    frames(app)
-    order = np.argsort(((latents - latents[42]) ** 2).sum(axis=1), kind="stable")[1:4]
-    seen = []
-    for _ in range(3):
-        press(app, pygame.K_n)
-        seen.append(scene.selected_index)
-    assert seen == list(order) and scene.last_refusal is None
+    seen, order = press_n_from(app, scene, 42)
+    assert seen == order and scene.last_refusal is None
 
 
 def test_brackets_step_along_the_walk_and_c_adds_the_selection(explorer):
