@@ -110,6 +110,7 @@ class Ui:
         # the UI drawn into a texture and reused while unchanged (engine/ui_layer.py); made on first use
         self.layered = True
         self.layer = None
+        self._layer_holds_frame = False  # the last frame's UI is in the layer (render_again lays it)
 
     # -- scale -----------------------------------------------------------------------------------
     @property
@@ -206,21 +207,31 @@ class Ui:
 
     def render_again(self) -> None:
         """Draw the last finished frame's UI again (for a capture taken between frames)."""
-        if not self._in_frame:
-            self._draw(imgui.get_draw_data())
+        if self._in_frame:
+            return
+        if self.layered and self.layer is not None and self._layer_holds_frame:
+            # the backend scaled that draw data's clip rects in place when it rendered: not again
+            size = self._framebuffer_size()
+            self.layer.composite(int(size[0]), int(size[1]))
+        else:
+            self.renderer.render(imgui.get_draw_data())
 
     def _draw(self, draw_data) -> None:
         if not self.layered:
             self.renderer.render(draw_data)
+            self._layer_holds_frame = False
             return
         if self.layer is None:
             from latentwalk.engine.ui_layer import UiLayer
 
             self.layer = UiLayer()
+        self._layer_holds_frame = self.layer.draw(self.renderer, draw_data, self._framebuffer_size())
+
+    @staticmethod
+    def _framebuffer_size() -> tuple[float, float]:
         io = imgui.get_io()
-        size = (io.display_size[0] * io.display_framebuffer_scale[0],
+        return (io.display_size[0] * io.display_framebuffer_scale[0],
                 io.display_size[1] * io.display_framebuffer_scale[1])
-        self.layer.draw(self.renderer, draw_data, size)
 
     def shutdown(self) -> None:
         if self._in_frame:

@@ -59,11 +59,14 @@ def _drawn_box(commands) -> tuple[float, float, float, float] | None:
     return box if box[2] > box[0] and box[3] > box[1] else None
 
 
-def covered_rects(draw_data, height: int) -> list[tuple[int, int, int, int]]:
-    """GL scissor rects (x, y, w, h; bottom-up) that hold everything the UI draws: one per draw list
-    (a window, a tooltip, an overlay) when none overlap, else their bounding box, since laying the
-    layer twice over a pixel would blend it twice. Empty when the UI draws nothing."""
-    boxes = [box for box in map(_drawn_box, draw_data.cmd_lists) if box is not None]
+def covered_rects(draw_data, height: int, scale: tuple[float, float] = (1.0, 1.0)) -> list[tuple[int, int, int, int]]:
+    """GL scissor rects (x, y, w, h; bottom-up, framebuffer pixels) that hold everything the UI draws:
+    one per draw list (a window, a tooltip, an overlay) when none overlap, else their bounding box,
+    since laying the layer twice over a pixel would blend it twice. Empty when the UI draws nothing.
+    Call it before the backend renders `draw_data`, which scales its clip rects by `scale` in place."""
+    sx, sy = scale
+    boxes = [(b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy)
+             for b in map(_drawn_box, draw_data.cmd_lists) if b is not None]
     if not boxes:
         return []
     disjoint = all(a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
@@ -119,11 +122,12 @@ class UiLayer(GLResource):
     def invalidate(self) -> None:
         self.signature = None
 
-    def draw(self, renderer, draw_data, size: tuple[int, int]) -> None:
-        """Lay the UI of `draw_data` over the bound (default) framebuffer, redrawing the layer if needed."""
+    def draw(self, renderer, draw_data, size: tuple[int, int]) -> bool:
+        """Lay the UI of `draw_data` over the bound (default) framebuffer, redrawing the layer if needed;
+        True when the layer now holds it (False: it was drawn straight, having just changed)."""
         width, height = int(size[0]), int(size[1])
         if width <= 0 or height <= 0:
-            return
+            return False
         signature = draw_data_signature(draw_data, (width, height))
         # ImGui's own textures (the font atlas) are brought up to date by the backend's render
         atlas_pending = any(tex.status != imgui.ImTextureStatus.ok for tex in imgui.get_platform_io().textures)
@@ -132,16 +136,18 @@ class UiLayer(GLResource):
         if signature == self.signature and fits and not atlas_pending:
             self.reuses += 1
         elif signature == seen_before and not atlas_pending:
+            io = imgui.get_io()
+            self.rects = covered_rects(draw_data, height, tuple(io.display_framebuffer_scale))
             self._redraw(renderer, draw_data, width, height)
-            self.rects = covered_rects(draw_data, height)
             self._upload_corners(width, height)
             self.signature = signature
             self.redraws += 1
         else:
             renderer.render(draw_data)
             self.straight += 1
-            return
+            return False
         self.composite(width, height)
+        return True
 
     def _redraw(self, renderer, draw_data, width: int, height: int) -> None:
         if self.framebuffer is None:

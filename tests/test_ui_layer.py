@@ -126,3 +126,24 @@ def test_the_layer_is_laid_only_where_the_ui_draws_and_never_twice_over_a_pixel(
     # a tooltip over a window: their bounding box, once
     assert covered_rects(lists([(10, 20, 110, 70)], [(100.5, 60, 150, 90.2)]), height) == [(10, 149, 140, 71)]
     assert covered_rects(lists(), height) == []  # nothing drawn: nothing laid
+
+
+def test_rects_are_in_framebuffer_pixels_on_a_hidpi_display():
+    from types import SimpleNamespace as NS
+
+    from latentwalk.engine.ui_layer import covered_rects
+
+    vertices = np.zeros((2, imgui.VERTEX_SIZE // 4), np.float32)
+    vertices[:, :2] = [(10, 20), (110, 70)]  # window coordinates, as ImGui lays out
+    draw_data = NS(cmd_lists=[NS(vtx_buffer=NS(data_address=lambda: vertices.ctypes.data, size=lambda: 2),
+                                 cmd_buffer=[NS(clip_rect=(0, 0, 320, 240), elem_count=3)])])
+    assert covered_rects(draw_data, 480, (2.0, 2.0)) == [(20, 480 - 140, 200, 100)]
+
+
+def test_a_capture_between_frames_shows_the_ui_the_frame_showed(gl_app, gl_ui):
+    app = gl_app(PanelScene(), size=SIZE)
+    for _ in range(3):
+        shown = frame(app)
+    assert gl_ui.layer.reuses >= 1
+    captured = app.capture(include_ui=True).astype(int)
+    assert np.abs(captured - shown).max() <= 2
