@@ -33,7 +33,8 @@ from latentwalk.engine.gl.resource import GLResource
 def draw_data_signature(draw_data, size: tuple[int, int]) -> bytes:
     """A digest of everything that decides what ImGui's draw data puts on screen."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((tuple(size), Texture2D.generation)).encode())
+    digest.update(repr((tuple(size), tuple(draw_data.display_size), tuple(draw_data.framebuffer_scale),
+                        Texture2D.generation)).encode())
     for commands in draw_data.cmd_lists:
         vertices, indices = commands.vtx_buffer, commands.idx_buffer
         digest.update(ctypes.string_at(vertices.data_address(), vertices.size() * imgui.VERTEX_SIZE))
@@ -65,22 +66,18 @@ def covered_rects(draw_data, height: int, scale: tuple[float, float] = (1.0, 1.0
     since laying the layer twice over a pixel would blend it twice. Empty when the UI draws nothing.
     Call it before the backend renders `draw_data`, which scales its clip rects by `scale` in place."""
     sx, sy = scale
-    boxes = [(b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy)
-             for b in map(_drawn_box, draw_data.cmd_lists) if b is not None]
-    if not boxes:
-        return []
-    disjoint = all(a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
-                   for i, a in enumerate(boxes) for b in boxes[i + 1:])
-    if not disjoint:
-        boxes = [(min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-                  max(b[3] for b in boxes))]
-    rects = []
-    for x0, y0, x1, y1 in boxes:
-        left, right = max(0, math.floor(x0)), math.ceil(x1)
-        top, bottom = max(0, math.floor(y0)), min(height, math.ceil(y1))
+    rects = []  # whole pixels first: boxes apart by half a pixel may still share a pixel once rounded
+    for x0, y0, x1, y1 in filter(None, map(_drawn_box, draw_data.cmd_lists)):
+        left, right = max(0, math.floor(x0 * sx)), math.ceil(x1 * sx)
+        top, bottom = max(0, math.floor(y0 * sy)), min(height, math.ceil(y1 * sy))
         if right > left and bottom > top:
-            rects.append((left, height - bottom, right - left, bottom - top))
-    return rects
+            rects.append((left, top, right, bottom))
+    disjoint = all(a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+                   for i, a in enumerate(rects) for b in rects[i + 1:])
+    if rects and not disjoint:
+        rects = [(min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects),
+                  max(r[3] for r in rects))]
+    return [(left, height - bottom, right - left, bottom - top) for left, top, right, bottom in rects]
 
 
 class _CoverageInAlpha:

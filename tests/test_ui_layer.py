@@ -123,6 +123,8 @@ def test_the_layer_is_laid_only_where_the_ui_draws_and_never_twice_over_a_pixel(
                                                                                      (5, 4, 85, 16)]
     # triangles beyond their clip rect count only as far as it reaches
     assert covered_rects(lists([(0, 0, 500, 500), (10, 20, 110, 70)]), height) == [(10, 170, 100, 50)]
+    # boxes half a pixel apart share a pixel column once rounded: laid as one box, not twice there
+    assert covered_rects(lists([(10, 20, 300.5, 70)], [(300.5, 20, 318, 70)]), 480) == [(10, 410, 308, 50)]
     # a tooltip over a window: their bounding box, once
     assert covered_rects(lists([(10, 20, 110, 70)], [(100.5, 60, 150, 90.2)]), height) == [(10, 149, 140, 71)]
     assert covered_rects(lists(), height) == []  # nothing drawn: nothing laid

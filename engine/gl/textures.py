@@ -57,6 +57,7 @@ class Texture2D(GLResource):
         gl.glBindTexture(gl.GL_TEXTURE_2D, self.id)
 
     def set_filter(self, filter: str) -> None:
+        Texture2D.generation += 1  # how it looks changes too
         self.bind()
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MIN_FILTER, _FILTERS[filter])
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_MAG_FILTER, _FILTERS[filter])
