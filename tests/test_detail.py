@@ -116,6 +116,23 @@ def test_a_noisy_frame_a_little_over_the_target_does_not_trim_a_cloud_drawn_whol
     assert controller.moving_count() == int(60_000 * (1000 / 36) / 32.0)
 
 
+def test_slow_frames_of_different_sizes_or_apart_are_no_run():
+    controller = DetailController(1_000_000, target_fps=36)
+    controller.observe(10.0, 250_000)
+    budget = controller.moving_count()
+    controller.observe(35.0, budget)
+    controller.observe(35.0, budget)
+    controller.observe(31.0, 4 * budget)  # a refinement chunk, four times the size: not the third
+    assert controller.moving_count() == budget
+    controller.observe(35.0, budget)
+    controller.forget_run()  # the view rested
+    controller.observe(35.0, budget)
+    controller.observe(35.0, budget)
+    assert controller.moving_count() == budget
+    controller.observe(35.0, budget)  # three in a row, same size: now it cuts
+    assert controller.moving_count() == int(budget * (1000 / 36) / 35.0)
+
+
 def test_the_budget_never_goes_below_the_floor_or_above_the_cloud():
     controller = DetailController(50_000, min_points=20_000)
     controller.observe(10_000.0, 50_000)

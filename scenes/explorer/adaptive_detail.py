@@ -64,6 +64,8 @@ class AdaptiveDetail:
             cost = last_frame_ms if last_frame_ms is not None else (now - self._last_frame_at) * 1000.0
             if last_frame_ms is not None or cost < 1000.0:
                 self.controller.observe(cost, self.drawn if self._last_mode == "moving" else self._last_chunk)
+        else:
+            self.controller.forget_run()  # a frame at rest came between: slow frames before it are no run
         self._last_frame_at = now
 
     def moving_count(self) -> int:

@@ -188,7 +188,8 @@ class DetailController:
         self.fixed = fixed  # a set budget (tests, benches): measurements then change nothing
         self.budget = min(self.total, max(self.min_points, INITIAL_POINTS))  # small clouds never drop a point
         self.last_frame_ms = 0.0
-        self._over: list[float] = []  # the latest run of frames a little over the target (ms)
+        self._over: list[float] = []  # the latest run of same-sized frames a little over the target (ms)
+        self._over_drawn = 0  # the points each of them drew
 
     @property
     def target_ms(self) -> float:
@@ -206,18 +207,26 @@ class DetailController:
         step = min(MAX_STEP, max(MIN_STEP, self.target_ms / frame_ms))
         if step < 1.0:
             if frame_ms < SLOW_FRAME * self.target_ms:
+                if drawn != self._over_drawn:  # a moving frame and a refinement chunk are no run
+                    self.forget_run()
                 self._over.append(frame_ms)
+                self._over_drawn = drawn
                 if len(self._over) < OVER_TARGET_FRAMES:
                     return
                 step = self.target_ms / sorted(self._over)[len(self._over) // 2]  # their median
-            self._over.clear()
+            self.forget_run()
             suggested = drawn * step  # too slow: cut at once, the user feels every slow frame
         else:
-            self._over.clear()
+            self.forget_run()
             suggested = drawn * step ** 0.5  # fast enough: grow gently, overshoot costs a slow frame
             if drawn < self.budget:
                 return  # a chunk smaller than the budget says nothing about the budget's cost
         self.budget = int(min(self.total, max(self.min_points, suggested)))
+
+    def forget_run(self) -> None:
+        """Frames over the target seen so far no longer count as a run (the view rested between)."""
+        self._over.clear()
+        self._over_drawn = 0
 
 
 class Refinement:
