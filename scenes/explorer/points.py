@@ -148,11 +148,12 @@ class PointCloud(GLResource):
                 program["first_instance"] = part
                 self.vao.draw(gl.GL_POINTS, 1, instances=min(DRAW_PART, end - part))
                 if part + DRAW_PART < end:
-                    fence = gl.glFenceSync(gl.GL_SYNC_GPU_COMMANDS_COMPLETE, 0)
-                    if in_flight is not None:
-                        gl.glClientWaitSync(in_flight, gl.GL_SYNC_FLUSH_COMMANDS_BIT, FENCE_WAIT_NS)
-                        gl.glDeleteSync(in_flight)
-                    in_flight = fence
+                    before, in_flight = in_flight, gl.glFenceSync(gl.GL_SYNC_GPU_COMMANDS_COMPLETE, 0)
+                    if before is not None:
+                        try:
+                            gl.glClientWaitSync(before, gl.GL_SYNC_FLUSH_COMMANDS_BIT, FENCE_WAIT_NS)
+                        finally:
+                            gl.glDeleteSync(before)
         finally:
             if in_flight is not None:
                 gl.glDeleteSync(in_flight)
