@@ -214,7 +214,12 @@ class Ui:
             size = self._framebuffer_size()
             self.layer.composite(int(size[0]), int(size[1]))
         else:
-            self.renderer.render(imgui.get_draw_data())
+            draw_data = imgui.get_draw_data()
+            sx, sy = imgui.get_io().display_framebuffer_scale
+            if (sx, sy) != (1.0, 1.0) and sx > 0 and sy > 0:
+                # the backend scaled the clip rects in place when it drew this data; it will again
+                draw_data.scale_clip_rects(imgui.ImVec2(1.0 / sx, 1.0 / sy))
+            self.renderer.render(draw_data)
 
     def _draw(self, draw_data) -> None:
         if not self.layered:

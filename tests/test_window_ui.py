@@ -88,6 +88,31 @@ def test_hidpi_framebuffer_is_the_drawable_and_the_ui_lays_out_in_window_coordin
     assert app.framebuffer_size == (320, 240)
 
 
+def test_a_hidpi_capture_clips_the_ui_as_the_frame_did(gl_app, gl_ui, gl_window, monkeypatch):
+    """The ImGui backend scales a frame's clip rects in place when it draws; a capture drawing the
+    same UI again must not scale them twice."""
+    import latentwalk.engine.window as window_module
+
+    app = gl_app(TextScene("scaled"), size=(320, 240))
+    monkeypatch.setattr(gl_ui, "layered", False)  # drawn straight, as a UI that just changed is
+    monkeypatch.setattr(window_module, "drawable_size", lambda: (640, 480))
+    pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, size=(320, 240), w=320, h=240))
+    app.step_frame(0.0)
+    seen = []
+    render = gl_ui.renderer.render
+
+    def spying_render(draw_data):
+        seen.append(max(cmd.clip_rect[2] for cl in draw_data.cmd_lists for cmd in cl.cmd_buffer))
+        render(draw_data)
+    monkeypatch.setattr(gl_ui.renderer, "render", spying_render)
+    app.step_frame(0.0)
+    app.capture(include_ui=True)
+    assert seen[0] == seen[1] <= 320.5  # window coordinates both times, scaled by the backend alone
+    monkeypatch.undo()
+    pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, size=(320, 240), w=320, h=240))
+    app.step_frame(0.0)
+
+
 def text_box(app) -> tuple[int, np.ndarray]:
     """Height in pixels of the drawn text and the grey levels its pixels take."""
     app.step_frame(1 / 60)
