@@ -40,6 +40,7 @@ class PickBuffers:
         self.scratch = np.empty(chunk, np.float32)
         self.inside = np.empty(chunk, bool)
         self.mask = np.empty(chunk, bool)
+        self.offset = np.empty(chunk, np.uint16)  # a chunk's columns less the cursor's, wrapped
 
 
 class Picker:
@@ -99,8 +100,21 @@ class Picker:
         # a point's centre is within `reach` of the cursor pixel's centre; stored as whole pixels
         # (the floor), it is within ceil(reach) + 1 of the cursor pixel
         whole = int(np.ceil(reach)) + 1
-        x = work.pixel_x
-        near = np.flatnonzero((x >= cursor[0] - whole) & (x <= cursor[0] + whole))
+        # |x - cursor x| <= whole as one unsigned compare: x - (cursor x - whole), wrapped to 16 bits,
+        # is at most 2 * whole exactly then (OUTSIDE wraps far above); chunk by chunk through the
+        # work arrays, so a pick at 1M points allocates nothing the size of the cloud
+        low = np.uint16((cursor[0] - whole) & 0xFFFF)
+        columns = work.pixel_x.view(np.uint16)
+        found = []
+        for first in range(0, work.count, CHUNK):
+            count = min(CHUNK, work.count - first)
+            offset, mask = work.offset[:count], work.mask[:count]
+            np.subtract(columns[first:first + count], low, out=offset)
+            np.less_equal(offset, 2 * whole, out=mask)
+            hits = np.flatnonzero(mask)
+            if len(hits):
+                found.append(hits + first)
+        near = np.concatenate(found) if found else np.zeros(0, np.int64)
         y = work.pixel_y[near]
         return near[(y >= cursor[1] - whole) & (y <= cursor[1] + whole)].astype(np.uint32)
 
