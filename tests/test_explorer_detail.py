@@ -55,6 +55,16 @@ def grab(app) -> np.ndarray:
     return shot[0]
 
 
+def moving_then_rest(app, scene) -> tuple[np.ndarray, np.ndarray]:
+    """A frame of the view turning (a subset drawn), then one once detail has refined at rest."""
+    turn(app, scene, 1)
+    scene.camera.orbit(0.03, 0.0)
+    moving = grab(app)
+    assert scene.layer_cache.detail.mode == "moving"
+    settle(app, scene)
+    return moving, grab(app)
+
+
 def test_a_turning_view_draws_the_subset_and_says_so(explorer):
     app, scene = explorer
     turn(app, scene, 3)
@@ -100,12 +110,7 @@ def test_at_rest_detail_refines_to_every_point_and_equals_a_full_draw(explorer):
 
 def test_the_subset_draws_fewer_pixels_than_the_full_cloud(explorer):
     app, scene = explorer
-    turn(app, scene, 1)
-    scene.camera.orbit(0.03, 0.0)
-    moving = grab(app)
-    assert scene.layer_cache.detail.mode == "moving"
-    settle(app, scene)
-    full = grab(app)
+    moving, full = moving_then_rest(app, scene)
     background = full[0, 0]
     assert 0 < (moving != background).any(axis=2).sum() < (full != background).any(axis=2).sum()
 
@@ -151,12 +156,7 @@ def test_the_hint_is_on_screen_while_detail_is_reduced_and_gone_at_full_detail(e
     def hint_pixels(image):
         corner = image[-30:, :260].astype(float)  # the bottom-left corner, where the line is drawn
         return int((np.abs(corner - hint).max(axis=2) < 40).sum())
-    turn(app, scene, 1)
-    scene.camera.orbit(0.03, 0.0)
-    moving = grab(app)
-    assert scene.layer_cache.detail.mode == "moving"
-    settle(app, scene)
-    rest = grab(app)
+    moving, rest = moving_then_rest(app, scene)
     assert hint_pixels(moving) > 20 and hint_pixels(rest) == 0
 
 
