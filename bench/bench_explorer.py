@@ -4,7 +4,8 @@ run, at 60k and 1M points; the pick cost with and without the CPU prefilter; hov
 - bare: clear + the explorer's own PointCloud.draw (same shaders, same buffers) + swap; no UI, no
   picking, no worker. "arrays" is the same with a non-instanced glDrawArrays(GL_POINTS), to record
   why the cloud is drawn instanced.
-- explorer idle: App.step_frame with every panel open, the decoder worker running, pointer still.
+- explorer idle: App.step_frame with the panels as the explorer lays them out at start (at 1280x720
+  five are folded to their title bars), the decoder worker running, pointer still.
 - explorer hovering: a new point under the cursor every frame: a pick pass and a decode request
   each frame (the hovered point is drawn larger, so the cached 3-d layer is redrawn each frame too).
 - explorer turning: the camera orbits a little every frame, so the 3-d layer is redrawn every frame
@@ -240,7 +241,7 @@ def format_report(results: list[dict], args) -> str:
         " medians of per-frame wall ms, each frame ended with glFinish."
         + (" Only the panels the explorer had before the Neighbours, Draw, Activations, Weights, Record and Help"
            " panels (like for like with older tables)." if args.panels_before else
-           " Every panel the explorer shows, open."),
+           " The panels as the explorer lays them out at start, the stats overlay on."),
         "",
         "| points | bare instanced (ms) | bare glDrawArrays (ms) | explorer idle (ms) | idle / bare | "
         "explorer hovering (ms) | hovering / bare | explorer turning (ms) | turning / bare | "

@@ -125,7 +125,7 @@ def main() -> None:
 
     fps, hover_frames = explorer_figures()
     turning = (f"{fps:.0f} fps", f"{fps / ORIGINAL['fps'][1]:.1f}x its best; bench_explorer.py: camera turning "
-               "every frame, every point drawn, every panel open") if isinstance(fps, float) else (fps, "")
+               "every frame, every point drawn, the start-up panels shown") if isinstance(fps, float) else (fps, "")
     rows = [
         ("frame rate while turning, 60k points", span(ORIGINAL["fps"], "fps"), *turning),
         ("hover -> decoded image on screen", span(ORIGINAL["hover_s"], "s"), hover_frames,
