@@ -19,6 +19,7 @@ from typing import Callable
 import pygame
 
 from latentwalk.engine.errors import EngineError
+from latentwalk.engine.files import free_path
 
 SCREENSHOT = "screenshot"
 SCREENSHOT_WITHOUT_UI = "screenshot_without_ui"
@@ -38,12 +39,7 @@ def screenshot_folder() -> Path:
 def screenshot_path(folder: Path, now: float | None = None) -> Path:
     """latentwalk-YYYYmmdd-HHMMSS.png in `folder`, with -2, -3, ... when that name is taken."""
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(time.time() if now is None else now))
-    path = folder / f"latentwalk-{stamp}.png"
-    number = 2
-    while path.exists():
-        path = folder / f"latentwalk-{stamp}-{number}.png"
-        number += 1
-    return path
+    return free_path(folder / f"latentwalk-{stamp}.png")
 
 
 class Screenshots:

@@ -124,6 +124,21 @@ def test_a_bad_output_is_refused_before_anything_renders(tmp_path, capsys, monke
     assert error.startswith("latentwalk record: error: ") and message in error and "\n" not in error
 
 
+def test_an_existing_video_is_refused_before_anything_renders_and_kept(tmp_path, capsys, monkeypatch):
+    import latentwalk.explorer.recording as recording
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("rendering started for an output that is someone's file")
+
+    monkeypatch.setattr(recording.WalkRecorder, "__init__", must_not_run)
+    theirs = tmp_path / "walk.mp4"
+    theirs.write_bytes(b"someone's video")
+    assert record("--through", "1,2", "--out", theirs, "--frames", 3, "--layout", "image") != 0
+    error = capsys.readouterr().err.strip()
+    assert f"{theirs}: already exists; choose another name or remove it first" in error and "\n" not in error
+    assert theirs.read_bytes() == b"someone's video"
+
+
 def test_bad_walks_and_crf_are_refused_in_one_line(tmp_path, capsys):
     out = tmp_path / "w.mp4"
     assert record("--through", "1,99999999", "--out", out, "--frames", 3) == 1

@@ -108,3 +108,32 @@ def test_a_bad_output_or_no_walk_is_refused_in_the_dialog(gl_app, bundle_path, t
     dialog.out = str(tmp_path / "walk.avi")
     assert not dialog.start() and "walk.avi: unknown video type '.avi'" in dialog.message
     assert dialog.job is None
+
+
+def test_each_start_records_a_new_video_and_a_file_already_there_is_kept(gl_app, bundle_path, tmp_path):
+    app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE, panels=True, data_dir=None)
+    walk = scene.walk
+    show_only_walk_panels(scene, walk)
+    scene.panels.append(walk.record_dialog)
+    for index in (0, 1):
+        scene.submit(AddControlPoint(index=index))
+    frames(app, 2)
+    click_item(app, walk.walk_panel, "record")
+    dialog = walk.record_dialog
+    dialog.place = (20, 150)
+    theirs = tmp_path / "walk.mp4"
+    theirs.write_bytes(b"someone's video")
+    dialog.out, dialog.size, dialog.fps, dialog.layout = str(theirs), (640, 360), 10, "image"
+    recorded = []
+    for seconds in (0.3, 0.4):
+        dialog.seconds = seconds
+        frames(app, 2)
+        click_item(app, dialog, "start")
+        assert dialog.recording, dialog.message
+        recorded.append(dialog.job.out)
+        assert dialog.out == str(dialog.job.out)  # the name it records to is the one shown
+        assert wait_for(lambda: not dialog.recording and bool(dialog.message), step=lambda: frames(app))
+        assert not dialog.failed and dialog.message.startswith(f"recorded {recorded[-1]}: "), dialog.message
+    assert recorded == [tmp_path / "walk-2.mp4", tmp_path / "walk-3.mp4"]
+    assert theirs.read_bytes() == b"someone's video"
+    assert [len(read_video(path)[0]) for path in recorded] == [3, 4]

@@ -26,9 +26,10 @@ def bundle_path(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def fresh_places(tmp_path, monkeypatch):
-    """No remembered places or autosave from elsewhere; a working directory that must stay empty."""
+def fresh_places(tmp_path, tmp_path_factory, monkeypatch):
+    """No remembered places, autosave or documents from elsewhere; a working directory that must stay empty."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LATENTWALK_DOCUMENTS_DIR", str(tmp_path_factory.mktemp("documents")))
     for leftover in (config_dir() / PLACES_FILE, autosave_file()):
         leftover.unlink(missing_ok=True)
     yield
@@ -52,6 +53,17 @@ def shortcut(app, code, mod=pygame.KMOD_CTRL):
 
 def points(scene):
     return [p.index for p in scene.walk.path.points]
+
+
+def ctrl_s_through_the_loop(app):
+    """Ctrl+S pressed and released, the events handled by the App's own loop."""
+    for kind in (pygame.KEYDOWN, pygame.KEYUP):
+        key(kind, pygame.K_s, mod=pygame.KMOD_CTRL)
+    app.run(frames=3)
+
+
+def saved_points(file: Path) -> list[int]:
+    return [point["index"] for point in json.loads(file.read_text())["control_points"]]
 
 
 def test_ctrl_s_saves_into_the_documents_folder_says_where_and_the_next_start_remembers(gl_app, bundle_path,
@@ -111,6 +123,58 @@ def test_enter_in_the_path_field_loads_and_the_recent_list_loads_too(gl_app, bun
     click_item(app, panel, "recent1")
     frames(app, 2)
     assert points(scene) == [11, 12, 13] and panel.file == str(tmp_path / "two.json")
+
+
+def test_ctrl_s_in_a_later_run_saves_beside_the_earlier_session_then_updates_its_own_file(gl_app, bundle_path):
+    app, scene = explorer(gl_app, bundle_path)
+    for index in (3, 7, 9, 11, 13):
+        scene.submit(AddControlPoint(index=index))
+    frames(app)
+    ctrl_s_through_the_loop(app)
+    first = documents_dir() / "latentwalk-session.json"
+    assert saved_points(first) == [3, 7, 9, 11, 13]
+    app.close()
+
+    app, scene = explorer(gl_app, bundle_path)  # a later run: the field offers the same file
+    panel = scene.walk.session_panel
+    assert panel.file == str(first)
+    for index in (20, 21):
+        scene.submit(AddControlPoint(index=index))
+    frames(app)
+    ctrl_s_through_the_loop(app)
+    second = documents_dir() / "latentwalk-session-2.json"
+    assert saved_points(first) == [3, 7, 9, 11, 13]  # the earlier run's walk is still there
+    assert saved_points(second) == [20, 21] and panel.file == str(second) and not panel.failed
+    assert panel.message == f"saved to {second} (latentwalk-session.json kept)"
+    scene.submit(AddControlPoint(index=22))
+    frames(app)
+    ctrl_s_through_the_loop(app)  # this run's own file: updated, no third name
+    assert saved_points(second) == [20, 21, 22] and saved_points(first) == [3, 7, 9, 11, 13]
+    assert sorted(p.name for p in documents_dir().iterdir()) == ["latentwalk-session-2.json",
+                                                                  "latentwalk-session.json"]
+
+
+def test_a_file_this_run_did_not_write_is_replaced_only_when_the_person_confirms(gl_app, bundle_path, tmp_path):
+    theirs = tmp_path / "kept" / "theirs.json"
+    theirs.parent.mkdir()
+    theirs.write_text("not even a session: whatever is here is someone's\n")
+    app, scene = explorer(gl_app, bundle_path)
+    panel = scene.walk.session_panel
+    for index in (4, 5):
+        scene.submit(AddControlPoint(index=index))
+    panel.file = str(theirs)
+    frames(app)
+    click_item(app, panel, "save")
+    copy = tmp_path / "kept" / "theirs-2.json"
+    assert theirs.read_text() == "not even a session: whatever is here is someone's\n"
+    assert saved_points(copy) == [4, 5] and panel.file == str(copy)
+    click_item(app, panel, "replace")  # the explicit question's answer
+    assert saved_points(theirs) == [4, 5] and not copy.exists() and panel.file == str(theirs)
+    assert panel.message == f"saved to {theirs}" and panel.kept is None
+    scene.submit(AddControlPoint(index=6))
+    frames(app)
+    ctrl_s_through_the_loop(app)  # replaced on the person's word: this run's file from now on
+    assert saved_points(theirs) == [4, 5, 6] and not copy.exists()
 
 
 def test_clear_is_undone_by_ctrl_z(gl_app, bundle_path):

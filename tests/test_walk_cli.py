@@ -157,6 +157,16 @@ def test_unwritable_out_is_refused_and_an_existing_file_survives(tmp_path, capsy
     np.testing.assert_array_equal(np.load(kept), np.ones(2))
 
 
+def test_an_existing_out_file_is_refused_in_one_line_and_kept(tmp_path, capsys):
+    source = tmp_path / "points.npy"
+    np.save(source, np.eye(3))
+    kept = tmp_path / "mine.npy"
+    np.save(kept, np.ones(2))
+    assert f"{kept}: already exists; choose another name or remove it first" in error_of(
+        capsys, "--points", source, "--steps", 5, "--out", kept)
+    np.testing.assert_array_equal(np.load(kept), np.ones(2))
+
+
 @pytest.mark.parametrize("name", ["path.txt", "path", "path.npz"])
 def test_out_without_npy_suffix_is_refused_before_any_work(tmp_path, capsys, name):
     source = tmp_path / "points.npy"

@@ -95,8 +95,11 @@ def check_crf(crf: float | None, codec: str, out) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from latentwalk.engine.video import VideoWriter, check_video_target
+    from latentwalk.engine.files import refuse_existing
+    from latentwalk.engine.video import VideoWriter, check_video_target, is_folder_target
 
+    if not is_folder_target(args.out):  # a folder of frames: check_video_target refuses one holding frames
+        refuse_existing(args.out)
     plan = plan_from_args(args)
     target = check_video_target(args.out, plan.size, plan.fps)
     check_crf(args.crf, target.codec, args.out)

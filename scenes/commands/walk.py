@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from latentwalk.engine.files import refuse_existing
 from latentwalk.errors import SceneError
 from latentwalk.explorer.curve import KINDS, Curve
 
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise SceneError(f"--interp: unknown kind {args.interp!r} (expected one of {', '.join(KINDS)})")
     if Path(args.out).suffix.lower() != ".npy":  # the rows are written as .npy, whatever the name says
         raise SceneError(f"{args.out}: --out must end in .npy (the path is written as a .npy array)")
+    refuse_existing(args.out, SceneError)
     if args.through is not None:
         indices = _parse_indices(args.through)
         points = _points_by_index(args.model or DEFAULT_MODEL, indices)

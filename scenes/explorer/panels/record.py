@@ -2,6 +2,8 @@
 length; Start runs `latentwalk record` on the current walk in a child process (record_job.py) and a
 progress bar with the time left and Cancel replaces the buttons until it ends, while the window goes on
 drawing. The output is checked here first (type, encoder, folder), so a refusal is one line at once.
+Every Start records to a name where nothing is yet, shown in the file field before the child starts: a
+second Start never replaces the first video, nor a typed name someone else's file.
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ class RecordDialog:
         self.has_walk = has_walk
         self.visible = False
         self.out = ""
+        self._chosen_out = ""  # the name the dialog chose (not typed): each Start chooses again
         self.layout = "view"
         self.size = SIZES[1]
         self.fps = 30
@@ -52,7 +55,21 @@ class RecordDialog:
     def open(self) -> None:
         self.visible = True
         if not self.out:
-            self.out = default_video_path()
+            self.out = self._chosen_out = default_video_path()
+
+    def _fresh_out(self) -> Path:
+        """Where this Start records, shown in the file field: never onto an existing file or folder (an
+        earlier recording included); a taken name gets a number (files.free_path), and the name the dialog
+        chose itself gets the time of this Start."""
+        from latentwalk.engine.files import free_path
+
+        typed = self.out.strip()
+        chosen = typed == self._chosen_out
+        out = free_path(os.path.expanduser(default_video_path() if chosen else typed))
+        self.out = str(out)
+        if chosen:
+            self._chosen_out = self.out
+        return out
 
     @property
     def recording(self) -> bool:
@@ -68,7 +85,9 @@ class RecordDialog:
             return False
         if not self.has_walk():
             return self._say("add control points to the walk first", failed=True)
-        out = os.path.expanduser(self.out.strip())
+        if not self.out.strip():
+            return self._say("enter a file name first", failed=True)
+        out = self._fresh_out()
         try:
             if Path(out).parent == Path(default_video_path()).parent:  # the usual Videos folder may not exist yet
                 Path(out).parent.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ import pygame
 from imgui_bundle import imgui
 
 from latentwalk.engine.camera import OrbitCamera
+from latentwalk.engine.files import WrittenFiles
 from latentwalk.explorer.commands import ApplySession
 from latentwalk.engine.input import Action, Bindings
 from latentwalk.errors import SceneError
@@ -130,6 +131,8 @@ class SessionPanel:
         self.failed = False
         self.message_time: float | None = None  # ImGui time of the last message, for the toast
         self.offer_restore = autosave_enabled() and autosave_file().is_file()
+        self.written = WrittenFiles()  # saves of this run: Ctrl+S may update them, nothing else
+        self.kept: tuple[str, str] | None = None  # (a file the last save went beside, the fresh copy)
         self.visible = True
         self.item_rects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
@@ -146,28 +149,65 @@ class SessionPanel:
         return True
 
     def save(self) -> bool:
-        return self._run(self.io.save)
+        """Save to the path field, or beside it under a fresh name when a file is there that this run did
+        not write (files.WrittenFiles): the field then shows the new name, and the old file is kept until
+        the person confirms replacing it (`replace_kept`)."""
+        asked = self._resolved()
+        if asked is None:
+            return False
+        target = str(self.written.target(asked))
+        if not self._run(self.io.save, target):
+            return False
+        self.written.claim(target)
+        self.kept = (asked, target) if target != asked else None
+        if self.kept is not None:
+            self.file = target
+            self.message = f"saved to {target} ({os.path.basename(asked)} kept)"
+        return True
+
+    def replace_kept(self) -> bool:
+        """The person confirmed: save over the file kept by the last save, and drop the fresh copy."""
+        if self.kept is None:
+            return False
+        kept, copy = self.kept
+        if not self._run(self.io.save, kept):
+            return False
+        self.written.claim(kept)
+        if copy != kept and self.written.wrote(copy):
+            try:
+                os.unlink(copy)
+            except OSError:
+                pass  # the copy stays beside it: nothing is lost
+        self.file, self.kept = kept, None
+        return True
 
     def load(self) -> bool:
-        return self._run(self.io.load)
+        file = self._resolved()
+        return file is not None and self._run(self.io.load, file)
 
-    def _run(self, operation: Callable[[str], str]) -> bool:
+    def _resolved(self) -> str | None:
         file = self.file.strip()
+        if not file:
+            self._say("session: enter a file name first", failed=True)
+            return None
+        return os.path.abspath(os.path.expanduser(file))
+
+    def _run(self, operation: Callable[[str], str], file: str) -> bool:
         try:
-            if not file:
-                raise SceneError("session: enter a file name first")
-            file = os.path.abspath(os.path.expanduser(file))
             if operation == self.io.save:
                 try:
                     os.makedirs(os.path.dirname(file), exist_ok=True)
                 except OSError as exc:
                     raise SceneError(f"{file}: cannot write ({exc.strerror or exc})") from None
-            self.message, self.failed = operation(file), False
+            self._say(operation(file), failed=False)
             self.places.used(file)
         except SceneError as exc:
-            self.message, self.failed = str(exc), True
-        self.message_time = imgui.get_time() if imgui.get_current_context() is not None else None
+            self._say(str(exc), failed=True)
         return not self.failed
+
+    def _say(self, text: str, failed: bool) -> None:
+        self.message, self.failed = text, failed
+        self.message_time = imgui.get_time() if imgui.get_current_context() is not None else None
 
     def autosave(self) -> bool:
         """On quit: keep unsaved work for the next start to offer back (session_files.py)."""
@@ -184,10 +224,9 @@ class SessionPanel:
         file = autosave_file()
         if restore:
             try:
-                self.message, self.failed = self.io.load(file).replace("loaded", "restored", 1), False
+                self._say(self.io.load(file).replace("loaded", "restored", 1), failed=False)
             except SceneError as exc:
-                self.message, self.failed = str(exc), True
-            self.message_time = imgui.get_time()
+                self._say(str(exc), failed=True)
             self.io.last_session = None  # restored work is still unsaved work
         file.unlink(missing_ok=True)
         self.offer_restore = False
@@ -220,6 +259,7 @@ class SessionPanel:
             if imgui.button("Load (Ctrl+O)"):
                 self.load()
             remember_item(self.item_rects, "load")
+            self._kept()
             self._recent()
             command, reason = self.refusal()
             message, failed = (reason, True) if isinstance(command, ApplySession) else (self.message, self.failed)
@@ -228,6 +268,21 @@ class SessionPanel:
                 imgui.text_colored(ERROR_COLOR if failed else OK_COLOR, message)
                 imgui.pop_text_wrap_pos()
         imgui.end()
+
+    def _kept(self) -> None:
+        """After a save that went beside a file this run did not write: the explicit way to replace it."""
+        if self.kept is None:
+            return
+        kept, copy = self.kept
+        name = os.path.basename(kept)
+        imgui.text_disabled(f"{name} was kept")
+        imgui.same_line()
+        clicked = imgui.button(f"Replace {name}")
+        remember_item(self.item_rects, "replace")
+        if imgui.is_item_hovered():
+            imgui.set_tooltip(f"save over {kept} and remove {os.path.basename(copy)}")
+        if clicked:
+            self.replace_kept()
 
     def _recent(self) -> None:
         """Recent files, newest first: picking one loads it."""
