@@ -121,6 +121,15 @@ def clear_point(scene, label: int | None = None, avoid=(), margin: int = 30, amo
     return index, (int(px[index, 0]), int(px[index, 1]))
 
 
+def click_at(pos):
+    """Script steps: move there, rest, press, release."""
+    post_motion(pos)
+    yield 0.3
+    press(pos)
+    yield 0.1
+    release(pos)
+
+
 def press(pos) -> None:
     post_button(pygame.MOUSEBUTTONDOWN, pos)
 
@@ -132,6 +141,11 @@ def release(pos) -> None:
 def key(code) -> None:
     for kind in (pygame.KEYDOWN, pygame.KEYUP):
         pygame.event.post(pygame.event.Event(kind, key=code, mod=0, unicode="", scancode=0))
+
+
+def walk_image(scene) -> np.ndarray:
+    """The walk's image where Output's was decoded, as the decoder makes it."""
+    return decoded(scene, scene.path.curve.at(scene.walk.walk_panel.image_t))
 
 
 def decoded(scene, latent) -> np.ndarray:
@@ -175,17 +189,10 @@ def test_scrubbing_or_playing_the_walk_takes_the_output_from_a_selection(gl_app,
     selected, pixel = clear_point(scene, label=3)
     selected_image = decoded(scene, scene.bundle.latents[selected])
 
-    def walk_image():
-        return decoded(scene, scene.path.curve.at(walk.image_t))
-
     def script():
-        post_motion(pixel)
-        yield 0.3
-        press(pixel)
-        yield 0.1
-        release(pixel)
+        yield from click_at(pixel)
         yield until(lambda: caption(scene) == f"#{selected}  class c3  (selected)", "the click's selection")
-        yield until(lambda: shows(app, scene, selected_image, walk_image()), "the selected image")
+        yield until(lambda: shows(app, scene, selected_image, walk_image(scene)), "the selected image")
         (x0, y0), (x1, y1) = walk.item_rects["t"]
         slider = (int(x0 + 7 + 0.7 * (x1 - x0 - 14)), int((y0 + y1) / 2))
         post_motion(slider)
@@ -197,13 +204,9 @@ def test_scrubbing_or_playing_the_walk_takes_the_output_from_a_selection(gl_app,
         release((slider[0] + 12, slider[1]))
         yield until(lambda: caption(scene) == walk_caption(scene.path.traversal.t), "the walk at the scrubbed t")
         assert scene.state.walk.t == pytest.approx(0.72, abs=0.05) and scene.selected_index == selected
-        yield until(lambda: shows(app, scene, walk_image(), selected_image), "the walk's image")
+        yield until(lambda: shows(app, scene, walk_image(scene), selected_image), "the walk's image")
 
-        post_motion(pixel)  # select the same point again: it takes the image back
-        yield 0.3
-        press(pixel)
-        yield 0.1
-        release(pixel)
+        yield from click_at(pixel)  # select the same point again: it takes the image back
         yield until(lambda: caption(scene) == f"#{selected}  class c3  (selected)", "the selection again")
         play = item_center(walk.item_rects, "play")
         post_motion(play)
@@ -219,7 +222,7 @@ def test_scrubbing_or_playing_the_walk_takes_the_output_from_a_selection(gl_app,
         release(play)
         yield until(lambda: not scene.state.walk.playing and caption(scene) == walk_caption(walk.image_t)
                     and walk.image_t == scene.state.walk.t, "the paused walk")
-        yield until(lambda: shows(app, scene, walk_image(), selected_image), "the paused walk's image")
+        yield until(lambda: shows(app, scene, walk_image(scene), selected_image), "the paused walk's image")
 
     run_as_person(app, script())
 
@@ -233,15 +236,8 @@ def test_a_hover_takes_the_output_and_gives_it_back_to_what_came_before(gl_app, 
     hovered, elsewhere = clear_point(scene, label=0, avoid=(selected,))
     hovered_image = decoded(scene, scene.bundle.latents[hovered])
 
-    def walk_image():
-        return decoded(scene, scene.path.curve.at(walk.image_t))
-
     def script():
-        post_motion(pixel)
-        yield 0.3
-        press(pixel)
-        yield 0.1
-        release(pixel)
+        yield from click_at(pixel)
         yield until(lambda: caption(scene) == f"#{selected}  class c3  (selected)", "the click's selection")
         assert tools.caption == f"#{selected} (selected)"
         key(pygame.K_SPACE)  # play, the hand resting on the mouse over the selected point
@@ -255,11 +251,11 @@ def test_a_hover_takes_the_output_and_gives_it_back_to_what_came_before(gl_app, 
         assert tools.caption == walk_caption(walk.image_t)  # Neighbours follows the same rule
         post_motion(elsewhere)
         yield until(lambda: caption(scene) == f"#{hovered}  class c0  (hovered)", "the hovered point")
-        yield until(lambda: shows(app, scene, hovered_image, walk_image()), "the hovered point's image")
+        yield until(lambda: shows(app, scene, hovered_image, walk_image(scene)), "the hovered point's image")
         assert tools.caption == f"#{hovered} (hovered)"
         post_motion(empty_pixel(scene))  # the hover ends: back to the walk, not to the older selection
         yield until(lambda: caption(scene) == walk_caption(walk.image_t), "the walk after the hover")
-        yield until(lambda: shows(app, scene, walk_image(), hovered_image), "the walk's image after the hover")
+        yield until(lambda: shows(app, scene, walk_image(scene), hovered_image), "the walk's image after the hover")
         assert scene.selected_index == selected and tools.caption == walk_caption(walk.image_t)
 
     run_as_person(app, script())
