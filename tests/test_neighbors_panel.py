@@ -125,7 +125,7 @@ def test_hover_and_a_free_latent_without_the_data_set_show_decoded_images(gl_app
     scene.submit(Select(latent=latent, source="draw"))
     assert frames_until(app, lambda: tools.subject == ("latent", latent) and tools.waiting == 0)
     expected = brute(bundle.latents, latent, 10)
-    assert list(tools.indices) == expected and tools.caption == "the draw point"
+    assert list(tools.indices) == expected and tools.caption == "the drawn point"
     frames(app, 2)
     drawn = thumbnail_pixels(app, tools.panel, 1, 56)
     want = np.clip(np.rint(decode_latents(bundle.load_decoder(), bundle.latents[expected[1]][None])[0] * 255), 0, 255)

@@ -129,14 +129,24 @@ def test_playback_runs_in_the_fixed_step_under_a_fake_clock(explorer):
         assert traversal.t - start == pytest.approx(0.2, abs=1e-6)
 
 
-def test_model_switch_keeps_fitting_points_and_redraws(explorer, tmp_path):
+def test_another_model_starts_an_empty_walk_and_the_same_one_reloaded_keeps_it(explorer, tmp_path):
     app, scene, walk = explorer
     walk.path.add_index(5)
-    walk.path.add_index(150)
+    walk.path.add_index(50)  # both exist in the other model too, where they are other pictures
+    first = str(scene.bundle.path)
     other = make_bundle(tmp_path / "small", count=100, classes=3)
     assert scene.load_model(other)
     frames(app, 2)
-    assert [p.index for p in walk.path.points] == []  # index 150 does not exist in a 100-point model
+    assert [p.index for p in walk.path.points] == []
+    walk.path.add_index(5)
+    walk.path.add_index(50)
+    assert scene.load_model(other)  # the same model again (its file may have changed): its walk stays
+    frames(app, 2)
+    assert [p.index for p in walk.path.points] == [5, 50]
+    assert scene.load_model(first)
+    frames(app, 2)
+    assert [p.index for p in walk.path.points] == []
+    assert scene.load_model(other)
     walk.path.add_index(5)
     walk.path.add_index(50)
     frames(app, 2)

@@ -15,7 +15,7 @@ import numpy as np
 from latentwalk.errors import SceneError
 from latentwalk.explorer import commands as c
 from latentwalk.explorer.selection import nearest_in_direction, nearest_neighbours, next_control_point
-from latentwalk.explorer.state import SOURCES
+from latentwalk.explorer.state import HOVER_REARM_PX, SOURCES
 from latentwalk.explorer.undo import EditSnapshot
 
 Handler = Callable[[object, object], None]
@@ -147,15 +147,30 @@ def _checked_latent(scene, latent) -> tuple[float, ...]:
     return values
 
 
+def take_output(scene, intent: str) -> None:
+    """The person's latest intent ("selection" or "walk") takes the Output image (state.output_owner);
+    a hover takes it back once the pointer moves on (`_pointer`)."""
+    output = scene.state.output
+    wanted = (intent, intent, scene.state.pointer.position)
+    if (output.intent, output.chosen, output.yielded_at) != wanted:
+        output.intent, output.chosen, output.yielded_at = wanted
+        output.touch()
+
+
 @handles(c.PointerMoved)
 def _pointer(scene, cmd: c.PointerMoved) -> None:
-    pointer = scene.state.pointer
+    pointer, output = scene.state.pointer, scene.state.output
     position = None if cmd.position is None else (int(cmd.position[0]), int(cmd.position[1]))
     if position != pointer.position:
         pointer.position = position
         if position is None:
             pointer.hovered = None
         pointer.touch()
+    if position is not None and output.intent != "hover":
+        rest = output.yielded_at
+        if rest is None or max(abs(position[0] - rest[0]), abs(position[1] - rest[1])) > HOVER_REARM_PX:
+            output.intent = "hover"
+            output.touch()
 
 
 @handles(c.Select)
@@ -178,6 +193,8 @@ def _set_selection(scene, index, latent, source, fly, *, keep_chain: bool = Fals
     if (selection.index, selection.latent, selection.source) != (index, latent, source):
         selection.index, selection.latent, selection.source = index, latent, source
         selection.touch()
+    if not selection.empty:  # a new selection is the latest intent, even of the point already selected
+        take_output(scene, "selection")
     if fly and index is not None:
         scene.camera.fly_to(scene.positions[index])
         _view_moved(scene)

@@ -8,7 +8,7 @@ import numpy as np
 
 from latentwalk.errors import SceneError
 from latentwalk.explorer import commands as c
-from latentwalk.explorer.apply import _checked_index, handles, snapshot
+from latentwalk.explorer.apply import _checked_index, handles, snapshot, take_output
 from latentwalk.explorer.undo import EditSnapshot
 
 
@@ -70,8 +70,11 @@ def _steps(scene, cmd: c.SetWalkSteps) -> None:
 
 
 # -- the walk ---------------------------------------------------------------------------------
-def _walk_moved(scene) -> None:
+def _walk_moved(scene, *, intent: bool = True) -> None:
+    """Scrubbing, stepping, playing or pausing the walk takes the Output image; its mode and speed do not."""
     scene.state.walk.position_version += 1
+    if intent:
+        take_output(scene, "walk")
 
 
 @handles(c.SetWalkT)
@@ -105,13 +108,13 @@ def _step_walk(scene, cmd: c.StepWalk) -> None:
 @handles(c.SetWalkMode)
 def _mode(scene, cmd: c.SetWalkMode) -> None:
     scene.path.traversal.mode = cmd.mode
-    _walk_moved(scene)
+    _walk_moved(scene, intent=False)
 
 
 @handles(c.SetWalkSpeed)
 def _speed(scene, cmd: c.SetWalkSpeed) -> None:
     scene.path.traversal.speed = cmd.speed
-    _walk_moved(scene)
+    _walk_moved(scene, intent=False)
 
 
 # -- classes and style ------------------------------------------------------------------------
@@ -220,6 +223,8 @@ def _session(scene, cmd: c.ApplySession) -> None:
         _apply_now(scene, c.Select(None if point is None else point.index, source="session",
                                    latent=None if point is None else point.coords))
     scene.state.walk.position_version += 1
+    if session.style is None or session.selection is None:  # its walk shows, unless it selected a point
+        take_output(scene, "walk")
 
 
 def _apply_now(scene, command) -> None:

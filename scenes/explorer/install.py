@@ -79,6 +79,9 @@ def install(scene, prepared: PreparedModel) -> None:
     state.pointer.hovered = None
     state.selection.index = state.selection.latent = state.selection.source = None
     state.output.owner, state.output.caption = None, ""
+    state.output.intent = state.output.chosen = "selection"
+    state.output.yielded_at = None
+    scene.last_refusal = scene.refused = None  # a refusal names the old model's points
     for part in (state.model, state.highlight, state.pointer, state.selection, state.output, state.view):
         part.touch()
     scene.layer_cache.set_model(positions, bundle.labels)  # and invalidates: the draw order builds meanwhile

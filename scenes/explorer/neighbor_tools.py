@@ -1,13 +1,14 @@
-"""The k nearest training points of the hovered or selected point, for the Neighbours panel.
+"""The k nearest training points of what the Output image shows, for the Neighbours panel.
 
 - The first time the panel is shown for a model, its neighbour index (latentwalk.vae.neighbors, exact,
   in the full latent space) is built on a daemon thread; until it is ready the panel says so. Not
   before: at 1M points the index holds ~28 bytes a point, which nobody who never opens the panel needs.
-- Prepare phase: when the subject changes (the hovered point, else the selection: a data-set point or a
-  free latent such as a drawn digit), the k nearest points are looked up (~0.1 ms on a 3-d model) and
+- Prepare phase: when the subject changes (what the Output image shows, by its one rule: the hovered
+  point, the selection, a data-set point or a free latent such as a drawn digit, or the walk's position
+  whose image Output shows), the k nearest points are looked up (~0.1 ms on a 3-d model) and
   their pictures put in k image slots: the real training images when the data set is on disk, else the
   decoder's images, requested through the decoder worker (never decoded on the render thread). When
-  there is neither hover nor selection, the last list stays, so the pointer can travel to the panel.
+  Output shows nothing, the last list stays, so the pointer can travel to the panel.
 - The panel (panels/neighbors.py) only draws this and submits Select + FlyTo for a clicked picture.
 
 Attached to an ExplorerScene through its extension points only, like the walk and draw tools.
@@ -18,6 +19,8 @@ import numpy as np
 
 from latentwalk.engine.worker import WorkResult
 from latentwalk.explorer.decoding import ImageSlot
+from latentwalk.explorer.state import shown_word
+from latentwalk.explorer.walk_tools import walk_caption
 from latentwalk.vae.neighbors import NeighborsError, PendingIndex
 
 NEIGHBOR_COUNT = 10
@@ -88,14 +91,22 @@ class NeighborTools:
 
     # -- prepare phase -------------------------------------------------------------------------------
     def _wanted_subject(self) -> tuple[tuple | None, str]:
-        state = self.scene.state
-        if state.pointer.hovered is not None:
-            return ("point", int(state.pointer.hovered)), f"#{state.pointer.hovered} (hovered)"
+        """What Output shows, by its rule (state.output_owner), named in its words (state.shown_word):
+        the hovered or selected point, or the walk where its shown image was decoded."""
+        scene = self.scene
+        state, owner = scene.state, scene.outputs.owner()
+        word = shown_word(owner, state.selection.source)
+        if owner == "hover":
+            return ("point", int(state.pointer.hovered)), f"#{state.pointer.hovered} ({word})"
         selection = state.selection
-        if selection.index is not None:
-            return ("point", int(selection.index)), f"#{selection.index} ({selection.source})"
-        if selection.latent is not None:
-            return ("latent", tuple(float(v) for v in selection.latent)), f"the {selection.source} point"
+        if owner == "selection" and selection.index is not None:
+            return ("point", int(selection.index)), f"#{selection.index} ({word})"
+        if owner == "selection":
+            return ("latent", tuple(float(v) for v in selection.latent)), f"the {word} point"
+        shown = scene.outputs.walk_latent() if owner == "walk" else None
+        if shown is not None:
+            latent, t = shown
+            return ("latent", tuple(float(v) for v in latent)), walk_caption(t)
         return None, ""
 
     def prepare(self, alpha: float) -> None:
@@ -103,8 +114,13 @@ class NeighborTools:
             self.ensure_index()
         index = self.index
         subject, caption = self._wanted_subject()
-        if index is None or subject is None or subject == self.subject or not self._shown():
+        if index is None or subject is None or not self._shown():
             return  # a hidden panel asks the decoder for nothing; shown again, it catches up
+        if subject == self.subject:
+            if caption != self.caption:  # the same point, now selected after hovered (or back)
+                self.caption = caption
+                self.version += 1
+            return
         self.subject, self.caption = subject, caption
         try:
             if subject[0] == "point":  # the point itself is the Output image: list the others

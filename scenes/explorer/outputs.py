@@ -1,6 +1,7 @@
-"""What the Output panel shows, by one rule (state.output_owner): the hovered point over the selection
-over the walk. The tour, the gamepad cursor and a drawn digit are selections (their `source` says
-which), so they plug into the same rule.
+"""What the Output panel shows, by one rule (state.output_owner): the person's most recent intent, a
+hovered point, the selection or the walk (commands record it in state.output). The tour, the gamepad
+cursor and a drawn digit are selections (their `source` says which), so they plug into the same rule;
+the caption names what is shown in the words the Neighbours panel uses too (state.shown_word).
 
 Prepare phase, once a frame: `request()` asks the decoder for the hovered and the selected point (a
 new request only when they changed; latest wins), `show()` puts the owner's image in `decoded_slot`
@@ -17,7 +18,7 @@ import numpy as np
 
 from latentwalk.engine.worker import WorkResult
 from latentwalk.explorer.decoding import HOVER_CHANNEL, ImageSlot
-from latentwalk.explorer.state import output_owner
+from latentwalk.explorer.state import output_owner, shown_word
 
 SELECTION_CHANNEL = "selection"
 WalkImage = Callable[[], "tuple[np.ndarray, str] | None"]
@@ -33,6 +34,7 @@ class OutputImages:
         self.real_slot = ImageSlot()
         self.walk_image: WalkImage = lambda: None  # the walk tools plug in (image, caption)
         self.walk_pending: Callable[[], bool] = lambda: False
+        self.walk_latent: Callable[[], "tuple[np.ndarray, float] | None"] = lambda: None  # (latent, t) of its image
         self.shows_point = False  # the real training image beside the decoded one
         self.coming = ""  # what Output will show once its first image arrives, in words
         self.hover_latency_frames: int | None = None
@@ -51,6 +53,11 @@ class OutputImages:
         self._arrived.clear()
         self._shown = None
         self.shows_point = False
+        self.coming = ""
+
+    def owner(self) -> str | None:
+        """Who owns the Output image by the rule, now (its image may still be on its way)."""
+        return output_owner(self.scene.state, self.walk_image() is not None)
 
     # -- requests ---------------------------------------------------------------------------------
     def request(self) -> None:
@@ -96,17 +103,16 @@ class OutputImages:
         image = arrived[1] if arrived is not None and arrived[0] == key else None
         image = image if isinstance(image, np.ndarray) else None
         index = key[1] if key[0] == "point" else None
+        word = shown_word(owner, state.selection.source)
         if index is not None:
-            caption = f"#{index}  class {scene.bundle.class_names[scene.bundle.labels[index]]}"
-            if owner == "selection":
-                caption += f"  ({state.selection.source})"
+            caption = f"#{index}  class {scene.bundle.class_names[scene.bundle.labels[index]]}  ({word})"
         else:
-            caption = f"{state.selection.source}: " + ", ".join(f"{v:.3g}" for v in state.selection.latent[:4])
+            caption = f"{word}: " + ", ".join(f"{v:.3g}" for v in state.selection.latent[:4])
         return key, image, caption, index
 
     def show(self) -> None:
         scene, state = self.scene, self.scene.state
-        owner = output_owner(state, self.walk_image() is not None)
+        owner = self.owner()
         output = state.output
         if owner is None:
             if output.owner == "walk":  # the walk is gone: so is its image
@@ -135,8 +141,7 @@ class OutputImages:
 
     def pending(self) -> str | None:
         """What this frame would show that has not arrived yet, in words; None when all is in."""
-        state = self.scene.state
-        owner = output_owner(state, self.walk_image() is not None)
+        owner = self.owner()
         if owner is None and self.walk_pending():
             return "the walk's image"
         if owner in ("hover", "selection"):

@@ -17,7 +17,8 @@ Parts:
 - `style`: point size, axes, grid.
 - `walk`: the `WalkPath` (control points, interpolation, closed, steps) and its `Traversal`
   (t, playing, mode, speed); `walk.version` (curve) and `walk.position_version` (t) move apart.
-- `output`: who owns the Output image, by the rule in `output_owner`.
+- `output`: who owns the Output image: the person's most recent intent (`intent`, `chosen`), which
+  commands set in apply, read by the rule in `output_owner`.
 - `ui`: panels shown or hidden.
 - `model`: which bundle is installed (`version` moves on each install).
 """
@@ -29,8 +30,13 @@ import numpy as np
 
 # Who set the selection (or claims the Output image).
 SOURCES = ("pointer", "keyboard", "gamepad", "tour", "walk", "draw", "session")
-# The Output image's owners, strongest first: a hovered point beats the selection, which beats the walk.
-OUTPUT_RULE = ("hover", "selection", "walk")
+# What the Output image can show. The most recent intent wins: moving the pointer (hover), selecting
+# (any source: a click, keys, the tour, the gamepad cursor, a drawing), or scrubbing, stepping, playing
+# or pausing the walk. Playback's own steps are no new intent: they carry on the Play that was one.
+OUTPUT_OWNERS = ("hover", "selection", "walk")
+# After a selection or the walk took the Output, the pointer must move this far (window pixels, either
+# axis) to hover again: a hand resting on the mouse while pressing Space does not take the image back.
+HOVER_REARM_PX = 6
 
 
 @dataclass
@@ -114,8 +120,11 @@ class WalkState:
 
 @dataclass
 class OutputState(Part):
-    owner: str | None = None  # one of OUTPUT_RULE, or None: nothing to show
+    owner: str | None = None  # one of OUTPUT_OWNERS whose image is shown now, or None: nothing
     caption: str = ""
+    intent: str = "selection"  # the person's latest: "hover", "selection" or "walk"
+    chosen: str = "selection"  # the latest that was not a hover: what Output falls back to when a hover ends
+    yielded_at: tuple[int, int] | None = None  # the pointer when a selection or the walk last took over
 
 
 @dataclass
@@ -149,12 +158,28 @@ class ExplorerState:
 
 
 def output_owner(state: ExplorerState, walk_has_image: bool) -> str | None:
-    """The Output image's owner: hover over selection over walk (OUTPUT_RULE). The tour, the gamepad
-    cursor and a drawn digit plug in as selections (their `source` says which)."""
-    if state.pointer.hovered is not None:
+    """The Output image's owner: the most recent intent that has something to show. A hover owns
+    while it is the latest intent and a point is under the pointer; otherwise the latest of the
+    selection and the walk (`chosen`), else the other one; a hovered point when neither has anything."""
+    output, hovered = state.output, state.pointer.hovered is not None
+    if hovered and output.intent == "hover":
         return "hover"
-    if not state.selection.empty:
-        return "selection"
-    if walk_has_image:
+    available = {"selection": not state.selection.empty, "walk": walk_has_image}
+    other = "walk" if output.chosen == "selection" else "selection"
+    for owner in (output.chosen, other):
+        if available[owner]:
+            return owner
+    return "hover" if hovered else None
+
+
+def shown_word(owner: str | None, source: str | None = None) -> str:
+    """How the Output and Neighbours panels both name what they show: "hovered", "walk", or for a
+    selection who made it ("selected" by a click or keys, "drawn", "gamepad", "tour")."""
+    if owner == "hover":
+        return "hovered"
+    if owner == "walk":
         return "walk"
-    return None
+    return SELECTION_WORDS.get(source, "selected")
+
+
+SELECTION_WORDS = {"draw": "drawn", "gamepad": "gamepad", "tour": "tour"}

@@ -2,8 +2,9 @@
 `ExplorerScene` through its extension points (see scenes/explorer/scene.py's docstring). The walk's
 state itself, `WalkPath`, is the state's `walk.path`; commands change it (apply_edits.py).
 
-- The path follows the model: a switch hands the new latents to the `WalkPath` (points that no longer
-  fit are dropped) and the curve view re-projects.
+- The path belongs to its model: switching to another model empties and stops it (its points would
+  name other pictures there); the same model loaded again keeps the points that fit. The curve view
+  re-projects.
 - Playback advances in the scene's fixed step, never per frame.
 - Prepare phase (`prepare`): the walk's decode requests (image at the position, filmstrip) and the
   curve view's geometry and marker. Render only draws what that left.
@@ -35,6 +36,7 @@ class WalkTools:
     def __init__(self, scene) -> None:
         self.scene = scene
         self.path = WalkPath(scene.bundle.latents)
+        self._model = scene.bundle.path  # the model the walk's points belong to
         self.view = CurveView()
         self._prepared: tuple | None = None  # what the last prepare synced
         refusal = lambda: (scene.refused, scene.last_refusal)  # noqa: E731
@@ -63,6 +65,7 @@ class WalkTools:
         scene.model_listeners.append(self._on_model)
         scene.outputs.walk_image = self.output_image
         scene.outputs.walk_pending = lambda: self.walk_panel.pending
+        scene.outputs.walk_latent = self.shown_latent
 
     # -- hooks -----------------------------------------------------------------------------------
     def prepare(self, alpha: float) -> None:
@@ -99,8 +102,24 @@ class WalkTools:
             return None
         return image, walk_caption(self.walk_panel.image_t)
 
+    def shown_latent(self):
+        """(latent, t) where the walk's image in Output was decoded, or None without one."""
+        t = self.walk_panel.image_t
+        if self.output_image() is None or t is None:
+            return None
+        return self.path.curve.at(t), t
+
     def _on_model(self, bundle) -> None:
+        """Another model: its walk starts empty and stopped (an index or a latent of the old model
+        names another picture in the new one); the same model loaded again keeps the walk that fits."""
+        same = bundle.path == self._model
+        self._model = bundle.path
+        if not same:
+            self.path.clear()
+            self.path.traversal.pause()
+            self.path.traversal.seek(0.0)
         self.path.set_latents(bundle.latents)
+        self.scene.state.walk.position_version += 1
         self.view.invalidate()
 
     def describe(self, index: int) -> str:

@@ -1,5 +1,5 @@
-"""Panel "Output": the image that owns the Output (scenes/explorer/outputs.py: the hovered point over
-the selection over the walk's position), large and nearest-neighbour sharp, beside the real training
+"""Panel "Output": the image that owns the Output (scenes/explorer/outputs.py: what the person did last,
+hovering a point, selecting one or moving the walk; the caption says which), large and nearest-neighbour sharp, beside the real training
 image when the data set is at hand; decoder errors show here, and a field selects a point by index.
 
 Images are scaled by a whole factor (sharp pixels) chosen from the window's height, so a small window
@@ -43,6 +43,12 @@ class OutputPanel:
         self.item_rects: ItemRects = {}
         self.go_to_text = ""
         self.go_to_error: str | None = None
+        self.caption_shown = ""  # the caption drawn by the last build
+        scene.model_listeners.append(self._on_model)
+
+    def _on_model(self, bundle) -> None:
+        """An index typed for the old model names another point, or none, in the new one."""
+        self.go_to_text, self.go_to_error = "", None
 
     def build(self) -> None:
         scene = self.scene
@@ -57,10 +63,12 @@ class OutputPanel:
         self._widest = (context, max(min_width, self.rect[2]) if same else 0.0)
         if expanded:
             size = image_px(display.y, scene.bundle.image_shape[1])
-            imgui.text(scene.output_caption or scene.outputs.coming or "hover a point to decode it")
+            self.caption_shown = scene.output_caption or scene.outputs.coming or "hover a point to decode it"
+            imgui.text(self.caption_shown)
             decoded, real = scene.decoded_slot.texture_id, scene.real_slot.texture_id
             if decoded is not None:
                 self._image(decoded, size)
+                remember_item(self.item_rects, "decoded")
             else:
                 imgui.dummy((size, size))
             if real is not None and scene.output_shows_point:
