@@ -212,6 +212,12 @@ class Gamepads:
         self.ui_available = bool(available)
         self._update_navigation()
 
+    def feeding_ui(self) -> bool:
+        """Whether ImGui is being given a held button or a deflected stick: its navigation repeats and
+        moves only in frames, so the loop must keep drawing meanwhile."""
+        return self.navigate_ui and (bool(self._imgui_down) or any(
+            any(self.shaped(pad)[axis] for axis in STICKS[0]) for pad in self.pads.values()))
+
     def navigation_held(self) -> bool:
         return any(self.bindings.pad_button_action(name) == NAVIGATE_PANELS
                    for pad in self.pads.values() for name in pad.held)

@@ -179,3 +179,19 @@ def test_help_says_how_the_pad_reaches_the_panels(default_start):
     first_pad_binding = min(i for i, (name, _) in enumerate(rows) if name.startswith("Pad "))
     gamepad = [i for i, (name, does) in enumerate(rows) if name == "Gamepad" and "hold LB" in does]
     assert gamepad and gamepad[0] < first_pad_binding  # said before the long list, where it is seen
+
+
+def test_a_held_d_pad_keeps_moving_through_the_panels_between_events(default_start):
+    app, explorer, _, person, pad = default_start
+    person.then(PAUSE, lambda: pad.button("leftshoulder", True)).then(0.2, lambda: pad.button("dpdown", True))
+    person.then(0.1, lambda: None)
+    run_as_a_person(app, person)
+    drawn = app.frame_index
+    person.then(0.5, lambda: pad.button("dpdown", False))  # held still: no events for half a second
+    person.then(0.0, lambda: pad.button("leftshoulder", False))
+    run_as_a_person(app, person)
+    assert app.frame_index - drawn >= 0.5 / FRAME * 0.8  # ImGui's navigation repeats only in drawn frames
+    drawn = app.frame_index
+    person.then(0.5, lambda: None)  # let go: the loop rests again
+    run_as_a_person(app, person)
+    assert app.frame_index - drawn < 0.5 / FRAME * 0.5

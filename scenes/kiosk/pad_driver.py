@@ -65,6 +65,7 @@ class PadDriver:
         self.gamepads = Gamepads(app.bindings, AxisResponse(dead_zone, trigger_dead_zone, exponent))
         app.input.attach_gamepads(self.gamepads)
         enable_imgui_navigation(True)
+        scene.redraw_checks.append(self.gamepads.feeding_ui)
         self.orbit_rate = math.radians(orbit_degrees_per_second)
         self.cursor_speed = cursor_speed
         self.zoom_log_rate = math.log(zoom_per_second)
