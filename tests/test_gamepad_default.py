@@ -52,14 +52,23 @@ class PersonAtThePad:
         self.then(after, lambda: pygame.event.post(pygame.event.Event(pygame.QUIT)))
 
 
-class ImguiKeyProbe:
-    """A panel that records whether ImGui saw the pad's A (its "activate" key) down in any frame."""
+class ButtonPanel:
+    """A panel with one button, focused when it first appears, that counts the times it was pressed:
+    what ImGui's gamepad navigation does with A."""
 
     def __init__(self) -> None:
-        self.seen = False
+        self.pressed = 0
+        self._focused = False
 
     def build(self) -> None:
-        self.seen |= imgui.is_key_down(imgui.Key.gamepad_face_down)
+        if not self._focused:
+            imgui.set_next_window_focus()
+            self._focused = True
+        imgui.set_next_window_pos((560, 300))
+        imgui.begin("pad probe")
+        if imgui.button("press me"):
+            self.pressed += 1
+        imgui.end()
 
 
 @pytest.fixture
@@ -111,19 +120,19 @@ def test_panel_navigation_is_entered_on_purpose_and_left_again(default_start):
     held = [name for name, action in app.bindings.to_dict().items() if action == NAVIGATE_PANELS]
     assert held, "no pad button enters panel navigation by default"
     button = held[0].split(":")[1]
-    probe = ImguiKeyProbe()
-    explorer.panels.append(probe)
-    person.nudge_right_stick(pad)
+    panel = ButtonPanel()
+    explorer.panels.append(panel)
+    person.nudge_right_stick(pad)  # a cursor selection, which A would add to the walk
     person.then(PAUSE, lambda: pad.button(button, True))  # into the panels
-    person.press(pad, "a")
+    person.press(pad, "dpdown")  # ImGui's navigation lands on the focused panel's button
+    person.press(pad, "a").press(pad, "a")
     person.then(PAUSE, lambda: pad.button(button, False))  # back to the explorer
     run_as_a_person(app, person)
-    assert probe.seen and len(explorer.path.points) == 0  # A went to ImGui, not to the walk
+    assert panel.pressed == 2 and len(explorer.path.points) == 0  # A pressed the button, not the walk's
     assert not imgui.is_key_down(imgui.Key.gamepad_face_down)
-    probe.seen = False
     person.press(pad, "a")
     run_as_a_person(app, person)
-    assert not probe.seen and len(explorer.path.points) == 1
+    assert panel.pressed == 2 and len(explorer.path.points) == 1
 
 
 class PresentedFrames:
