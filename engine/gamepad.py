@@ -13,9 +13,12 @@ dead zones and response curves, buttons and axes turned into named actions by th
   own dead zone, linear above it.
 - A pad event with no pad behind it (posted by a test, or a device SDL already closed) is still
   read: the event carries everything needed.
-- With ImGui navigation on (`navigate_ui`), buttons drive ImGui's gamepad keys instead of actions,
-  except the buttons in `ui_passthrough` (Start toggles the panels either way); sticks still send
-  their axis values, and the left stick also moves ImGui's navigation.
+- The pad drives the scene by default. Panel navigation is entered on purpose, as in games: while a
+  button bound to NAVIGATE_PANELS ("pad:leftshoulder" in the explorer) is held and the scene says
+  there is UI to navigate (`set_ui_available`), the other buttons drive ImGui's gamepad keys instead
+  of actions, except those in `ui_passthrough` (Start toggles the panels either way), and the left
+  stick moves ImGui's navigation; the axes then drive nothing else. Letting go releases every key
+  ImGui was given, so nothing stays pressed in a panel.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 AXIS_FULL_SCALE = 32767.0
 STICKS = (("leftx", "lefty"), ("rightx", "righty"))
 TRIGGERS = ("lefttrigger", "righttrigger")
+NAVIGATE_PANELS = "navigate_panels"  # the held button's action: the pad navigates the panels meanwhile
 PAD_EVENTS = (pygame.CONTROLLERDEVICEADDED, pygame.CONTROLLERDEVICEREMOVED, pygame.CONTROLLERBUTTONDOWN,
               pygame.CONTROLLERBUTTONUP, pygame.CONTROLLERAXISMOTION)
 
@@ -81,8 +85,10 @@ class Gamepads:
         self.bindings = bindings
         self.response = response or AxisResponse()
         self.pads: dict[int, Pad] = {}
-        self.navigate_ui = False
+        self.ui_available = False  # whether the scene shows UI that the pad could navigate
         self.ui_passthrough = {"start"}
+        self.navigate_ui = False  # navigating the panels now: kept by _update_navigation
+        self._imgui_down: set[str] = set()  # buttons ImGui was told are down
         self.connections = 0  # pads added since start, for logs and tests
         self._imgui_keys = None
         self._started = False
@@ -114,6 +120,7 @@ class Gamepads:
             if pad is not None:
                 log.info("gamepad %s (%s) disconnected", pad.instance_id, pad.name)
                 self._close(pad)
+                self._update_navigation()
             return []
         pad = self.pads.get(event.instance_id)
         if pad is None:
@@ -130,10 +137,13 @@ class Gamepads:
             return []
         down = event.type == pygame.CONTROLLERBUTTONDOWN
         (pad.held.add if down else pad.held.discard)(name)
+        action = self.bindings.pad_button_action(name)
+        if action == NAVIGATE_PANELS:
+            self._update_navigation()
+            return []
         if self.navigate_ui and name not in self.ui_passthrough:
             self._feed_imgui_button(name, down)
             return []
-        action = self.bindings.pad_button_action(name)
         return [make_action(action, event.button)] if down and action else []
 
     def _add(self, device_index: int) -> None:
@@ -165,6 +175,7 @@ class Gamepads:
         for pad in self.pads.values():
             pad.raw.clear()
             pad.held.clear()
+        self._update_navigation()
 
     # -- state ----------------------------------------------------------------------------------
     def shaped(self, pad: Pad) -> dict[str, float]:
@@ -179,6 +190,8 @@ class Gamepads:
     def axes(self) -> dict[str, float]:
         """Each bound axis action's value, summed over pads and clamped to [-1, 1]; only non-zero ones."""
         totals: dict[str, float] = {}
+        if self.navigate_ui:  # the pad is the panels' meanwhile
+            return totals
         for pad in self.pads.values():
             for name, value in self.shaped(pad).items():
                 binding = self.bindings.pad_axis_binding(name)
@@ -193,6 +206,35 @@ class Gamepads:
         return any(pad.held or any(self.shaped(pad).values()) for pad in self.pads.values())
 
     # -- ImGui navigation ---------------------------------------------------------------------
+    def set_ui_available(self, available: bool) -> None:
+        """Whether the scene shows UI to navigate (the explorer: its panels); without it the navigation
+        button does nothing and the pad stays the scene's."""
+        self.ui_available = bool(available)
+        self._update_navigation()
+
+    def feeding_ui(self) -> bool:
+        """Whether ImGui is being given a held button or a deflected stick: its navigation repeats and
+        moves only in frames, so the loop must keep drawing meanwhile."""
+        return self.navigate_ui and (bool(self._imgui_down) or any(
+            any(self.shaped(pad)[axis] for axis in STICKS[0]) for pad in self.pads.values()))
+
+    def navigation_held(self) -> bool:
+        return any(self.bindings.pad_button_action(name) == NAVIGATE_PANELS
+                   for pad in self.pads.values() for name in pad.held)
+
+    def _update_navigation(self) -> None:
+        navigate = self.ui_available and self.navigation_held()
+        if navigate == self.navigate_ui:
+            return
+        self.navigate_ui = navigate
+        if navigate:
+            for pad in self.pads.values():
+                self._feed_imgui_stick(pad)
+            return
+        for name in list(self._imgui_down):  # let go of what ImGui holds: no button stuck down in a panel
+            self._feed_imgui_button(name, False)
+        self._feed_imgui_stick(None)
+
     def _feed_imgui_button(self, name: str, down: bool) -> None:
         from imgui_bundle import imgui
         if self._imgui_keys is None:
@@ -200,11 +242,14 @@ class Gamepads:
         key = self._imgui_keys.get(name)
         if key is not None:
             imgui.get_io().add_key_event(key, down)
+            (self._imgui_down.add if down else self._imgui_down.discard)(name)
 
-    def _feed_imgui_stick(self, pad: Pad) -> None:
+    def _feed_imgui_stick(self, pad: Pad | None) -> None:
+        """ImGui's left-stick keys from `pad`'s left stick; None: released."""
         from imgui_bundle import imgui
         io, key = imgui.get_io(), imgui.Key
-        x, y = self.response.stick(pad.raw.get("leftx", 0.0), pad.raw.get("lefty", 0.0))
+        x, y = (0.0, 0.0) if pad is None else self.response.stick(pad.raw.get("leftx", 0.0),
+                                                                   pad.raw.get("lefty", 0.0))
         for k, value in ((key.gamepad_l_stick_left, -x), (key.gamepad_l_stick_right, x),
                          (key.gamepad_l_stick_up, -y), (key.gamepad_l_stick_down, y)):
             io.add_key_analog_event(k, value > 0.0, max(0.0, value))

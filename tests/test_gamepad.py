@@ -145,26 +145,54 @@ def test_posted_controller_events_need_no_device(pad_app):
     assert scene.gamepads.axes() == {}
 
 
-def test_imgui_navigation_takes_the_buttons_when_panels_are_shown(pad_app):
-    from latentwalk.engine.gamepad import enable_imgui_navigation
+def test_imgui_navigation_takes_the_buttons_only_while_its_button_is_held(pad_app):
+    from latentwalk.engine.gamepad import NAVIGATE_PANELS, enable_imgui_navigation
 
     app, scene, plug = pad_app
-    app.bindings.update({"pad:a": "pressed_a", "pad:start": "toggle_panels"})
+    app.bindings.update({"pad:a": "pressed_a", "pad:start": "toggle_panels", "pad:leftshoulder": NAVIGATE_PANELS})
+    app.bindings.bind_pad_axis("rightx", "cursor_x")
     pad = plug()
     enable_imgui_navigation(True)
+
+    def tap(name):
+        pad.button(name, True)
+        frames(app, 2)
+        pad.button(name, False)
+        frames(app, 2)
+
     try:
-        scene.gamepads.navigate_ui = True
+        scene.gamepads.set_ui_available(True)  # panels shown: the pad still drives the scene
+        tap("a")
+        assert scene.actions.count("pressed_a") == 1 and not scene.face_down_seen
+        pad.button("leftshoulder", True)  # into the panels, on purpose
+        pad.axis("rightx", 1.0)
+        frames(app, 2)
+        assert scene.gamepads.navigate_ui and scene.gamepads.axes() == {}  # the sticks drive nothing else
         pad.button("a", True)
         pad.button("start", True)
         frames(app, 3)
         assert scene.face_down_seen  # ImGui saw the pad's A as its "activate" key
-        assert "pressed_a" not in scene.actions and "toggle_panels" in scene.actions
-        assert imgui.get_io().config_flags & imgui.ConfigFlags_.nav_enable_gamepad
+        assert scene.actions.count("pressed_a") == 1 and "toggle_panels" in scene.actions
+        assert NAVIGATE_PANELS not in scene.actions  # the hold is the pad's own, not the scene's
+        pad.button("leftshoulder", False)  # let go with A still down: ImGui must not keep it pressed
+        frames(app, 2)
+        assert not scene.gamepads.navigate_ui and scene.gamepads.axes() == {"cursor_x": 1.0}
+        scene.face_down_seen = False
+        frames(app)
+        assert not scene.face_down_seen
         pad.button("a", False)
+        pad.axis("rightx", 0.0)
+        pad.button("leftshoulder", True)
+        frames(app, 2)
+        scene.gamepads.set_ui_available(False)  # panels hidden: nothing to navigate, the hold does nothing
+        assert not scene.gamepads.navigate_ui
+        tap("a")
+        assert scene.actions.count("pressed_a") == 2 and not scene.face_down_seen
+        pad.button("leftshoulder", False)
         frames(app)
     finally:
         enable_imgui_navigation(False)
-        scene.gamepads.navigate_ui = False
+        scene.gamepads.set_ui_available(False)
 
 
 def test_binding_table_round_trips_and_lists_every_device():

@@ -76,6 +76,7 @@ def test_the_question_mark_button_opens_help_and_esc_closes_it(explorer):
 
 
 def test_every_default_pad_and_explorer_binding_is_described_in_words():
+    from latentwalk.engine.gamepad import NAVIGATE_PANELS
     from latentwalk.engine.input import Bindings
     from latentwalk.explorer.panels.help import DESCRIPTIONS
     from latentwalk.kiosk.pad_driver import PAD_DEFAULTS
@@ -83,3 +84,6 @@ def test_every_default_pad_and_explorer_binding_is_described_in_words():
     actions = {action.lstrip("+-") for action in PAD_DEFAULTS.values()}
     actions |= {action.lstrip("+-") for _, action in Bindings.defaults().describe()}
     assert actions - set(DESCRIPTIONS) == set()
+    # the pad enters panel navigation on purpose, and Help says that it is held and how to leave
+    assert PAD_DEFAULTS["pad:leftshoulder"] == NAVIGATE_PANELS
+    assert "hold" in DESCRIPTIONS[NAVIGATE_PANELS] and "let go" in DESCRIPTIONS[NAVIGATE_PANELS]

@@ -235,6 +235,7 @@ def test_the_controls_overlay_lists_the_bindings_in_force():
     rows = dict((effect, inputs) for inputs, effect in control_rows(bindings, lambda action: True))
     assert rows["play or pause the walk"] == "X" and rows["turn the view"].startswith("Left stick")
     assert "Left drag" in rows["turn the view"]
+    assert rows["hold: the pad moves through the panels"] == "LB"
     bindings.update({"pad:x": "", "pad:a": "play_walk", "key:p": "play_walk"})
     rows = dict((effect, inputs) for inputs, effect in control_rows(bindings, lambda action: action != "zoom_axis"
                                                                     and action != "zoom"))

@@ -31,6 +31,7 @@ from latentwalk.engine.scene import Scene
 from latentwalk.engine.screenshots import Screenshots
 from latentwalk.explorer import actions, frame_prepare, install
 from latentwalk.explorer.apply import apply as apply_command
+from latentwalk.explorer.cursor_marker import CursorMarker
 from latentwalk.explorer.decoding import DecoderService
 from latentwalk.explorer.drawing import DrawTools
 from latentwalk.explorer.insight import InsightTools
@@ -108,6 +109,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.walk = WalkTools(self)  # the path, its view, panels and sessions, through the hooks above
         self.state.walk.path = self.walk.path
         self.drawing = DrawTools(self)  # the Draw panel, dropped pictures, the drawn point's marker
+        self.cursor_marker = CursorMarker(self)  # where the gamepad's stick cursor is, when it selects
         self.insight = InsightTools(self)  # the Activations and Weights panels
         self.neighbours = NeighborTools(self)  # the Neighbours panel; each model's index built off-thread
         self.screenshots = Screenshots(app)  # F12 / Shift+F12 save the window as a PNG (engine/screenshots.py)
@@ -120,6 +122,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
             return
         self.walk.release()
         self.drawing.release()
+        self.cursor_marker.release()
         self.insight.release()
         self.neighbours.release()
         self.loader.close()

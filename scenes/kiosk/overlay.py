@@ -1,6 +1,7 @@
 """What a kiosk shows over the 3-d view with the panels hidden: the decoded image large with its class,
-the controls for a visitor who just started, and the gamepad's cursor. ImGui windows without
-decoration, placed from the viewport each frame, so they follow any screen size."""
+and the controls for a visitor who just started. ImGui windows without decoration, placed from the
+viewport each frame, so they follow any screen size. (The gamepad's cursor is the explorer's own
+marker, scenes/explorer/cursor_marker.py.)"""
 from __future__ import annotations
 
 import numpy as np
@@ -19,6 +20,7 @@ CONTROL_LINES = (
     (("cycle_highlight",), "highlight a class"),
     (("walk_step_forward", "walk_step_back", "walk_step_forward_10", "walk_step_back_10"), "step along the walk"),
     (("toggle_panels",), "show or hide the panels"),
+    (("navigate_panels",), "hold: the pad moves through the panels"),
     (("reset_view",), "reset the view"),
 )
 MAX_INPUTS_PER_LINE = 3
@@ -83,18 +85,6 @@ def draw_controls(rows: list[tuple[str, str]], viewport: tuple[int, int], alpha:
             imgui.end_table()
     imgui.end()
     imgui.pop_style_var()
-
-
-def draw_cursor(scene, cursor: np.ndarray, viewport: tuple[int, int]) -> None:
-    """A ring where the gamepad's cursor is, over everything."""
-    projected = scene.camera.project(np.asarray(cursor)[None], 1.0, viewport)
-    if not projected.visible[0]:
-        return
-    x, y = projected.pixels[0]
-    draw = imgui.get_foreground_draw_list()
-    colour = imgui.get_color_u32(imgui.ImVec4(1.0, 0.85, 0.2, 0.95))
-    draw.add_circle(imgui.ImVec2(float(x), float(y)), 9.0, colour, 0, 2.5)
-    draw.add_circle_filled(imgui.ImVec2(float(x), float(y)), 2.5, colour)
 
 
 def nearest_label(latents: np.ndarray, labels: np.ndarray, latent) -> int:

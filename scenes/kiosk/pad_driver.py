@@ -7,7 +7,8 @@ left stick orbits, right stick moves a selection cursor through the latent space
 follows it, since the cursor is the selection), triggers zoom, A adds the selected point as a
 control point, B removes the last, X plays / pauses the walk, Y cycles the highlighted class, the
 d-pad steps along the walk (left / right one step, up / down ten), Start shows / hides the panels,
-Back resets the view.
+Back resets the view. The pad drives the explorer even with the panels shown: holding LB hands its
+buttons and left stick to the panels (ImGui's gamepad navigation) until it is let go.
 
 Decisions:
 - Per fixed step at full deflection: Orbit by `orbit_rate * dt` radians, Zoom by
@@ -23,7 +24,7 @@ import math
 
 import numpy as np
 
-from latentwalk.engine.gamepad import AxisResponse, Gamepads, enable_imgui_navigation
+from latentwalk.engine.gamepad import NAVIGATE_PANELS, AxisResponse, Gamepads, enable_imgui_navigation
 from latentwalk.explorer import commands as c
 
 PAD_DEFAULTS = {
@@ -33,7 +34,7 @@ PAD_DEFAULTS = {
     "pad:a": "add_control_point", "pad:b": "remove_last_control_point", "pad:x": "play_walk",
     "pad:y": "cycle_highlight", "pad:dpleft": "walk_step_back", "pad:dpright": "walk_step_forward",
     "pad:dpdown": "walk_step_back_10", "pad:dpup": "walk_step_forward_10",
-    "pad:start": "toggle_panels", "pad:back": "reset_view",
+    "pad:start": "toggle_panels", "pad:back": "reset_view", "pad:leftshoulder": NAVIGATE_PANELS,
 }
 # Button-like actions (from a pad, or a key bound to them in a config) -> the command they submit.
 # "play_walk", "toggle_panels" and "reset_view" are the explorer's own (scenes/explorer/actions.py).
@@ -64,6 +65,7 @@ class PadDriver:
         self.gamepads = Gamepads(app.bindings, AxisResponse(dead_zone, trigger_dead_zone, exponent))
         app.input.attach_gamepads(self.gamepads)
         enable_imgui_navigation(True)
+        scene.redraw_checks.append(self.gamepads.feeding_ui)
         self.orbit_rate = math.radians(orbit_degrees_per_second)
         self.cursor_speed = cursor_speed
         self.zoom_log_rate = math.log(zoom_per_second)
@@ -87,7 +89,7 @@ class PadDriver:
 
     def step(self, dt: float) -> None:
         scene = self.scene
-        self.gamepads.navigate_ui = bool(scene.state.ui.panels_visible)
+        self.gamepads.set_ui_available(scene.state.ui.panels_visible)
         axes = {action: value for action, value in self.gamepads.axes().items() if self.allowed(action)}
         if not axes:
             return

@@ -49,6 +49,7 @@ ACTION_KINDS = {
     "play_walk": "walk", "walk_step_back": "walk", "walk_step_forward": "walk", "walk_step_back_10": "walk",
     "walk_step_forward_10": "walk",
     "cycle_highlight": "highlight", "toggle_panels": "panels", "reset_view": "reset",
+    "navigate_panels": "panels",
 }
 AXIS_KINDS = {"orbit_yaw": "orbit", "orbit_pitch": "orbit", "cursor_x": "select", "cursor_y": "select",
               "zoom_axis": "zoom"}
@@ -266,5 +267,3 @@ class KioskScene(Scene):
         left = self.overlay_until - self.seconds
         if left > 0:
             overlay.draw_controls(self.controls, viewport, min(1.0, left))
-        if self.pads.cursor is not None:
-            overlay.draw_cursor(self.explorer, self.pads.cursor, viewport)

@@ -1,11 +1,14 @@
 """Panel "Help" (F1, or the ? button in the top-left corner): every binding in force, read from the App's
 one binding table (`Bindings.describe()`), so keys a config rebinds or a gamepad adds show as they are,
-plus the mouse's clicks, which the engine handles itself. Esc or F1 closes it."""
+plus the mouse's clicks, which the engine handles itself, and, with a pad's panel navigation bound,
+how the pad shares itself between the view and the panels, near the top where it is seen. Esc or F1
+closes it."""
 from __future__ import annotations
 
 import pygame
 from imgui_bundle import imgui
 
+from latentwalk.engine.gamepad import NAVIGATE_PANELS
 from latentwalk.explorer.panels import ItemRects, remember_item
 from latentwalk.explorer.panels.layout import HELP_BUTTON, layout_of
 
@@ -34,6 +37,8 @@ DESCRIPTIONS = {
     "remove_last_control_point": "remove the last control point", "cycle_highlight": "highlight the next class",
     "walk_step_back": "one step back along the walk", "walk_step_forward": "one step along the walk",
     "walk_step_back_10": "ten steps back along the walk", "walk_step_forward_10": "ten steps along the walk",
+    NAVIGATE_PANELS: "hold: the pad moves through the panels (D-pad, A to press, B to back out); "
+                       "let go: it drives the view again",
 }
 MOUSE_ROWS = (
     ("Click", "select the point under the cursor (on empty space: clear the selection)"),
@@ -41,6 +46,14 @@ MOUSE_ROWS = (
     ("Shift+click", "add the point to the path"),
     ("Drop a folder", "open that model"),
 )
+
+
+def pad_rows(described: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The line that says how to take the pad into the panels, if a pad button is bound to it."""
+    held = [name.removeprefix("Pad ") for name, action in described if action == NAVIGATE_PANELS]
+    if not held:
+        return []
+    return [("Gamepad", f"drives the view, panels shown or not; hold {held[0]} to move through the panels")]
 
 
 def describe(action: str) -> str:
@@ -75,8 +88,8 @@ class HelpPanel:
 
     def rows(self) -> list[tuple[str, str]]:
         bindings = self.scene.app.bindings if self.scene.app is not None else None
-        table = [(name, describe(action)) for name, action in bindings.describe()] if bindings else []
-        return list(MOUSE_ROWS) + table
+        described = bindings.describe() if bindings else []
+        return list(MOUSE_ROWS) + pad_rows(described) + [(name, describe(action)) for name, action in described]
 
     def build(self) -> None:
         """The ? button always (panels shown); the Help window while open."""
