@@ -17,16 +17,21 @@ from tests.explorer_helpers import frames, key, post_button, post_motion
 
 SIZE = (400, 300)
 PANELS_SIZE = (800, 600)
+# a recording in the usual Videos folder: its outcome wraps over lines, which the dialog grows to fit
+LONG_VIDEO_NAME = "/home/a-person/Videos/latentwalk-walk-20261207-165300.mp4"
 FRAME = 1 / 60
 
 
 class PersonClock:
     """The App's time source: each reading is one frame (1/60 s) later, and what the person does at a
-    time (a callable posting events) happens when the clock passes it; at the script's end the window
-    is closed. The loop never sleeps on an injected clock, so seconds of rest cost only skipped frames."""
+    time (a callable posting events) happens when the clock passes it; at the script's end the loop is
+    told to stop, with no event (a QUIT would itself draw a frame). The loop never sleeps on an injected
+    clock, so seconds of rest cost only skipped frames."""
 
     def __init__(self) -> None:
         self.now = 0.0
+        self.app = None
+        self.screen = None  # the last frame presented: what the window shows
         self.actions: list[tuple[float, object]] = []
         self.end = float("inf")
 
@@ -40,7 +45,7 @@ class PersonClock:
         while self.actions and self.actions[0][0] <= self.now:
             self.actions.pop(0)[1]()
         if self.now >= self.end:
-            pygame.event.post(pygame.event.Event(pygame.QUIT))
+            self.app.quit()
             self.end = float("inf")
         return self.now
 
@@ -50,21 +55,21 @@ def open_on_a_person_clock(gl_app, model, size, *, panels: bool, **scene_kwargs)
 
     scene = ExplorerScene(model, device="cpu", **scene_kwargs)
     clock = PersonClock()
-    app = gl_app(scene, size=size, time_source=clock)
+    app = clock.app = gl_app(scene, size=size, time_source=clock)
     scene.submit(ShowPanels(panels))
     frames(app, 2)
     return app, scene, clock
 
 
 def run_as_a_person(app, clock, actions, rest_until: float) -> dict:
-    """App.run(idle=True) through the script; the last presented frame (read before each swap) and how
-    many frames were skipped."""
+    """App.run(idle=True) through the script; what the window shows at its end (the last frame
+    presented, read before its swap) and how many frames were skipped."""
     clock.script(actions, rest_until)
     shown = {}
     flip = app.window.flip
 
     def present():
-        shown["frame"] = app.read_frame().astype(int)
+        clock.screen = app.read_frame().astype(int)
         flip()
 
     app.window.flip = present
@@ -74,6 +79,7 @@ def run_as_a_person(app, clock, actions, rest_until: float) -> dict:
     finally:
         app.window.flip = flip
     shown["skipped"] = app.idle_frames - skipped
+    shown["frame"] = clock.screen
     return shown
 
 
@@ -138,7 +144,7 @@ class FinishedJob:
         self.done, self.total = 0, 30
 
     def result(self):
-        return None if self.running else (True, "recorded /videos/walk.mp4 (30 frames, 1.0 s, 2 KiB)")
+        return None if self.running else (True, "recorded " + LONG_VIDEO_NAME + " (150 frames, 5.0 s, 1280x720, 412 KiB)")
 
     @property
     def fraction(self) -> float:
