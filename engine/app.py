@@ -2,11 +2,14 @@
 render(alpha) -> UI -> capture (frame listeners) -> present.
 
 Idle redraw (interactive runs only): a frame with no input, a few frames after the last input, no
-mouse button held and no frame listener, whose scene says `wants_redraw()` is False, is not drawn
-or presented; the loop then sleeps in `pygame.event.wait` until an event or the next frame period,
-and the fixed updates keep running on time. `run()` turns it on when it runs open-ended on the wall
-clock (no frame budget, no screenshot); scripted runs, `step_frame` and offline recording draw every
-frame.
+mouse button held and no frame listener, whose scene says `wants_redraw()` is False (nothing it shows
+moved) and for which nothing asked (`app.frames`, frames.py: whatever changes on its own in time asks
+there), is not drawn or presented; the loop then sleeps in `pygame.event.wait` until an event or the
+next frame period, and the fixed updates keep running on time. The UI asks for itself: while any ImGui
+window's place, size or content extent changes from one drawn frame to the next (auto-sized windows
+take a frame or two to fit new content), the next frame draws too. `run()` turns idle redraw on when
+it runs open-ended on the wall clock (no frame budget, no screenshot); scripted runs, `step_frame` and
+offline recording draw every frame.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from OpenGL import GL as gl
 
 from latentwalk.engine.capture import FrameReader, check_writable, save_png
 from latentwalk.engine.clock import FixedStepClock, TimeSource, wall_time
+from latentwalk.engine.frames import FrameRequests
 from latentwalk.engine.input import CANCEL, Action, Bindings, InputMapper
 from latentwalk.engine.scene import Scene
 from latentwalk.engine.timings import FrameTimings
@@ -31,6 +35,9 @@ APP_ACTIONS = ("toggle_fullscreen", "toggle_stats", "quit", "ui_scale_up", "ui_s
 _RESIZE_EVENTS = (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED, pygame.WINDOWRESIZED)
 # Frames still drawn after the last input: ImGui needs a frame or two to settle hover/active states.
 IDLE_SETTLE_FRAMES = 5
+# At most this many drawn frames in a row are asked for by the UI's windows changing (a UI that changes
+# every frame by itself would otherwise never let the loop rest; settling takes two or three).
+UI_SETTLE_MAX_FRAMES = 8
 # Without a frame cap, how often an idle window wakes to run the fixed updates and ask the scene.
 IDLE_WAKE_HZ = 60
 # Where vsync was not granted and no cap was asked for, run() paces to this, so a fast scene does not
@@ -73,6 +80,10 @@ class App:
         self.frame_listeners: list[FrameListener] = []  # each one makes every frame draw
         self.settle_frames = IDLE_SETTLE_FRAMES
         self.idle_frames = 0  # frames skipped by idle redraw (frame_index counts the drawn ones)
+        self.frames = FrameRequests()  # what changes on its own asks for frames here (frames.py)
+        self.now = 0.0  # the current frame's time on the App's clock
+        self._ui_time_owed = 0.0  # time since the last UI frame: ImGui's clock runs through skipped frames
+        self._ui_settle_run = 0  # drawn frames in a row whose UI windows changed
         self._settle_left = self.settle_frames
         self._buttons_down: set[int] = set()
         self._waited_events: list[pygame.event.Event] = []  # taken off the queue by wait_for_input
@@ -89,6 +100,7 @@ class App:
         self.scene = scene
         self.input.release_all()
         self.clock.reset()
+        self.frames.clear()
         self._settle_left = self.settle_frames
         scene.start(self)
         self.framebuffer_size = self.window.apply_viewport()
@@ -139,8 +151,10 @@ class App:
                 frame_start = wall_time()
                 if self.step_frame(skip_if_idle=idle):
                     self._pace(frame_start)
-                else:
+                elif self.time_source is wall_time:
                     self.wait_for_input(self._frame_period() - (wall_time() - frame_start))
+                else:  # offline time never sleeps: the injected clock says when the next frame is
+                    self.wait_for_input(0.0)
         finally:
             if screenshot is not None:
                 self.frame_listeners.remove(save_last)
@@ -154,6 +168,10 @@ class App:
             now = self.time_source()
             frame_time = 0.0 if self._last_time is None else now - self._last_time
             self._last_time = now
+        else:
+            now = self.now + frame_time
+        self.now = self.frames.now = now
+        self._ui_time_owed += frame_time
         scene = self.scene
         assert scene is not None, "App has no scene (closed?)"
 
@@ -180,7 +198,7 @@ class App:
         must_draw = (not skip_if_idle or bool(events) or self._settle_left > 0 or bool(self._buttons_down)
                      or bool(self.frame_listeners))
         if must_draw:  # ImGui takes this frame's events before the bindings ask what it captured
-            self.ui.new_frame(frame_time, self.framebuffer_size)
+            self._new_ui_frame()
         actions = self.input.translate(events, ui_mouse=self.ui.want_capture_mouse,
                                        ui_keyboard=self.ui.want_capture_keyboard)
         for action in actions:
@@ -198,11 +216,12 @@ class App:
             scene.update(self.clock.step)
         self.timings.updates_last_frame = updates
         scene.prepare(self.clock.alpha)
+        requested = self.frames.take(now)  # asked every frame: what a drawn frame satisfies is used up
         if not must_draw:
-            if not scene.wants_redraw():
+            if not requested and not scene.wants_redraw():
                 self.idle_frames += 1
                 return False
-            self.ui.new_frame(frame_time, self.framebuffer_size)
+            self._new_ui_frame()
         if not events and self._settle_left > 0:
             self._settle_left -= 1
         t1 = time.perf_counter()
@@ -216,6 +235,7 @@ class App:
         t_built = time.perf_counter()
         self.ui.render()
         self._sync()
+        self._ask_for_settling_ui()
         t3 = time.perf_counter()
 
         for listener in self.frame_listeners:
@@ -234,6 +254,19 @@ class App:
         self.timings.record("frame", (t5 - frame_start) * 1000)
         self.frame_index += 1
         return True
+
+    def _new_ui_frame(self) -> None:
+        self.ui.new_frame(self._ui_time_owed, self.framebuffer_size)
+        self._ui_time_owed = 0.0
+
+    def _ask_for_settling_ui(self) -> None:
+        """A window that moved, resized or whose content grew this frame is drawn again next frame:
+        auto-sized windows fit new content a frame late, and panels placed after others follow them."""
+        if self.ui.windows_changed and self._ui_settle_run < UI_SETTLE_MAX_FRAMES:
+            self._ui_settle_run += 1
+            self.frames.request()
+        elif not self.ui.windows_changed:
+            self._ui_settle_run = 0
 
     def wait_for_input(self, timeout: float) -> bool:
         """Sleep until an event arrives or `timeout` seconds pass; True if one is waiting. The event

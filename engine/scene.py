@@ -13,7 +13,9 @@ class Scene:
     input: handle_action* -> commands: apply_commands -> fixed updates: update* (fixed dt) ->
     prepare(alpha) -> render(alpha) (draws, changes nothing) -> UI: build_ui -> capture -> present.
     In an idle frame (App.run for interactive use) render and build_ui are skipped when there was no
-    input and `wants_redraw()` says False; the commands, the fixed updates and prepare still run."""
+    input, `wants_redraw()` says False and nothing asked `app.frames` (engine/frames.py) for it; the
+    commands, the fixed updates and prepare still run. What changes on its own in time (an animation, a
+    worker, a timed message) asks `app.frames`; `wants_redraw` only says whether what is shown moved."""
 
     def start(self, app: "App") -> None:
         """The GL context exists: create GL objects here, not in __init__."""
@@ -46,8 +48,9 @@ class Scene:
         """The framebuffer is now width x height pixels (also called once right after start)."""
 
     def wants_redraw(self) -> bool:
-        """Whether a frame drawn now would differ from the last one drawn (asked after this frame's
-        poll and updates). False lets an idle window skip drawing; when unsure, say True."""
+        """Whether a frame drawn now would differ from the last one drawn because the state it shows
+        moved (asked after this frame's poll and updates). False lets an idle window skip drawing; when
+        unsure, say True. Time-driven change asks `app.frames` instead."""
         return True
 
     def close(self) -> None:

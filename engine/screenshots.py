@@ -8,6 +8,8 @@ alone, as timestamped PNGs in the user's pictures folder; a message in the windo
   again into the back buffer at once (that frame's own drawing overwrites it).
 - A failure (folder missing or unwritable, disk full) is a one-line message in the same place; the
   render loop goes on.
+- The message is timed on the App's clock and asks the App for a frame when it expires, so an idle
+  window takes it away without input.
 """
 from __future__ import annotations
 
@@ -46,10 +48,10 @@ class Screenshots:
     """Construct with the App; `bind_keys`, offer actions to `handle_action`, call `build` in the UI phase."""
 
     def __init__(self, app, folder: str | os.PathLike | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] | None = None) -> None:
         self.app = app
         self.folder = Path(folder) if folder is not None else None
-        self.clock = clock
+        self.clock = clock or (lambda: app.now)  # the App's clock, which its frame requests are in
         self.message = ""  # what the last screenshot did, one line
         self.last_path: Path | None = None
         self.failed = False
@@ -64,6 +66,7 @@ class Screenshots:
     def handle_action(self, action) -> bool:
         if action.name == SCREENSHOT:
             self.app.frame_listeners.append(self._save_shown_frame)
+            self.app.frames.request(2)  # this frame reads the window, the next one removes the listener
             return True
         if action.name == SCREENSHOT_WITHOUT_UI:
             self._save(lambda: self.app.capture(include_ui=False))
@@ -98,6 +101,7 @@ class Screenshots:
     def _say(self, text: str, failed: bool) -> None:
         self.message, self.failed = text, failed
         self._message_until = self.clock() + MESSAGE_SECONDS
+        self.app.frames.request_at(self._message_until)  # the frame that takes it away
 
     @property
     def showing_message(self) -> bool:
@@ -123,7 +127,3 @@ class Screenshots:
             color = (1.0, 0.45, 0.4, 1.0) if self.failed else (0.75, 1.0, 0.75, 1.0)
             imgui.text_colored(imgui.ImVec4(*color), self.message)
         imgui.end()
-
-    def wants_redraw(self) -> bool:
-        """True while the message is up or a listener waits to be removed (for idle redraw checks)."""
-        return self.showing_message or self._spent is not None

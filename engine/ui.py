@@ -111,6 +111,8 @@ class Ui:
         self.layered = True
         self.layer = None
         self._layer_holds_frame = False  # the last frame's UI is in the layer (render_again lays it)
+        self._windows: tuple = ()  # the last rendered frame's windows (windows_signature)
+        self.windows_changed = False  # they differ from the frame rendered before it
 
     # -- scale -----------------------------------------------------------------------------------
     @property
@@ -203,6 +205,8 @@ class Ui:
     def render(self) -> None:
         imgui.render()
         self._in_frame = False
+        windows = windows_signature()
+        self.windows_changed, self._windows = windows != self._windows, windows
         self._draw(imgui.get_draw_data())
 
     def render_again(self) -> None:
@@ -248,6 +252,20 @@ class Ui:
             self.layer = None
         self.renderer.shutdown()
         imgui.destroy_context(self.context)
+
+
+def windows_signature() -> tuple:
+    """Where each window shown this frame is, its size, and how far its content reached (ImGui sizes an
+    auto-resized window from the content of the frame before): while this changes, the UI is settling."""
+    shown = []
+    for window in imgui.get_current_context().windows:
+        if not window.active:
+            continue
+        dc = window.dc
+        shown.append((window.id_, window.collapsed, window.pos.x, window.pos.y, window.size.x, window.size.y,
+                      dc.cursor_max_pos.x - window.pos.x, dc.cursor_max_pos.y - window.pos.y,
+                      dc.ideal_max_pos.x - window.pos.x, dc.ideal_max_pos.y - window.pos.y))
+    return tuple(shown)
 
 
 # Figures in the stats overlay change this often: still readable, and between changes the UI layer

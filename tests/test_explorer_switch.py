@@ -18,6 +18,11 @@ from latentwalk.explorer.commands import ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, click, frames, frames_until
 
+
+def frames_idle(app, count: int) -> list[bool]:
+    """Which of `count` interactive frames (idle skip on) were drawn."""
+    return [app.step_frame(1 / 60, skip_if_idle=True) for _ in range(count)]
+
 SIZE = (480, 360)
 
 
@@ -87,7 +92,9 @@ def test_the_model_panel_switches_in_the_background_and_frames_go_on(explorer, b
     assert app.frame_index == start + 10
     assert scene.cloud.draw_calls + scene.layer_reuses == draws + reuses + 10  # one cloud per frame
     assert scene.bundle is old_bundle and scene.model_loading == target and installed == []
-    assert scene.wants_redraw()  # loading: keep drawing
+    # loading: the model asks the App for frames, with no input and no state version moved
+    assert not pygame.event.peek() and app.frames.pending
+    assert frames_idle(app, 3) == [True, True, True]
 
     gate.open()
     assert frames_until(app, lambda: scene.model_loading is None)

@@ -45,13 +45,6 @@ class AdaptiveDetail:
         return order
 
     @property
-    def wants_frames(self) -> bool:
-        """True while frames are needed without any input: refinement under way, or an order to upload."""
-        if self.mode == "refining":
-            return True
-        return self.builder is not None and not self.ordered and self.builder.done and self.enabled
-
-    @property
     def reduced(self) -> bool:
         return self.drawn < self.total
 

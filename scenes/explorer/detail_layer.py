@@ -65,6 +65,7 @@ class DetailLayerCache(LayerCache):
         # depend on how fast the machine drew the one before it)
         self.full_detail = False
         self.frame_ms: Callable[[], float] | None = None  # the last drawn frame's cost (the App's timings)
+        self.frames = None  # the App's FrameRequests: a frame short of full detail asks for the next one
 
     def set_model(self, positions: np.ndarray, labels: np.ndarray) -> None:
         """A new model: its draw order starts building in the background."""
@@ -87,9 +88,6 @@ class DetailLayerCache(LayerCache):
         return_free_memory()  # the sort's temporaries and the reordered copies made for the upload
         self.invalidate()
         return True
-
-    def wants_frames(self) -> bool:
-        return self.detail is not None and self.detail.wants_frames
 
     def invalidate(self) -> None:
         super().invalidate()
@@ -130,6 +128,9 @@ class DetailLayerCache(LayerCache):
             self.key = self._refining = None
             self._shows_cache = False
         self._previous = key
+        if detail.mode != "full" and self.frames is not None:
+            # a subset or a half-refined layer is on screen: the next frame refines it, input or not
+            self.frames.request()
 
     def _refine(self, key, viewport, clear_color, draw_layer, now: float) -> None:
         restart = self._refining != key or not self._fits(viewport)

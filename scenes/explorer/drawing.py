@@ -167,7 +167,6 @@ class DrawTools:
         scene.preparers.append(self.prepare)
         scene.overlay_renderers.append(self.render_marker)
         scene.model_listeners.append(self._on_model)
-        scene.redraw_checks.append(self._wants_redraw)
 
     # -- requests ----------------------------------------------------------------------------------
     def encode_file(self, path: str | Path) -> None:
@@ -185,7 +184,7 @@ class DrawTools:
         bundle = self.scene.bundle
         if not bundle.has_encoder:  # said at once, without a trip through the worker
             self.error = f"{bundle.path.name} has no encoder: drawings and pictures cannot be placed in its space"
-            self.arrived += 1
+            self._arrive()
             return
         key = ("encode", self.worker.stats.requests, payload[0])
         self._wanted = key
@@ -205,7 +204,7 @@ class DrawTools:
     def _receive(self, result: WorkResult) -> None:
         if result.key != self._wanted:
             return  # superseded by a newer stroke
-        self.arrived += 1
+        self._arrive()
         if not result.ok:
             self.error = _error_text(result.error)
             return
@@ -226,9 +225,14 @@ class DrawTools:
         self.centre = centre
         self._sent_version = -1  # encode again the same strokes
 
-    def _wants_redraw(self) -> bool:
-        """Encoding, or holding a result (or error) the panel has not drawn yet."""
-        return self.worker.pending_count > 0 or (self.scene.state.ui.panels_visible and self.arrived != self.drawn)
+    def _arrive(self) -> None:
+        """A result (or error) to show: frames until the panel has drawn it, idle or not."""
+        self.arrived += 1
+        if self.scene.app is not None:
+            self.scene.app.frames.request_while(self._undrawn)
+
+    def _undrawn(self) -> bool:
+        return self.scene.state.ui.panels_visible and self.arrived != self.drawn
 
     # -- the marker --------------------------------------------------------------------------------
     def marker_position(self) -> np.ndarray | None:

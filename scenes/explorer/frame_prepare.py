@@ -40,13 +40,11 @@ def wait_for_shown_images(scene, alpha: float) -> None:
 
 
 def wants_redraw(scene) -> bool:
-    """True unless the last frame drawn still shows everything: no version moved since, nothing moving,
-    loading, decoding or arriving, no command queued."""
-    if scene.app is None or scene._arrived or scene._queue or scene.camera.is_moving:
-        return True
-    if scene.model_loading is not None or scene.decoder.worker.pending_count or scene.path.traversal.playing:
-        return True
-    if any(check() for check in list(scene.redraw_checks)):
+    """True unless the last frame drawn still shows everything: no version moved since, nothing arrived,
+    no command queued. What changes on its own in time (the camera's flight, a model loading, the
+    layer's refinement, a worker's result, a message's expiry) asks the App for frames instead
+    (app.frames, engine/frames.py)."""
+    if scene.app is None or scene._arrived or scene._queue:
         return True
     return scene._drawn != shown_versions(scene)
 

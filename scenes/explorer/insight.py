@@ -119,10 +119,16 @@ class InsightService:
         for result in self.worker.poll():
             self._receive(result)
 
+    def _undrawn(self) -> bool:
+        """Holding a result the panels have not drawn yet."""
+        return self.scene.state.ui.panels_visible and self.arrived != self.drawn
+
     def _receive(self, result: WorkResult) -> None:
         if result.generation != self.worker.generation:
             return
         self.arrived += 1
+        if self.scene.app is not None:  # taken in by an idle frame's prepare too: frames until it shows
+            self.scene.app.frames.request_while(self._undrawn)
         if result.channel == ACTIVATIONS_CHANNEL and result.key == self._wanted_key:
             self.activations_error = result.error
             if result.ok:
@@ -166,13 +172,6 @@ class InsightTools:
         scene.panels.extend([self.activations_panel, self.weights_panel])
         scene.preparers.append(self.service.prepare)
         scene.model_listeners.append(self.service.on_model)
-        scene.redraw_checks.append(self._wants_redraw)
-
-    def _wants_redraw(self) -> bool:
-        """Working, or holding a result the panels have not drawn yet (prepare, which runs in idle
-        frames too, took it in; without this an idle window would not draw it)."""
-        service = self.service
-        return service.busy or (self.scene.state.ui.panels_visible and service.arrived != service.drawn)
 
     def release(self) -> None:
         self.service.close()

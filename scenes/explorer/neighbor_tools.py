@@ -48,7 +48,6 @@ class NeighborTools:
         scene.panels.append(self.panel)
         scene.preparers.append(self.prepare)
         scene.model_listeners.append(self._on_model)
-        scene.redraw_checks.append(self.wants_frames)
         for rank in range(count):
             scene.decoder.subscribe(f"{CHANNEL}{rank}", self._receive)
         if scene.bundle is not None:
@@ -68,7 +67,8 @@ class NeighborTools:
                 and self.panel.expanded)
 
     def wants_frames(self) -> bool:
-        """Draw on while the panel is shown and its index builds or it has news the last frame lacked."""
+        """Whether the shown panel waits for its index or has news the last frame lacked: the App is
+        asked for frames while this holds (prepare asks when it starts)."""
         if not self._shown():
             return False
         building = self.pending is None or not self.pending.ready
@@ -112,6 +112,7 @@ class NeighborTools:
     def prepare(self, alpha: float) -> None:
         if self._shown():
             self.ensure_index()
+        self._ask_for_frames()
         index = self.index
         subject, caption = self._wanted_subject()
         if index is None or subject is None or not self._shown():
@@ -134,6 +135,11 @@ class NeighborTools:
             self.indices, self.distances, self.error = np.zeros(0, np.int64), np.zeros(0, np.float64), str(exc)
         self._show_pictures()
         self.version += 1
+        self._ask_for_frames()
+
+    def _ask_for_frames(self) -> None:
+        if self.wants_frames() and self.scene.app is not None:
+            self.scene.app.frames.request_while(self.wants_frames)
 
     def _show_pictures(self) -> None:
         training = self.scene.training_images

@@ -13,9 +13,12 @@ Extension points (plain lists): `extra_renderers` (fn(ctx: RenderContext), drawn
 3-d layer; one with a pure `cache_key(ctx)` lets the layer be reused, one without redraws it every
 frame), `overlay_renderers` (fn(ctx), over the layer every frame), `action_handlers` (fn(action) ->
 bool, offered every action first), `updaters` (fn(dt), each fixed step), `preparers` (fn(alpha), each
-prepare), `model_listeners` (fn(bundle)), `redraw_checks` (fn() -> bool), `panels` (objects with
-`build()`, drawn in order; the Stats overlay, `stats_panel`, is built last and also when the panels
-are hidden).
+prepare), `model_listeners` (fn(bundle)), `panels` (objects with `build()`, drawn in order; the Stats
+overlay, `stats_panel`, is built last and also when the panels are hidden).
+
+Idle frames: a frame is drawn when what it shows moved (versions, `wants_redraw`) or when something
+that changes on its own asked the App for frames (`app.frames`, engine/frames.py): the camera while it
+moves, a model loading, the layer cache while it refines, a tool's worker result, a timed message.
 """
 from __future__ import annotations
 
@@ -81,14 +84,13 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.viewport = (1, 1)
         self.style = PointStyle(point_size=point_size, background=BACKGROUND)
         self.extra_renderers, self.overlay_renderers, self.action_handlers = [], [], []
-        self.updaters, self.preparers, self.model_listeners, self.redraw_checks = [], [], [], []
+        self.updaters, self.preparers, self.model_listeners = [], [], []
         self.render_context: RenderContext | None = None
         self.cloud = self.guides = None
         self.training_images: np.ndarray | None = None
         self.dataset_note: str | None = None
         self.loader = ModelLoader(data_dir)
         self.layer_cache = DetailLayerCache(detail)  # a subset while moving, refined at rest
-        self.redraw_checks.append(self.layer_cache.wants_frames)
         self._queue: list = []
         self.picked_for: tuple | None = None  # what the last pick saw (frame_prepare.py)
         self._arrived = False  # a model or decoder results came in this frame
@@ -101,6 +103,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         actions.bind_keys(app.bindings)
         self.viewport = tuple(app.framebuffer_size)
         self.layer_cache.frame_ms = lambda: app.timings.last["frame"]  # sizes adaptive detail's subset
+        self.layer_cache.frames = app.frames  # a subset drawn, or a layer half refined, asks for the next
         self.picker = Picker(*self.viewport, prefilter=self.state.style.pick_prefilter)
         self.decoder = DecoderService(self._first_bundle, device=self.device, held=True)  # warm() after frame 1
         self.outputs = OutputImages(self)
@@ -115,7 +118,6 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.screenshots = Screenshots(app)  # F12 / Shift+F12 save the window as a PNG (engine/screenshots.py)
         self.screenshots.bind_keys(app.bindings)
         self.action_handlers.append(self.screenshots.handle_action)
-        self.redraw_checks.append(self.screenshots.wants_redraw)
 
     def close(self) -> None:
         if self.app is None:
@@ -153,6 +155,11 @@ class ExplorerScene(ReadOnlyViews, Scene):
     def request_model(self, name_or_path: str | Path) -> None:
         """Called by the LoadModel command (install.py); drivers submit LoadModel."""
         install.request_model(self, name_or_path)
+        if self.model_loading is not None and self.app is not None:
+            self.app.frames.request_while(self._loading)
+
+    def _loading(self) -> bool:
+        return self.model_loading is not None
 
     def load_model(self, name_or_path: str | Path) -> bool:
         """Switch models now (sessions, set-up and tests); False with state.model.error on failure."""
@@ -178,8 +185,10 @@ class ExplorerScene(ReadOnlyViews, Scene):
         if orbit is not None:
             apply_command(self, orbit)
         self.camera.update(dt)
-        if self.camera.is_moving:
+        if self.camera.is_moving:  # a flight, damping: no input, yet every frame shows a new view
             self.state.view.touch()
+            if self.app is not None:
+                self.app.frames.request()
         walk = self.path.traversal
         before = (walk.t, walk.playing)
         self.path.update(dt)

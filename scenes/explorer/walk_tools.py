@@ -58,7 +58,7 @@ class WalkTools:
         # the Walk panel's Record button opens it; it records in a child process (record_job.py)
         self.record_dialog = RecordDialog(self.session.current, has_walk=lambda: self.path.curve is not None)
         self.walk_panel.on_record = self.record_dialog.open
-        scene.redraw_checks.append(self.record_dialog.wants_redraw)
+        self.record_dialog.frames = self.session_panel.frames = scene.app.frames  # both change in time
         scene.panels.extend([self.path_panel, self.walk_panel, self.session_panel, self, self.record_dialog])
         scene.action_handlers.append(self.session_panel.handle_action)
         scene.preparers.append(self.prepare)

@@ -189,6 +189,7 @@ class KioskScene(Scene):
                 self.mode = "visitor"
                 self.handovers += 1
                 self.overlay_until = self.seconds + self.config.overlay_seconds
+                self.app.frames.request_while(self._overlay_shown)  # and one frame more, which hides it
                 self.tour.pause()
                 log.info("kiosk: a visitor took over")
 
@@ -253,8 +254,11 @@ class KioskScene(Scene):
     def resize(self, width: int, height: int) -> None:
         self.explorer.resize(width, height)
 
+    def _overlay_shown(self) -> bool:
+        return self.seconds < self.overlay_until
+
     def wants_redraw(self) -> bool:
-        return self.mode == "tour" or self.seconds < self.overlay_until or self.explorer.wants_redraw()
+        return self.mode == "tour" or self.explorer.wants_redraw()
 
     def build_ui(self) -> None:
         self.explorer.build_ui()

@@ -28,8 +28,8 @@ follow a resize, and each no taller than leaves room for its neighbours, so none
 
 Panels call `begin_panel` instead of imgui.begin; the layout records each window's rect right after its
 begin (`rect(title)`), which the panels below it, the next frame and the tests read. A scene has one
-layout, `scene.panel_layout`, made by the first panel that asks for it (`layout_of`); it also asks the
-scene to keep drawing while panels settle into place (`redraw_checks`, when the scene has them).
+layout, `scene.panel_layout`, made by the first panel that asks for it (`layout_of`); it asks the App
+for frames while panels settle into place (a rect moved, a collapse due, a new window size to judge).
 """
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ class PanelLayout:
         self._display: tuple[float, float] | None = None
         self._display_frame = 0  # when the window last changed size
         self._changed_frame = -1
+        self.frames = None  # the App's FrameRequests, when the scene runs in one
 
     # -- what was drawn --------------------------------------------------------------------------
     def rect(self, title: str) -> Rect | None:
@@ -91,6 +92,10 @@ class PanelLayout:
         move on the next frame, so an idle window should draw one more."""
         return self._changed_frame >= imgui.get_frame_count() or bool(self._collapse)
 
+    def _ask(self, frames: int) -> None:
+        if self.frames is not None:
+            self.frames.request(frames)
+
     # -- placing ---------------------------------------------------------------------------------
     def begin(self, title: str, p_open: bool | None = None, flags: int = 0, *,
               width: float | None = None, min_width: float = 0.0) -> tuple[bool, bool | None]:
@@ -102,6 +107,7 @@ class PanelLayout:
             self._display = display
             self._display_frame = imgui.get_frame_count()
             self.moved.clear()
+            self._ask(SETTLE_FRAMES + 1)  # the accordion judges once the old sizes are gone
         if title not in LEFT + RIGHT + (BOTTOM, TOP, CENTRE) and title not in self.others:
             self.others.append(title)
         if title in self._collapse:
@@ -204,6 +210,7 @@ class PanelLayout:
             title_bar = imgui.get_frame_height()
             for title in sorted((t for t in expanded if t != keep), key=column.index, reverse=True):
                 self._collapse.add(title)  # the lowest first, as many as it takes
+                self._ask(2)  # collapsed at its next begin, judged again the frame after
                 needed -= self._reserve(title) - title_bar
                 if needed <= room + 0.5:
                     break
@@ -226,6 +233,7 @@ class PanelLayout:
         previous = self._drawn.get(title)
         if previous is None or previous.rect != rect:
             self._changed_frame = frame
+            self._ask(1)  # the panels placed after it follow next frame
         window = imgui.internal.get_current_window()
         collapsed = bool(window.collapsed)
         wanted = rect[3] if collapsed else \
@@ -246,9 +254,8 @@ def layout_of(scene) -> PanelLayout:
     layout = getattr(scene, "panel_layout", None)
     if layout is None:
         layout = scene.panel_layout = PanelLayout()
-        checks = getattr(scene, "redraw_checks", None)
-        if checks is not None:
-            checks.append(layout.settling)
+    if layout.frames is None and getattr(scene, "app", None) is not None:
+        layout.frames = scene.app.frames
     return layout
 
 

@@ -51,6 +51,7 @@ class RecordDialog:
         self.item_rects = {}
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.place: tuple[float, float] | None = None  # pins the window (tests aim at its widgets)
+        self.frames = None  # the App's FrameRequests: a recording asks for frames until its outcome shows
 
     def open(self) -> None:
         self.visible = True
@@ -97,6 +98,8 @@ class RecordDialog:
         except (EngineError, OSError) as exc:
             return self._say(str(exc), failed=True)
         self._say("", failed=False)
+        if self.frames is not None:  # the progress bar moves, and the child's outcome comes, without input
+            self.frames.request_while(self.awaiting_outcome)
         return True
 
     def cancel(self) -> None:
@@ -115,7 +118,8 @@ class RecordDialog:
                 self.job.close()
                 self._say(outcome[1], failed=not outcome[0])
 
-    def wants_redraw(self) -> bool:
+    def awaiting_outcome(self) -> bool:
+        """Recording, or finished with an outcome that `build` has not taken in yet."""
         return self.recording or (self.job is not None and not self.message)
 
     def build(self) -> None:

@@ -138,6 +138,7 @@ class SessionPanel:
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.place: tuple[float, float] | None = None  # pins the window (tests aim at its widgets)
         self.layout = None  # a PanelLayout places it, when the scene has one
+        self.frames = None  # the App's FrameRequests: the toast asks for the frame that takes it away
 
     def handle_action(self, action: Action) -> bool:
         if action.name == SAVE_SESSION:
@@ -237,7 +238,7 @@ class SessionPanel:
             if answer is not None:
                 self._restore(answer)
         if self.message and self.message_time is not None:
-            draw_toast(self.message, self.failed, self.message_time)
+            draw_toast(self.message, self.failed, self.message_time, self.frames)
         if not self.visible:
             return
         if self.place is None:

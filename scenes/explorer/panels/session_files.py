@@ -78,10 +78,14 @@ class SessionPlaces:
             pass  # an unwritable config dir costs only the remembering
 
 
-def draw_toast(text: str, failed: bool, since: float) -> None:
-    """`text` over the view, bottom centre, for TOAST_SECONDS after `since` (ImGui time)."""
-    if imgui.get_time() - since > TOAST_SECONDS:
+def draw_toast(text: str, failed: bool, since: float, frames=None) -> None:
+    """`text` over the view, bottom centre, for TOAST_SECONDS after `since` (ImGui time, which runs on
+    the App's clock); `frames` (the App's FrameRequests) is asked for the frame that takes it away."""
+    left = since + TOAST_SECONDS - imgui.get_time()
+    if left <= 0:
         return
+    if frames is not None:
+        frames.request_at(frames.now + left)
     display = imgui.get_io().display_size
     size = imgui.calc_text_size(text)
     pad = imgui.get_font_size() * 0.6
