@@ -65,7 +65,7 @@ class PadDriver:
         self.gamepads = Gamepads(app.bindings, AxisResponse(dead_zone, trigger_dead_zone, exponent))
         app.input.attach_gamepads(self.gamepads)
         enable_imgui_navigation(True)
-        scene.redraw_checks.append(self.gamepads.feeding_ui)
+        self.app = app
         self.orbit_rate = math.radians(orbit_degrees_per_second)
         self.cursor_speed = cursor_speed
         self.zoom_log_rate = math.log(zoom_per_second)
@@ -90,6 +90,8 @@ class PadDriver:
     def step(self, dt: float) -> None:
         scene = self.scene
         self.gamepads.set_ui_available(scene.state.ui.panels_visible)
+        if self.gamepads.feeding_ui():  # ImGui repeats a held navigation key only on frames it sees
+            self.app.frames.request_while(self.gamepads.feeding_ui)
         axes = {action: value for action, value in self.gamepads.axes().items() if self.allowed(action)}
         if not axes:
             return
