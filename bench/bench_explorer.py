@@ -191,7 +191,7 @@ def run_size(window, ui, folder: Path, count: int, frames: int, rounds: int, pan
     import pygame
 
     from latentwalk.engine.app import App
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
     bundle = make_bundle(folder, count)
     scene = ExplorerScene(bundle, device="cpu")

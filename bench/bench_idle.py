@@ -74,7 +74,7 @@ def main() -> int:
     from latentwalk.engine.headless import ensure_display
     xvfb = ensure_display()  # noqa: F841 (kept alive until exit)
     from latentwalk.engine.app import App
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
     scene = ExplorerScene(args.model, device="cpu")
     points = len(scene.bundle.latents)

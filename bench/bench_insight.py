@@ -20,7 +20,7 @@ import torch
 
 import benchenv  # noqa: F401  (sys.path and the headless environment)
 
-from latentwalk.explorer.drawing import Canvas  # noqa: E402
+from latentwalk.scenes.explorer.tools.drawing import Canvas  # noqa: E402
 from latentwalk.vae.activations import channel_grid, decoder_activations  # noqa: E402
 from latentwalk.vae.bundle import load_bundle  # noqa: E402
 from latentwalk.vae.decode import decode_latents  # noqa: E402

@@ -54,7 +54,7 @@ def overlay_windows(state: dict) -> None:
 def make_scenes():
     import numpy as np
 
-    from latentwalk.demo.scene import DemoScene
+    from latentwalk.scenes.demo.scene import DemoScene
 
     class BareDemo(DemoScene):
         def build_ui(self) -> None:  # no windows: the loop's own cost (an empty ImGui frame remains)

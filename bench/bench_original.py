@@ -51,8 +51,8 @@ def run_explorer(frames: int, env: dict) -> float:
 def decode_timings() -> tuple[float, float, float]:
     import numpy as np
 
-    from latentwalk.explorer.curve import Curve
-    from latentwalk.explorer.decoding import DecoderService
+    from latentwalk.scenes.explorer.walk.curve import Curve
+    from latentwalk.scenes.explorer.model.decoding import DecoderService
     from latentwalk.vae.bundle import load_bundle
 
     bundle = load_bundle("mnist")

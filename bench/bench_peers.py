@@ -1,4 +1,4 @@
-"""latentwalk beside its peers, in one run, on the same seeded cloud (latentwalk.commands.bench's
+"""latentwalk beside its peers, in one run, on the same seeded cloud (latentwalk.subcommands.bench's
 synthetic_cloud), the same window size and the same camera path: the view turning 1 degree a frame,
 and at rest (the same view drawn again).
 
@@ -45,7 +45,7 @@ def frames_for(peer: str, count: int, frames: int) -> int:
 
 
 def cloud(count: int):
-    from latentwalk.commands.bench import synthetic_cloud
+    from latentwalk.subcommands.bench import synthetic_cloud
     return synthetic_cloud(count, seed=0)
 
 
@@ -63,10 +63,10 @@ def timed(step, frames: int, finish) -> list[float]:
 def child_latentwalk(count: int, frames: int, size, detail: bool) -> dict:
     from OpenGL import GL as gl
 
-    from latentwalk.commands.bench import write_synthetic_bundle
+    from latentwalk.subcommands.bench import write_synthetic_bundle
     from latentwalk.engine.app import App
-    from latentwalk.explorer.commands import Orbit, PointerMoved, ShowPanels
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.core.commands import Orbit, PointerMoved, ShowPanels
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
     with tempfile.TemporaryDirectory() as folder:
         bundle = write_synthetic_bundle(Path(folder), count)
@@ -101,9 +101,9 @@ def child_bare(count: int, frames: int, size) -> dict:
 
     from latentwalk.engine.camera import OrbitCamera
     from latentwalk.engine.window import Window
-    from latentwalk.explorer.palette import class_colors
-    from latentwalk.explorer.points import PointCloud, PointStyle
-    from latentwalk.explorer.scene import HOME_ORIENTATION
+    from latentwalk.scenes.explorer.view.palette import class_colors
+    from latentwalk.scenes.explorer.view.points import PointCloud, PointStyle
+    from latentwalk.scenes.explorer.scene import HOME_ORIENTATION
 
     positions, labels = cloud(count)
     window = Window(size, vsync=False, title="bare")
@@ -131,7 +131,7 @@ def child_bare(count: int, frames: int, size) -> dict:
 def child_vispy(count: int, frames: int, size, antialias: int) -> dict:
     from vispy import app, scene
 
-    from latentwalk.explorer.palette import class_colors
+    from latentwalk.scenes.explorer.view.palette import class_colors
 
     app.use_app("glfw")
     positions, labels = cloud(count)
@@ -162,7 +162,7 @@ def child_matplotlib(count: int, frames: int, size) -> dict:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from latentwalk.explorer.palette import class_colors
+    from latentwalk.scenes.explorer.view.palette import class_colors
 
     positions, labels = cloud(count)
     dpi = 100

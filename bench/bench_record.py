@@ -44,7 +44,7 @@ class KeepSink:
 
 
 def run_recorder(plan, window, ui, sink) -> float:
-    from latentwalk.explorer.recording import WalkRecorder
+    from latentwalk.scenes.explorer.record.recording import WalkRecorder
 
     recorder = WalkRecorder(plan, window=window, ui=ui)
     try:
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from latentwalk.engine.ui import Ui
     from latentwalk.engine.video import X264_PRESET, VideoWriter
     from latentwalk.engine.window import Window
-    from latentwalk.explorer.recording import RecordPlan
+    from latentwalk.scenes.explorer.record.recording import RecordPlan
 
     load_before = os.getloadavg()[0]
     window = Window(SIZES[0], vsync=False, title="bench_record")

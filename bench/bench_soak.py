@@ -75,7 +75,7 @@ def table(args, points: int, rows: list[dict], started: str, finished: bool) -> 
 
 
 def main() -> int:
-    from latentwalk.commands.run import parse_size
+    from latentwalk.subcommands.run import parse_size
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -93,9 +93,9 @@ def main() -> int:
     import pygame
 
     from latentwalk.engine.gl.census import gl_object_counts
-    from latentwalk.explorer.scene import ExplorerScene
-    from latentwalk.kiosk.config import KioskConfig
-    from latentwalk.kiosk.scene import KioskApp, KioskScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+    from latentwalk.scenes.kiosk.config import KioskConfig
+    from latentwalk.scenes.kiosk.scene import KioskApp, KioskScene
 
     config = KioskConfig(model=args.model, idle_timeout=args.idle)
     scene = KioskScene(config, ExplorerScene(args.model, device="cpu"))

@@ -68,8 +68,8 @@ def child_memory(model: str) -> dict:
     from OpenGL import GL as gl
 
     from latentwalk.engine.app import App
-    from latentwalk.explorer.commands import Orbit, PointerMoved, ShowPanels
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.core.commands import Orbit, PointerMoved, ShowPanels
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
     tracemalloc.start()  # numpy's arrays and Python's objects; not the GL driver's own memory
     scene = ExplorerScene(model, device="cpu")
@@ -127,7 +127,7 @@ def main() -> int:
         print(json.dumps(child_memory(args.model)))
         return 0
 
-    from latentwalk.commands.bench import write_synthetic_bundle
+    from latentwalk.subcommands.bench import write_synthetic_bundle
     from latentwalk.engine.headless import ensure_display
 
     ensure_display()

@@ -1,1 +1,1 @@
-"""The application: the latent-space explorer and the command line."""
+"""The application: the latent-space explorer, the kiosk and the engine's demo scene."""

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pygame
 
-from latentwalk.explorer.commands import ShowPanels
-from latentwalk.explorer.panels.path import item_center
+from latentwalk.scenes.explorer.core.commands import ShowPanels
+from latentwalk.scenes.explorer.panels.path import item_center
 
 FRAME = 1 / 60
 WALK_SIZE = (640, 480)  # the explorer window of the walk tests, with its panels pinned inside it
@@ -116,7 +116,7 @@ def empty_pixel(scene, distance: float = 30.0) -> tuple[int, int]:
 def open_explorer(gl_app, model, size, *, panels: bool = False, warm_frames: int = 2, **scene_kwargs):
     """An ExplorerScene on `model` (CPU decoder) in the shared test window, a few frames in.
     `panels=False` hides the panels, which would cover the points a test aims at."""
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
     scene = ExplorerScene(model, device="cpu", **scene_kwargs)
     app = gl_app(scene, size=size)

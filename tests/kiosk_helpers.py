@@ -23,9 +23,9 @@ def kiosk(gl_window, gl_ui, gl_app, tiny_bundle):
     """A factory `make(**config_fields)` -> (app, kiosk scene) in the shared window, 320x240, fake clock.
     Its apps close before gl_app's teardown leaves ImGui and the event queue clean for the next test."""
     from latentwalk.engine.clock import ManualTimeSource
-    from latentwalk.explorer.scene import ExplorerScene
-    from latentwalk.kiosk.config import KioskConfig, TourConfig
-    from latentwalk.kiosk.scene import KioskApp, KioskScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+    from latentwalk.scenes.kiosk.config import KioskConfig, TourConfig
+    from latentwalk.scenes.kiosk.scene import KioskApp, KioskScene
 
     apps = []
 

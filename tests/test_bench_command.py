@@ -43,7 +43,7 @@ def test_a_target_frame_rate_must_be_a_positive_number(display):
 
 def test_run_hands_its_target_frame_rate_to_adaptive_detail():
     from latentwalk.cli import build_parser
-    from latentwalk.commands.run import make_scene
+    from latentwalk.subcommands.run import make_scene
 
     scene = make_scene(build_parser().parse_args(["run", "--target-fps", "45"]))
     assert scene.layer_cache.options == {"target_fps": 45.0}

@@ -7,7 +7,7 @@ import pygame
 import pytest
 from imgui_bundle import imgui
 
-from latentwalk.explorer.commands import SetClassColor, ShowPanels
+from latentwalk.scenes.explorer.core.commands import SetClassColor, ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import frames, isolated_point, open_explorer, post_button, post_motion
 

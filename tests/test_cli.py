@@ -37,7 +37,7 @@ def test_every_listed_command_has_working_help(name, capsys):
 
 
 def test_a_missing_command_module_is_not_listed_and_naming_it_is_one_line(monkeypatch, capsys):
-    monkeypatch.setitem(cli.COMMANDS, "ghost", "latentwalk.commands.no_such_command_module")
+    monkeypatch.setitem(cli.COMMANDS, "ghost", "latentwalk.subcommands.no_such_command_module")
     assert "ghost" not in listed_commands(cli.build_parser())
     with pytest.raises(SystemExit) as exited:
         cli.main(["ghost"])
@@ -120,7 +120,7 @@ def test_argument_errors_are_one_line(argv, message, capsys):
 
 
 def test_a_dash_value_reaches_the_command_instead_of_argparse(capsys, tmp_path):
-    from latentwalk.commands._args import attach_dash_values
+    from latentwalk.subcommands._args import attach_dash_values
 
     assert attach_dash_values(["walk", "--through", "-1,5", "--steps", "-3"]) == \
         ["walk", "--through=-1,5", "--steps", "-3"]

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from latentwalk.errors import SceneError
-from latentwalk.explorer.curve import KINDS, Curve
+from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.walk.curve import KINDS, Curve
 
 ZIGZAG = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 2.5], [4.0, 0.0], [6.0, 1.0]])
 

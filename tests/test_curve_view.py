@@ -6,8 +6,8 @@ from OpenGL import GL as gl
 from latentwalk.engine.camera import OrbitCamera
 from latentwalk.engine.gl import Framebuffer
 from latentwalk.engine.scene import Scene
-from latentwalk.explorer import curve_view as cv
-from latentwalk.explorer.path import WalkPath
+from latentwalk.scenes.explorer.walk import curve_view as cv
+from latentwalk.scenes.explorer.walk.path import WalkPath
 
 SIZE = (200, 160)
 BACKGROUND = (0.0, 0.0, 0.0, 1.0)

@@ -1,6 +1,6 @@
 """A decoder held until the first frame (so torch's import cannot delay it) lets go at once when the
 explorer closes before warming it: a one-frame scripted run used to wait out the whole hold."""
-from latentwalk.explorer.decoding import DecoderService
+from latentwalk.scenes.explorer.model.decoding import DecoderService
 from latentwalk.vae.bundle import load_bundle
 
 
@@ -17,7 +17,7 @@ def test_closing_a_held_decoder_ends_its_thread_without_loading_the_model():
 def test_a_decode_job_set_up_while_closing_loads_nothing():
     import threading
 
-    from latentwalk.explorer.decoding import DecodeJob
+    from latentwalk.scenes.explorer.model.decoding import DecodeJob
 
     go, closing = threading.Event(), threading.Event()
     job = DecodeJob(load_bundle("mnist"), "cpu", go, closing)

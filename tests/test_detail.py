@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentwalk.explorer.detail import (DetailController, OrderBuilder, Refinement, compensation, morton_codes,
+from latentwalk.scenes.explorer.view.detail import (DetailController, OrderBuilder, Refinement, compensation, morton_codes,
                                          radical_inverse, rest_deadline, stratified_order)
 
 
@@ -178,7 +178,7 @@ def test_rest_deadline_follows_the_issue():
 
 
 def test_a_machine_slower_than_a_second_a_frame_still_cuts_the_budget():
-    from latentwalk.explorer.adaptive_detail import AdaptiveDetail
+    from latentwalk.scenes.explorer.view.adaptive_detail import AdaptiveDetail
 
     positions, labels = cloud(50_000)
     detail = AdaptiveDetail(positions, labels, min_points=1_000)

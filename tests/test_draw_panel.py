@@ -12,7 +12,7 @@ from latentwalk.engine.input import DROP_FILE, Action
 from latentwalk.vae.bundle import load_bundle
 from latentwalk.vae.decode import decode_latents
 from latentwalk.vae.encode import encode_inputs, to_model_input
-from latentwalk.explorer.drawing import MARKER_COLOR, Canvas
+from latentwalk.scenes.explorer.tools.drawing import MARKER_COLOR, Canvas
 from tests.bundles import make_bundle
 from tests.explorer_helpers import click_item, frames, frames_until, open_explorer, post_button, post_motion
 

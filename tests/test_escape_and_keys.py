@@ -9,7 +9,7 @@ import pygame
 import pytest
 from imgui_bundle import imgui
 
-from latentwalk.explorer.commands import AddControlPoint, Select
+from latentwalk.scenes.explorer.core.commands import AddControlPoint, Select
 from tests.bundles import make_bundle
 from tests.explorer_helpers import (WALK_SIZE, click, click_item, frames, key, open_explorer, show_only_walk_panels,
                                     type_text)

@@ -7,7 +7,7 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.commands import AddControlPoint, Highlight, Orbit, SetPointStyle, SetWalkT
+from latentwalk.scenes.explorer.core.commands import AddControlPoint, Highlight, Orbit, SetPointStyle, SetWalkT
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, empty_pixel, frames, isolated_point, post_motion
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentwalk.explorer import commands as c
+from latentwalk.scenes.explorer.core import commands as c
 from tests.bundles import make_bundle
 from tests.explorer_helpers import frames, open_explorer
 
@@ -57,7 +57,7 @@ def test_undo_and_redo_step_through_path_and_highlight_edits(explorer):
 
 
 def test_a_session_that_switches_models_leaves_nothing_to_undo_into_the_old_model(explorer, tmp_path):
-    from latentwalk.explorer.session import load_session, save_session
+    from latentwalk.scenes.explorer.session.session import load_session, save_session
     from tests.bundles import make_bundle as make
 
     app, scene = explorer

@@ -148,7 +148,7 @@ def test_full_detail_mode_draws_every_point_while_turning(explorer):
 
 
 def test_the_hint_is_on_screen_while_detail_is_reduced_and_gone_at_full_detail(explorer):
-    from latentwalk.explorer.panels.detail_hint import HINT_COLOR
+    from latentwalk.scenes.explorer.panels.detail_hint import HINT_COLOR
 
     app, scene = explorer
     hint = np.array([HINT_COLOR.x, HINT_COLOR.y, HINT_COLOR.z]) * 255
@@ -175,7 +175,7 @@ def test_a_layer_no_key_can_describe_draws_every_point(explorer):
 def test_a_draw_in_parts_shows_and_picks_what_one_draw_does(gl_app, bundle_path, monkeypatch, ordered):
     """Long draws go in parts (llvmpipe's memory, points.DRAW_PART): the pixels are a single draw's,
     and the id pass over every point names points in the later parts by their own index."""
-    from latentwalk.explorer import points
+    from latentwalk.scenes.explorer.view import points
 
     if ordered:
         app, scene = open_explorer(gl_app, bundle_path, SIZE, detail={"fixed": SUBSET, "min_points": 100})

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentwalk.errors import SceneError
-from latentwalk.explorer import commands as c
+from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.core import commands as c
 from tests.bundles import make_bundle
 from tests.explorer_helpers import empty_pixel, frames, front_point, open_explorer, post_motion
 
@@ -104,7 +104,7 @@ def test_deterministic_frames_show_the_image_of_their_own_state(explorer):
 def test_deterministic_mode_fails_in_one_line_when_a_decode_does_not_arrive(explorer, monkeypatch):
     import time
 
-    from latentwalk.explorer import decoding
+    from latentwalk.scenes.explorer.model import decoding
 
     app, scene = explorer
     scene.deterministic, scene.deterministic_timeout = True, 0.3

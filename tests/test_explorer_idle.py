@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from latentwalk.explorer.commands import AddControlPoint, LoadModel, Orbit, PlayWalk, SetPointStyle, ShowPanels
+from latentwalk.scenes.explorer.core.commands import AddControlPoint, LoadModel, Orbit, PlayWalk, SetPointStyle, ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, FRAME, front_point, post_motion
 

@@ -12,7 +12,7 @@ import pytest
 from OpenGL import GL as gl
 from PIL import Image
 
-from latentwalk.explorer.commands import ShowPanels
+from latentwalk.scenes.explorer.core.commands import ShowPanels
 from tests.bundles import clustered_latents, make_bundle
 from tests.tfjs_files import write_tfjs_decoder
 from tests.explorer_helpers import open_explorer, frames, frames_until, front_point, post_motion
@@ -89,7 +89,7 @@ def test_a_bad_bundle_leaves_the_current_one_and_says_why(explorer, tmp_path):
 
 
 def test_a_folder_dropped_on_the_window_loads_and_wide_latents_are_projected(explorer, bundles):
-    from latentwalk.explorer.tooltip import tooltip_lines
+    from latentwalk.scenes.explorer.view.tooltip import tooltip_lines
 
     app, scene = explorer
     pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(bundles["wide"]), window=None))
@@ -107,7 +107,7 @@ def test_a_folder_dropped_on_the_window_loads_and_wide_latents_are_projected(exp
 
 
 def test_a_failing_decoder_shows_its_error_and_the_loop_runs_on(explorer, monkeypatch):
-    import latentwalk.explorer.decoding as decoding
+    import latentwalk.scenes.explorer.model.decoding as decoding
 
     app, scene = explorer
     real = decoding.decode_batch
@@ -143,7 +143,7 @@ def test_run_command_screenshot_shows_the_coloured_cloud(tmp_path, display):
     assert result.returncode == 0, result.stderr
     image = np.asarray(Image.open(shot).convert("RGB"))
     assert image.shape == (400, 640, 3)
-    from latentwalk.explorer.palette import class_colors, to_u8
+    from latentwalk.scenes.explorer.view.palette import class_colors, to_u8
 
     # every class colour appears (shaded points stay close to their palette colour at their centres)
     palette = to_u8(class_colors(10)).astype(int)

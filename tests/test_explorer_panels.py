@@ -11,9 +11,9 @@ import pygame
 import pytest
 from imgui_bundle import imgui
 
-from latentwalk.explorer.panels import ERROR_COLOR
-from latentwalk.explorer.panels.layout import HELP_BUTTON, MARGIN
-from latentwalk.explorer.commands import ShowPanels
+from latentwalk.scenes.explorer.panels import ERROR_COLOR
+from latentwalk.scenes.explorer.panels.layout import HELP_BUTTON, MARGIN
+from latentwalk.scenes.explorer.core.commands import ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import (open_explorer, click_item, empty_pixel, frames, frames_until, front_point, post_button,
                                     post_motion)
@@ -144,7 +144,7 @@ def test_clicking_a_class_checkbox_dims_that_class_in_the_cloud(explorer):
 
 
 def test_a_failing_decoder_shows_its_error_in_the_output_panel(explorer, monkeypatch):
-    import latentwalk.explorer.decoding as decoding
+    import latentwalk.scenes.explorer.model.decoding as decoding
 
     app, scene = explorer
     scene.submit(ShowPanels(False))  # to aim at a point

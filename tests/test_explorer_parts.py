@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentwalk.explorer.grid import axis_lines, grid_lines, nice_step
-from latentwalk.explorer.palette import class_colors, to_u8
-from latentwalk.explorer.projection import fit_projection
+from latentwalk.scenes.explorer.view.grid import axis_lines, grid_lines, nice_step
+from latentwalk.scenes.explorer.view.palette import class_colors, to_u8
+from latentwalk.scenes.explorer.model.projection import fit_projection
 
 
 @pytest.mark.parametrize("count", [1, 4, 10, 25, 60])

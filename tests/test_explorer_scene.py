@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.commands import Highlight, SetPointStyle, ShowPanels
+from latentwalk.scenes.explorer.core.commands import Highlight, SetPointStyle, ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import (open_explorer, empty_pixel, frames, frames_until, front_point, isolated_point, post_button,
                                     post_motion)
@@ -25,7 +25,7 @@ def explorer(gl_app, bundle_path):
 
 
 def test_hover_picks_the_point_under_the_cursor_and_decodes_it(explorer):
-    from latentwalk.explorer.decoding import image_to_rgb_u8
+    from latentwalk.scenes.explorer.model.decoding import image_to_rgb_u8
     from latentwalk.vae.decode import decode_latents
 
     app, scene = explorer

@@ -7,8 +7,8 @@ import pygame
 import pytest
 
 from latentwalk.engine.camera import FLIGHT_SECONDS
-from latentwalk.explorer import commands as c
-from latentwalk.explorer.selection import nearest_in_direction, nearest_neighbours, next_control_point
+from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.explorer.view.selection import nearest_in_direction, nearest_neighbours, next_control_point
 from tests.bundles import make_bundle
 from tests.explorer_helpers import FRAME, frames, key, open_explorer
 
@@ -106,7 +106,7 @@ def test_n_walks_the_nearest_neighbours_in_the_full_latent_space_and_shift_n_wal
 
 
 def test_once_the_neighbour_index_is_built_n_asks_it_and_gets_the_same_points(explorer, monkeypatch):
-    from latentwalk.explorer import apply
+    from latentwalk.scenes.explorer.core import apply
 
     app, scene = explorer
     scene.neighbours.ensure_index()

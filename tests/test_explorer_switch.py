@@ -13,8 +13,8 @@ import pytest
 from imgui_bundle import imgui
 from OpenGL import GL as gl
 
-from latentwalk.explorer.panels.path import item_center
-from latentwalk.explorer.commands import ShowPanels
+from latentwalk.scenes.explorer.panels.path import item_center
+from latentwalk.scenes.explorer.core.commands import ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, click, frames, frames_until
 
@@ -48,7 +48,7 @@ class Gate:
 
 @pytest.fixture
 def gate(monkeypatch):
-    import latentwalk.explorer.model_loader as model_loader
+    import latentwalk.scenes.explorer.model.model_loader as model_loader
 
     gate = Gate()
     real = model_loader.load_bundle

@@ -10,8 +10,8 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.commands import AddControlPoint, ShowPanels
-from latentwalk.explorer.panels import session_files
+from latentwalk.scenes.explorer.core.commands import AddControlPoint, ShowPanels
+from latentwalk.scenes.explorer.panels import session_files
 from tests.bundles import make_bundle
 from tests.explorer_helpers import frames, key, post_button, post_motion
 
@@ -51,7 +51,7 @@ class PersonClock:
 
 
 def open_on_a_person_clock(gl_app, model, size, *, panels: bool, **scene_kwargs):
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
     scene = ExplorerScene(model, device="cpu", **scene_kwargs)
     clock = PersonClock()
@@ -161,7 +161,7 @@ class FinishedJob:
 
 
 def test_a_dialog_whose_job_ends_shows_its_last_message(gl_app, cloud_path, tmp_path, monkeypatch):
-    from latentwalk.explorer import record_job
+    from latentwalk.scenes.explorer.record import record_job
 
     monkeypatch.setattr(record_job, "RecordJob", FinishedJob)
     app, scene, clock = open_on_a_person_clock(gl_app, cloud_path, PANELS_SIZE, panels=True)

@@ -11,7 +11,7 @@ import pytest
 from imgui_bundle import imgui
 
 from latentwalk.engine.gamepad import NAVIGATE_PANELS
-from latentwalk.explorer.panels.help import describe
+from latentwalk.scenes.explorer.panels.help import describe
 from tests.explorer_helpers import FRAME, key
 from tests.kiosk_helpers import tiny_bundle  # noqa: F401
 from tests.virtual_pad import VirtualPad
@@ -74,8 +74,8 @@ class ButtonPanel:
 @pytest.fixture
 def default_start(gl_app, tiny_bundle):  # noqa: F811
     """(app, explorer, pad driver, person, pad): the explorer as `latentwalk run` starts it, panels shown."""
-    from latentwalk.explorer.scene import ExplorerScene
-    from latentwalk.kiosk.pad_driver import PadDriver
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+    from latentwalk.scenes.kiosk.pad_driver import PadDriver
 
     person = PersonAtThePad()
     explorer = ExplorerScene(tiny_bundle, device="cpu")

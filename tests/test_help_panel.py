@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.panels.help import MOUSE_ROWS
+from latentwalk.scenes.explorer.panels.help import MOUSE_ROWS
 from tests.bundles import make_bundle
 from tests.explorer_helpers import click_item, frames, key, open_explorer
 
@@ -58,7 +58,7 @@ def test_f1_opens_help_listing_the_bindings_in_force_and_f1_closes_it(explorer):
 
 
 def test_the_question_mark_button_opens_help_and_esc_closes_it(explorer):
-    from latentwalk.explorer.commands import Select
+    from latentwalk.scenes.explorer.core.commands import Select
 
     app, scene = explorer
     scene.submit(Select(4))
@@ -78,8 +78,8 @@ def test_the_question_mark_button_opens_help_and_esc_closes_it(explorer):
 def test_every_default_pad_and_explorer_binding_is_described_in_words():
     from latentwalk.engine.gamepad import NAVIGATE_PANELS
     from latentwalk.engine.input import Bindings
-    from latentwalk.explorer.panels.help import DESCRIPTIONS
-    from latentwalk.kiosk.pad_driver import PAD_DEFAULTS
+    from latentwalk.scenes.explorer.panels.help import DESCRIPTIONS
+    from latentwalk.scenes.kiosk.pad_driver import PAD_DEFAULTS
 
     actions = {action.lstrip("+-") for action in PAD_DEFAULTS.values()}
     actions |= {action.lstrip("+-") for _, action in Bindings.defaults().describe()}

@@ -1,7 +1,7 @@
 """HiDPI: mouse positions arrive in window coordinates, picking works in framebuffer pixels."""
 from types import SimpleNamespace
 
-from latentwalk.explorer.scene import ExplorerScene
+from latentwalk.scenes.explorer.scene import ExplorerScene
 
 
 def test_a_window_position_maps_to_the_framebuffer_pixel_under_it_at_twice_the_density():

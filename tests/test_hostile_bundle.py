@@ -235,8 +235,8 @@ def test_hostile_model_names_are_one_line_errors(name, message):
 def test_the_explorers_session_check_gets_a_scene_error_naming_the_file(bundle_dir, case):
     """The Ctrl+O path of issue 9 (SessionIO.load -> bundle_sizes, which catches VaeError only) died
     on these three bundles with RecursionError, RuntimeError and MemoryError."""
-    from latentwalk.errors import SceneError
-    from latentwalk.explorer.panels.session import bundle_sizes
+    from latentwalk.scenes.errors import SceneError
+    from latentwalk.scenes.explorer.panels.session import bundle_sizes
 
     file_name, damage, _ = HOSTILE[case]
     damage(bundle_dir)

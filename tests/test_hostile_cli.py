@@ -142,8 +142,8 @@ def test_walk_refuses_an_output_past_the_size_limit(tmp_path, capsys):
 
 
 def test_walk_streams_long_paths_in_chunks(tmp_path, monkeypatch):
-    import latentwalk.commands.walk as walk_module
-    from latentwalk.explorer.curve import Curve
+    import latentwalk.subcommands.walk as walk_module
+    from latentwalk.scenes.explorer.walk.curve import Curve
 
     monkeypatch.setattr(walk_module, "CHUNK_ROWS", 7)
     points = np.array([[0, 0, 0], [1, 2, 0], [3, 1, 1]], np.float32)
@@ -254,7 +254,7 @@ def test_import_tfjs_refuses_negative_weight_shapes(tmp_path):
 
 @pytest.mark.parametrize("target", ["/sys/latentwalk-test.png", "/proc/latentwalk-test.png"])
 def test_run_checks_the_screenshot_path_by_creating_a_file_before_any_window(target, capsys, monkeypatch):
-    import latentwalk.commands.run as run_module
+    import latentwalk.subcommands.run as run_module
 
     scenes = []
     monkeypatch.setattr(run_module, "make_scene", lambda args: scenes.append(args))

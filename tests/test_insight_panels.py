@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from latentwalk.engine.app import UI_SETTLE_MAX_FRAMES
-from latentwalk.explorer import commands as c
+from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.vae.activations import channel_grid, decoder_activations
 from latentwalk.vae.bundle import load_bundle
 from latentwalk.vae.similarity import COMPARED_LAYERS
@@ -74,7 +74,7 @@ def test_weights_side_by_side_with_cka_and_colours_following_signs(explorer, tmp
     service.compare_with(str(copy))
     assert frames_until(app, lambda: service.weights is not None, max_frames=1500)
     frames(app, 2)
-    from latentwalk.explorer.panels import weights as weights_panel
+    from latentwalk.scenes.explorer.panels import weights as weights_panel
     from latentwalk.vae.similarity import WEIGHT_LAYERS
 
     assert weights_panel.WEIGHT_LAYERS == tuple(layer for layer, _ in WEIGHT_LAYERS)

@@ -144,7 +144,7 @@ def test_visitors_may_only_what_the_config_allows(kiosk):
 
 
 def test_a_decoder_that_throws_does_not_stop_the_tour(kiosk, monkeypatch, caplog):
-    from latentwalk.explorer import decoding
+    from latentwalk.scenes.explorer.model import decoding
 
     app, scene = kiosk()
     explorer = scene.explorer
@@ -159,7 +159,7 @@ def test_a_decoder_that_throws_does_not_stop_the_tour(kiosk, monkeypatch, caplog
         raise RuntimeError("decoder on fire")
 
     monkeypatch.setattr(decoding, "decode_batch", broken)
-    caplog.set_level(logging.ERROR, logger="latentwalk.kiosk")
+    caplog.set_level(logging.ERROR, logger="latentwalk.scenes.kiosk")
     t0, view0 = explorer.state.walk.t, goal(scene)
     for _ in range(240):
         frames(app)
@@ -173,13 +173,13 @@ def test_a_decoder_that_throws_does_not_stop_the_tour(kiosk, monkeypatch, caplog
 
 
 def test_a_model_that_fails_to_load_in_the_worker_does_not_stop_the_tour(kiosk, monkeypatch, caplog):
-    from latentwalk.explorer import decoding
+    from latentwalk.scenes.explorer.model import decoding
 
     def unloadable(job):
         raise RuntimeError("weights unreadable")
 
     monkeypatch.setattr(decoding.DecodeJob, "setup", unloadable)
-    caplog.set_level(logging.ERROR, logger="latentwalk.kiosk")
+    caplog.set_level(logging.ERROR, logger="latentwalk.scenes.kiosk")
     app, scene = kiosk()
     explorer = scene.explorer
     t0, view0 = explorer.state.walk.t, goal(scene)

@@ -73,8 +73,8 @@ def test_kiosk_runs_600_frames_fullscreen_without_panels(tmp_path, tiny_bundle):
 def test_the_display_index_is_checked_and_the_window_placed_on_it(display, monkeypatch):
     from pathlib import Path
 
-    from latentwalk.kiosk.config import KioskConfig, KioskConfigError
-    from latentwalk.kiosk.run import place_on_display
+    from latentwalk.scenes.kiosk.config import KioskConfig, KioskConfigError
+    from latentwalk.scenes.kiosk.run import place_on_display
 
     monkeypatch.delenv("SDL_VIDEO_WINDOW_POS", raising=False)
     with pytest.raises(KioskConfigError) as caught:

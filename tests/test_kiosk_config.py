@@ -1,7 +1,7 @@
 """The kiosk's TOML config: defaults, a full file, and bad files refused in one line naming file and key."""
 import pytest
 
-from latentwalk.kiosk.config import KioskConfig, KioskConfigError, load_config
+from latentwalk.scenes.kiosk.config import KioskConfig, KioskConfigError, load_config
 
 FULL = '''
 model = "mnist"

@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.commands import SetWalkT
+from latentwalk.scenes.explorer.core.commands import SetWalkT
 from tests.kiosk_helpers import frames, goal, kiosk, tiny_bundle, turned  # noqa: F401
 from tests.virtual_pad import VirtualPad
 
@@ -180,7 +180,7 @@ def test_a_held_stick_keeps_the_visitor_in_control(kiosk, pad):
 
 
 def test_the_plain_explorer_takes_a_pad_too_and_the_image_follows_the_cursor(gl_app, tiny_bundle, pad):
-    from latentwalk.kiosk.pad_driver import PadDriver
+    from latentwalk.scenes.kiosk.pad_driver import PadDriver
     from tests.explorer_helpers import frames_until, open_explorer
 
     app, explorer = open_explorer(gl_app, tiny_bundle, (320, 240))
@@ -228,8 +228,8 @@ def test_sticks_only_do_what_visitors_may(kiosk, pad):
 
 def test_the_controls_overlay_lists_the_bindings_in_force():
     from latentwalk.engine.input import Bindings
-    from latentwalk.kiosk.overlay import control_rows
-    from latentwalk.kiosk.pad_driver import PAD_DEFAULTS
+    from latentwalk.scenes.kiosk.overlay import control_rows
+    from latentwalk.scenes.kiosk.pad_driver import PAD_DEFAULTS
 
     bindings = Bindings.defaults()
     bindings.update(PAD_DEFAULTS)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from latentwalk.kiosk.tour import EASE_SECONDS, TourPlanner, camera_at, eased_time
+from latentwalk.scenes.kiosk.tour import EASE_SECONDS, TourPlanner, camera_at, eased_time
 
 
 def data(count=200, classes=5, seed=0):

@@ -9,7 +9,7 @@ import pygame
 import pytest
 from imgui_bundle import imgui
 
-from latentwalk.explorer.panels.layout import HELP_BUTTON, MARGIN
+from latentwalk.scenes.explorer.panels.layout import HELP_BUTTON, MARGIN
 from tests.bundles import make_bundle
 from tests.explorer_helpers import frames, frames_until, open_explorer, post_button, post_motion
 

@@ -41,17 +41,17 @@ def wait_for_temporary(folder: Path, process: subprocess.Popen) -> Path:
 
 
 @pytest.mark.timeout(150)
-def test_sigterm_removes_the_temporary_and_keeps_the_old_file(tmp_path):
+def test_sigterm_removes_the_temporary_and_keeps_what_was_there(tmp_path):
     out = tmp_path / "w.npy"
-    np.save(out, np.ones(3))
+    np.save(tmp_path / "kept.npy", np.ones(3))
     walk = start_long_walk(out)
     temp = wait_for_temporary(tmp_path, walk)
     assert temp.name.startswith(f".w.npy.{walk.pid}.")
     walk.send_signal(signal.SIGTERM)
     _, err = walk.communicate(timeout=60)
     assert walk.returncode == 128 + signal.SIGTERM and err == "latentwalk: terminated\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.npy"]
-    np.testing.assert_array_equal(np.load(out), np.ones(3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.npy"]  # no temporary, no partial output
+    np.testing.assert_array_equal(np.load(tmp_path / "kept.npy"), np.ones(3))
 
 
 @pytest.mark.timeout(150)

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from latentwalk.explorer.commands import Select, ShowPanels
-from latentwalk.explorer.panels import item_center
+from latentwalk.scenes.explorer.core.commands import Select, ShowPanels
+from latentwalk.scenes.explorer.panels import item_center
 from latentwalk.vae.bundle import load_bundle
 from latentwalk.vae.decode import decode_latents
 from tests.bundles import make_bundle
@@ -163,7 +163,7 @@ def test_the_panel_sits_in_the_left_column_below_model_without_overlaps(gl_app, 
     model = rects["Model"]
     assert x == pytest.approx(model[0], abs=1) and y >= model[1] + model[3]
     assert y + h <= 600 and x + w <= 800
-    from latentwalk.explorer.panels.layout import BOTTOM, LEFT, RIGHT
+    from latentwalk.scenes.explorer.panels.layout import BOTTOM, LEFT, RIGHT
 
     placed = [title for title in (*LEFT, *RIGHT, BOTTOM) if title in rects and title != "Neighbours"]
     assert {"Classes", "Model", "Output"} <= set(placed)

@@ -11,11 +11,11 @@ import pytest
 import torch
 from PIL import Image
 
-from latentwalk.explorer import commands as c
-from latentwalk.explorer.decoding import image_to_rgb_u8
-from latentwalk.explorer.drawing import MARKER_COLOR
-from latentwalk.explorer.panels.path import item_center
-from latentwalk.explorer.walk_tools import walk_caption
+from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.explorer.model.decoding import image_to_rgb_u8
+from latentwalk.scenes.explorer.tools.drawing import MARKER_COLOR
+from latentwalk.scenes.explorer.panels.path import item_center
+from latentwalk.scenes.explorer.walk.walk_tools import walk_caption
 from latentwalk.vae.decode import decode_latents
 from latentwalk.vae.model import ConvDecoder
 from tests.bundles import make_bundle
@@ -267,7 +267,7 @@ class DecodeGate:
     def __init__(self, monkeypatch) -> None:
         import threading
 
-        import latentwalk.explorer.decoding as decoding
+        import latentwalk.scenes.explorer.model.decoding as decoding
 
         self.opened = threading.Event()
         real = decoding.decode_batch

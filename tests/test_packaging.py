@@ -15,7 +15,7 @@ def test_wheel_installs_everything_under_the_one_name_latentwalk(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     top = {name.split("/")[0] for name in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {"latentwalk"}
-    for part in ("engine/app.py", "vae/bundle.py", "explorer/scene.py", "shaders/points.vert",
+    for part in ("engine/app.py", "vae/bundle.py", "scenes/explorer/scene.py", "scenes/explorer/view/points.py", "shaders/points.vert",
                  "assets/models/mnist/model.json", "__main__.py", "cli.py"):
         assert f"latentwalk/{part}" in names, part
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()

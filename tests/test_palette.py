@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentwalk.explorer.palette import class_colors, cvd_min_distance, hex_rgb, simulate_cvd, to_lab
+from latentwalk.scenes.explorer.view.palette import class_colors, cvd_min_distance, hex_rgb, simulate_cvd, to_lab
 
 TABLEAU_10 = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
               "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")

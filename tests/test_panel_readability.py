@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from imgui_bundle import imgui
 
-from latentwalk.explorer.commands import AddControlPoint, SetWalkT
+from latentwalk.scenes.explorer.core.commands import AddControlPoint, SetWalkT
 from tests.bundles import make_bundle
 from tests.explorer_helpers import WALK_SIZE, frames, open_explorer, post_motion, show_only_walk_panels
 

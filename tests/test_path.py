@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from latentwalk.errors import SceneError
-from latentwalk.explorer.path import WalkPath, parse_coordinates
-from latentwalk.explorer.session import CameraView, ControlPoint, load_session, save_session
+from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.walk.path import WalkPath, parse_coordinates
+from latentwalk.scenes.explorer.session.session import CameraView, ControlPoint, load_session, save_session
 
 LATENTS = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [2.0, 2.0]], dtype=np.float32)
 

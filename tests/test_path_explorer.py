@@ -7,7 +7,7 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer import curve_view as cv
+from latentwalk.scenes.explorer.walk import curve_view as cv
 from tests.bundles import make_bundle
 from tests.explorer_helpers import (open_explorer, WALK_SIZE, click, click_item, frames, frames_until, isolated_point, key,
                                     post_motion, show_only_walk_panels)

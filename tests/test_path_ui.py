@@ -3,8 +3,8 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.commands import FlyTo
-from latentwalk.explorer.panels.path import PathPanel
+from latentwalk.scenes.explorer.core.commands import FlyTo
+from latentwalk.scenes.explorer.panels.path import PathPanel
 from tests.explorer_helpers import click, click_item, frames, key, type_text
 from tests.explorer_helpers import post_motion as motion
 from tests.walk_scene import LATENTS, WalkScene

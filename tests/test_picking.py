@@ -31,8 +31,8 @@ def test_prefilter_passes_every_point_whose_footprint_can_reach_the_square(gl_co
     import numpy as np
 
     from latentwalk.engine.camera import OrbitCamera
-    from latentwalk.explorer.picking import CHUNK, Picker
-    from latentwalk.explorer.points import PointCloud, PointStyle
+    from latentwalk.scenes.explorer.view.picking import CHUNK, Picker
+    from latentwalk.scenes.explorer.view.points import PointCloud, PointStyle
 
     rng = np.random.default_rng(3)
     count = CHUNK + 5_000  # more than one chunk

@@ -13,8 +13,8 @@ import pytest
 
 from latentwalk import cli
 from latentwalk.engine.video import read_video
-from latentwalk.explorer.curve import Curve
-from latentwalk.explorer.record_frames import (BACKGROUND_RGB, caption_mask, draw_inset, image_panel,
+from latentwalk.scenes.explorer.walk.curve import Curve
+from latentwalk.scenes.explorer.record.record_frames import (BACKGROUND_RGB, caption_mask, draw_inset, image_panel,
                                                nearest_points, to_rgb_u8, walk_fractions)
 from latentwalk.vae.bundle import load_bundle
 from latentwalk.vae.decode import decode_latents
@@ -111,7 +111,7 @@ def test_png_folder_and_gif_targets(tmp_path):
 ])
 def test_a_bad_output_is_refused_before_anything_renders(tmp_path, capsys, monkeypatch, out, message):
     import latentwalk.engine.headless as headless
-    import latentwalk.explorer.recording as recording
+    import latentwalk.scenes.explorer.record.recording as recording
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("rendering started for an output that cannot be written")
@@ -125,7 +125,7 @@ def test_a_bad_output_is_refused_before_anything_renders(tmp_path, capsys, monke
 
 
 def test_an_existing_video_is_refused_before_anything_renders_and_kept(tmp_path, capsys, monkeypatch):
-    import latentwalk.explorer.recording as recording
+    import latentwalk.scenes.explorer.record.recording as recording
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("rendering started for an output that is someone's file")
@@ -187,7 +187,7 @@ def tiny_model(tmp_path_factory):
 
 
 def recorded(gl_window, gl_ui, **plan_args):
-    from latentwalk.explorer.recording import RecordPlan, WalkRecorder
+    from latentwalk.scenes.explorer.record.recording import RecordPlan, WalkRecorder
 
     recorder = WalkRecorder(RecordPlan(**plan_args), window=gl_window, ui=gl_ui)
     sink = ListSink()
@@ -202,7 +202,7 @@ def test_view_layout_moves_the_marker_and_insets_each_frames_own_image(gl_window
     recorder, frames = recorded(gl_window, gl_ui, model=tiny_model, through=(0, 1, 2), frames=5,
                                 size=(240, 160), layout="view")
     assert len(frames) == 5 and all(f.shape == (160, 240, 3) for f in frames)
-    from latentwalk.explorer.record_frames import inset_size, upscale
+    from latentwalk.scenes.explorer.record.record_frames import inset_size, upscale
 
     factor = inset_size(160, 28)
     for index, frame in enumerate(frames):
@@ -215,7 +215,7 @@ def test_view_layout_moves_the_marker_and_insets_each_frames_own_image(gl_window
 
 
 def test_with_panels_the_output_panel_shows_each_frames_own_image(gl_window, gl_ui, tiny_model):
-    from latentwalk.explorer.recording import RecordPlan, WalkRecorder
+    from latentwalk.scenes.explorer.record.recording import RecordPlan, WalkRecorder
 
     recorder = WalkRecorder(RecordPlan(model=tiny_model, through=(0, 1, 2), frames=4, size=(480, 320),
                                        layout="view", ui=True), window=gl_window, ui=gl_ui)
@@ -238,7 +238,7 @@ def test_with_panels_the_output_panel_shows_each_frames_own_image(gl_window, gl_
 def test_split_layout_puts_the_view_left_and_the_image_right(gl_window, gl_ui, tiny_model):
     recorder, frames = recorded(gl_window, gl_ui, model=tiny_model, through=(0, 1), frames=2, size=(320, 160),
                                 layout="split", orbit_degrees=90)
-    from latentwalk.explorer.record_frames import image_panel
+    from latentwalk.scenes.explorer.record.record_frames import image_panel
 
     for index, frame in enumerate(frames):
         assert frame.shape == (160, 320, 3)
@@ -262,7 +262,7 @@ def test_the_command_records_the_3d_view_with_no_display(tmp_path, tiny_model):
 
 
 def test_a_session_file_gives_the_walk_and_the_model(tmp_path, capsys):
-    from latentwalk.explorer.session import ControlPoint, CurveSettings, Session, save_session
+    from latentwalk.scenes.explorer.session.session import ControlPoint, CurveSettings, Session, save_session
 
     session = tmp_path / "walk.json"
     save_session(session, Session(model="mnist", control_points=[ControlPoint(index=6), ControlPoint(index=2)],

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from latentwalk.engine.video import read_video
-from latentwalk.explorer.commands import AddControlPoint
-from latentwalk.explorer.session import ControlPoint, Session
+from latentwalk.scenes.explorer.core.commands import AddControlPoint
+from latentwalk.scenes.explorer.session.session import ControlPoint, Session
 from tests.bundles import make_bundle
 from tests.explorer_helpers import WALK_SIZE, click, click_item, frames, open_explorer, show_only_walk_panels
 
@@ -31,7 +31,7 @@ def wait_for(condition, seconds: float = 120.0, step=None) -> bool:
 
 
 def test_a_job_records_the_session_and_reports_progress(bundle_path, tmp_path):
-    from latentwalk.explorer.record_job import RecordJob
+    from latentwalk.scenes.explorer.record.record_job import RecordJob
 
     session = Session(model=str(bundle_path), control_points=[ControlPoint(index=0), ControlPoint(index=1)])
     job = RecordJob(session, tmp_path / "w.mp4", layout="image", size=(96, 64), fps=10, seconds=0.8)
@@ -47,7 +47,7 @@ def test_a_job_records_the_session_and_reports_progress(bundle_path, tmp_path):
 
 
 def test_cancel_stops_the_child_and_the_file_plays_what_was_written(bundle_path, tmp_path):
-    from latentwalk.explorer.record_job import RecordJob
+    from latentwalk.scenes.explorer.record.record_job import RecordJob
 
     session = Session(model=str(bundle_path), control_points=[ControlPoint(index=0), ControlPoint(index=1)])
     job = RecordJob(session, tmp_path / "long.mp4", layout="image", size=(96, 64), fps=30, seconds=3000)

@@ -12,7 +12,7 @@ from PIL import Image
 
 from latentwalk.engine import screenshots
 from latentwalk.engine.screenshots import screenshot_folder, screenshot_path
-from latentwalk.explorer.commands import ShowPanels
+from latentwalk.scenes.explorer.core.commands import ShowPanels
 from tests.bundles import make_bundle
 from tests.explorer_helpers import frames, key, open_explorer
 

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from latentwalk.errors import SceneError
-from latentwalk.explorer.session import (CameraView, ControlPoint, CurveSettings, PlaybackState, Session,
+from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.session.session import (CameraView, ControlPoint, CurveSettings, PlaybackState, Session,
                                          StyleSettings, load_session, save_session, session_to_json)
 
 
@@ -194,7 +194,7 @@ def test_json_the_parser_itself_cannot_take_is_refused(tmp_path, text, message):
 
 
 def test_the_largest_walk_the_panel_allows_loads(tmp_path):
-    from latentwalk.explorer.traversal import MAX_STEPS
+    from latentwalk.scenes.explorer.walk.traversal import MAX_STEPS
 
     data = session_to_json(full_session())
     data["curve"]["steps"] = MAX_STEPS
@@ -227,7 +227,7 @@ def test_indices_widths_and_classes_are_checked_against_the_model(tmp_path):
 
 
 def test_model_reference_names_a_bundled_model_and_gives_other_bundles_absolute_paths(tmp_path, monkeypatch):
-    from latentwalk.explorer.session import model_reference
+    from latentwalk.scenes.explorer.session.session import model_reference
     from latentwalk.vae.bundle import MODEL_FILE
 
     models = tmp_path / "models"

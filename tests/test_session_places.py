@@ -12,8 +12,8 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.commands import AddControlPoint
-from latentwalk.explorer.panels.session_files import PLACES_FILE, SessionPlaces, autosave_file, documents_dir
+from latentwalk.scenes.explorer.core.commands import AddControlPoint
+from latentwalk.scenes.explorer.panels.session_files import PLACES_FILE, SessionPlaces, autosave_file, documents_dir
 from latentwalk.engine.ui import config_dir
 from tests.bundles import make_bundle
 from tests.explorer_helpers import (WALK_SIZE, click_item, frames, key, open_explorer, show_only_walk_panels,

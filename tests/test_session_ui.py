@@ -8,10 +8,10 @@ import numpy as np
 import pygame
 import pytest
 
-from latentwalk.explorer.commands import (AddControlPoint, ClearPath, Highlight, Orbit, ResetView, Select, SetClosed,
+from latentwalk.scenes.explorer.core.commands import (AddControlPoint, ClearPath, Highlight, Orbit, ResetView, Select, SetClosed,
                                           SetInterpolation, SetPointStyle, SetWalkMode, SetWalkSpeed, SetWalkSteps,
                                           SetWalkT)
-from latentwalk.explorer.session import CameraView
+from latentwalk.scenes.explorer.session.session import CameraView
 from tests.bundles import make_bundle
 from tests.explorer_helpers import open_explorer, WALK_SIZE, click_item, frames, key, show_only_walk_panels
 
@@ -96,7 +96,7 @@ def test_bad_files_are_refused_with_one_line_and_change_nothing(explorer, tmp_pa
     app, scene, walk = explorer
     set_up(app, scene)
     good = walk.path.to_session(str(scene.bundle.path), CameraView())
-    from latentwalk.explorer.session import session_to_json
+    from latentwalk.scenes.explorer.session.session import session_to_json
     data = session_to_json(good)
     if content == "INDEX_OUT_OF_RANGE":
         data["control_points"].append({"index": 120})
@@ -125,7 +125,7 @@ def test_bad_files_are_refused_with_one_line_and_change_nothing(explorer, tmp_pa
 @pytest.mark.parametrize("route", ["ctrl+o", "button"])
 def test_numbers_the_explorer_cannot_use_are_refused_and_the_loop_runs_on(explorer, tmp_path, field, value,
                                                                            message, route):
-    from latentwalk.explorer.session import session_to_json
+    from latentwalk.scenes.explorer.session.session import session_to_json
 
     app, scene, walk = explorer
     show_only_walk_panels(scene, walk)
@@ -150,7 +150,7 @@ def test_numbers_the_explorer_cannot_use_are_refused_and_the_loop_runs_on(explor
 
 
 def test_a_bundled_model_is_saved_by_name_and_loads_back(gl_app, tmp_path, monkeypatch):
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
     models = tmp_path / "models"
     make_bundle(models / "tiny", count=50, classes=4)

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from latentwalk.engine.clock import FixedStepClock
-from latentwalk.errors import SceneError
-from latentwalk.explorer.curve import Curve
-from latentwalk.explorer.traversal import Traversal
+from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.walk.curve import Curve
+from latentwalk.scenes.explorer.walk.traversal import Traversal
 
 LINE = Curve(np.array([[0.0, 0.0], [10.0, 0.0]]))
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from latentwalk.engine.clock import ManualTimeSource
-from latentwalk.explorer.panels.path import item_center
-from latentwalk.explorer.panels.traversal import FILMSTRIP_CHANNEL, FILMSTRIP_IN_FLIGHT, WALK_CHANNEL, TraversalPanel
+from latentwalk.scenes.explorer.panels.path import item_center
+from latentwalk.scenes.explorer.panels.traversal import FILMSTRIP_CHANNEL, FILMSTRIP_IN_FLIGHT, WALK_CHANNEL, TraversalPanel
 from tests.explorer_helpers import click, click_item, frames
 from tests.walk_scene import WalkScene
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from latentwalk.cli import main
-from latentwalk.explorer.curve import Curve
+from latentwalk.scenes.explorer.walk.curve import Curve
 
 LATENT_DIM = 4
 

@@ -4,12 +4,12 @@ import numpy as np
 
 from latentwalk.engine.scene import Scene
 from latentwalk.engine.worker import BatchWorker
-from latentwalk.explorer import commands as c
-from latentwalk.explorer.actions import bind_keys, commands_for
-from latentwalk.explorer.apply import apply
-from latentwalk.explorer.path import WalkPath
-from latentwalk.explorer.state import ExplorerState
-from latentwalk.explorer.undo import History
+from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.explorer.input.actions import bind_keys, commands_for
+from latentwalk.scenes.explorer.core.apply import apply
+from latentwalk.scenes.explorer.walk.path import WalkPath
+from latentwalk.scenes.explorer.core.state import ExplorerState
+from latentwalk.scenes.explorer.core.undo import History
 
 LATENTS = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], dtype=np.float32)
 PANEL_POS = (5, 5)

@@ -10,7 +10,7 @@ from OpenGL import GL as gl
 from latentwalk.engine.gl import Buffer, Program, Texture2D, VertexArray
 from latentwalk.engine.input import Action
 from latentwalk.engine.scene import Scene
-from latentwalk.demo.geometry import axes, cube, orbit_view, perspective, test_pattern
+from latentwalk.scenes.demo.geometry import axes, cube, orbit_view, perspective, test_pattern
 
 DEFAULT_VIEW = (0.6, 0.45, 4.0)  # yaw, pitch (radians), distance
 ORBIT_KEYS = {"orbit_left": (-1, 0), "orbit_right": (1, 0), "orbit_up": (0, 1), "orbit_down": (0, -1)}

@@ -32,26 +32,28 @@ from latentwalk.engine.camera import OrbitCamera, quat_from_axis_angle, quat_mul
 from latentwalk.engine.memory import map_big_blocks
 from latentwalk.engine.scene import Scene
 from latentwalk.engine.screenshots import Screenshots
-from latentwalk.explorer import actions, frame_prepare, install
-from latentwalk.explorer.apply import apply as apply_command
-from latentwalk.explorer.cursor_marker import CursorMarker
-from latentwalk.explorer.decoding import DecoderService
-from latentwalk.explorer.drawing import DrawTools
-from latentwalk.explorer.insight import InsightTools
-from latentwalk.explorer.detail_layer import WHOLE_LAYER, DetailLayerCache, LayerPart, draw_points
-from latentwalk.explorer.layer import RenderContext
-from latentwalk.explorer.model_loader import ModelLoader, prepare_model
-from latentwalk.explorer.neighbor_tools import NeighborTools
-from latentwalk.explorer.outputs import OutputImages
-from latentwalk.explorer.panels.detail_hint import detail_hint
-from latentwalk.explorer.picking import Picker
-from latentwalk.explorer.points import PointStyle
-from latentwalk.explorer.scene_parts import ReadOnlyViews, make_panels
-from latentwalk.explorer.state import ExplorerState
-from latentwalk.explorer.tooltip import hover_tooltip
-from latentwalk.explorer.undo import History
-from latentwalk.explorer.view_cache import ViewCache
-from latentwalk.explorer.walk_tools import WalkTools
+from latentwalk.scenes.explorer.input import actions
+from latentwalk.scenes.explorer.view import frame_prepare
+from latentwalk.scenes.explorer.model import install
+from latentwalk.scenes.explorer.core.apply import apply as apply_command
+from latentwalk.scenes.explorer.view.cursor_marker import CursorMarker
+from latentwalk.scenes.explorer.model.decoding import DecoderService
+from latentwalk.scenes.explorer.tools.drawing import DrawTools
+from latentwalk.scenes.explorer.tools.insight import InsightTools
+from latentwalk.scenes.explorer.view.detail_layer import WHOLE_LAYER, DetailLayerCache, LayerPart, draw_points
+from latentwalk.scenes.explorer.view.layer import RenderContext
+from latentwalk.scenes.explorer.model.model_loader import ModelLoader, prepare_model
+from latentwalk.scenes.explorer.tools.neighbor_tools import NeighborTools
+from latentwalk.scenes.explorer.model.outputs import OutputImages
+from latentwalk.scenes.explorer.panels.detail_hint import detail_hint
+from latentwalk.scenes.explorer.view.picking import Picker
+from latentwalk.scenes.explorer.view.points import PointStyle
+from latentwalk.scenes.explorer.core.scene_parts import ReadOnlyViews, make_panels
+from latentwalk.scenes.explorer.core.state import ExplorerState
+from latentwalk.scenes.explorer.view.tooltip import hover_tooltip
+from latentwalk.scenes.explorer.core.undo import History
+from latentwalk.scenes.explorer.view.view_cache import ViewCache
+from latentwalk.scenes.explorer.walk.walk_tools import WalkTools
 from latentwalk.vae.bundle import Bundle, load_bundle
 
 BACKGROUND = (0.08, 0.08, 0.10)

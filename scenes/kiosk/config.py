@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from latentwalk.engine.input_names import BindingError, parse_input, parse_key_chord
-from latentwalk.errors import SceneError
+from latentwalk.scenes.errors import SceneError
 
 TOUR_STYLES = ("classes", "random", "mixed")
 # What a visitor may change, by kind; actions of a kind not listed are ignored in kiosk mode.

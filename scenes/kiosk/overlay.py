@@ -1,7 +1,7 @@
 """What a kiosk shows over the 3-d view with the panels hidden: the decoded image large with its class,
 and the controls for a visitor who just started. ImGui windows without decoration, placed from the
 viewport each frame, so they follow any screen size. (The gamepad's cursor is the explorer's own
-marker, scenes/explorer/cursor_marker.py.)"""
+marker, scenes/explorer/view/cursor_marker.py.)"""
 from __future__ import annotations
 
 import numpy as np

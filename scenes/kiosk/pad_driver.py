@@ -1,5 +1,5 @@
 """The gamepad as a driver of the explorer: it reads the pads' axes once per fixed step and turns them,
-and the pad's button actions, into explorer commands (scenes/explorer/commands.py). It changes
+and the pad's button actions, into explorer commands (scenes/explorer/core/commands.py). It changes
 nothing itself.
 
 Default map (every entry remappable through the binding table / the kiosk config's [bindings]):
@@ -25,7 +25,7 @@ import math
 import numpy as np
 
 from latentwalk.engine.gamepad import NAVIGATE_PANELS, AxisResponse, Gamepads, enable_imgui_navigation
-from latentwalk.explorer import commands as c
+from latentwalk.scenes.explorer.core import commands as c
 
 PAD_DEFAULTS = {
     "pad:leftx": "orbit_yaw", "pad:lefty": "-orbit_pitch",
@@ -37,7 +37,7 @@ PAD_DEFAULTS = {
     "pad:start": "toggle_panels", "pad:back": "reset_view", "pad:leftshoulder": NAVIGATE_PANELS,
 }
 # Button-like actions (from a pad, or a key bound to them in a config) -> the command they submit.
-# "play_walk", "toggle_panels" and "reset_view" are the explorer's own (scenes/explorer/actions.py).
+# "play_walk", "toggle_panels" and "reset_view" are the explorer's own (scenes/explorer/input/actions.py).
 ACTION_COMMANDS = {
     "add_control_point": lambda: c.AddControlPoint(),
     "remove_last_control_point": lambda: c.RemoveLastControlPoint(),

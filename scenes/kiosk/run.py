@@ -10,7 +10,7 @@ import ctypes
 import logging
 import os
 
-from latentwalk.kiosk.config import KioskConfig, KioskConfigError, load_config
+from latentwalk.scenes.kiosk.config import KioskConfig, KioskConfigError, load_config
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
@@ -35,9 +35,9 @@ def place_on_display(config: KioskConfig) -> None:
 
 
 def run_kiosk(args) -> int:
-    from latentwalk.commands.run import DEFAULT_MODEL
-    from latentwalk.explorer.scene import ExplorerScene
-    from latentwalk.kiosk.scene import KioskApp, KioskScene
+    from latentwalk.subcommands.run import DEFAULT_MODEL
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+    from latentwalk.scenes.kiosk.scene import KioskApp, KioskScene
     from latentwalk.vae.errors import VaeError
 
     config = load_config(getattr(args, "config", None))

@@ -25,14 +25,14 @@ import pygame
 
 from latentwalk.engine.app import APP_ACTIONS, App
 from latentwalk.engine.scene import Scene
-from latentwalk.explorer import commands as c
-from latentwalk.kiosk import overlay
-from latentwalk.kiosk.config import KioskConfig
-from latentwalk.kiosk.pad_driver import PadDriver
-from latentwalk.kiosk.tour import TourPlanner
-from latentwalk.kiosk.tour_driver import TourDriver
+from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.kiosk import overlay
+from latentwalk.scenes.kiosk.config import KioskConfig
+from latentwalk.scenes.kiosk.pad_driver import PadDriver
+from latentwalk.scenes.kiosk.tour import TourPlanner
+from latentwalk.scenes.kiosk.tour_driver import TourDriver
 
-log = logging.getLogger("latentwalk.kiosk")
+log = logging.getLogger("latentwalk.scenes.kiosk")
 
 EXIT_ACTION = "kiosk_exit"
 # Which visitor kind (config `visitors.may`) each action belongs to; actions not listed are refused.
@@ -81,7 +81,7 @@ class KioskScene(Scene):
         """`explorer`: an ExplorerScene not yet started; by default one on the config's model, loaded
         now so a bad model fails before a window opens."""
         if explorer is None:
-            from latentwalk.explorer.scene import ExplorerScene
+            from latentwalk.scenes.explorer.scene import ExplorerScene
             explorer = ExplorerScene(config.model)
         self.config = config
         self.explorer = explorer

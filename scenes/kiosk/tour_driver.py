@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from latentwalk.engine.camera import quat_from_axis_angle, quat_multiply
-from latentwalk.explorer import commands as c
-from latentwalk.kiosk.tour import EASE_SECONDS, Tour, TourPlanner, camera_at, smoothstep
+from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.kiosk.tour import EASE_SECONDS, Tour, TourPlanner, camera_at, smoothstep
 
 TARGET_FOLLOW = 0.35  # how far the camera's target leans from the scene centre towards the walk
 END_PAUSE_SECONDS = 2.0  # the last image stays a moment before the next tour

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from latentwalk.explorer.decoding import ImageSlot
-from latentwalk.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
-from latentwalk.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.scenes.explorer.model.decoding import ImageSlot
+from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 
 MAX_GRID_PX = 250.0  # widest a layer's grid is drawn
 LIST_SHARE_OF_HEIGHT = 0.7  # the layers scroll within this much of the window

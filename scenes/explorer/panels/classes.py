@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from imgui_bundle import imgui
 
-from latentwalk.explorer.commands import Highlight, SetClassColor, SetPointStyle
-from latentwalk.explorer.panels import remember_item, window_rect
-from latentwalk.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.scenes.explorer.core.commands import Highlight, SetClassColor, SetPointStyle
+from latentwalk.scenes.explorer.panels import remember_item, window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 
 if TYPE_CHECKING:
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
 
 class ClassesPanel:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from imgui_bundle import imgui
 
 if TYPE_CHECKING:
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
 HINT_COLOR = imgui.ImVec4(0.85, 0.85, 0.60, 0.9)
 

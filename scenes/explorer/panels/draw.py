@@ -1,14 +1,14 @@
 """Panel "Draw": sketch a digit on a canvas shown large (the model's 28x28 underneath); every change is
-encoded in the background (scenes/explorer/drawing.py), its point is marked in the cloud and its
+encoded in the background (scenes/explorer/tools/drawing.py), its point is marked in the cloud and its
 reconstruction shows in Output. Brush size, clear, undo, the encoder's view of the drawing, and one
 click to make it a control point of the walk. Dropping a PNG or JPEG on the window does the same."""
 from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from latentwalk.explorer.decoding import ImageSlot
-from latentwalk.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
-from latentwalk.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.scenes.explorer.model.decoding import ImageSlot
+from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 
 CANVAS_SHARE_OF_HEIGHT = 0.36
 MAX_CANVAS_PX = 336.0

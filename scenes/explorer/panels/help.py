@@ -9,8 +9,8 @@ import pygame
 from imgui_bundle import imgui
 
 from latentwalk.engine.gamepad import NAVIGATE_PANELS
-from latentwalk.explorer.panels import ItemRects, remember_item
-from latentwalk.explorer.panels.layout import HELP_BUTTON, layout_of
+from latentwalk.scenes.explorer.panels import ItemRects, remember_item
+from latentwalk.scenes.explorer.panels.layout import HELP_BUTTON, layout_of
 
 TOGGLE_HELP = "toggle_help"
 # What an action does, in words; an action not listed shows its own name.

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 from imgui_bundle import imgui
 
-from latentwalk.explorer.commands import LoadModel
-from latentwalk.explorer.panels import error_line, note_line, window_rect
-from latentwalk.explorer.panels.layout import begin_panel, layout_of
-from latentwalk.explorer.panels.path import ItemRects, remember_item
+from latentwalk.scenes.explorer.core.commands import LoadModel
+from latentwalk.scenes.explorer.panels import error_line, note_line, window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.scenes.explorer.panels.path import ItemRects, remember_item
 from latentwalk.vae.bundle import list_bundled_models
 
 if TYPE_CHECKING:
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
 
 class ModelPanel:

@@ -1,13 +1,13 @@
 """Panel "Neighbours": the k nearest training points of the hovered or selected point (in the model's full
 latent space), as pictures with their index, class and distance, nearest first; clicking one selects it
-and flies there. What it shows comes from scenes/explorer/neighbor_tools.py (prepare phase)."""
+and flies there. What it shows comes from scenes/explorer/tools/neighbor_tools.py (prepare phase)."""
 from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from latentwalk.explorer.commands import FlyTo, Select
-from latentwalk.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
-from latentwalk.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.scenes.explorer.core.commands import FlyTo, Select
+from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 
 COLUMNS = 5
 THUMBNAIL_PX = 56.0  # a 28-pixel image at twice its size: sharp, and ten fit in two short rows

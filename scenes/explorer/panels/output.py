@@ -1,4 +1,4 @@
-"""Panel "Output": the image that owns the Output (scenes/explorer/outputs.py: what the person did last,
+"""Panel "Output": the image that owns the Output (scenes/explorer/model/outputs.py: what the person did last,
 hovering a point, selecting one or moving the walk; the caption says which), large and nearest-neighbour sharp, beside the real training
 image when the data set is at hand; decoder errors show here, and a field selects a point by index.
 
@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Callable
 
 from imgui_bundle import imgui
 
-from latentwalk.explorer.commands import FlyTo, Select, SelectAlongWalk, SelectInDirection, SelectNeighbor
-from latentwalk.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
-from latentwalk.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.scenes.explorer.core.commands import FlyTo, Select, SelectAlongWalk, SelectInDirection, SelectNeighbor
+from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 
 if TYPE_CHECKING:
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
 SELECTION_COMMANDS = (Select, SelectInDirection, SelectNeighbor, SelectAlongWalk, FlyTo)
 IMAGE_SHARE_OF_HEIGHT = 0.24  # of the window's height, for each image

@@ -1,7 +1,7 @@
 """Panel "Path": the control points as a list (reorder, delete, clear, fly the camera there), the curve's
 kind and closure, adding the hovered (or selected) point or a typed latent coordinate.
 
-The panel reads the `WalkPath` and emits commands (scenes/explorer/commands.py) through `submit`;
+The panel reads the `WalkPath` and emits commands (scenes/explorer/core/commands.py) through `submit`;
 `hovered_index` says which data-set point is hovered, `describe` names one (its class), `refusal`
 gives the last refused command and its reason. The keys that add a point (C, Insert, Shift+click)
 are the explorer's (actions.py).
@@ -12,12 +12,12 @@ from typing import Callable
 
 from imgui_bundle import imgui
 
-from latentwalk.errors import SceneError
-from latentwalk.explorer import commands as c
-from latentwalk.explorer.panels import ItemRects, error_line, item_center, remember_item, window_rect  # noqa: F401
-from latentwalk.explorer.curve import KINDS
-from latentwalk.explorer.panels.layout import begin_panel
-from latentwalk.explorer.path import WalkPath, parse_coordinates
+from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.explorer.panels import ItemRects, error_line, item_center, remember_item, window_rect  # noqa: F401
+from latentwalk.scenes.explorer.walk.curve import KINDS
+from latentwalk.scenes.explorer.panels.layout import begin_panel
+from latentwalk.scenes.explorer.walk.path import WalkPath, parse_coordinates
 
 MAX_SHOWN_COORDS = 4
 SMALL_DISPLAY_PX = 600

@@ -14,8 +14,8 @@ from typing import Callable
 
 from imgui_bundle import imgui
 
-from latentwalk.explorer.panels import error_line, note_line, remember_item, window_rect
-from latentwalk.explorer.recording import LAYOUTS
+from latentwalk.scenes.explorer.panels import error_line, note_line, remember_item, window_rect
+from latentwalk.scenes.explorer.record.recording import LAYOUTS
 
 SIZES = ((640, 360), (1280, 720), (1920, 1080))
 FPS_RANGE = (1, 120)
@@ -80,7 +80,7 @@ class RecordDialog:
         """Check the output, then start the child; False (and a one-line message) when refused."""
         from latentwalk.engine.errors import EngineError
         from latentwalk.engine.video import check_video_target
-        from latentwalk.explorer.record_job import RecordJob
+        from latentwalk.scenes.explorer.record.record_job import RecordJob
 
         if self.recording:
             return False

@@ -1,4 +1,4 @@
-"""Panel "Session": save and load the explorer's set-up (scenes/explorer/session.py) by a path field
+"""Panel "Session": save and load the explorer's set-up (scenes/explorer/session/session.py) by a path field
 (Enter loads), buttons, a list of recent files, and Ctrl+S / Ctrl+O (which work even while a text field
 has the keyboard). Where files go by default, what is remembered between runs and the autosave on quit:
 panels/session_files.py. Every save or load says so in a message over the view for a few seconds, so a
@@ -21,15 +21,15 @@ from imgui_bundle import imgui
 
 from latentwalk.engine.camera import OrbitCamera
 from latentwalk.engine.files import WrittenFiles
-from latentwalk.explorer.commands import ApplySession
+from latentwalk.scenes.explorer.core.commands import ApplySession
 from latentwalk.engine.input import Action, Bindings
-from latentwalk.errors import SceneError
-from latentwalk.explorer.panels import ERROR_COLOR, remember_item, window_rect
-from latentwalk.explorer.panels.layout import begin_panel
-from latentwalk.explorer.path import WalkPath
-from latentwalk.explorer.panels.session_files import (SessionPlaces, autosave_enabled, autosave_file,
+from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.panels import ERROR_COLOR, remember_item, window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel
+from latentwalk.scenes.explorer.walk.path import WalkPath
+from latentwalk.scenes.explorer.panels.session_files import (SessionPlaces, autosave_enabled, autosave_file,
                                                       default_session_file, draw_toast, restore_offer)
-from latentwalk.explorer.session import (CameraView, ControlPoint, Session, StyleSettings, load_session,
+from latentwalk.scenes.explorer.session.session import (CameraView, ControlPoint, Session, StyleSettings, load_session,
                                          save_session, session_to_json)
 
 SAVE_SESSION = "save_session"

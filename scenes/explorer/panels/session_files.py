@@ -99,7 +99,7 @@ def draw_toast(text: str, failed: bool, since: float, frames=None) -> None:
 
 def restore_offer(file: Path, item_rects: dict) -> bool | None:
     """The start-up question about autosaved work: True (Restore), False (Discard), None (not yet)."""
-    from latentwalk.explorer.panels import remember_item
+    from latentwalk.scenes.explorer.panels import remember_item
 
     if not imgui.is_popup_open(RESTORE_POPUP):
         imgui.open_popup(RESTORE_POPUP)

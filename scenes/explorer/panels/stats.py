@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from imgui_bundle import imgui
 
 from latentwalk.engine.ui import stats_text
-from latentwalk.explorer.commands import SetPointStyle
-from latentwalk.explorer.panels import window_rect
-from latentwalk.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.scenes.explorer.core.commands import SetPointStyle
+from latentwalk.scenes.explorer.panels import window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 
 if TYPE_CHECKING:
-    from latentwalk.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.scene import ExplorerScene
 
 
 class StatsPanel:

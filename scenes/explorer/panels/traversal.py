@@ -1,7 +1,7 @@
 """Panel "Walk": steps, the position slider, play / pause / mode / speed, the image at the position, and the
 filmstrip of every step.
 
-Decoding goes through the scene's decoder service (scenes/explorer/decoding.py), duck-typed: anything
+Decoding goes through the scene's decoder service (scenes/explorer/model/decoding.py), duck-typed: anything
 with `request_latent(latent, channel, latest_only=...) -> key` and `subscribe(channel, listener)`,
 whose listeners receive results with `key`, `value` (an image) and `error`.
 - The image at the position goes on the latest-only WALK_CHANNEL: while playing, only the newest matters.
@@ -10,7 +10,7 @@ whose listeners receive results with `key`, `value` (an image) and `error`.
   the hover image, and a path edited mid-way leaves at most one chunk of stale work behind.
 - Thumbnails live in one atlas texture (a grid of cells), so the strip is one texture however long.
 Playback itself is not here: the scene calls `WalkPath.update(dt)` in its fixed step. Every change the
-widgets ask for is a command given to `submit` (scenes/explorer/commands.py).
+widgets ask for is a command given to `submit` (scenes/explorer/core/commands.py).
 """
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ import numpy as np
 from imgui_bundle import imgui
 
 from latentwalk.engine.gl import Texture2D
-from latentwalk.explorer.commands import PlayWalk, SetWalkMode, SetWalkSpeed, SetWalkSteps, SetWalkT
-from latentwalk.explorer.decoding import ImageSlot, image_to_rgb_u8
-from latentwalk.explorer.panels import error_line, remember_item, window_rect
-from latentwalk.explorer.panels.layout import begin_panel
-from latentwalk.explorer.path import WalkPath
-from latentwalk.explorer.traversal import MAX_SPEED, MAX_STEPS, MIN_STEPS, MODES
+from latentwalk.scenes.explorer.core.commands import PlayWalk, SetWalkMode, SetWalkSpeed, SetWalkSteps, SetWalkT
+from latentwalk.scenes.explorer.model.decoding import ImageSlot, image_to_rgb_u8
+from latentwalk.scenes.explorer.panels import error_line, remember_item, window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel
+from latentwalk.scenes.explorer.walk.path import WalkPath
+from latentwalk.scenes.explorer.walk.traversal import MAX_SPEED, MAX_STEPS, MIN_STEPS, MODES
 
 WALK_CHANNEL = "walk"
 FILMSTRIP_CHANNEL = "filmstrip"

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from latentwalk.explorer.decoding import ImageSlot
-from latentwalk.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
-from latentwalk.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.scenes.explorer.model.decoding import ImageSlot
+from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 from latentwalk.vae.bundle import list_bundled_models
 
 WEIGHT_LAYERS = ("dense", "deconv1", "deconv2", "deconv3")  # vae.similarity's, without importing torch

@@ -1,0 +1,54 @@
+"""`latentwalk encode`: images (PNG/JPEG files, or an IDX images file) -> the encoder's means, an (N, d)
+float32 .npy whose row i belongs to input i."""
+from __future__ import annotations
+
+import argparse
+
+from latentwalk.subcommands._args import positive_int
+
+PROGRESS_FROM = 5000  # images: fewer take well under a second
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "encode", help="encode images to latents (the encoder's means) as an (N, d) .npy",
+        description="Encode images with a model bundle's encoder. Pictures in the model's input format "
+                    "(28x28 grey, light on dark, for MNIST) are taken as they are; others are converted "
+                    "as MNIST digits were made (grey, inverted if the background is light, cropped, "
+                    "scaled to 20x20, centred by centre of mass).")
+    parser.add_argument("--model", metavar="M", default="mnist",
+                        help="bundled model name or bundle folder (default: mnist)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--images", metavar="IMAGE", nargs="+", help="PNG or JPEG files")
+    source.add_argument("--idx", metavar="FILE", help="an IDX images file (raw or .gz), e.g. train-images-idx3-ubyte")
+    parser.add_argument("--limit", metavar="N", type=positive_int, help="with --idx: only the first N images")
+    parser.add_argument("--out", metavar="Z.npy", required=True, help="where to write the (N, d) float32 latents")
+    parser.add_argument("--batch-size", type=positive_int, default=256)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from latentwalk.vae.bundle import load_bundle
+    from latentwalk.vae.encode import (EncodeError, check_npy_output, encode_inputs, idx_to_inputs, load_pictures,
+                                       require_encoder, write_latents)
+
+    if args.limit is not None and args.idx is None:
+        raise EncodeError("--limit applies to --idx only")
+    check_npy_output(args.out)
+    bundle = load_bundle(args.model)
+    encoder = require_encoder(bundle)
+    if args.idx is not None:
+        from latentwalk.vae.idx import read_idx
+
+        images = read_idx(args.idx)
+        if args.limit is not None:
+            images = images[:args.limit]
+        inputs = idx_to_inputs(images, bundle.image_shape, args.idx)
+    else:
+        inputs = load_pictures(args.images, bundle.image_shape)
+    latents = encode_inputs(encoder, inputs, batch_size=args.batch_size,
+                            progress=len(inputs) > PROGRESS_FROM and not args.no_progress)
+    path = write_latents(latents, args.out)
+    print(f"encoded {len(latents)} images with {bundle.path.name} -> {path} ({latents.shape[0]}, {latents.shape[1]}) float32")
+    return 0

@@ -1,0 +1,196 @@
+"""`latentwalk record`: render a walk offline, frame by frame at a fixed dt, into a video file.
+
+Order of work, so every refusal comes before any rendering: arguments, the output (type, encoder,
+folder writable), the model and the walk, then a way to render (a display, a private Xvfb or EGL,
+probed in a child process before OpenGL is imported here), then the frames' images, then the frames.
+A full disk, Ctrl+C or SIGTERM closes the file properly, so what was written plays; the exit status
+says the recording was cut short (130 Ctrl+C, 143 SIGTERM, 1 a write error).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import sys
+import time
+
+from latentwalk.subcommands._args import positive_float, positive_int
+from latentwalk.subcommands.run import DEFAULT_MODEL, parse_size
+from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.walk.curve import KINDS
+from latentwalk.scenes.explorer.record.recording import LAYOUTS, RecordPlan
+
+DEFAULT_SECONDS = 5.0
+CRF_RANGE = {"libx264": (0, 51), "libvpx-vp9": (0, 63), "libvpx": (4, 63)}
+# The render modes tried for recording: never a window on the person's own screen when another works.
+RECORD_GL_MODES = ("xvfb", "egl", "display")
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the frame loop is, so the video is closed like after Ctrl+C."""
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "record", help="render a walk to a video file (MP4, WebM, GIF or PNG frames)",
+        description="Render a walk offline at a fixed frame rate into H.264 .mp4, .webm, .gif, or a folder of "
+                    "PNG frames. Runs without a display.")
+    parser.add_argument("--model", default=None, metavar="M",
+                        help="a bundled model's name or a bundle folder "
+                             f"(default: the session's, else {DEFAULT_MODEL})")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--through", metavar="I,J,K", help="data-set indices of the walk's control points")
+    source.add_argument("--session", metavar="FILE", help="a session file saved by the explorer (its walk and view)")
+    parser.add_argument("--out", required=True, metavar="FILE",
+                        help="output: .mp4 (H.264), .webm (VP9), .gif, or a folder for PNG frames")
+    parser.add_argument("--fps", type=positive_float, default=30.0, help="frames per second (default 30)")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--seconds", type=positive_float, metavar="S",
+                        help=f"length in seconds (default {DEFAULT_SECONDS:g}): fps x S frames")
+    length.add_argument("--frames", type=positive_int, metavar="N", help="length in frames")
+    parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
+                        help="frame size (default 1280x720)")
+    parser.add_argument("--layout", choices=LAYOUTS, default="view",
+                        help="view: 3-d view with the image inset; image: the decoded image alone; split: both")
+    parser.add_argument("--ui", action="store_true",
+                        help="keep the explorer's panels in the 3-d view (view and split layouts)")
+    parser.add_argument("--orbit", type=float, default=0.0, metavar="DEG",
+                        help="turn the camera this many degrees over the recording")
+    parser.add_argument("--crf", type=float, default=None, metavar="Q",
+                        help="quality: lower is better and larger (default 23 for H.264, 32 for VP9)")
+    parser.add_argument("--interp", choices=KINDS, default=None, help="curve through the points (default catmull-rom)")
+    parser.add_argument("--closed", action="store_const", const=True, default=None,
+                        help="close the loop back to the first point")
+    parser.add_argument("--progress", choices=("bar", "lines"), default="bar", help=argparse.SUPPRESS)
+    parser.set_defaults(func=run)
+
+
+def plan_from_args(args: argparse.Namespace) -> RecordPlan:
+    """Arguments -> RecordPlan, reading the session file if any; SceneError (one line) on a bad value."""
+    from latentwalk.subcommands.walk import _parse_indices
+
+    if not math.isfinite(args.orbit):
+        raise SceneError(f"--orbit must be a finite number of degrees, got {args.orbit}")
+    frames = args.frames or max(1, round(args.fps * (args.seconds or DEFAULT_SECONDS)))
+    session = None
+    if args.session is not None:
+        from latentwalk.scenes.explorer.session.session import load_session
+        session = load_session(args.session)
+    model = args.model or (session.model if session is not None else DEFAULT_MODEL)
+    through = _parse_indices(args.through) if args.through is not None else ()
+    return RecordPlan(model=model, through=through, session=session, interp=args.interp, closed=args.closed,
+                      frames=frames, fps=args.fps, size=tuple(args.size), layout=args.layout, ui=args.ui,
+                      orbit_degrees=args.orbit)
+
+
+def check_crf(crf: float | None, codec: str, out) -> None:
+    if crf is None:
+        return
+    low, high = CRF_RANGE.get(codec, (None, None))
+    if low is None:
+        raise SceneError(f"{out}: --crf does not apply to {codec} output")
+    if not low <= crf <= high:
+        raise SceneError(f"--crf {crf:g} is out of range for {codec} ({low}..{high})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from latentwalk.engine.files import refuse_existing
+    from latentwalk.engine.video import VideoWriter, check_video_target, is_folder_target
+
+    if not is_folder_target(args.out):  # a folder of frames: check_video_target refuses one holding frames
+        refuse_existing(args.out)
+    plan = plan_from_args(args)
+    target = check_video_target(args.out, plan.size, plan.fps)
+    check_crf(args.crf, target.codec, args.out)
+
+    from latentwalk.scenes.explorer.record.recording import WalkRecorder
+
+    if plan.needs_gl:
+        from latentwalk.engine.headless import choose_gl_mode
+
+        screen = (max(1920, plan.size[0]), max(1080, plan.size[1]))
+        mode = choose_gl_mode(screen, modes=RECORD_GL_MODES)
+        print(f"rendering on {mode.description}", file=sys.stderr)
+    # a recording is not a person's session: nothing to offer to restore, nothing to autosave on close
+    from latentwalk.scenes.explorer.panels.session_files import AUTOSAVE_ENV
+    os.environ[AUTOSAVE_ENV] = "0"
+    recorder = WalkRecorder(plan)
+    return record(recorder, lambda: VideoWriter(target.path, plan.size, plan.fps, crf=args.crf, target=target),
+                  lines=args.progress == "lines")
+
+
+def record(recorder, open_writer, *, lines: bool = False) -> int:
+    """Prepare the recorder, then open the writer (so a failure before the first frame leaves no empty
+    file) and render into it with a progress bar; close it whatever happens; print what was written."""
+    from latentwalk.engine.video import VideoError
+
+    started = time.perf_counter()
+    try:
+        recorder.prepare()
+        writer = open_writer()
+    except BaseException:
+        recorder.close()
+        raise
+    previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    total = recorder.plan.frames
+    status, reason = 0, ""
+    bar = _progress(total, lines)
+    try:
+        recorder.record(writer, progress=bar)
+    except KeyboardInterrupt:
+        status, reason = 130, "interrupted (Ctrl+C)"
+    except Terminated:
+        status, reason = 143, "terminated (SIGTERM)"
+    except VideoError as exc:
+        status, reason = 1, str(exc)
+    finally:
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut the close
+        try:
+            bar.close()
+            summary = writer.close(raise_error=False)
+            recorder.close()
+        finally:
+            signal.signal(signal.SIGINT, previous_int)
+            signal.signal(signal.SIGTERM, previous_term)
+    elapsed = time.perf_counter() - started
+    print(f"wrote {summary.line()}; rendered in {elapsed:.1f} s "
+          f"({summary.seconds / max(elapsed, 1e-9):.2f} s of video per second)")
+    if status:
+        print(f"latentwalk record: {reason}: the recording was cut short after {summary.frames} of {total} "
+              f"frames; {summary.path} plays what was written", file=sys.stderr)
+    return status
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+class _Lines:
+    """Machine-readable progress for the app's Record dialog: 'frame I N' per frame on stdout."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def __call__(self, done: int) -> None:
+        print(f"frame {done} {self.total}", flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class _Bar:
+    def __init__(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="frame", desc="recording", file=sys.stderr, dynamic_ncols=True)
+
+    def __call__(self, done: int) -> None:
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _progress(total: int, lines: bool):
+    return _Lines(total) if lines else _Bar(total)

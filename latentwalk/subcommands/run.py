@@ -1,0 +1,94 @@
+"""`latentwalk run`: open the window and run the interactive scene."""
+from __future__ import annotations
+
+import argparse
+import re
+
+from latentwalk.subcommands._args import positive_float, positive_int
+
+DEFAULT_MODEL = "mnist"
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    match = _SIZE_RE.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT like 1280x720, got {text!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise argparse.ArgumentTypeError(f"size {width}x{height} out of range (16..16384 per side)")
+    return width, height
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("run", help="open the explorer window",
+                                   description="Open the latent-space explorer on a model bundle.")
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="M",
+                        help=f"a bundled model's name or a bundle folder (default {DEFAULT_MODEL})")
+    parser.add_argument("--data-dir", default=None, metavar="D",
+                        help="folder of the model's data set, to show training images beside decoded ones")
+    parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
+                        help="window size in pixels (default 1280x720)")
+    parser.add_argument("--fullscreen", action="store_true", help="start fullscreen (F11 toggles)")
+    parser.add_argument("--frames", type=positive_int, default=None, metavar="N",
+                        help="quit after N frames (scripted runs)")
+    parser.add_argument("--screenshot", default=None, metavar="PATH",
+                        help="save the last frame, UI included, as a PNG (with --frames, else on quit)")
+    parser.add_argument("--demo", action="store_true",
+                        help="show the engine's demo scene instead (checks the GL setup; needs no model)")
+    parser.add_argument("--no-vsync", dest="vsync", action="store_false", help="do not wait for vertical sync")
+    parser.add_argument("--max-fps", type=float, default=None, metavar="N",
+                        help="frame cap (default: none under vsync, 144 without it; 0: uncapped)")
+    parser.add_argument("--target-fps", type=positive_float, default=None, metavar="N",
+                        help="frame rate a moving view holds by drawing a subset of a big cloud (default 36)")
+    parser.add_argument("--kiosk", action="store_true",
+                        help="installation mode: fullscreen, panels and cursor hidden, a tour until a visitor "
+                             "takes over (see --config)")
+    parser.add_argument("--config", default=None, metavar="FILE.toml",
+                        help="the kiosk's TOML config (model, display, idle timeout, tour, bindings); needs --kiosk")
+    parser.set_defaults(func=run)
+
+
+def make_scene(args: argparse.Namespace):
+    """The explorer on --model; a missing default bundle says how to get one, in one line."""
+    if args.demo:
+        from latentwalk.scenes.demo.scene import DemoScene
+        return DemoScene()
+    from latentwalk.scenes.errors import SceneError
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+    from latentwalk.vae.bundle import list_bundled_models
+
+    if args.model == DEFAULT_MODEL and DEFAULT_MODEL not in list_bundled_models():
+        raise SceneError(f"the bundled model {DEFAULT_MODEL!r} is missing (assets/models/{DEFAULT_MODEL}); "
+                         "train it with `latentwalk train` or pass --model PATH to a bundle folder "
+                         "(`latentwalk import-tfjs` makes one)")
+    detail = None if args.target_fps is None else {"target_fps": args.target_fps}
+    return ExplorerScene(args.model, data_dir=args.data_dir, detail=detail)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.frames is not None:  # a scripted run needs no screen: Xvfb or EGL, chosen before OpenGL loads
+        from latentwalk.engine.headless import headless_if_no_display
+        headless_if_no_display()
+    from latentwalk.engine.app import App
+    from latentwalk.engine.capture import check_writable
+    from latentwalk.scenes.errors import SceneError
+
+    if args.max_fps is not None and not 0 <= args.max_fps < float("inf"):
+        raise SceneError(f"--max-fps must be 0 (uncapped) or a positive number, not {args.max_fps}")
+
+    if args.screenshot is not None:
+        check_writable(args.screenshot)  # fail before a window opens, not after the run
+    if args.config is not None and not args.kiosk:
+        raise SceneError("--config is the kiosk's config: use it with --kiosk")
+    if args.kiosk:
+        from latentwalk.scenes.kiosk.run import run_kiosk
+        return run_kiosk(args)
+    scene = make_scene(args)
+    with App(scene, size=args.size, fullscreen=args.fullscreen, vsync=args.vsync,
+             frame_cap=args.max_fps) as app:
+        if not args.demo:
+            from latentwalk.scenes.kiosk.pad_driver import PadDriver
+            PadDriver.attach(scene, app)  # gamepads drive the explorer outside kiosk mode too
+        app.run(frames=args.frames, screenshot=args.screenshot)
+    return 0

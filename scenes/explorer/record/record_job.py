@@ -1,0 +1,121 @@
+"""A recording started from the app: `latentwalk record` run in a child process on the current walk
+(saved to a temporary session file), its progress read back line by line, cancellable.
+
+Why a process: offline rendering needs its own GL context at the video's size and a decoder kept busy,
+and ENVIRONMENT.md measured what Python-heavy work in a thread does to the render loop (3 fps). In a
+child, the window stays responsive and the recording is exactly what `latentwalk record` makes.
+Cancel sends the child SIGINT: it closes the file properly (a video of the frames written) and exits
+with 130. Two reader threads only wait on the child's pipes.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from latentwalk.scenes.explorer.session.session import save_session
+
+CANCELLED_STATUS = 130
+
+
+class RecordJob:
+    """One running (then finished) `latentwalk record` child."""
+
+    def __init__(self, session, out: str | os.PathLike, *, layout: str = "view", size=(1280, 720),
+                 fps: float = 30.0, seconds: float = 5.0, ui: bool = False, clock=time.monotonic) -> None:
+        self.out = Path(out)
+        self.total = max(1, round(fps * seconds))
+        self.done = 0
+        self.summary = ""  # the child's "wrote ..." line
+        self.clock = clock
+        handle, name = tempfile.mkstemp(prefix="latentwalk-record-", suffix=".json")
+        os.close(handle)
+        self._session_file = Path(name)
+        save_session(self._session_file, session)
+        command = [sys.executable, "-m", "latentwalk", "record", "--session", str(self._session_file),
+                   "--out", str(self.out), "--layout", layout, "--size", f"{size[0]}x{size[1]}",
+                   "--fps", f"{fps:g}", "--frames", str(self.total), "--progress", "lines"]
+        if ui:
+            command.append("--ui")
+        self._errors: list[str] = []
+        self.started = clock()
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True,
+                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self._threads = [threading.Thread(target=self._read_progress, daemon=True, name="record-progress"),
+                         threading.Thread(target=self._read_errors, daemon=True, name="record-errors")]
+        for thread in self._threads:
+            thread.start()
+        self.cancelled = False
+
+    def _read_progress(self) -> None:
+        for line in self.process.stdout:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "frame" and parts[1].isdigit():
+                self.done = int(parts[1])
+            elif line.startswith("wrote "):
+                self.summary = line.strip()[len("wrote "):]
+
+    def _read_errors(self) -> None:
+        for line in self.process.stderr:
+            line = line.strip()
+            if line and not line.startswith(("recording:", "rendering on ")):  # tqdm's bar, the mode found
+                self._errors.append(line)
+
+    # -- state -----------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done / self.total)
+
+    def eta_seconds(self) -> float | None:
+        """Seconds left at the rate so far; None until the first frame."""
+        if not self.done:
+            return None
+        elapsed = self.clock() - self.started
+        return elapsed / self.done * (self.total - self.done)
+
+    def result(self) -> tuple[bool, str] | None:
+        """None while running; then (succeeded, one line for the person)."""
+        if self.running:
+            return None
+        for thread in self._threads:
+            thread.join(timeout=1.0)
+        status = self.process.returncode
+        if status == 0:
+            return True, f"recorded {self.summary or self.out}"
+        if status == CANCELLED_STATUS and self.cancelled:
+            kept = f"; {self.summary}" if self.summary else ""
+            return False, f"recording cancelled{kept}"
+        reason = self._errors[-1] if self._errors else f"latentwalk record exited with status {status}"
+        return False, reason.removeprefix("latentwalk record: error: ")
+
+    # -- control ---------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        if self.running:
+            self.cancelled = True
+            self.process.send_signal(signal.SIGINT)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop a running child (cancel, then kill after `timeout`) and remove the session file."""
+        if self.running:
+            self.cancel()
+            if not self.wait(timeout):
+                self.process.kill()
+                self.process.wait()
+        self._session_file.unlink(missing_ok=True)

@@ -1,0 +1,179 @@
+"""Inside the model, for the Activations and Weights panels: one background worker (never the render
+thread) that runs the current decoder layer by layer for the latent whose image Output shows (latest
+wins), and compares the current bundle with another one (per-layer linear CKA, weights as colour).
+
+Work is asked for only while a panel is open, so a closed panel costs nothing. torch and the model
+code are imported in the worker, so they never delay the explorer's first frame.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from latentwalk.engine.worker import BatchWorker, WorkResult
+
+ACTIVATIONS_CHANNEL = "activations"
+COMPARE_CHANNEL = "compare"
+COMPARE_SAMPLES = 200  # training images for the panel's CKA: a second or two on one thread
+
+
+@dataclass(frozen=True)
+class LayerView:
+    name: str
+    description: str
+    shape: tuple[int, ...]
+    grid: np.ndarray  # float32 grey image in [0, 1]: the layer's channels as tiles
+
+
+@dataclass(frozen=True)
+class WeightsView:
+    comparison: object  # vae.similarity.Comparison
+    images_a: dict  # layer -> WeightsImage
+    images_b: dict
+    path_b: Path
+
+
+class InsightJob:
+    def __init__(self, bundle) -> None:
+        self.bundle = bundle
+        self.decoder = None
+
+    def setup(self) -> None:
+        import torch
+
+        torch.set_num_threads(1)  # llvmpipe keeps its core (ENVIRONMENT.md)
+        self.decoder = self.bundle.load_decoder()
+
+    def __call__(self, payloads: list) -> list:
+        return [self._one(payload) for payload in payloads]
+
+    def _one(self, payload):
+        from latentwalk.vae.activations import channel_grid, decoder_activations
+        from latentwalk.vae.bundle import load_bundle
+        from latentwalk.vae.similarity import WEIGHT_LAYERS, compare_bundles, weights_image
+
+        if payload[0] == "activations":
+            return [LayerView(layer.name, layer.description, layer.shape, channel_grid(layer.values))
+                    for layer in decoder_activations(self.decoder, payload[1])]
+        other = load_bundle(payload[1])
+        comparison = compare_bundles(self.bundle, other, samples=COMPARE_SAMPLES)
+        decoder_b = other.load_decoder()
+        images_a = {layer: weights_image(layer, self.decoder) for layer, _ in WEIGHT_LAYERS}
+        images_b = {layer: weights_image(layer, decoder_b) for layer, _ in WEIGHT_LAYERS}
+        return WeightsView(comparison, images_a, images_b, other.path)
+
+
+def output_latent(scene) -> np.ndarray | None:
+    """The latent of the image the Output panel shows (its owner's), or None."""
+    state, owner = scene.state, scene.state.output.owner
+    if owner == "hover" and state.pointer.hovered is not None:
+        return scene.bundle.latents[state.pointer.hovered]
+    if owner == "selection":
+        if state.selection.index is not None:
+            return scene.bundle.latents[state.selection.index]
+        if state.selection.latent is not None:
+            return np.asarray(state.selection.latent, np.float32)
+    if owner == "walk" and scene.path is not None:
+        latent = scene.path.current_latent()
+        return None if latent is None else np.asarray(latent, np.float32)
+    return None
+
+
+class InsightService:
+    """Requests in, layer views and comparisons out, delivered in the scene's prepare phase."""
+
+    def __init__(self, scene) -> None:
+        self.scene = scene
+        job = InsightJob(scene.bundle)
+        # started by the first request: its set-up imports torch, which must not delay the first frame
+        self.worker = BatchWorker(job, setup=job.setup, max_batch=1, cache_size=64, name="insight")
+        self.activations: list[LayerView] | None = None
+        self.activations_latent: np.ndarray | None = None
+        self.weights: WeightsView | None = None
+        self.compare_error: str | None = None
+        self.comparing: str | None = None  # the bundle being compared, while it runs
+        self.activations_error: str | None = None
+        self.activations_wanted = False  # set by the Activations panel while it is open
+        self.arrived = 0  # results taken in; the panels note which they have drawn (`drawn`)
+        self.drawn = 0
+        self._wanted_key = None
+        self._compare_key = None
+
+    def compare_with(self, name_or_path: str) -> None:
+        self.comparing, self.compare_error = str(name_or_path), None
+        self._compare_key = ("compare", str(name_or_path), self.worker.generation)
+        self.worker.submit(self._compare_key, ("compare", str(name_or_path)), channel=COMPARE_CHANNEL,
+                           latest_only=True)
+
+    def prepare(self, alpha: float) -> None:
+        if self.activations_wanted:
+            latent = output_latent(self.scene)
+            if latent is not None:
+                key = ("activations", np.asarray(latent, np.float32).tobytes())
+                if key != self._wanted_key:
+                    self._wanted_key = key
+                    self.worker.submit(key, ("activations", np.asarray(latent, np.float32)),
+                                       channel=ACTIVATIONS_CHANNEL, latest_only=True)
+        for result in self.worker.poll():
+            self._receive(result)
+
+    def _undrawn(self) -> bool:
+        """Holding a result the panels have not drawn yet."""
+        return self.scene.state.ui.panels_visible and self.arrived != self.drawn
+
+    def _receive(self, result: WorkResult) -> None:
+        if result.generation != self.worker.generation:
+            return
+        self.arrived += 1
+        if self.scene.app is not None:  # taken in by an idle frame's prepare too: frames until it shows
+            self.scene.app.frames.request_while(self._undrawn)
+        if result.channel == ACTIVATIONS_CHANNEL and result.key == self._wanted_key:
+            self.activations_error = result.error
+            if result.ok:
+                self.activations = result.value
+                self.activations_latent = np.frombuffer(result.key[1], np.float32).copy()
+        elif result.channel == COMPARE_CHANNEL and result.key == self._compare_key:
+            self.comparing = None
+            if result.ok:
+                self.weights = result.value
+            else:
+                kind, _, message = result.error.partition(": ")
+                self.compare_error = message if kind in ("BundleError", "CompareError") else result.error
+
+    @property
+    def busy(self) -> bool:
+        return self.worker.pending_count > 0
+
+    def on_model(self, bundle) -> None:
+        job = InsightJob(bundle)
+        self.worker.replace_fn(job, setup=job.setup)
+        self.activations = self.activations_latent = self.weights = self.activations_error = None
+        self._wanted_key = self._compare_key = None
+        self.comparing = self.compare_error = None
+
+    def close(self) -> None:
+        self.worker.close()
+
+
+class InsightTools:
+    """The Activations and Weights panels and their worker, attached through the scene's extension
+    points; construct in the scene's `start`, `release` in close."""
+
+    def __init__(self, scene) -> None:
+        from latentwalk.scenes.explorer.panels.activations import ActivationsPanel
+        from latentwalk.scenes.explorer.panels.weights import WeightsPanel
+
+        self.scene = scene
+        self.service = InsightService(scene)
+        self.activations_panel = ActivationsPanel(scene, self.service)
+        self.weights_panel = WeightsPanel(scene, self.service)
+        scene.panels.extend([self.activations_panel, self.weights_panel])
+        scene.preparers.append(self.service.prepare)
+        scene.model_listeners.append(self.service.on_model)
+
+    def release(self) -> None:
+        self.service.close()
+        self.activations_panel.release()
+        self.weights_panel.release()

@@ -1,0 +1,56 @@
+"""Jobs of the explorer's prepare phase (scene.py): picking, only when something it depends on changed;
+the deterministic mode's bounded wait for the images a frame shows; whether an idle frame may skip."""
+from __future__ import annotations
+
+import time
+
+from latentwalk.scenes.errors import SceneError
+
+
+def pick(scene, alpha: float, view_projection, view) -> None:
+    """The point under the pointer, when the pointer, the view, the points' look or the model changed
+    since the last pick. The hovered point is prepare's finding, not a driver's change."""
+    state = scene.state
+    seen = (state.pointer.version, scene.view_key(alpha), state.style.version, state.highlight.version,
+            state.model.version)
+    if state.pointer.position is None or seen == scene.picked_for:
+        return
+    scene.picked_for = seen
+    hovered = scene.picker.pick(scene.cloud, scene.framebuffer_pixel(state.pointer.position), view_projection, view, scene.style)
+    if hovered != state.pointer.hovered:
+        state.pointer.hovered = hovered
+        state.pointer.touch()
+    scene.style.hovered = hovered
+
+
+def wait_for_shown_images(scene, alpha: float) -> None:
+    """Deterministic mode: pump the decoder until every image this frame shows has arrived; SceneError
+    (one line) after `scene.deterministic_timeout` seconds."""
+    deadline = time.monotonic() + scene.deterministic_timeout
+    while (missing := scene.outputs.pending()) is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            error = scene.decoder.last_error or scene.decoder.worker.last_error
+            raise SceneError(f"deterministic frame {scene.frame_index}: {missing} did not arrive within "
+                             f"{scene.deterministic_timeout:g} s" + (f" (decoder: {error})" if error else ""))
+        scene.decoder.pump(timeout=min(left, 0.05))
+        for preparer in list(scene.preparers):
+            preparer(alpha)
+        scene.outputs.show()
+
+
+def wants_redraw(scene) -> bool:
+    """True unless the last frame drawn still shows everything: no version moved since, nothing arrived,
+    no command queued. What changes on its own in time (the camera's flight, a model loading, the
+    layer's refinement, a worker's result, a message's expiry) asks the App for frames instead
+    (app.frames, engine/frames.py)."""
+    if scene.app is None or scene._arrived or scene._queue:
+        return True
+    return scene._drawn != shown_versions(scene)
+
+
+def shown_versions(scene) -> tuple:
+    """What a drawn frame shows, in versions (and the few App settings it depends on)."""
+    app = scene.app
+    return (scene.state.versions(), scene.viewport, app.show_stats, tuple(app.clear_color),
+            scene.decoder.results_seen)
