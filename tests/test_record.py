@@ -141,9 +141,9 @@ def test_an_existing_video_is_refused_before_anything_renders_and_kept(tmp_path,
 
 def test_bad_walks_and_crf_are_refused_in_one_line(tmp_path, capsys):
     out = tmp_path / "w.mp4"
-    assert record("--through", "1,99999999", "--out", out, "--frames", 3) == 1
-    assert "control point index 99999999 is out of range" in capsys.readouterr().err
-    assert record("--through", "1,2", "--out", out, "--frames", 3, "--crf", 70) == 1
+    assert record("--through", "1,99999999", "--out", out, "--frames", 3) == 2
+    assert "--through: index 99999999 is out of range" in capsys.readouterr().err
+    assert record("--through", "1,2", "--out", out, "--frames", 3, "--crf", 70) == 2
     assert "--crf 70 is out of range for libx264 (0..51)" in capsys.readouterr().err
     assert not out.exists()
 
