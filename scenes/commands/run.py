@@ -7,6 +7,7 @@ import re
 from latentwalk.commands._args import positive_float, positive_int
 
 DEFAULT_MODEL = "mnist"
+PANEL_SETTLE_FRAMES = 30  # a bound: panels whose size keeps changing must not keep a scripted run going
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
 
@@ -91,5 +92,25 @@ def run(args: argparse.Namespace) -> int:
         if not args.demo:
             from latentwalk.kiosk.pad_driver import PadDriver
             PadDriver.attach(scene, app)  # gamepads drive the explorer outside kiosk mode too
-        app.run(frames=args.frames, screenshot=args.screenshot)
+        if args.frames is not None and args.screenshot is not None:
+            run_then_screenshot(app, scene, args.frames, args.screenshot)
+        else:
+            app.run(frames=args.frames, screenshot=args.screenshot)
     return 0
+
+
+def run_then_screenshot(app, scene, frames: int, screenshot: str) -> None:
+    """A scripted run's screenshot, UI included as the help says: the N frames (the last one saved, as
+    on a quit), then, while the panels are still settling into place (ImGui sizes a window in its
+    first frame without showing it, and the layout stacks each panel below the size the one above
+    had in the frame before), more frames, at most PANEL_SETTLE_FRAMES, and the screenshot again."""
+    app.run(frames=frames, screenshot=screenshot)
+    layout = getattr(scene, "panel_layout", None)  # the demo scene has no panels
+    if layout is None or not app.running or not layout.settling():
+        return
+    for _ in range(PANEL_SETTLE_FRAMES):
+        app.step_frame()
+        if not layout.settling() or not app.running:
+            break
+    if app.running:
+        app.run(frames=1, screenshot=screenshot)
