@@ -202,3 +202,41 @@ def test_the_written_file_gets_the_usual_mode_not_a_private_temp_files(bundle_di
         os.umask(previous)
     assert out.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["path.npy"]  # no temporary file left beside it
+
+
+def test_through_class_takes_the_point_of_that_class_nearest_its_median(bundle_dir, tmp_path, capsys):
+    latents, labels = np.load(bundle_dir / "latents.npy"), np.arange(20) % 3
+
+    def typical(klass: int) -> int:  # brute force: every member's distance to the class's median latent
+        members = [i for i in range(20) if labels[i] == klass]
+        median = np.median(latents[members], axis=0)
+        return min(members, key=lambda i: (float(np.sum((latents[i].astype(np.float64) - median) ** 2)), i))
+
+    out = tmp_path / "p.npy"
+    # by name (the bundle's classes are a, b, c), by number, and mixed with a plain index
+    assert walk("--model", bundle_dir, "--through", "class:b,class:2,7", "--steps", 5, "--out", out) == 0
+    path = np.load(out)
+    np.testing.assert_array_equal(path[0], latents[typical(1)])
+    np.testing.assert_array_equal(path[-1], latents[7])
+    assert walk("--model", bundle_dir, "--through", "class:2,class:B", "--steps", 5, "--out", out) == 0
+    np.testing.assert_array_equal(np.load(out)[[0, -1]], latents[[typical(2), typical(1)]])
+    assert labels[typical(1)] == 1 and labels[typical(2)] == 2
+
+
+@pytest.mark.parametrize("through,message", [
+    ("class:d,1", "--through: class:d is not a class of this model (its classes: a, b, c"),
+    ("class:3,1", "--through: class:3 is not a class of this model"),
+    ("class:,1", "--through: 'class:' names no class"),
+])
+def test_an_unknown_class_is_a_usage_error(bundle_dir, tmp_path, capsys, through, message):
+    assert message in error_of(capsys, "--model", bundle_dir, f"--through={through}", "--steps", 5,
+                               "--out", tmp_path / "o.npy", status=2)
+
+
+@pytest.mark.parametrize("command", ["walk", "record"])
+def test_the_help_says_through_takes_data_set_indices_or_classes(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "data-set indices (rows of the training set, from 0;" in out and "not the digits" in out
+    assert "class:N for a typical point of class N" in out and "nearest the class's median latent" in out
