@@ -218,8 +218,9 @@ def test_through_class_takes_the_point_of_that_class_nearest_its_median(bundle_d
     path = np.load(out)
     np.testing.assert_array_equal(path[0], latents[typical(1)])
     np.testing.assert_array_equal(path[-1], latents[7])
-    assert walk("--model", bundle_dir, "--through", "class:2,class:B", "--steps", 5, "--out", out) == 0
-    np.testing.assert_array_equal(np.load(out)[[0, -1]], latents[[typical(2), typical(1)]])
+    other = tmp_path / "q.npy"
+    assert walk("--model", bundle_dir, "--through", "class:2,class:B", "--steps", 5, "--out", other) == 0
+    np.testing.assert_array_equal(np.load(other)[[0, -1]], latents[[typical(2), typical(1)]])
     assert labels[typical(1)] == 1 and labels[typical(2)] == 2
 
 
