@@ -18,7 +18,7 @@ import time
 from latentwalk.commands._args import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_TERMINATED, positive_float, positive_int
 from latentwalk.commands._through import THROUGH_HELP, parse_through, resolve_through
 from latentwalk.commands.run import DEFAULT_MODEL, parse_size
-from latentwalk.errors import SceneError, UsageError
+from latentwalk.errors import UsageError
 from latentwalk.explorer.curve import KINDS
 from latentwalk.explorer.recording import LAYOUTS, RecordPlan
 
@@ -68,7 +68,7 @@ def add_parser(subparsers) -> None:
 
 
 def plan_from_args(args: argparse.Namespace) -> RecordPlan:
-    """Arguments -> RecordPlan, reading the session file if any; SceneError (one line) on a bad value."""
+    """Arguments -> RecordPlan, reading the session file if any; UsageError for a bad argument, SceneError for a bad session file (one line each)."""
     if not math.isfinite(args.orbit):
         raise UsageError(f"--orbit must be a finite number of degrees, got {args.orbit}")
     frames = args.frames or max(1, round(args.fps * (args.seconds or DEFAULT_SECONDS)))
