@@ -60,7 +60,8 @@ def add_parser(subparsers) -> None:
                         help="turn the camera this many degrees over the recording")
     parser.add_argument("--crf", type=float, default=None, metavar="Q",
                         help="quality: lower is better and larger (default: 23 for H.264, 32 for VP9)")
-    parser.add_argument("--interp", choices=KINDS, default=None, help="curve through the points (default: the session's, else catmull-rom)")
+    parser.add_argument("--interp", choices=KINDS, default=None,
+                        help="curve through the points (default: the session's, else catmull-rom)")
     parser.add_argument("--closed", action="store_const", const=True, default=None,
                         help="close the loop back to the first point")
     parser.add_argument("--progress", choices=("bar", "lines"), default="bar", help=argparse.SUPPRESS)
@@ -68,7 +69,8 @@ def add_parser(subparsers) -> None:
 
 
 def plan_from_args(args: argparse.Namespace) -> RecordPlan:
-    """Arguments -> RecordPlan, reading the session file if any; UsageError for a bad argument, SceneError for a bad session file (one line each)."""
+    """Arguments -> RecordPlan, reading the session file if any: UsageError for a bad argument,
+    SceneError for a bad session file (one line each)."""
     if not math.isfinite(args.orbit):
         raise UsageError(f"--orbit must be a finite number of degrees, got {args.orbit}")
     frames = args.frames or max(1, round(args.fps * (args.seconds or DEFAULT_SECONDS)))
