@@ -5,6 +5,10 @@ Each subcommand lives in `latentwalk/subcommands/<name>.py` with `add_parser(sub
 exist is not listed; one whose module fails to import is not listed either, and naming it says
 why in one line. Command modules import their heavy dependencies inside run(), so
 `latentwalk decode` never pays for pygame/OpenGL start-up.
+
+Exit status, the same for every command (latentwalk/subcommands/_args.py): 0 done; 2 a usage error (argparse's,
+or a UsageError a command raises about an argument's value), one line naming the argument; 1 a
+failure (one line naming the file or the problem); 130 interrupted by Ctrl+C (SIGINT); 143 SIGTERM.
 """
 from __future__ import annotations
 
@@ -86,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from latentwalk.subcommands._args import attach_dash_values
+    from latentwalk.subcommands._args import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE,
+                                           attach_dash_values, usage_line)
+    from latentwalk.scenes.errors import UsageError
 
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     from latentwalk.engine.memory import map_big_blocks
@@ -96,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     broken = _load_commands()[1]
     if argv and argv[0] in broken:
         print(f"latentwalk {argv[0]}: error: this command is unavailable ({broken[argv[0]]})", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     args = build_parser().parse_args(argv)
     user_errors = _user_error_types()
     previous = _on_sigterm(_raise_terminated)
@@ -104,17 +110,20 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except Terminated:
         print("latentwalk: terminated", file=sys.stderr)
-        return 128 + signal.SIGTERM
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("latentwalk: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except UsageError as exc:
+        print(usage_line(f"latentwalk {args.command}", str(exc)), file=sys.stderr)
+        return EXIT_USAGE
     except user_errors as exc:  # type: ignore[misc]
         print(f"latentwalk {args.command}: error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"latentwalk {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     finally:
         _on_sigterm(previous)
 

@@ -2,6 +2,8 @@
 one's --help works, help shows defaults, --version, one-line argparse errors, and a command module
 that fails to import is named in one line instead of taking the CLI down."""
 import argparse
+import os
+import signal
 import importlib.util
 import subprocess
 import sys
@@ -83,9 +85,41 @@ def test_every_option_has_help_and_shows_its_default(name):
         if isinstance(action, argparse._HelpAction):
             continue
         assert action.help, f"{name} {action.option_strings or action.dest} has no help text"
-        if action.option_strings and action.default not in (None, False):
+        if action.option_strings and action.nargs != 0 and action.default is not None:
             assert "default" in cli_help_of(parser, action), f"{name} {action.option_strings} hides its default"
     assert "%(" not in text
+
+
+def shown_default(default) -> str:
+    return "x".join(map(str, default)) if isinstance(default, tuple) else str(default)
+
+
+@pytest.mark.parametrize("name", sorted(listed_commands(cli.build_parser())))
+def test_help_says_the_truth_about_every_default(name, capsys):
+    """A flag's help never shows its stored default (--no-vsync stores False when given: its "default:
+    True" reads as "on by default"); an option with a default states it once, as "(default: X)" with X
+    its real default; an option with choices describes no other choice as if it were the default."""
+    with pytest.raises(SystemExit) as exited:
+        cli.main([name, "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert exited.value.code == 0 and "(default: True)" not in out and "(default: False)" not in out
+    parser = listed_commands(cli.build_parser())[name]
+    for action in parser._actions:
+        if not action.option_strings or isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+            continue
+        said = " ".join(cli_help_of(parser, action).split())
+        assert "".join(said.split()) in "".join(out.split()), (name, action.option_strings)  # wrapped anywhere
+        where = f"{name} {'/'.join(action.option_strings)}: {said!r}"
+        assert said.lower().count("default") <= 1, where
+        if "default" in said.lower():
+            assert "(default: " in said, where
+        if action.nargs == 0:
+            assert "(default:" not in said, where
+        elif action.default not in (None, argparse.SUPPRESS):
+            assert f"(default: {shown_default(action.default)})" in said, where
+        for choice in action.choices or ():
+            if choice != action.default:
+                assert f"({choice}:" not in said, where
 
 
 def cli_help_of(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
@@ -125,7 +159,7 @@ def test_a_dash_value_reaches_the_command_instead_of_argparse(capsys, tmp_path):
     assert attach_dash_values(["walk", "--through", "-1,5", "--steps", "-3"]) == \
         ["walk", "--through=-1,5", "--steps", "-3"]
     assert attach_dash_values(["--through", "--steps"]) == ["--through", "--steps"]
-    assert cli.main(["walk", "--through", "-1,5", "--steps", "5", "--out", str(tmp_path / "p.npy")]) == 1
+    assert cli.main(["walk", "--through", "-1,5", "--steps", "5", "--out", str(tmp_path / "p.npy")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("latentwalk walk: error: --through: '-1' is not a data-set index") and err.count("\n") == 1
 
@@ -134,3 +168,58 @@ def test_the_installed_entry_point_gives_one_line_and_no_traceback():
     done = subprocess.run([sys.executable, "-m", "latentwalk", "run", "--size", "10x10"], capture_output=True,
                           text=True, cwd=REPO, timeout=120)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def exit_status(argv: list[str]) -> int:
+    """What the `latentwalk` process would exit with: main's return, or argparse's SystemExit."""
+    try:
+        return cli.main(argv)
+    except SystemExit as exited:
+        return exited.code
+
+
+def bad_argument_of(name: str, tmp_path: Path) -> tuple[list[str], str]:
+    """One argument per command that only the command can judge, or argparse can: (argv, its name)."""
+    return {
+        "run": (["--max-fps", "-1"], "--max-fps"),
+        "train": (["--dataset", "mnits", "--out", str(tmp_path / "b")], "--dataset"),
+        "decode": (["--latents", str(tmp_path / "z.npy"), "--out", str(tmp_path / "x.txt")], "--out"),
+        "encode": (["--images", str(tmp_path / "a.png"), "--limit", "3", "--out", str(tmp_path / "z.npy")], "--limit"),
+        "import-tfjs": ([str(tmp_path / "model.json"), "--out", str(tmp_path / "b")], "--latents"),
+        "walk": (["--through", "1,2", "--steps", "1", "--out", str(tmp_path / "p.npy")], "--steps"),
+        "neighbors": (["--index", "1", "--k", "0"], "--k"),
+        "record": (["--through", "1,2", "--out", str(tmp_path / "w.mp4"), "--orbit", "nan"], "--orbit"),
+        "compare": (["mnist", "mnist", "--samples", "0"], "--samples"),
+        "bench": (["--points", "0"], "--points"),
+    }[name]
+
+
+@pytest.mark.parametrize("name", sorted(listed_commands(cli.build_parser())))
+def test_a_bad_argument_exits_2_with_one_line_naming_it(name, tmp_path, capsys):
+    argv, argument = bad_argument_of(name, tmp_path)
+    assert exit_status([name, *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"latentwalk {name}: error: ") and argument in err, err
+    assert err.rstrip().endswith(f"(see `latentwalk {name} --help`)")  # the same line as argparse's own
+
+
+def test_a_failure_exits_1(tmp_path, capsys):
+    assert exit_status(["neighbors", "--model", str(tmp_path / "no-such-bundle"), "--index", "1"]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+@pytest.mark.parametrize("signum, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_exits_128_plus_its_number(signum, status, tmp_path):
+    (tmp_path / "lw_waiting_command.py").write_text(
+        "import os, time\n"
+        "def add_parser(sub):\n"
+        "    sub.add_parser('wait').set_defaults(func=run)\n"
+        "def run(args):\n"
+        f"    os.kill(os.getpid(), {int(signum)})\n"
+        "    time.sleep(30)\n"
+        "    return 0\n")
+    script = ("import sys; from latentwalk import cli; cli.COMMANDS['wait'] = 'lw_waiting_command'; "
+              "sys.exit(cli.main(['wait']))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert done.returncode == status and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr

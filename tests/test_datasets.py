@@ -296,3 +296,17 @@ def test_a_local_write_error_does_not_try_the_other_mirrors(server, tmp_path, mo
     part = tmp_path / "train-images-idx3-ubyte.gz.part"
     assert str(caught.value) == f"{part}: cannot write (Read-only file system)"
     assert len(server.requests) == 1
+
+
+def test_a_failed_download_says_how_to_train_offline_in_the_same_line(server, tmp_path, monkeypatch, capsys):
+    from latentwalk.cli import main
+
+    monkeypatch.setenv("LATENTWALK_DATA_URL", server.url)  # a mirror without the files: 404, not retried
+    folder = tmp_path / "mnist-files"
+    code = main(["train", "--dataset", "mnist", "--data-dir", str(folder), "--out", str(tmp_path / "b"),
+                 "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "train-images-idx3-ubyte.gz: HTTP 404" in err
+    assert f"copy train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, " \
+           f"t10k-labels-idx1-ubyte.gz into {folder}" in err
+    assert "--data-dir" in err and "set LATENTWALK_DATA_URL to a mirror" in err

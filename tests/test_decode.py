@@ -62,7 +62,10 @@ def model_dir(tmp_path):
 
 
 def run_cli(capsys, *args):
-    code = main(["decode", *map(str, args)])
+    try:
+        code = main(["decode", *map(str, args)])
+    except SystemExit as exited:  # argparse's own usage errors
+        code = exited.code
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -131,7 +134,6 @@ def test_cli_missing_model(tmp_path, capsys):
 
 @pytest.mark.parametrize("out, message", [
     ("missing-folder/x.npy", "does not exist"),
-    ("x.jpg", "output must end in .npy or .png"),
     ("a-folder.npy", "is a folder"),
 ])
 def test_cli_unusable_output(tmp_path, model_dir, capsys, out, message):
@@ -139,6 +141,13 @@ def test_cli_unusable_output(tmp_path, model_dir, capsys, out, message):
     np.save(tmp_path / "z.npy", np.zeros((2, 3), np.float32))
     code, _, err = run_cli(capsys, "--model", model_dir, "--latents", tmp_path / "z.npy", "--out", tmp_path / out)
     assert code == 1 and message in err and err.count("\n") == 1
+
+
+def test_cli_output_of_another_kind_is_a_usage_error(tmp_path, model_dir, capsys):
+    np.save(tmp_path / "z.npy", np.zeros((2, 3), np.float32))
+    code, _, err = run_cli(capsys, "--model", model_dir, "--latents", tmp_path / "z.npy", "--out", tmp_path / "x.jpg")
+    assert code == 2 and "argument --out: " in err and "must end in .npy or .png" in err and err.count("\n") == 1
+    assert not (tmp_path / "x.jpg").exists()
 
 
 def test_cli_unwritable_output(tmp_path, model_dir, capsys):

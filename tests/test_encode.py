@@ -132,10 +132,11 @@ def test_a_bundle_without_an_encoder_says_so_in_one_line(tmp_path, capsys):
 
 def test_limit_needs_idx_and_out_must_be_npy(tmp_path, capsys):
     png = str(write_pngs(tmp_path, subset_images(1))[0])
-    assert main(["encode", "--images", png, "--limit", "3", "--out", str(tmp_path / "z.npy")]) == 1
+    assert main(["encode", "--images", png, "--limit", "3", "--out", str(tmp_path / "z.npy")]) == 2
     assert "--limit applies to --idx only" in capsys.readouterr().err
-    assert main(["encode", "--images", png, "--out", str(tmp_path / "z.txt")]) == 1
-    assert "must end in .npy" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["encode", "--images", png, "--out", str(tmp_path / "z.txt")])
+    assert exited.value.code == 2 and "argument --out: " in capsys.readouterr().err
     assert main(["encode", "--idx", str(MNIST_SUBSET / "train-labels-idx1-ubyte.gz"),
                  "--out", str(tmp_path / "z.npy")]) == 1
     assert "expected uint8 images" in capsys.readouterr().err

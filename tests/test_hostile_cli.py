@@ -23,8 +23,9 @@ def model_dir(tmp_path_factory):
     return make_bundle(tmp_path_factory.mktemp("hostile-cli") / "model", count=20)
 
 
-def one_line_error(capsys, argv, command) -> str:
-    assert main([str(a) for a in argv]) == 1
+def one_line_error(capsys, argv, command, status: int = 1) -> str:
+    """The one error line of a refused command; status 2 for a bad argument, 1 for a failure."""
+    assert main([str(a) for a in argv]) == status
     captured = capsys.readouterr()
     err = captured.err
     assert err.count("\n") == 1 and err.startswith(f"latentwalk {command}: error: ") and "Traceback" not in err, err
@@ -118,7 +119,7 @@ def test_walk_refuses_hostile_arguments_in_one_line(tmp_path, model_dir, capsys,
     argv = ["walk", "--model", model_dir, *args, "--out", tmp_path / "o.npy"]
     if "--steps" not in args:
         argv += ["--steps", "5"]
-    assert message in one_line_error(capsys, argv, "walk")
+    assert message in one_line_error(capsys, argv, "walk", status=2)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -137,7 +138,7 @@ def test_walk_never_writes_non_finite_rows(tmp_path, capsys):
 def test_walk_refuses_an_output_past_the_size_limit(tmp_path, capsys):
     np.save(tmp_path / "p.npy", np.eye(100))
     err = one_line_error(capsys, ["walk", "--points", tmp_path / "p.npy", "--steps", 10_000_000,
-                                  "--out", tmp_path / "o.npy"], "walk")
+                                  "--out", tmp_path / "o.npy"], "walk", status=2)
     assert "--steps 10000000: a (10000000, 100) float32 path would be 3.7 GiB, more than the 2 GiB limit" in err
 
 

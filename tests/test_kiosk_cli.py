@@ -44,7 +44,7 @@ def test_a_bad_config_is_refused_in_one_line_naming_file_and_key(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(config) in lines[0] and "idle_timeout" in lines[0] and "> 0" in lines[0]
     result = latentwalk("run", "--config", str(config), "--frames", "5", timeout=60)
-    assert result.returncode == 1 and "--kiosk" in result.stderr
+    assert result.returncode == 2 and "--kiosk" in result.stderr  # a usage error
     config.write_text(f'model = "{tmp_path / "no-such-bundle"}"\n')
     result = latentwalk("run", "--kiosk", "--config", str(config), "--frames", "5", timeout=60)
     lines = result.stderr.strip().splitlines()

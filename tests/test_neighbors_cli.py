@@ -87,7 +87,8 @@ def test_installed_command_exit_status(bundle_dir):
     done = subprocess.run([sys.executable, "-m", "latentwalk", "neighbors", "--model", str(bundle_dir),
                            "--latent", "0,0"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.strip() == "latentwalk neighbors: error: --latent has 2 values, but tiny's latent space has 5"
+    assert done.stderr.strip() == ("latentwalk neighbors: error: --latent has 2 values, but tiny's latent space has 5 "
+                                   "(see `latentwalk neighbors --help`)")
 
 
 def test_bad_bundle_is_one_line_status_1(tmp_path, capsys):

@@ -29,10 +29,11 @@ def record(*args) -> int:
 
 def image_region(frame: np.ndarray, image_shape=(28, 28)) -> np.ndarray:
     """The decoded image inside an image-layout frame, shrunk back to its own pixels (block means)."""
-    inside = np.any(np.abs(frame.astype(int) - BACKGROUND_RGB).sum(axis=2) > 30, axis=1)
-    rows = np.flatnonzero(inside)
-    columns = np.flatnonzero(np.any(np.abs(frame.astype(int) - BACKGROUND_RGB).sum(axis=2) > 30, axis=0))
-    top, left = rows[0], columns[0]
+    differs = np.abs(frame.astype(int) - BACKGROUND_RGB).sum(axis=2) > 30
+    rows = np.flatnonzero(differs.any(axis=1))
+    image_rows = rows[:np.argmax(np.diff(np.append(rows, rows[-1] + 2)) > 1) + 1]  # the first run: not the caption
+    columns = np.flatnonzero(differs[image_rows].any(axis=0))
+    top, left = image_rows[0], columns[0]
     factor = (columns[-1] - left + 1) // image_shape[1]
     block = frame[top:top + factor * image_shape[0], left:left + factor * image_shape[1], 0].astype(np.float32)
     return block.reshape(image_shape[0], factor, image_shape[1], factor).mean(axis=(1, 3)) / 255.0
@@ -94,6 +95,51 @@ def test_image_layout_frames_show_each_steps_own_decoded_image(tmp_path, capsys)
     assert np.abs(np.diff(shown, axis=0)).mean(axis=(1, 2)).min() > 0.002  # the walk moves every frame
 
 
+def test_the_caption_says_it_names_the_nearest_training_image():
+    from latentwalk.scenes.explorer.record.record_frames import WalkFrames, nearest_caption, with_article
+
+    assert [with_article(n) for n in ("4", "8", "11", "7", "Ankle boot", "T-shirt/top", "Coat")] == \
+        ["a 4", "an 8", "an 11", "a 7", "an Ankle boot", "a T-shirt/top", "a Coat"]
+    bundle = load_bundle("mnist")
+    frames = WalkFrames(bundle, Curve(bundle.latents[list(THROUGH)].astype(np.float64)), walk_fractions(3, False))
+    nearest = nearest_points(frames.latents(0, 3), bundle.latents)
+    for index in range(3):
+        label = bundle.class_names[int(bundle.labels[nearest[index]])]
+        assert frames.caption(index) == nearest_caption(label) == f"nearest training image: {with_article(label)}"
+
+
+@pytest.mark.parametrize("layout", ["image", "inset"])
+def test_a_long_caption_fits_the_frame_whole(layout):
+    from latentwalk.scenes.explorer.record.record_frames import CAPTION_EDGE_PX, INSET_BORDER_RGB
+
+    black = np.zeros((28, 28, 3), np.uint8)  # the caption is then the only bright thing but the inset's border
+    caption = "nearest training image: an Ankle boot"
+    if layout == "image":
+        frame = image_panel(black, caption, (200, 240))
+        rows = slice(None)
+    else:
+        frame = np.zeros((240, 200, 3), np.uint8)
+        draw_inset(frame, black, caption)
+        border_top = np.flatnonzero(np.all(frame == INSET_BORDER_RGB, axis=2).any(axis=1))[0]
+        rows = slice(0, border_top)  # the caption sits above the inset
+    bright = frame[rows].max(axis=2) > 100
+    columns = np.flatnonzero(bright.any(axis=0))
+    assert columns.size > 60  # the caption is drawn, as wide as such a line is
+    assert columns.min() >= CAPTION_EDGE_PX and columns.max() <= frame.shape[1] - 1 - CAPTION_EDGE_PX  # whole
+
+
+def test_record_through_accepts_classes_as_walk_does(tmp_path):
+    from latentwalk.subcommands._through import typical_point
+    from latentwalk.subcommands.record import plan_from_args
+
+    args = cli.build_parser().parse_args(["record", "--through", "class:9,4,class:4", "--out", str(tmp_path / "w.gif")])
+    bundle = load_bundle("mnist")
+    plan = plan_from_args(args)
+    assert list(plan.through) == [typical_point(bundle.latents, bundle.labels, 9), 4,
+                                  typical_point(bundle.latents, bundle.labels, 4)]
+    assert bundle.labels[plan.through[0]] == 9 and bundle.labels[plan.through[2]] == 4
+
+
 def test_png_folder_and_gif_targets(tmp_path):
     assert record("--through", "1,6", "--out", tmp_path / "frames", "--frames", 3, "--size", "64x48",
                   "--layout", "image") == 0
@@ -141,9 +187,9 @@ def test_an_existing_video_is_refused_before_anything_renders_and_kept(tmp_path,
 
 def test_bad_walks_and_crf_are_refused_in_one_line(tmp_path, capsys):
     out = tmp_path / "w.mp4"
-    assert record("--through", "1,99999999", "--out", out, "--frames", 3) == 1
-    assert "control point index 99999999 is out of range" in capsys.readouterr().err
-    assert record("--through", "1,2", "--out", out, "--frames", 3, "--crf", 70) == 1
+    assert record("--through", "1,99999999", "--out", out, "--frames", 3) == 2
+    assert "--through: index 99999999 is out of range" in capsys.readouterr().err
+    assert record("--through", "1,2", "--out", out, "--frames", 3, "--crf", 70) == 2
     assert "--crf 70 is out of range for libx264 (0..51)" in capsys.readouterr().err
     assert not out.exists()
 

@@ -319,7 +319,7 @@ def test_cli_imports_the_original_fashion_decoder_with_its_latents(tmp_path, cap
 
 def test_cli_requires_latents_and_labels(tmp_path, capsys, decoder_json):
     code, err = run_cli(capsys, decoder_json, "--out", tmp_path / "b")
-    assert code == 1 and err.count("\n") == 1
+    assert code == 2 and err.count("\n") == 1
     assert str(decoder_json) in err and "--latents and --labels are required" in err
     assert not (tmp_path / "b").exists()
 

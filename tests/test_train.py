@@ -185,3 +185,26 @@ def test_refuses_an_unwritable_folder_before_training(tmp_path, mnist):
         train(mnist, "/proc/latentwalk-test-model", TrainConfig(limit=64, epochs=1, threads=1), progress=False,
               log=calls.append, on_batch=calls.append)
     assert calls == []
+
+
+def test_a_run_whose_latent_code_collapsed_ends_with_a_warning_and_a_hint(tmp_path, capsys):
+    # one short epoch on 512 images (seeded, one thread): the encoder has not learnt to use the latent
+    # space yet (test KL about 1.5 nats/image, where a trained 3-d model has about 8)
+    code = main(["train", "--dataset", "mnist", "--data-dir", str(MNIST_DIR), "--limit", "512", "--epochs", "1",
+                 "--threads", "1", "--batch-size", "32", "--out", str(tmp_path / "tiny"), "--no-progress"])
+    captured = capsys.readouterr()
+    kl = load_bundle(tmp_path / "tiny").meta["summary"]["test_kl"]
+    assert code == 0 and kl < np.log(10)
+    warning = captured.err.strip()
+    assert warning.startswith("warning: the latent space is barely used") and f"KL {kl:.2f} nats/image" in warning
+    assert "--epochs" in warning and "--limit" in warning and warning.count("\n") == 0
+
+
+def test_the_collapse_check_speaks_only_below_what_telling_the_classes_apart_takes():
+    from latentwalk.vae.train import collapse_warning
+
+    assert collapse_warning(0.10, 10) is not None and "0.10" in collapse_warning(0.10, 10)
+    assert collapse_warning(np.log(10) - 0.01, 10) is not None
+    assert collapse_warning(np.log(10) + 0.01, 10) is None and collapse_warning(8.5, 10) is None
+    assert collapse_warning(1.0, 2) is None and collapse_warning(0.5, 2) is not None  # ln 2 = 0.69
+    assert collapse_warning(None, 10) is None and collapse_warning(float("nan"), 10) is None

@@ -21,7 +21,11 @@ def bundle_dir(tmp_path_factory):
 
 
 def walk(*args) -> int:
-    return main(["walk", *map(str, args)])
+    """The exit status of `latentwalk walk ARGS` (argparse's own errors exit through SystemExit)."""
+    try:
+        return main(["walk", *map(str, args)])
+    except SystemExit as exited:
+        return exited.code
 
 
 def test_through_indices_writes_the_path(bundle_dir, tmp_path, capsys):
@@ -79,8 +83,9 @@ def test_points_file_width_is_checked_against_the_model(bundle_dir, tmp_path, ca
     assert not (tmp_path / "o.npy").exists()
 
 
-def error_of(capsys, *args) -> str:
-    assert walk(*args) == 1
+def error_of(capsys, *args, status: int = 1) -> str:
+    """The one error line of a refused walk; status 2 for a bad argument, 1 for a failure."""
+    assert walk(*args) == status
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("latentwalk walk: error: ")
     return err
@@ -95,21 +100,22 @@ def error_of(capsys, *args) -> str:
 def test_bad_indices_are_refused(bundle_dir, tmp_path, capsys, through, message):
     out = tmp_path / "o.npy"
     assert message in error_of(capsys, "--model", bundle_dir, f"--through={through}", "--steps", 5,
-                                "--out", out)
+                                "--out", out, status=2)
     assert not out.exists()
 
 
 @pytest.mark.parametrize("steps,message", [("1", "--steps: 1 is too few"), ("ten", "--steps: 'ten' is not a whole number")])
 def test_bad_steps_are_refused(bundle_dir, tmp_path, capsys, steps, message):
     assert message in error_of(capsys, "--model", bundle_dir, "--through", "1,2", "--steps", steps,
-                               "--out", tmp_path / "o.npy")
+                               "--out", tmp_path / "o.npy", status=2)
 
 
 def test_bad_interp_is_refused_and_through_defaults_to_the_bundled_mnist(tmp_path, capsys):
     from latentwalk.vae.bundle import load_bundle
 
     assert "--interp: unknown kind 'cubic'" in error_of(capsys, "--through", "1,2", "--model", "x",
-                                                        "--steps", 5, "--interp", "cubic", "--out", tmp_path / "o")
+                                                        "--steps", 5, "--interp", "cubic", "--out", tmp_path / "o.npy",
+                                                        status=2)
     assert walk("--through", "1,2", "--steps", 5, "--out", tmp_path / "o.npy") == 0  # like decode: mnist
     path = np.load(tmp_path / "o.npy")
     mnist = load_bundle("mnist").latents
@@ -153,7 +159,7 @@ def test_unwritable_out_is_refused_and_an_existing_file_survives(tmp_path, capsy
         capsys, "--points", source, "--steps", 5, "--out", out)
     kept = tmp_path / "kept.npy"
     np.save(kept, np.ones(2))
-    assert walk("--points", source, "--steps", 1, "--out", kept) == 1
+    assert walk("--points", source, "--steps", 1, "--out", kept) == 2
     np.testing.assert_array_equal(np.load(kept), np.ones(2))
 
 
@@ -172,7 +178,8 @@ def test_out_without_npy_suffix_is_refused_before_any_work(tmp_path, capsys, nam
     source = tmp_path / "points.npy"
     np.save(source, np.eye(3))
     out = tmp_path / name
-    assert f"{out}: --out must end in .npy" in error_of(capsys, "--points", source, "--steps", 5, "--out", out)
+    assert f"argument --out: '{out}' must end in .npy" in error_of(capsys, "--points", source, "--steps", 5,
+                                                                    "--out", out, status=2)
     assert not out.exists()
 
 
@@ -195,3 +202,42 @@ def test_the_written_file_gets_the_usual_mode_not_a_private_temp_files(bundle_di
         os.umask(previous)
     assert out.stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["path.npy"]  # no temporary file left beside it
+
+
+def test_through_class_takes_the_point_of_that_class_nearest_its_median(bundle_dir, tmp_path, capsys):
+    latents, labels = np.load(bundle_dir / "latents.npy"), np.arange(20) % 3
+
+    def typical(klass: int) -> int:  # brute force: every member's distance to the class's median latent
+        members = [i for i in range(20) if labels[i] == klass]
+        median = np.median(latents[members], axis=0)
+        return min(members, key=lambda i: (float(np.sum((latents[i].astype(np.float64) - median) ** 2)), i))
+
+    out = tmp_path / "p.npy"
+    # by name (the bundle's classes are a, b, c), by number, and mixed with a plain index
+    assert walk("--model", bundle_dir, "--through", "class:b,class:2,7", "--steps", 5, "--out", out) == 0
+    path = np.load(out)
+    np.testing.assert_array_equal(path[0], latents[typical(1)])
+    np.testing.assert_array_equal(path[-1], latents[7])
+    other = tmp_path / "q.npy"
+    assert walk("--model", bundle_dir, "--through", "class:2,class:B", "--steps", 5, "--out", other) == 0
+    np.testing.assert_array_equal(np.load(other)[[0, -1]], latents[[typical(2), typical(1)]])
+    assert labels[typical(1)] == 1 and labels[typical(2)] == 2
+
+
+@pytest.mark.parametrize("through,message", [
+    ("class:d,1", "--through: class:d is not a class of this model (its classes: a, b, c"),
+    ("class:3,1", "--through: class:3 is not a class of this model"),
+    ("class:,1", "--through: 'class:' names no class"),
+])
+def test_an_unknown_class_is_a_usage_error(bundle_dir, tmp_path, capsys, through, message):
+    assert message in error_of(capsys, "--model", bundle_dir, f"--through={through}", "--steps", 5,
+                               "--out", tmp_path / "o.npy", status=2)
+
+
+@pytest.mark.parametrize("command", ["walk", "record"])
+def test_the_help_says_through_takes_data_set_indices_or_classes(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "data-set indices (rows of the training set, from 0;" in out and "not the digits" in out
+    assert "class:N for a typical point of class N" in out and "nearest the class's median latent" in out

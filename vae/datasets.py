@@ -203,7 +203,13 @@ def fetch_dataset(spec: DatasetSpec, folder: Path, *, base_url: str | None = Non
             except DatasetError as exc:
                 failures.append(str(exc))
         else:
-            raise DatasetError("; ".join(failures))
+            raise DatasetError("; ".join(failures) + "; " + offline_hint(spec, folder))
+
+
+def offline_hint(spec: DatasetSpec, folder: Path) -> str:
+    """What to do when the files cannot be downloaded, for the end of the error line."""
+    return (f"to train without downloading, copy {', '.join(spec.md5)} into {folder} (or a folder given with "
+            f"--data-dir), or set {DATA_URL_ENV} to a mirror that has them")
 
 
 def file_md5(path: Path) -> str:

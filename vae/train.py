@@ -11,7 +11,9 @@ complete checkpoint intact, and `resume=True` continues exactly where it stopped
 from __future__ import annotations
 
 import json
+import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -58,6 +60,22 @@ class TrainConfig:
             raise VaeError(f"latent dim {self.latent_dim} is more than a bundle may hold ({MAX_LATENT_DIM})")
         if not (isinstance(self.lr, (int, float)) and 0 < self.lr < float("inf")):
             raise VaeError(f"learning rate must be a positive finite number, got {self.lr!r}")
+
+
+def collapse_warning(test_kl: float | None, class_count: int) -> str | None:
+    """A warning when the trained latent code carries less information than it takes to tell the
+    data set's classes apart (KL below ln(classes) nats per image): the encoder has learnt to ignore
+    the image, the latent space is one grey blur, and the explorer would show near-identical decodes.
+    None for a healthy run (or an unknown KL)."""
+    if test_kl is None or not math.isfinite(test_kl):
+        return None
+    needed = math.log(max(2, class_count))
+    if test_kl >= needed:
+        return None
+    return (f"warning: the latent space is barely used (test KL {test_kl:.2f} nats/image, less than the "
+            f"{needed:.2f} it takes to tell {max(2, class_count)} classes apart): decoded images will look "
+            "alike, grey blurs; train longer (--epochs), on more images (a larger --limit or none), or "
+            "with another --seed")
 
 
 def pick_device(name: str) -> torch.device:
@@ -251,8 +269,10 @@ class Trainer:
 
 def train(dataset: Dataset, out_dir: str | Path, config: TrainConfig, *, checkpoint_dir: str | Path | None = None,
           resume: bool = False, progress: bool = True, log: Callable[[str], None] = print,
+          warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
           on_batch: Callable[[int], None] | None = None) -> Path:
-    """Train, checkpoint every epoch, write the bundle; returns the bundle's path.
+    """Train, checkpoint every epoch, write the bundle; returns the bundle's path. A run whose latent
+    code collapsed ends with a warning through `warn` (collapse_warning).
 
     `on_batch(step)` runs after every optimizer step (tests use it to interrupt mid-epoch).
     """
@@ -267,7 +287,12 @@ def train(dataset: Dataset, out_dir: str | Path, config: TrainConfig, *, checkpo
             f"device {trainer.device}, {torch.get_num_threads()} CPU threads")
         try:
             _run_epochs(trainer, checkpoints, progress, log, on_batch)
-            return _write_result(trainer, out_dir, log)
+            path = _write_result(trainer, out_dir, log)
+            last = trainer.history[-1] if trainer.history else {}
+            warning = collapse_warning(last.get("test_kl"), len(dataset.class_names))
+            if warning:
+                warn(warning)
+            return path
         except KeyboardInterrupt:
             if trainer.epoch:
                 log(f"interrupted: the last complete checkpoint (epoch {trainer.epoch}) is "

@@ -1,7 +1,34 @@
-"""argparse value types shared by several commands: a bad value is argparse's one-line usage error."""
+"""What every command shares: the exit statuses, argparse value types (a bad value is argparse's one-line
+usage error), the help formatter and the one-line parser."""
 from __future__ import annotations
 
 import argparse
+import signal
+from contextlib import contextmanager
+from typing import Iterator
+
+from latentwalk.scenes.errors import UsageError
+
+# The one rule for every command's exit status.
+EXIT_OK = 0
+EXIT_FAILURE = 1  # the work could not be done: a bad file, a full disk, a missing device
+EXIT_USAGE = 2  # an argument is wrong: argparse's own errors and UsageError
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # Ctrl+C
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def usage_line(prog: str, message: str) -> str:
+    """The one line of a usage error, the same for argparse's and a command's own."""
+    return f"{prog}: error: {message} (see `{prog} --help`)"
+
+
+@contextmanager
+def argument_check(argument: str, *errors: type[Exception]) -> Iterator[None]:
+    """Turn the `errors` a check raises about an argument's value into a UsageError naming it."""
+    try:
+        yield
+    except errors as exc:
+        raise UsageError(f"{argument} {exc}") from None
 
 
 def positive_int(text: str) -> int:
@@ -24,14 +51,32 @@ def positive_float(text: str) -> float:
     return value
 
 
+def path_ending_in(*suffixes: str):
+    """An argparse type: a path whose name ends in one of `suffixes` (any case), since that suffix
+    decides what is written."""
+    wanted = " or ".join(suffixes)
+
+    def check(text: str) -> str:
+        if not any(text.lower().endswith(suffix) for suffix in suffixes):
+            raise argparse.ArgumentTypeError(f"{text!r} must end in {wanted}")
+        return text
+
+    check.__name__ = f"path ending in {wanted}"
+    return check
+
+
+npy_path = path_ending_in(".npy")
+
+
 class DefaultsHelpFormatter(argparse.HelpFormatter):
-    """Every option's help ends with its default, unless it has none worth showing (None, a flag's
-    False) or the help text already names it."""
+    """Every option's help ends with its default, unless it has none worth showing: None (the help
+    says in words what happens without it), or a flag (store_true / store_false: the flag's
+    name says what giving it does; its stored default is the opposite and reads as a contradiction)."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
-        if (not action.option_strings or default is None or default is False or default == argparse.SUPPRESS
+        if (not action.option_strings or action.nargs == 0 or default is None or default == argparse.SUPPRESS
                 or "default" in text.lower()):
             return text
         shown = "x".join(map(str, default)) if isinstance(default, tuple) else str(default)
@@ -47,7 +92,7 @@ class OneLineParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        self.exit(EXIT_USAGE, usage_line(self.prog, message) + "\n")
 
 
 def attach_dash_values(argv: list[str]) -> list[str]:

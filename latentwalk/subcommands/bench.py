@@ -34,11 +34,11 @@ def add_parser(subparsers) -> None:
     source.add_argument("--points", type=positive_int, default=None, metavar="N",
                         help="a synthetic cloud of N points (seeded, made in memory) instead of a model")
     parser.add_argument("--seconds", type=positive_float, default=8.0, metavar="S",
-                        help="length of the camera path in seconds (default 8)")
+                        help="length of the camera path in seconds")
     parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
-                        help="window size (default 1280x720)")
+                        help="window size")
     parser.add_argument("--target-fps", type=positive_float, default=None, metavar="N",
-                        help="frame rate a moving view holds by drawing a subset of a big cloud (default 36)")
+                        help="frame rate a moving view holds by drawing a subset of a big cloud (default: 36)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=run)
 

@@ -17,8 +17,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("a", metavar="A", help="bundled model name or bundle folder")
     parser.add_argument("b", metavar="B", help="bundled model name or bundle folder")
     parser.add_argument("--samples", metavar="N", type=positive_int, default=500,
-                        help="training images to compare on (default: 500)")
-    parser.add_argument("--seed", type=int, default=0, help="which images (default: 0)")
+                        help="training images to compare on")
+    parser.add_argument("--seed", type=int, default=0, help="which images")
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
     parser.set_defaults(func=run)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from latentwalk.subcommands._args import positive_int
+from latentwalk.subcommands._args import path_ending_in, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -12,12 +12,13 @@ def add_parser(subparsers) -> None:
         description="Decode latents with a model bundle's decoder to a .npy of images or a PNG grid. "
                     "An .npy is written chunk by chunk (memory stays small for any N); a PNG grid holds "
                     "at most 16384 images.")
-    parser.add_argument("--model", default="mnist", help="bundled model name or bundle folder")
+    parser.add_argument("--model", default="mnist", help="a bundled model's name or a bundle folder")
     parser.add_argument("--latents", required=True, help=".npy file of shape (N, d)")
-    parser.add_argument("--out", required=True, help="OUT.npy (float32 (N, H, W) in [0, 1]) or OUT.png (grid)")
+    parser.add_argument("--out", required=True, type=path_ending_in(".npy", ".png"),
+                        help="OUT.npy (float32 (N, H, W) in [0, 1]) or OUT.png (grid)")
     parser.add_argument("--batch-size", type=positive_int, default=256, help="latents per decoder call")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
-                        help="where the decoder runs (auto: cuda when available)")
+                        help="where the decoder runs; auto picks cuda when there is one, else cpu")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (one is shown on stderr from 20000 latents)")
     parser.set_defaults(func=run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from latentwalk.subcommands._args import positive_int
+from latentwalk.subcommands._args import npy_path, positive_int
 
 PROGRESS_FROM = 5000  # images: fewer take well under a second
 
@@ -17,24 +17,25 @@ def add_parser(subparsers) -> None:
                     "as MNIST digits were made (grey, inverted if the background is light, cropped, "
                     "scaled to 20x20, centred by centre of mass).")
     parser.add_argument("--model", metavar="M", default="mnist",
-                        help="bundled model name or bundle folder (default: mnist)")
+                        help="a bundled model's name or a bundle folder")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--images", metavar="IMAGE", nargs="+", help="PNG or JPEG files")
     source.add_argument("--idx", metavar="FILE", help="an IDX images file (raw or .gz), e.g. train-images-idx3-ubyte")
     parser.add_argument("--limit", metavar="N", type=positive_int, help="with --idx: only the first N images")
-    parser.add_argument("--out", metavar="Z.npy", required=True, help="where to write the (N, d) float32 latents")
-    parser.add_argument("--batch-size", type=positive_int, default=256)
+    parser.add_argument("--out", metavar="Z.npy", type=npy_path, required=True, help="where to write the (N, d) float32 latents")
+    parser.add_argument("--batch-size", type=positive_int, default=256, help="images per encoder call")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from latentwalk.scenes.errors import UsageError
     from latentwalk.vae.bundle import load_bundle
-    from latentwalk.vae.encode import (EncodeError, check_npy_output, encode_inputs, idx_to_inputs, load_pictures,
+    from latentwalk.vae.encode import (check_npy_output, encode_inputs, idx_to_inputs, load_pictures,
                                        require_encoder, write_latents)
 
     if args.limit is not None and args.idx is None:
-        raise EncodeError("--limit applies to --idx only")
+        raise UsageError("--limit applies to --idx only (it takes the first N images of the IDX file)")
     check_npy_output(args.out)
     bundle = load_bundle(args.model)
     encoder = require_encoder(bundle)

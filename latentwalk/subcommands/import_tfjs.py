@@ -31,8 +31,9 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.latents is None or args.labels is None:
-        raise TfjsError(f"{args.model_json}: --latents and --labels are required: a bundle needs "
-                        "the latent point and class of every image")
+        from latentwalk.scenes.errors import UsageError
+        raise UsageError(f"{args.model_json}: --latents and --labels are required: a bundle needs "
+                         "the latent point and class of every image")
     from latentwalk.vae.bundle import check_bundle_target, write_bundle
     from latentwalk.vae.tfjs import load_tfjs_decoder
 

@@ -15,9 +15,10 @@ import signal
 import sys
 import time
 
-from latentwalk.subcommands._args import positive_float, positive_int
+from latentwalk.subcommands._args import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_TERMINATED, positive_float, positive_int
+from latentwalk.subcommands._through import THROUGH_HELP, parse_through, resolve_through
 from latentwalk.subcommands.run import DEFAULT_MODEL, parse_size
-from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.errors import UsageError
 from latentwalk.scenes.explorer.walk.curve import KINDS
 from latentwalk.scenes.explorer.record.recording import LAYOUTS, RecordPlan
 
@@ -40,17 +41,17 @@ def add_parser(subparsers) -> None:
                         help="a bundled model's name or a bundle folder "
                              f"(default: the session's, else {DEFAULT_MODEL})")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--through", metavar="I,J,K", help="data-set indices of the walk's control points")
+    source.add_argument("--through", metavar="I,J,K", help=THROUGH_HELP)
     source.add_argument("--session", metavar="FILE", help="a session file saved by the explorer (its walk and view)")
     parser.add_argument("--out", required=True, metavar="FILE",
                         help="output: .mp4 (H.264), .webm (VP9), .gif, or a folder for PNG frames")
-    parser.add_argument("--fps", type=positive_float, default=30.0, help="frames per second (default 30)")
+    parser.add_argument("--fps", type=positive_float, default=30.0, help="frames per second")
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--seconds", type=positive_float, metavar="S",
-                        help=f"length in seconds (default {DEFAULT_SECONDS:g}): fps x S frames")
+                        help=f"length in seconds: fps x S frames (default: {DEFAULT_SECONDS:g})")
     length.add_argument("--frames", type=positive_int, metavar="N", help="length in frames")
     parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
-                        help="frame size (default 1280x720)")
+                        help="frame size")
     parser.add_argument("--layout", choices=LAYOUTS, default="view",
                         help="view: 3-d view with the image inset; image: the decoded image alone; split: both")
     parser.add_argument("--ui", action="store_true",
@@ -58,8 +59,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--orbit", type=float, default=0.0, metavar="DEG",
                         help="turn the camera this many degrees over the recording")
     parser.add_argument("--crf", type=float, default=None, metavar="Q",
-                        help="quality: lower is better and larger (default 23 for H.264, 32 for VP9)")
-    parser.add_argument("--interp", choices=KINDS, default=None, help="curve through the points (default catmull-rom)")
+                        help="quality: lower is better and larger (default: 23 for H.264, 32 for VP9)")
+    parser.add_argument("--interp", choices=KINDS, default=None,
+                        help="curve through the points (default: the session's, else catmull-rom)")
     parser.add_argument("--closed", action="store_const", const=True, default=None,
                         help="close the loop back to the first point")
     parser.add_argument("--progress", choices=("bar", "lines"), default="bar", help=argparse.SUPPRESS)
@@ -67,18 +69,22 @@ def add_parser(subparsers) -> None:
 
 
 def plan_from_args(args: argparse.Namespace) -> RecordPlan:
-    """Arguments -> RecordPlan, reading the session file if any; SceneError (one line) on a bad value."""
-    from latentwalk.subcommands.walk import _parse_indices
-
+    """Arguments -> RecordPlan, reading the session file if any: UsageError for a bad argument,
+    SceneError for a bad session file (one line each)."""
     if not math.isfinite(args.orbit):
-        raise SceneError(f"--orbit must be a finite number of degrees, got {args.orbit}")
+        raise UsageError(f"--orbit must be a finite number of degrees, got {args.orbit}")
     frames = args.frames or max(1, round(args.fps * (args.seconds or DEFAULT_SECONDS)))
     session = None
     if args.session is not None:
         from latentwalk.scenes.explorer.session.session import load_session
         session = load_session(args.session)
     model = args.model or (session.model if session is not None else DEFAULT_MODEL)
-    through = _parse_indices(args.through) if args.through is not None else ()
+    through: list[int] = []
+    if args.through is not None:
+        from latentwalk.vae.bundle import load_bundle
+
+        tokens = parse_through(args.through)  # its form, before the model loads
+        through = resolve_through(tokens, load_bundle(model))
     return RecordPlan(model=model, through=through, session=session, interp=args.interp, closed=args.closed,
                       frames=frames, fps=args.fps, size=tuple(args.size), layout=args.layout, ui=args.ui,
                       orbit_degrees=args.orbit)
@@ -89,9 +95,9 @@ def check_crf(crf: float | None, codec: str, out) -> None:
         return
     low, high = CRF_RANGE.get(codec, (None, None))
     if low is None:
-        raise SceneError(f"{out}: --crf does not apply to {codec} output")
+        raise UsageError(f"{out}: --crf does not apply to {codec} output")
     if not low <= crf <= high:
-        raise SceneError(f"--crf {crf:g} is out of range for {codec} ({low}..{high})")
+        raise UsageError(f"--crf {crf:g} is out of range for {codec} ({low}..{high})")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -139,11 +145,11 @@ def record(recorder, open_writer, *, lines: bool = False) -> int:
     try:
         recorder.record(writer, progress=bar)
     except KeyboardInterrupt:
-        status, reason = 130, "interrupted (Ctrl+C)"
+        status, reason = EXIT_INTERRUPTED, "interrupted (Ctrl+C)"
     except Terminated:
-        status, reason = 143, "terminated (SIGTERM)"
+        status, reason = EXIT_TERMINATED, "terminated (SIGTERM)"
     except VideoError as exc:
-        status, reason = 1, str(exc)
+        status, reason = EXIT_FAILURE, str(exc)
     finally:
         previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut the close
         try:

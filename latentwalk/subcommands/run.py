@@ -7,6 +7,7 @@ import re
 from latentwalk.subcommands._args import positive_float, positive_int
 
 DEFAULT_MODEL = "mnist"
+PANEL_SETTLE_FRAMES = 30  # a bound: panels whose size keeps changing must not keep a scripted run going
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
 
@@ -24,14 +25,15 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("run", help="open the explorer window",
                                    description="Open the latent-space explorer on a model bundle.")
     parser.add_argument("--model", default=DEFAULT_MODEL, metavar="M",
-                        help=f"a bundled model's name or a bundle folder (default {DEFAULT_MODEL})")
+                        help="a bundled model's name or a bundle folder")
     parser.add_argument("--data-dir", default=None, metavar="D",
                         help="folder of the model's data set, to show training images beside decoded ones")
     parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
-                        help="window size in pixels (default 1280x720)")
+                        help="window size in pixels")
     parser.add_argument("--fullscreen", action="store_true", help="start fullscreen (F11 toggles)")
     parser.add_argument("--frames", type=positive_int, default=None, metavar="N",
-                        help="quit after N frames (scripted runs)")
+                        help="quit after N frames (scripted runs; with --screenshot, drawing goes on while the panels "
+                             "settle into place, so the picture shows them)")
     parser.add_argument("--screenshot", default=None, metavar="PATH",
                         help="save the last frame, UI included, as a PNG (with --frames, else on quit)")
     parser.add_argument("--demo", action="store_true",
@@ -40,7 +42,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--max-fps", type=float, default=None, metavar="N",
                         help="frame cap (default: none under vsync, 144 without it; 0: uncapped)")
     parser.add_argument("--target-fps", type=positive_float, default=None, metavar="N",
-                        help="frame rate a moving view holds by drawing a subset of a big cloud (default 36)")
+                        help="frame rate a moving view holds by drawing a subset of a big cloud (default: 36)")
     parser.add_argument("--kiosk", action="store_true",
                         help="installation mode: fullscreen, panels and cursor hidden, a tour until a visitor "
                              "takes over (see --config)")
@@ -72,15 +74,15 @@ def run(args: argparse.Namespace) -> int:
         headless_if_no_display()
     from latentwalk.engine.app import App
     from latentwalk.engine.capture import check_writable
-    from latentwalk.scenes.errors import SceneError
+    from latentwalk.scenes.errors import UsageError
 
     if args.max_fps is not None and not 0 <= args.max_fps < float("inf"):
-        raise SceneError(f"--max-fps must be 0 (uncapped) or a positive number, not {args.max_fps}")
+        raise UsageError(f"--max-fps must be 0 (uncapped) or a positive number, not {args.max_fps}")
 
     if args.screenshot is not None:
         check_writable(args.screenshot)  # fail before a window opens, not after the run
     if args.config is not None and not args.kiosk:
-        raise SceneError("--config is the kiosk's config: use it with --kiosk")
+        raise UsageError("--config is the kiosk's config: use it with --kiosk")
     if args.kiosk:
         from latentwalk.scenes.kiosk.run import run_kiosk
         return run_kiosk(args)
@@ -90,5 +92,25 @@ def run(args: argparse.Namespace) -> int:
         if not args.demo:
             from latentwalk.scenes.kiosk.pad_driver import PadDriver
             PadDriver.attach(scene, app)  # gamepads drive the explorer outside kiosk mode too
-        app.run(frames=args.frames, screenshot=args.screenshot)
+        if args.frames is not None and args.screenshot is not None:
+            run_then_screenshot(app, scene, args.frames, args.screenshot)
+        else:
+            app.run(frames=args.frames, screenshot=args.screenshot)
     return 0
+
+
+def run_then_screenshot(app, scene, frames: int, screenshot: str) -> None:
+    """A scripted run's screenshot, UI included as the help says: the N frames (the last one saved, as
+    on a quit), then, while the panels are still settling into place (ImGui sizes a window in its
+    first frame without showing it, and the layout stacks each panel below the size the one above
+    had in the frame before), more frames, at most PANEL_SETTLE_FRAMES, and the screenshot again."""
+    app.run(frames=frames, screenshot=screenshot)
+    layout = getattr(scene, "panel_layout", None)  # the demo scene has no panels
+    if layout is None or not app.running or not layout.settling():
+        return
+    for _ in range(PANEL_SETTLE_FRAMES):
+        app.step_frame()
+        if not layout.settling() or not app.running:
+            break
+    if app.running:
+        app.run(frames=1, screenshot=screenshot)

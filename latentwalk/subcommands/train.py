@@ -6,11 +6,21 @@ import argparse
 from latentwalk.subcommands._args import positive_float, positive_int
 
 
+def dataset_name(text: str) -> str:
+    """An argparse type: a known data set's name or idx:DIR (whether DIR holds the files is the
+    loader's to say)."""
+    from latentwalk.vae.datasets import DATASETS
+
+    if text in DATASETS or (text.startswith("idx:") and len(text) > 4):
+        return text
+    raise argparse.ArgumentTypeError(f"unknown data set {text!r} (choose {', '.join(DATASETS)} or idx:DIR)")
+
+
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "train", help="train a VAE on mnist, fashion-mnist or idx:DIR and write a model bundle",
         description="Train a convolutional VAE and write a model bundle (model.json, weights, latents).")
-    parser.add_argument("--dataset", required=True,
+    parser.add_argument("--dataset", required=True, type=dataset_name,
                         help="mnist, fashion-mnist or idx:DIR (a folder of the four MNIST-style IDX files, "
                              "raw or .gz, and optionally class_names.txt)")
     parser.add_argument("--data-dir", help="where the data set's IDX files are (default: the user data dir; "
@@ -30,7 +40,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--threads", type=positive_int, help="torch CPU threads (default: all usable cores)")
     parser.add_argument("--limit", type=positive_int,
                         help="train on the first N training images (and evaluate on the first N test images)")
-    parser.add_argument("--checkpoint-dir", help="default: OUT.checkpoints beside the bundle")
+    parser.add_argument("--checkpoint-dir", help="where checkpoints go (default: OUT.checkpoints beside the bundle)")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)

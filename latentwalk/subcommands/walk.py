@@ -13,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from latentwalk.subcommands._args import npy_path
+from latentwalk.subcommands._through import THROUGH_HELP, parse_through, resolve_through
 from latentwalk.engine.files import refuse_existing
-from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.errors import SceneError, UsageError
 from latentwalk.scenes.explorer.walk.curve import KINDS, Curve
 
 DEFAULT_MODEL = "mnist"
@@ -36,39 +38,37 @@ def add_parser(subparsers) -> None:
                         help=f"bundled model name or bundle folder (default: {DEFAULT_MODEL} for --through; "
                              "with --points it is optional and checks their width)")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--through", metavar="I,J,K", help="data-set indices of the control points")
+    source.add_argument("--through", metavar="I,J,K", help=THROUGH_HELP)
     source.add_argument("--points", metavar="FILE.npy", help="control point coordinates, a (K, d) array")
     parser.add_argument("--steps", metavar="N", required=True,
                         help=f"number of rows, {MIN_STEPS} to {MAX_STEPS}")
-    parser.add_argument("--interp", metavar="KIND", default="catmull-rom", help=" | ".join(KINDS))
+    parser.add_argument("--interp", metavar="KIND", default="catmull-rom", help="the curve: " + " | ".join(KINDS))
     parser.add_argument("--closed", action="store_true", help="close the loop back to the first point")
-    parser.add_argument("--out", metavar="PATH.npy", required=True, help="where to write the path")
+    parser.add_argument("--out", metavar="PATH.npy", type=npy_path, required=True, help="where to write the path")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     steps = _parse_steps(args.steps)
     if args.interp not in KINDS:
-        raise SceneError(f"--interp: unknown kind {args.interp!r} (expected one of {', '.join(KINDS)})")
-    if Path(args.out).suffix.lower() != ".npy":  # the rows are written as .npy, whatever the name says
-        raise SceneError(f"{args.out}: --out must end in .npy (the path is written as a .npy array)")
+        raise UsageError(f"--interp: unknown kind {args.interp!r} (expected one of {', '.join(KINDS)})")
     refuse_existing(args.out, SceneError)
     if args.through is not None:
-        indices = _parse_indices(args.through)
-        points = _points_by_index(args.model or DEFAULT_MODEL, indices)
+        points = _points_through(args.model or DEFAULT_MODEL, args.through)
         where = f"--through {args.through}"
     else:
         points = _points_from_file(Path(args.points), args.model)
         where = str(args.points)
     if steps * points.shape[1] * 4 > MAX_OUTPUT_BYTES:
-        raise SceneError(f"--steps {steps}: a ({steps}, {points.shape[1]}) float32 path would be "
+        raise UsageError(f"--steps {steps}: a ({steps}, {points.shape[1]}) float32 path would be "
                          f"{steps * points.shape[1] * 4 / 2**30:.1f} GiB, more than the "
                          f"{MAX_OUTPUT_BYTES >> 30} GiB limit")
 
     curve = Curve(points.astype(np.float64), kind=args.interp, closed=args.closed)
     if curve.length == 0.0:
         what = "there is one control point" if len(points) == 1 else "the control points are all the same point"
-        raise SceneError(f"{where}: no path: {what}; a path needs at least two different points")
+        refuse = UsageError if args.through is not None else SceneError  # an argument, or a file's content
+        raise refuse(f"{where}: no path: {what}; a path needs at least two different points")
     _write_path(Path(args.out), curve, points, steps, args.closed)
     rows = curve.control_point_params() * (steps - 1)
     listed = ", ".join(f"{r:.2f}" for r in rows[:MAX_LISTED_ROWS])
@@ -113,42 +113,21 @@ def _write_path(out: Path, curve: Curve, points: np.ndarray, steps: int, closed:
 def _parse_steps(text: str) -> int:
     text = str(text).strip()
     if not (text.isascii() and text.lstrip("+-").isdigit()):
-        raise SceneError(f"--steps: {text[:40]!r} is not a whole number")
+        raise UsageError(f"--steps: {text[:40]!r} is not a whole number")
     if len(text.lstrip("+-")) > len(str(MAX_STEPS)) + 1 or int(text) > MAX_STEPS:
-        raise SceneError(f"--steps: {text[:40]} is too many (at most {MAX_STEPS} rows)")
+        raise UsageError(f"--steps: {text[:40]} is too many (at most {MAX_STEPS} rows)")
     steps = int(text)
     if steps < MIN_STEPS:
-        raise SceneError(f"--steps: {steps} is too few (a path needs at least {MIN_STEPS} rows)")
+        raise UsageError(f"--steps: {steps} is too few (a path needs at least {MIN_STEPS} rows)")
     return steps
 
 
-def _parse_indices(text: str) -> list[int]:
-    indices = []
-    for token in text.split(","):
-        token = token.strip()
-        digits = token[1:] if token.startswith("-") else token
-        if not (token.isascii() and digits.isdigit()):
-            raise SceneError(f"--through: {token[:40]!r} is not a data-set index (expected I,J,K,... "
-                             "with whole numbers >= 0)")
-        if token.startswith("-"):
-            raise SceneError(f"--through: {token[:40]!r} is not a data-set index (indices count from 0; "
-                             "negative ones are not allowed)")
-        if len(digits) > 18:
-            raise SceneError(f"--through: index {token[:20]}... ({len(digits)} digits) is out of range")
-        indices.append(int(token))
-    return indices
-
-
-def _points_by_index(model: str, indices: list[int]) -> np.ndarray:
+def _points_through(model: str, text: str) -> np.ndarray:
     from latentwalk.vae.bundle import load_bundle
 
+    tokens = parse_through(text)  # its form, before the model loads
     bundle = load_bundle(model)
-    count = len(bundle.latents)
-    for index in indices:
-        if index >= count:
-            raise SceneError(f"--through: index {index} is out of range: {bundle.path} has {count} points "
-                             f"(0..{count - 1})")
-    return bundle.latents[indices]
+    return bundle.latents[resolve_through(tokens, bundle)]
 
 
 def _points_from_file(path: Path, model: str | None) -> np.ndarray:

@@ -9,8 +9,10 @@ Decisions:
 - Every frame's image is decoded here, in batches just before those frames are rendered, from the curve
   at each frame's own t: no frame can show a stale image, however slow the machine. A frame is a pure
   function of its index.
-- Images are scaled by a whole factor (nearest: sharp pixels). The caption is the class of the nearest
-  training point in latent space (Euclidean), which says what the decoded image is closest to.
+- Images are scaled by a whole factor (nearest: sharp pixels). The caption names the class of the
+  nearest training point in latent space (Euclidean), worded as that ("nearest training image: a 4"),
+  never as the class of the decoded image, which may look like another digit where classes meet.
+  A caption is made smaller, and moved in from the edge, until it fits the frame whole.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ CAPTION_RGB = (235, 235, 235)
 INSET_BORDER_RGB = (200, 200, 210)
 IMAGE_SHARE = 0.78  # of the panel's height, for the image layout's image
 INSET_SHARE = 0.28  # of the frame's height, for the view layout's inset
+CAPTION_EDGE_PX = 4  # a caption keeps this far from the frame's left and right edges
 NEAREST_CHUNK = 64  # frames per distance block: 64 x 60k floats = 15 MB
 
 
@@ -34,6 +37,18 @@ def walk_fractions(frames: int, closed: bool) -> np.ndarray:
     if closed:
         return np.arange(frames, dtype=np.float64) / frames
     return np.linspace(0.0, 1.0, frames) if frames > 1 else np.zeros(1)
+
+
+def nearest_caption(class_name: str) -> str:
+    """What a frame's caption says: the class of the training image nearest to its latent, as that."""
+    return f"nearest training image: {with_article(class_name)}"
+
+
+def with_article(name: str) -> str:
+    """'a 4', 'an 8', 'an 11', 'an Ankle boot': the article by how the name is said."""
+    word = name.strip()
+    vowel_sound = word.startswith("8") or word in ("11", "18") or word[:1].lower() in ("a", "e", "i", "o")
+    return f"{'an' if vowel_sound else 'a'} {word}"
 
 
 def nearest_points(latents: np.ndarray, data: np.ndarray) -> np.ndarray:
@@ -78,7 +93,7 @@ class WalkFrames:
             latents = self.latents(start, min(len(self), start + self.CHUNK))
             self._images = decode_latents(self.decoder, latents, batch_size=len(latents))
             nearest = nearest_points(latents, self.bundle.latents)
-            self._captions = [self.bundle.class_names[int(self.bundle.labels[i])] for i in nearest]
+            self._captions = [nearest_caption(self.bundle.class_names[int(self.bundle.labels[i])]) for i in nearest]
             self._start = start
         return index - start
 
@@ -129,10 +144,17 @@ def caption_mask(text: str, px: int) -> np.ndarray:
 
 def draw_caption(frame: np.ndarray, text: str, px: int, center_x: int, top: int,
                  color=CAPTION_RGB) -> None:
-    """Blend `text` into `frame` in place, centred on `center_x`, clipped to the frame."""
-    mask = caption_mask(text, max(6, int(px)))
+    """Blend `text` into `frame` in place, centred on `center_x` where it fits: a caption wider than the
+    frame is drawn smaller, and one that would cross an edge is moved in (clipped only vertically)."""
+    px = max(6, int(px))
+    mask = caption_mask(text, px)
+    room = frame.shape[1] - 2 * CAPTION_EDGE_PX
+    while mask.shape[1] > room and px > 6:
+        px = max(6, px * room // mask.shape[1])
+        mask = caption_mask(text, px)
     height, width = mask.shape
-    x0, y0 = int(center_x - width // 2), int(top)
+    x0 = min(max(int(center_x - width // 2), CAPTION_EDGE_PX), frame.shape[1] - CAPTION_EDGE_PX - width)
+    x0, y0 = max(0, x0), int(top)
     fx0, fy0 = max(0, x0), max(0, y0)
     fx1, fy1 = min(frame.shape[1], x0 + width), min(frame.shape[0], y0 + height)
     if fx0 >= fx1 or fy0 >= fy1:
