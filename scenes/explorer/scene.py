@@ -40,6 +40,7 @@ from latentwalk.explorer.model_loader import ModelLoader, prepare_model
 from latentwalk.explorer.neighbor_tools import NeighborTools
 from latentwalk.explorer.outputs import OutputImages
 from latentwalk.explorer.panels.detail_hint import detail_hint
+from latentwalk.explorer.selection_marker import SelectionMarker
 from latentwalk.explorer.picking import Picker
 from latentwalk.explorer.points import PointStyle
 from latentwalk.explorer.scene_parts import ReadOnlyViews, make_panels
@@ -108,6 +109,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.walk = WalkTools(self)  # the path, its view, panels and sessions, through the hooks above
         self.state.walk.path = self.walk.path
         self.drawing = DrawTools(self)  # the Draw panel, dropped pictures, the drawn point's marker
+        self.selection_marker = SelectionMarker(self)  # a ring around the selected point
         self.insight = InsightTools(self)  # the Activations and Weights panels
         self.neighbours = NeighborTools(self)  # the Neighbours panel; each model's index built off-thread
         self.screenshots = Screenshots(app)  # F12 / Shift+F12 save the window as a PNG (engine/screenshots.py)
@@ -120,6 +122,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
             return
         self.walk.release()
         self.drawing.release()
+        self.selection_marker.release()
         self.insight.release()
         self.neighbours.release()
         self.loader.close()
