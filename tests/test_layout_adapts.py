@@ -7,8 +7,6 @@ import threading
 import time
 from itertools import combinations
 
-import numpy as np
-
 import pygame
 import pytest
 from imgui_bundle import imgui

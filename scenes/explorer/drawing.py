@@ -238,7 +238,7 @@ class DrawTools:
         inner, outer = MARKER_RADIUS_PX
         rows = np.concatenate([marker_rows(position, inner, MARKER_COLOR, DISC),
                                marker_rows(position, outer, MARKER_COLOR, RING)])
-        self._markers.draw(rows, ctx.view_projection, ctx.viewport)  # no depth test: a drawing inside the cloud stays visible
+        self._markers.draw(rows, ctx.view_projection, ctx.viewport)  # over the cloud, even from inside it
 
     # -- model switch, release ---------------------------------------------------------------------
     def _on_model(self, bundle) -> None:

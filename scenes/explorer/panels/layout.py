@@ -74,6 +74,8 @@ class PanelLayout:
         self.first_collapsed: dict[str, bool] = {}  # as each panel was first drawn (tests restore it)
         self._collapse: set[str] = set()  # to be collapsed at their next begin (the accordion)
         self._expand: set[str] = set()  # collapsed panels whose title was clicked: opened at their next begin
+        self._room: dict[str, tuple[float, int]] = {}  # the most height each panel was given, and when
+        self._asked: dict[str, float] = {}  # heights panels whose content scrolls would like (ask_height)
         self._display: tuple[float, float] | None = None
         self._display_frame = 0  # when the window last changed size
         self._changed_frame = -1
@@ -94,6 +96,19 @@ class PanelLayout:
         """True when a panel's rect changed in the last frame drawn: the ones placed relative to it
         move on the next frame, so an idle window should draw one more."""
         return self._changed_frame >= imgui.get_frame_count() or bool(self._collapse) or bool(self._expand)
+
+    def room(self, title: str) -> float | None:
+        """The most height the layout gives `title` (None: it does not place it). A panel whose content
+        can scroll sizes its scrolling part to this, so opening it does not push its column over."""
+        room = self._room.get(title)
+        if room is None or title in self.moved or room[1] != imgui.get_frame_count():
+            return None  # not placed by the layout this frame (dragged, or pinned by a test)
+        return room[0]
+
+    def ask_height(self, title: str, height: float) -> None:
+        """A panel whose content scrolls (and so sizes itself to `room`) says how tall it would like to
+        be this frame; the column makes room for that as for any panel's content."""
+        self._asked[title] = float(height)
 
     def free_strip(self) -> tuple[float, float, float]:
         """(left, bottom, width) of the view's bottom edge that no column covers: between the columns
@@ -133,6 +148,12 @@ class PanelLayout:
             placed = self._place(title, display)
         if placed is not None:
             pos, pivot, max_height = placed
+            drawn = self._drawn.get(title)
+            if title == HELP_BUTTON and drawn is not None:  # one button: squeezed, it would be cut in half
+                max_height = max(max_height, drawn.wanted)
+            if title in FLEXIBLE and drawn is not None:  # a long list keeps a few rows; the accordion makes room
+                max_height = max(max_height, min(FLEXIBLE_MIN_PX, drawn.wanted))
+            self._room[title] = (max_height, imgui.get_frame_count())
             if title == BOTTOM:
                 width = self._walk_width(display)
             most_wide = imgui.FLT_MAX
@@ -250,7 +271,8 @@ class PanelLayout:
         window = imgui.internal.get_current_window()
         collapsed = bool(window.collapsed)
         wanted = rect[3] if collapsed else \
-            window.title_bar_height + window.content_size_ideal.y + 2 * window.window_padding.y
+            max(window.title_bar_height + window.content_size_ideal.y + 2 * window.window_padding.y,
+                self._asked.pop(title, 0.0))
         opened = previous.opened if previous is not None else 0
         if previous is not None and previous.collapsed and not collapsed:
             opened = frame  # the user (or a test) just opened it: the newest in the accordion
