@@ -44,14 +44,7 @@ def bundle_path(tmp_path_factory):
 
 @pytest.fixture
 def explorer(gl_app, bundle_path):
-    app, scene = open_explorer(gl_app, bundle_path, SIZE, panels=True, data_dir=None)
-    seen = {}
-    yield app, scene
-    for title in ("Weights", "Activations", "Classes", "Model", "Neighbours", "Draw"):
-        window = imgui.internal.find_window_by_name(title)
-        if window is not None:  # ImGui's windows outlive the test: back as the layout first showed them
-            collapsed = scene.panel_layout.first_collapsed.get(title, seen.get(title, True))
-            imgui.set_window_collapsed(title, collapsed, imgui.Cond_.always)
+    return open_explorer(gl_app, bundle_path, SIZE, panels=True, data_dir=None)  # gl_app folds them back after
 
 
 def open_panel(app, title: str) -> None:

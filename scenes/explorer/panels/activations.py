@@ -42,6 +42,7 @@ class ActivationsPanel:
         self.hover_text: str | None = None
         self._uploaded = None
         self._content_height = 0.0  # of the scrolling view, as last drawn
+        self._fresh = True  # ImGui keeps a view's scroll by name: a new explorer's starts at the top
 
     def build(self) -> None:
         display = imgui.get_io().display_size
@@ -77,6 +78,9 @@ class ActivationsPanel:
                      else "max: the layer's largest value")
         self._upload(layers)
         size = imgui.ImVec2(view_width(), view_height(self.layout, self.title, self._content_height))
+        if self._fresh:
+            imgui.set_next_window_scroll(imgui.ImVec2(0.0, 0.0))
+            self._fresh = False
         imgui.begin_child("##layers", size, imgui.ChildFlags_.borders, imgui.WindowFlags_.horizontal_scrollbar)
         for layer in layers:
             self._layer(layer)

@@ -47,6 +47,7 @@ class WeightsPanel:
         self.layout = layout_of(scene)
         self._uploaded = None
         self._content_height = 0.0  # of the scrolling view, as last drawn
+        self._fresh = True  # ImGui keeps a view's scroll by name: a new explorer's starts at the top
 
     def build(self) -> None:
         display = imgui.get_io().display_size
@@ -121,6 +122,9 @@ class WeightsPanel:
             self.slot.show(image.rgb_per_kernel if self.per_kernel else image.rgb)
             self._uploaded = key
         size = imgui.ImVec2(view_width(), view_height(self.layout, self.title, self._content_height))
+        if self._fresh:
+            imgui.set_next_window_scroll(imgui.ImVec2(0.0, 0.0))
+            self._fresh = False
         imgui.begin_child("##weights view", size, imgui.ChildFlags_.borders, imgui.WindowFlags_.horizontal_scrollbar)
         tile, tile_height = _tile_width(image), _tile_height(image)
         picture = picture_with_axes(self.slot.texture_id, image.rgb.shape, self.cell,
