@@ -46,3 +46,27 @@ def test_channel_grid_puts_each_channel_in_its_tile():
     assert dense.shape == (1 + 3 + 1, 1 + 4 + 1) and dense.max() == 1.0
     signed = channel_grid(np.array([[[-1.0, 0.0, 1.0]]], np.float32), padding=0)
     np.testing.assert_allclose(signed, [[0.0, 0.5, 1.0]])  # logits: 0 is mid-grey
+
+
+def test_layer_picture_scales_each_channel_to_its_own_range_and_lays_dense_out_by_channel():
+    from latentwalk.vae.activations import GAP_RGB, columns_to_fit, layer_picture, picture_rgb
+
+    values = np.zeros((3, 2, 2), np.float32)
+    values[0] = [[4.0, 2.0], [0.0, 1.0]]
+    values[1] = [[0.01, 0.0], [0.005, 0.0]]  # weak, but a pattern: per channel it reaches white too
+    per_channel, whole = layer_picture(values, per_channel=True), layer_picture(values, per_channel=False)
+    np.testing.assert_allclose(per_channel.tiles[:, 0, 0], [1.0, 1.0, 0.0])  # channel 2 is dead: black
+    np.testing.assert_allclose(per_channel.scales, [4.0, 0.01, 1.0])
+    assert whole.tiles[1].max() < 0.01 and np.all(whole.scales == 4.0)
+
+    dense = layer_picture(np.arange(12, dtype=np.float32), per_channel=True, channels=3)
+    assert dense.rows_are_channels and dense.tiles.shape == (1, 3, 4)  # row c: channel c's four values
+    np.testing.assert_allclose(dense.tiles[0, 2], np.arange(8, 12) / 11)
+    logits = layer_picture(np.array([[[-2.0, 0.0, 1.0]]], np.float32))
+    assert logits.signed and np.allclose(logits.tiles[0, 0], [0.0, 0.5, 0.75])
+
+    assert columns_to_fit(tile_width=7, count=32, width_cells=65) == 8  # 1 + 8 * (7 + 1) = 65
+    assert columns_to_fit(tile_width=28, count=32, width_cells=10) == 1
+    rgb, index = picture_rgb(per_channel, columns=2)
+    assert rgb.shape == (1 + 2 * 3, 1 + 2 * 3, 3) and tuple(rgb[0, 0]) == GAP_RGB
+    assert tuple(rgb[1, 1]) == (255, 255, 255) and index[1, 1] == 0 and index[0, 0] == -1

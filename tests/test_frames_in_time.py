@@ -13,6 +13,7 @@ import pytest
 from latentwalk.scenes.explorer.core.commands import AddControlPoint, ShowPanels
 from latentwalk.scenes.explorer.panels import session_files
 from tests.bundles import make_bundle
+from tests.person import PersonClock, run_as_a_person
 from tests.explorer_helpers import frames, key, post_button, post_motion
 
 SIZE = (400, 300)
@@ -20,34 +21,6 @@ PANELS_SIZE = (800, 600)
 # a recording in the usual Videos folder: its outcome wraps over lines, which the dialog grows to fit
 LONG_VIDEO_NAME = "/home/a-person/Videos/latentwalk-walk-20261207-165300.mp4"
 FRAME = 1 / 60
-
-
-class PersonClock:
-    """The App's time source: each reading is one frame (1/60 s) later, and what the person does at a
-    time (a callable posting events) happens when the clock passes it; at the script's end the loop is
-    told to stop, with no event (a QUIT would itself draw a frame). The loop never sleeps on an injected
-    clock, so seconds of rest cost only skipped frames."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.app = None
-        self.screen = None  # the last frame presented: what the window shows
-        self.actions: list[tuple[float, object]] = []
-        self.end = float("inf")
-
-    def script(self, actions, rest_until: float) -> None:
-        """`actions`: (seconds from now, callable); the run ends `rest_until` seconds from now."""
-        self.actions = sorted(((self.now + at, act) for at, act in actions), key=lambda item: item[0])
-        self.end = self.now + rest_until
-
-    def __call__(self) -> float:
-        self.now += FRAME
-        while self.actions and self.actions[0][0] <= self.now:
-            self.actions.pop(0)[1]()
-        if self.now >= self.end:
-            self.app.quit()
-            self.end = float("inf")
-        return self.now
 
 
 def open_on_a_person_clock(gl_app, model, size, *, panels: bool, **scene_kwargs):
@@ -59,28 +32,6 @@ def open_on_a_person_clock(gl_app, model, size, *, panels: bool, **scene_kwargs)
     scene.submit(ShowPanels(panels))
     frames(app, 2)
     return app, scene, clock
-
-
-def run_as_a_person(app, clock, actions, rest_until: float) -> dict:
-    """App.run(idle=True) through the script; what the window shows at its end (the last frame
-    presented, read before its swap) and how many frames were skipped."""
-    clock.script(actions, rest_until)
-    shown = {}
-    flip = app.window.flip
-
-    def present():
-        clock.screen = app.read_frame().astype(int)
-        flip()
-
-    app.window.flip = present
-    skipped = app.idle_frames
-    try:
-        app.run(idle=True)
-    finally:
-        app.window.flip = flip
-    shown["skipped"] = app.idle_frames - skipped
-    shown["frame"] = clock.screen
-    return shown
 
 
 @pytest.fixture(scope="module")

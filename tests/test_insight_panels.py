@@ -9,11 +9,12 @@ import pytest
 
 from latentwalk.engine.app import UI_SETTLE_MAX_FRAMES
 from latentwalk.scenes.explorer.core import commands as c
-from latentwalk.vae.activations import channel_grid, decoder_activations
+from latentwalk.scenes.explorer.panels.cells import MIN_CELL_PX
+from latentwalk.vae.activations import decoder_activations, layer_picture, picture_rgb
 from latentwalk.vae.bundle import load_bundle
 from latentwalk.vae.similarity import COMPARED_LAYERS
 from tests.bundles import make_bundle
-from tests.explorer_helpers import frames, frames_until, open_explorer
+from tests.explorer_helpers import click_item, frames, frames_until, open_explorer
 
 SIZE = (800, 600)
 
@@ -33,6 +34,17 @@ def pinned(app, scene, panel):
     return panel, scene.insight.service
 
 
+def visible_cells(image, panel, picture, shape):
+    """(rows, columns, pixels) of the picture's cells whose centres lie inside the panel's scrolling view."""
+    (vx0, vy0), (vx1, vy1) = panel.item_rects["view"]
+    rows, cols = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
+    ys = picture.y + (rows + 0.5) * picture.cell
+    xs = picture.x + (cols + 0.5) * picture.cell
+    inside = (ys > vy0 + 2) & (ys < vy1 - 16) & (xs > vx0 + 2) & (xs < vx1 - 16)  # the scrollbars' room
+    rows, cols = rows[inside], cols[inside]
+    return rows, cols, image[ys[inside].astype(int), xs[inside].astype(int)].astype(int)
+
+
 def test_activations_follow_the_output_image_with_the_models_shapes(explorer):
     app, scene, bundle = explorer
     panel, service = pinned(app, scene, scene.insight.activations_panel)
@@ -47,7 +59,7 @@ def test_activations_follow_the_output_image_with_the_models_shapes(explorer):
         frames(app, 1)
         assert panel.shown_layers == expected_shapes
         for view, layer in zip(service.activations, decoder_activations(decoder, bundle.latents[index])):
-            np.testing.assert_allclose(view.grid, channel_grid(layer.values), atol=1e-5)
+            np.testing.assert_allclose(view.values, layer.values, atol=1e-5)
 
     # the walk's position owns Output once nothing is selected: the layers follow it
     for command in (c.Select(None), c.AddControlPoint(index=3), c.AddControlPoint(index=11), c.SetWalkT(0.4)):
@@ -55,19 +67,19 @@ def test_activations_follow_the_output_image_with_the_models_shapes(explorer):
     assert frames_until(app, lambda: scene.state.output.owner == "walk" and service.activations_latent is not None
                         and np.allclose(service.activations_latent, scene.path.current_latent(), atol=1e-6))
     assert not np.allclose(service.activations_latent, bundle.latents[9])
+    frames(app, 2)
 
-    # the dense layer's grid as drawn: each screen block shows its grid pixel's grey level
-    (x0, y0), (x1, y1) = panel.item_rects["dense"]
-    grid = service.activations[0].grid
-    scale = (x1 - x0) / grid.shape[1]
-    image = app.capture(include_ui=True)
-    rows = (np.arange(grid.shape[0]) + 0.5) * scale + y0
-    cols = (np.arange(grid.shape[1]) + 0.5) * scale + x0
-    shown = image[rows.astype(int)[:, None], cols.astype(int)[None, :], 0].astype(float) / 255
-    assert np.abs(shown - grid).max() < 0.02
+    # the dense layer as drawn: a table of one row per channel, each cell its value's grey (each row scaled)
+    dense = service.activations[0]
+    expected, _ = picture_rgb(layer_picture(dense.values, True, channels=32), 1)
+    assert expected.shape[:2] == (1 + 32 + 1, 1 + 49 + 1)
+    picture = panel.drawn["dense"]
+    assert picture.cell >= MIN_CELL_PX
+    rows, cols, shown = visible_cells(app.capture(include_ui=True), panel, picture, expected.shape)
+    assert len(rows) > 1000 and np.abs(shown - expected[rows, cols]).max() <= 3
 
 
-def test_weights_side_by_side_with_cka_and_colours_following_signs(explorer, tmp_path):
+def test_weights_layer_by_layer_with_cka_and_colours_following_signs(explorer, tmp_path):
     app, scene, bundle = explorer
     panel, service = pinned(app, scene, scene.insight.weights_panel)
     copy = make_bundle(tmp_path / "copy", count=200)  # the same seed: the same weights and latents
@@ -75,24 +87,26 @@ def test_weights_side_by_side_with_cka_and_colours_following_signs(explorer, tmp
     assert frames_until(app, lambda: service.weights is not None, max_frames=1500)
     frames(app, 2)
     from latentwalk.scenes.explorer.panels import weights as weights_panel
-    from latentwalk.vae.similarity import WEIGHT_LAYERS
+    from latentwalk.vae.similarity import DIVERGING_ANCHORS, WEIGHT_LAYERS
 
     assert weights_panel.WEIGHT_LAYERS == tuple(layer for layer, _ in WEIGHT_LAYERS)
+    assert np.array_equal(np.array(weights_panel.DIVERGING_STOPS), DIVERGING_ANCHORS)
     cka = {row.layer: row.cka for row in service.weights.comparison.layers}
     assert list(cka) == list(COMPARED_LAYERS) and all(v == pytest.approx(1.0, abs=1e-6) for v in cka.values())
 
-    image = app.capture(include_ui=True)
     decoder = bundle.load_decoder()
     weight = decoder.fc.weight.detach().numpy().reshape(-1)
+    click_item(app, panel, "layer dense")
     for side in ("a", "b"):
+        click_item(app, panel, f"side {side}")
+        frames(app, 2)
+        assert (panel.layer, panel.side) == ("dense", side)
         tiles = service.weights.images_a["dense"] if side == "a" else service.weights.images_b["dense"]
-        x, y, scale = panel.image_rects[("dense", side)]
-        rows, cols = np.nonzero(tiles.index >= 0)
-        clear = np.abs(weight[tiles.index[rows, cols]]) > 0.1 * tiles.limit
-        rows, cols = rows[clear], cols[clear]
-        shown = image[(y + (rows + 0.5) * scale).astype(int), (x + (cols + 0.5) * scale).astype(int)].astype(int)
-        positive = weight[tiles.index[rows, cols]] > 0
-        assert len(rows) > 100 and np.array_equal(shown[:, 0] > shown[:, 2], positive)
+        rows, cols, shown = visible_cells(app.capture(include_ui=True), panel, panel.picture, tiles.rgb.shape)
+        flat = tiles.index[rows, cols]
+        weights = weight[np.maximum(flat, 0)]
+        clear = (flat >= 0) & (np.abs(weights) > 0.1 * tiles.tile_limits[np.maximum(tiles.tile_of[rows, cols], 0)])
+        assert clear.sum() > 100 and np.array_equal(shown[clear, 0] > shown[clear, 2], weights[clear] > 0)
 
 
 def test_a_bundle_of_another_data_set_is_refused_in_the_panel(explorer, tmp_path):
@@ -121,7 +135,7 @@ def test_an_idle_window_draws_a_comparison_that_arrives(explorer, tmp_path):
             if drawn_after:
                 break
         time.sleep(0.003)
-    assert service.weights is not None and drawn_after and ("dense", "a") in panel.image_rects
+    assert service.weights is not None and drawn_after and (panel.layer, "a") in panel.image_rects
     # the auto-sized panel takes a frame or two to fit what arrived (the App asks for them), then it rests
     after = [app.step_frame(1 / 60, skip_if_idle=True) for _ in range(UI_SETTLE_MAX_FRAMES + 10)]
     assert not any(after[UI_SETTLE_MAX_FRAMES:])

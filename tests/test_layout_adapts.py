@@ -11,12 +11,26 @@ from imgui_bundle import imgui
 
 from latentwalk.scenes.explorer.panels.layout import HELP_BUTTON, MARGIN
 from tests.bundles import make_bundle
+from tests.person import PersonClock, run_as_a_person
 from tests.explorer_helpers import frames, frames_until, open_explorer, post_button, post_motion
 
 
 @pytest.fixture(scope="module")
 def bundle_path(tmp_path_factory):
     return make_bundle(tmp_path_factory.mktemp("layout") / "ten", count=300, classes=10)
+
+
+@pytest.fixture(scope="module")
+def cloud_path(tmp_path_factory):
+    """Enough points for adaptive detail to draw a subset while the view turns."""
+    return make_bundle(tmp_path_factory.mktemp("layout") / "cloud", count=3_000, classes=4)
+
+
+def as_a_person(app, clock, actions, pause=0.2) -> None:
+    """The real loop (App.run, idle skip on) while `actions` happen one by one with a person's pauses
+    between them; returns once the loop has rested after the last."""
+    run_as_a_person(app, clock, [(pause * (i + 1), act) for i, act in enumerate(actions)],
+                    rest_until=pause * (len(actions) + 1))
 
 
 def with_a_walk(app, scene, count):
@@ -132,3 +146,53 @@ def test_fullscreen_and_back_gives_the_same_layout(gl_app, bundle_path, gl_windo
     assert set(after) == set(before)
     for title in before:
         assert after[title] == pytest.approx(before[title], abs=1), title
+
+
+def test_a_click_on_a_collapsed_panels_title_opens_it(gl_app, bundle_path, restore_collapsed):
+    from latentwalk.scenes.explorer.core.commands import ShowPanels
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+
+    scene = ExplorerScene(bundle_path, device="cpu", data_dir=None)
+    clock = PersonClock()
+    app = clock.app = gl_app(scene, size=(1280, 720), time_source=clock)
+    scene.submit(ShowPanels(True))
+    frames(app, 6)
+    restore_collapsed(scene)
+    layout = scene.panel_layout
+    collapsed = [t for t in ("Model", "Neighbours") if imgui.internal.find_window_by_name(t).collapsed]
+    assert collapsed, "the layout starts with some panels folded at 1280x720"
+    title = collapsed[0]
+    x, y, w, h = layout.rect(title)
+    on_name = (int(x + 60), int(y + h / 2))  # on the panel's name, well right of ImGui's small arrow
+    as_a_person(app, clock, [lambda: post_motion(on_name),
+                      lambda: post_button(pygame.MOUSEBUTTONDOWN, on_name),
+                      lambda: post_button(pygame.MOUSEBUTTONUP, on_name)])
+    assert not imgui.internal.find_window_by_name(title).collapsed
+    opened = layout.rect(title)
+    assert opened[3] > 3 * h, (title, opened)  # its body is drawn, not just its title bar
+    body = app.capture(include_ui=True)[int(y + h + 4):int(opened[1] + opened[3] - 4), int(x + 4):int(x + 150)]
+    assert (body.max(axis=2) > 150).sum() > 50  # the body's words are on screen
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (900, 560)])
+def test_the_detail_line_stays_clear_of_the_panels(gl_app, cloud_path, restore_collapsed, size):
+    app, scene = open_explorer(gl_app, cloud_path, size, panels=True, data_dir=None,
+                               detail={"fixed": 300, "min_points": 100})
+    assert scene.layer_cache.detail.builder.wait(30) is not None
+    with_a_walk(app, scene, 3)
+    restore_collapsed(scene)
+    open_everything(app, scene)  # the left column reaches the bottom-left corner, where the line was
+    for _ in range(3):
+        scene.camera.orbit(0.03, 0.0)
+        frames(app)
+    assert scene.layer_cache.detail.mode == "moving" and scene.detail_hint_text
+    line = scene.detail_hint_rect
+    assert line is not None, "there is room between the columns at this size"
+    rects = scene.panel_layout.shown_rects()
+    for title, rect in rects.items():
+        assert not overlapping(line, rect), (title, rect, line)
+    x, y, w, h = line
+    assert 0 <= x and x + w <= size[0] and 0 <= y and y + h <= size[1]
+    shown = app.capture(include_ui=True)[int(y):int(y + h), int(x):int(x + w)].astype(int)
+    yellowish = (shown[..., 0] > 150) & (shown[..., 1] > 150) & (shown[..., 2] < shown[..., 0] - 40)
+    assert yellowish.sum() > 30  # the hint's colour: it is drawn where its rect says

@@ -199,3 +199,38 @@ def test_the_index_is_built_only_once_the_panel_is_shown(gl_app, bundle_path):
     scene.submit(ShowPanels(True))
     assert frames_until(app, lambda: tools.index is not None)
     assert tools.index.size == scene.cloud.count
+
+
+def test_decoded_neighbours_say_how_to_get_the_training_images(gl_app, bundle_path, tmp_path, monkeypatch):
+    """Without the data set the pictures are the decoder's, near-identical: the panel says so and names the
+    option that brings the real ones (and, when --data-dir was given but did not fit, why)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "empty-user-data"))  # no data set in the default place
+    app, scene, tools = open_with_panel(gl_app, bundle_path, None, size=(900, 600))
+    scene.submit(Select(index=4, source="keyboard"))
+    assert frames_until(app, lambda: tools.subject == ("point", 4) and tools.waiting == 0)
+    frames(app, 3)
+    hint = tools.missing_images_hint()
+    assert "--data-dir" in hint and "train-images-idx3-ubyte" in hint and str(tmp_path / "empty-user-data") in hint
+    (x0, y0), (x1, y1) = tools.panel.item_rects["images hint"]
+    assert y1 - y0 > 2 * imgui_font_size() and x1 <= 900  # wrapped over lines, inside the window
+    block = app.capture(include_ui=True)[int(y0):int(y1), int(x0):int(x1)].astype(int)
+    assert (block.max(axis=2) > 120).sum() > 200  # written, not just laid out
+
+    missing = tmp_path / "not-the-data-set"
+    missing.mkdir()
+    app, scene, tools = open_with_panel(gl_app, bundle_path, missing, size=(900, 600))
+    scene.submit(Select(index=4, source="keyboard"))
+    assert frames_until(app, lambda: tools.subject == ("point", 4))
+    assert str(missing) in tools.missing_images_hint()
+
+    app, scene, tools = open_with_panel(gl_app, bundle_path, MNIST_SUBSET, size=(900, 600))
+    scene.submit(Select(index=4, source="keyboard"))
+    assert frames_until(app, lambda: tools.subject == ("point", 4) and tools.real_images)
+    frames(app, 2)
+    assert tools.missing_images_hint() is None and "images hint" not in tools.panel.item_rects
+
+
+def imgui_font_size() -> float:
+    from imgui_bundle import imgui
+
+    return imgui.get_font_size()

@@ -108,3 +108,20 @@ def test_decoders_of_different_latent_sizes_compare_on_the_same_inputs():
     assert rows["latent"].shape_a == (3,) and rows["latent"].shape_b == (5,)
     assert rows["dense"].weight_correlation is None and rows["deconv1"].weight_correlation is not None
     assert all(0.0 <= row.cka <= 1.0 + 1e-9 for row in rows.values())
+
+
+@pytest.mark.parametrize("layer", [name for name, _ in WEIGHT_LAYERS])
+def test_weights_image_per_kernel_saturates_each_kernel_and_labels_its_rows_and_columns(layer):
+    decoder = load_bundle("mnist").load_decoder()
+    image = weights_image(layer, decoder)
+    flat = image.weights.reshape(-1)
+    tiles = image.index >= 0
+    for tile in np.unique(image.tile_of[tiles]):  # each kernel's largest |w| is an end of the map
+        here = image.tile_of == tile
+        strongest = np.argmax(np.abs(flat[image.index[here]]))
+        assert tuple(image.rgb_per_kernel[here][strongest]) in {(178, 24, 43), (33, 102, 172)}
+        assert image.tile_limits[tile] == pytest.approx(np.abs(flat[image.index[here]]).max())
+    tile_height, tile_width = (7, 7) if layer == "dense" else (3, 3)
+    assert len(image.row_labels) == (image.index.shape[0] - 1) // (tile_height + 1)
+    assert len(image.column_labels) == (image.index.shape[1] - 1) // (tile_width + 1)
+    assert image.row_axis and image.column_axis and image.tile_axis

@@ -88,3 +88,64 @@ def tile_grid(tiles: np.ndarray, columns: int, padding: int = 1, fill=0) -> np.n
     grid = cells.reshape(rows, columns, height + padding, width + padding).transpose(0, 2, 1, 3)
     grid = grid.reshape(rows * (height + padding), columns * (width + padding))
     return np.pad(grid, ((padding, 0), (padding, 0)), constant_values=fill)
+
+
+# ----------------------------------------------------------------- legible pictures of a layer
+GAP_RGB = (52, 64, 92)  # between tiles: not a grey a value can take, so a dead (black) channel reads as one
+
+
+@dataclass(frozen=True)
+class LayerPicture:
+    """One layer's output as tiles to lay out, with what each grey level stands for.
+
+    `tiles` (T, h, w) in [0, 1]: values divided by their `scales` entry (shifted so 0 is mid-grey when
+    `signed`). With per-channel normalisation every tile has its own scale, so a weak
+    channel's pattern is as visible as a strong one's; per layer they share the layer's largest magnitude."""
+    tiles: np.ndarray
+    scales: np.ndarray  # the magnitude full white stands for: per tile, or per row of a 1-d layer's one tile
+    signed: bool
+    per_channel: bool
+    rows_are_channels: bool  # a 1-d layer: one tile whose rows are the channels it feeds
+
+
+def layer_picture(values: np.ndarray, per_channel: bool = True, channels: int | None = None) -> LayerPicture:
+    """(channels, H, W) maps as one tile each; a 1-d layer (dense) as one tile of `channels` rows, the
+    rows being the channel maps it is reshaped into (row c = channel c's values, row by row), so it reads
+    as a table instead of noise. A channel (or row) that is all zero stays black, never divided by 0."""
+    values = np.asarray(values, np.float32)
+    rows_are_channels = values.ndim == 1
+    if rows_are_channels:
+        rows = channels if channels and len(values) % channels == 0 else max(1, math.isqrt(len(values)))
+        width = math.ceil(len(values) / rows)
+        padded = np.zeros(rows * width, np.float32)
+        padded[: len(values)] = values
+        values = padded.reshape(1, rows, width)
+    if values.ndim != 3:
+        raise ValueError(f"expected (features,) or (channels, H, W), got shape {values.shape}")
+    signed = bool(values.size) and float(values.min()) < 0
+    if per_channel:
+        axes = (2,) if rows_are_channels else (1, 2)
+        magnitude = np.abs(values).max(axis=axes, keepdims=True)
+    else:
+        magnitude = np.full((1, 1, 1), np.abs(values).max() if values.size else 0.0, np.float32)
+    magnitude = np.where(magnitude > 0, magnitude, 1.0).astype(np.float32)
+    tiles = 0.5 + 0.5 * values / magnitude if signed else values / magnitude
+    count = values.shape[1] if rows_are_channels else len(values)  # scaled groups: rows of a 1-d layer, else tiles
+    scales = np.broadcast_to(magnitude.reshape(-1), (count,)).copy()
+    return LayerPicture(np.clip(tiles, 0.0, 1.0), scales, signed, per_channel, rows_are_channels)
+
+
+def columns_to_fit(tile_width: int, count: int, width_cells: float, padding: int = 1) -> int:
+    """Tiles per row so that a grid of `count` tiles stays within `width_cells` cells (at least one)."""
+    return int(min(count, max(1, (width_cells - padding) // (tile_width + padding))))
+
+
+def picture_rgb(picture: LayerPicture, columns: int, padding: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(rgb uint8 (H, W, 3), index int64 (H, W)) of the tiles in rows of `columns`: grey levels, GAP_RGB
+    between tiles; index is the flat position in `tiles` a pixel shows (-1 on gaps), for read-outs."""
+    tiles = picture.tiles
+    index = tile_grid(np.arange(tiles.size).reshape(tiles.shape), columns, padding, fill=-1)
+    grey = np.rint(tiles.reshape(-1)[np.maximum(index, 0)] * 255).astype(np.uint8)
+    rgb = np.repeat(grey[..., None], 3, axis=2)
+    rgb[index < 0] = GAP_RGB
+    return rgb, index

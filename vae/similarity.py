@@ -175,32 +175,73 @@ def diverging_rgb(values: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class WeightsImage:
     layer: str
-    rgb: np.ndarray  # uint8 (H, W, 3)
+    rgb: np.ndarray  # uint8 (H, W, 3), one colour range for the layer
     index: np.ndarray  # int64 (H, W): flat index into the weight tensor, -1 on gaps
-    limit: float  # the colour range is [-limit, +limit] (RANGE_PERCENTILE of |w|)
+    limit: float  # the layer's colour range is [-limit, +limit] (RANGE_PERCENTILE of |w|)
     caption: str
+    rgb_per_kernel: np.ndarray  # uint8 (H, W, 3): each tile in its own range (its largest |w|)
+    tile_limits: np.ndarray  # float32 (T,): that range, per tile
+    tile_of: np.ndarray  # int64 (H, W): which tile a pixel belongs to, -1 on gaps
+    weights: np.ndarray  # float32, the weight tensor (its shape names the flat index)
+    row_labels: list[str]  # what each row of tiles is, top to bottom (a channel number)
+    column_labels: list[str]  # what each column of tiles is, left to right
+    row_axis: str  # what the rows are, e.g. "32 input channels"
+    column_axis: str
+    tile_axis: str  # what one tile is, e.g. "a 3x3 kernel"
 
 
-def weight_tiles(layer: str, weight: np.ndarray, latent_dim: int, base: tuple[int, int]) -> tuple[np.ndarray, int, str]:
-    """(tiles (T, h, w) of flat weight indices, columns, caption) for one decoder layer's weight."""
+@dataclass(frozen=True)
+class TileAxes:
+    columns: int
+    caption: str
+    row_axis: str
+    column_axis: str
+    tile_axis: str
+    row_labels: list[str]
+    column_labels: list[str]
+
+
+def weight_tiles(layer: str, weight: np.ndarray, latent_dim: int, base: tuple[int, int]) -> tuple[np.ndarray, TileAxes]:
+    """(tiles (T, h, w) of flat weight indices, how they are laid out and labelled) for one decoder layer."""
     flat = np.arange(weight.size).reshape(weight.shape)
     if layer == "dense":  # (32*h0*w0, d): each latent dimension writes a h0 x w0 map into each channel
         tiles = flat.reshape(32, base[0], base[1], latent_dim).transpose(3, 0, 1, 2).reshape(-1, *base)
-        return tiles, 32, f"rows: {latent_dim} latent dims, columns: 32 channels, {base[0]}x{base[1]} maps"
+        return tiles, TileAxes(32, f"rows: {latent_dim} latent dims, columns: 32 channels, {base[0]}x{base[1]} maps",
+                               f"{latent_dim} latent dimensions", "32 channels",
+                               f"the {base[0]}x{base[1]} map a dimension adds to a channel",
+                               [f"z{i}" for i in range(latent_dim)], [str(c) for c in range(32)])
     inputs, outputs = weight.shape[:2]  # ConvTranspose2d weights are (in, out, kh, kw)
     tiles = flat.reshape(inputs * outputs, *weight.shape[2:])
-    columns = outputs if outputs >= 8 else max(1, int(np.ceil(np.sqrt(inputs * outputs))))
-    caption = (f"rows: {inputs} input channels, columns: {outputs} output channels, 3x3 kernels"
-               if outputs >= 8 else f"{inputs} kernels of 3x3 (one per input channel)")
-    return tiles, columns, caption
+    kernel = "x".join(str(size) for size in weight.shape[2:])
+    if outputs >= 8:
+        return tiles, TileAxes(outputs, f"rows: {inputs} input channels, columns: {outputs} output channels, "
+                                        f"{kernel} kernels", f"{inputs} input channels", f"{outputs} output channels",
+                               f"a {kernel} kernel", [str(i) for i in range(inputs)], [str(o) for o in range(outputs)])
+    columns = max(1, int(np.ceil(np.sqrt(inputs * outputs))))
+    rows = int(np.ceil(inputs * outputs / columns))
+    return tiles, TileAxes(columns, f"{inputs} kernels of {kernel} (one per input channel)",
+                           f"input channels, {columns} a row", f"+0 to +{columns - 1}",
+                           f"a {kernel} kernel (input channel = row + column)",
+                           [str(r * columns) for r in range(rows)], [f"+{c}" for c in range(columns)])
 
 
 def weights_image(layer: str, decoder: ConvDecoder, padding: int = 1) -> WeightsImage:
-    """One decoder layer's weights as colour tiles, in a symmetric range (+-RANGE_PERCENTILE of |w|)."""
+    """One decoder layer's weights as colour tiles, in a symmetric range: the layer's (+-RANGE_PERCENTILE
+    of |w|), and each tile's own (its largest |w|), where a few strong channels no longer leave the
+    others white."""
     module = dict(WEIGHT_LAYERS)[layer]
     weight = getattr(decoder, module).weight.detach().float().cpu().numpy()
-    tiles, columns, caption = weight_tiles(layer, weight, decoder.latent_dim, decoder.base)
-    index = tile_grid(tiles, columns, padding, fill=-1)
+    tiles, axes = weight_tiles(layer, weight, decoder.latent_dim, decoder.base)
+    index = tile_grid(tiles, axes.columns, padding, fill=-1)
+    tile_of = tile_grid(np.broadcast_to(np.arange(len(tiles))[:, None, None], tiles.shape), axes.columns,
+                        padding, fill=-1)
+    flat = weight.reshape(-1)
     limit = float(np.percentile(np.abs(weight), RANGE_PERCENTILE)) or float(np.abs(weight).max()) or 1.0
-    values = np.where(index >= 0, weight.reshape(-1)[np.maximum(index, 0)] / limit, np.nan)
-    return WeightsImage(layer, diverging_rgb(values), index, limit, caption)
+    tile_limits = np.abs(flat[tiles]).reshape(len(tiles), -1).max(axis=1).astype(np.float32)
+    tile_limits[tile_limits <= 0] = 1.0
+    shown = flat[np.maximum(index, 0)]
+    values = np.where(index >= 0, shown / limit, np.nan)
+    per_kernel = np.where(index >= 0, shown / tile_limits[np.maximum(tile_of, 0)], np.nan)
+    return WeightsImage(layer, diverging_rgb(values), index, limit, axes.caption, diverging_rgb(per_kernel),
+                        tile_limits, tile_of, weight, axes.row_labels, axes.column_labels, axes.row_axis,
+                        axes.column_axis, axes.tile_axis)

@@ -54,6 +54,7 @@ from latentwalk.scenes.explorer.view.tooltip import hover_tooltip
 from latentwalk.scenes.explorer.core.undo import History
 from latentwalk.scenes.explorer.view.view_cache import ViewCache
 from latentwalk.scenes.explorer.walk.walk_tools import WalkTools
+from latentwalk.scenes.explorer.view.selection_marker import SelectionMarker
 from latentwalk.vae.bundle import Bundle, load_bundle
 
 BACKGROUND = (0.08, 0.08, 0.10)
@@ -115,6 +116,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.state.walk.path = self.walk.path
         self.drawing = DrawTools(self)  # the Draw panel, dropped pictures, the drawn point's marker
         self.cursor_marker = CursorMarker(self)  # where the gamepad's stick cursor is, when it selects
+        self.selection_marker = SelectionMarker(self)  # a ring around the selected point
         self.insight = InsightTools(self)  # the Activations and Weights panels
         self.neighbours = NeighborTools(self)  # the Neighbours panel; each model's index built off-thread
         self.screenshots = Screenshots(app)  # F12 / Shift+F12 save the window as a PNG (engine/screenshots.py)
@@ -127,6 +129,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.walk.release()
         self.drawing.release()
         self.cursor_marker.release()
+        self.selection_marker.release()
         self.insight.release()
         self.neighbours.release()
         self.loader.close()

@@ -1,10 +1,14 @@
-"""The hint that the cloud on screen is not every point (adaptive detail, detail.py): one line in the
-window's bottom-left corner while the view moves or the layer is still refining, gone at full detail."""
+"""The hint that the cloud on screen is not every point (adaptive detail, detail.py): a line at the bottom
+of the view while the view moves or the layer is still refining, gone at full detail. With the panels
+shown it sits between the panel columns (the layout's free strip), wrapped to its width, and is left out
+rather than drawn over a panel when no room is left."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from imgui_bundle import imgui
+
+from latentwalk.scenes.explorer.panels.layout import rects_overlap
 
 if TYPE_CHECKING:
     from latentwalk.scenes.explorer.scene import ExplorerScene
@@ -23,12 +27,35 @@ def hint_text(scene: "ExplorerScene") -> str | None:
 
 
 def detail_hint(scene: "ExplorerScene") -> None:
-    """Drawn over everything (foreground list), whether or not the panels are shown."""
+    """Drawn over the cloud (foreground list), whether or not the panels are shown, never over a panel."""
     text = hint_text(scene)
     scene.detail_hint_text = text
+    scene.detail_hint_rect = None
     if text is None:
         return
-    height = imgui.get_io().display_size.y
+    rect = hint_rect(scene, text)
+    if rect is None:
+        return
+    x, y, width, _ = rect
+    imgui.get_foreground_draw_list().add_text(imgui.get_font(), imgui.get_font_size(), imgui.ImVec2(x, y),
+                                              imgui.color_convert_float4_to_u32(HINT_COLOR), text, width)
+    scene.detail_hint_rect = rect
+
+
+def hint_rect(scene: "ExplorerScene", text: str) -> tuple[float, float, float, float] | None:
+    """Where the hint goes (x, y, wrap width, height), or None when no uncovered place holds it."""
+    display = imgui.get_io().display_size
     pad = imgui.get_font_size() * 0.5
-    imgui.get_foreground_draw_list().add_text(imgui.ImVec2(pad, height - pad - imgui.get_font_size()),
-                                              imgui.color_convert_float4_to_u32(HINT_COLOR), text)
+    layout = getattr(scene, "panel_layout", None)
+    if layout is None or not scene.state.ui.panels_visible:
+        left, bottom, width = pad, display.y - pad, display.x - 2 * pad
+    else:
+        left, bottom, width = layout.free_strip()
+    if width < imgui.get_font_size() * 4:
+        return None
+    size = imgui.calc_text_size(text, False, width)
+    rect = (left, bottom - size.y, width, size.y)
+    if rect[1] < 0 or (layout is not None and scene.state.ui.panels_visible
+                       and any(rects_overlap(rect, other) for other in layout.shown_rects().values())):
+        return None
+    return rect

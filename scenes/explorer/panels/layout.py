@@ -20,6 +20,9 @@ follow a resize, and each no taller than leaves room for its neighbours, so none
   enough (WALK_MIN_WIDTH) it is centred in that gap and the columns reach the bottom; otherwise it is
   centred on the window (at most WALK_MAX_WIDTH wide) and both columns end above it.
 - Stats (F3): top centre, over the cloud; Help (F1 or the ? button): centred, over everything.
+  Overlay lines (the detail hint) go in `free_strip`, the bottom of the gap between the columns.
+- A click on a collapsed panel's title opens it (ImGui alone opens one only from its arrow or on a
+  double click).
 - Every panel is auto-sized (ImGui's always_auto_resize), and a collapsed one, whose title bar keeps
   its last width, is no wider than half the window, so what imgui.ini remembers of a size does not
   matter, and positions are set every frame, so neither does a remembered position.
@@ -70,6 +73,9 @@ class PanelLayout:
         self.others: list[str] = []  # panels the layout does not name, in the left column
         self.first_collapsed: dict[str, bool] = {}  # as each panel was first drawn (tests restore it)
         self._collapse: set[str] = set()  # to be collapsed at their next begin (the accordion)
+        self._expand: set[str] = set()  # collapsed panels whose title was clicked: opened at their next begin
+        self._room: dict[str, tuple[float, int]] = {}  # the most height each panel was given, and when
+        self._asked: dict[str, float] = {}  # heights panels whose content scrolls would like (ask_height)
         self._display: tuple[float, float] | None = None
         self._display_frame = 0  # when the window last changed size
         self._changed_frame = -1
@@ -90,7 +96,32 @@ class PanelLayout:
     def settling(self) -> bool:
         """True when a panel's rect changed in the last frame drawn: the ones placed relative to it
         move on the next frame, so an idle window should draw one more."""
-        return self._changed_frame >= imgui.get_frame_count() or bool(self._collapse)
+        return self._changed_frame >= imgui.get_frame_count() or bool(self._collapse) or bool(self._expand)
+
+    def room(self, title: str) -> float | None:
+        """The most height the layout gives `title` (None: it does not place it). A panel whose content
+        can scroll sizes its scrolling part to this, so opening it does not push its column over."""
+        room = self._room.get(title)
+        if room is None or title in self.moved or room[1] != imgui.get_frame_count():
+            return None  # not placed by the layout this frame (dragged, or pinned by a test)
+        return room[0]
+
+    def ask_height(self, title: str, height: float) -> None:
+        """A panel whose content scrolls (and so sizes itself to `room`) says how tall it would like to
+        be this frame; the column makes room for that as for any panel's content."""
+        self._asked[title] = float(height)
+
+    def free_strip(self) -> tuple[float, float, float]:
+        """(left, bottom, width) of the view's bottom edge that no column covers: between the columns
+        drawn, above the walk strip where it lies under that gap. An overlay line sits here."""
+        display = self._display or (0.0, 0.0)
+        left, right = self._gap_edges(display)
+        left, right = left + GAP, right - GAP
+        bottom = display[1] - MARGIN
+        walk = self.rect(BOTTOM)
+        if walk is not None and walk[0] < right and walk[0] + walk[2] > left:
+            bottom = walk[1] - GAP
+        return left, bottom, max(0.0, right - left)
 
     def _ask(self, frames: int) -> None:
         if self.frames is not None:
@@ -113,6 +144,9 @@ class PanelLayout:
         if title in self._collapse:
             self._collapse.discard(title)
             imgui.set_next_window_collapsed(True, imgui.Cond_.always)
+        elif title in self._expand:
+            imgui.set_next_window_collapsed(False, imgui.Cond_.always)
+        self._expand.discard(title)
         if title in self.moved:
             self._keep_inside(title, display)
             placed = None
@@ -120,6 +154,12 @@ class PanelLayout:
             placed = self._place(title, display)
         if placed is not None:
             pos, pivot, max_height = placed
+            drawn = self._drawn.get(title)
+            if title == HELP_BUTTON and drawn is not None:  # one button: squeezed, it would be cut in half
+                max_height = max(max_height, drawn.wanted)
+            if title in FLEXIBLE and drawn is not None:  # a long list keeps a few rows; the accordion makes room
+                max_height = max(max_height, min(FLEXIBLE_MIN_PX, drawn.wanted))
+            self._room[title] = (max_height, imgui.get_frame_count())
             if title == BOTTOM:
                 width = self._walk_width(display)
             most_wide = imgui.FLT_MAX
@@ -131,6 +171,8 @@ class PanelLayout:
             imgui.set_next_window_pos(imgui.ImVec2(*pos), imgui.Cond_.always, imgui.ImVec2(*pivot))
             imgui.set_next_window_size_constraints(imgui.ImVec2(*low), imgui.ImVec2(*high))
         result = imgui.begin(title, p_open, flags | imgui.WindowFlags_.always_auto_resize)
+        if title_bar_clicked_while_collapsed():
+            self._expand.add(title)
         self._record(title)
         return result
 
@@ -237,7 +279,8 @@ class PanelLayout:
         window = imgui.internal.get_current_window()
         collapsed = bool(window.collapsed)
         wanted = rect[3] if collapsed else \
-            window.title_bar_height + window.content_size_ideal.y + 2 * window.window_padding.y
+            max(window.title_bar_height + window.content_size_ideal.y + 2 * window.window_padding.y,
+                self._asked.pop(title, 0.0))
         opened = previous.opened if previous is not None else 0
         if previous is not None and previous.collapsed and not collapsed:
             opened = frame  # the user (or a test) just opened it: the newest in the accordion
@@ -247,6 +290,25 @@ class PanelLayout:
         if moving is not None and imgui.is_mouse_dragging(imgui.MouseButton_.left):
             if moving.root_window.id_ == window.id_:
                 self.moved.add(title)
+
+
+def rects_overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def title_bar_clicked_while_collapsed() -> bool:
+    """Right after imgui.begin: the current window is collapsed and a click (press and release, not a
+    drag) just ended on its title bar. ImGui itself opens a window only from its small arrow or on a
+    double click, which a person clicking the panel's name does not find."""
+    window = imgui.internal.get_current_window()
+    if not window.collapsed or window.want_collapse_toggle:  # the arrow or a double click toggles it already
+        return False
+    io = imgui.get_io()
+    if not imgui.is_mouse_released(imgui.MouseButton_.left) or not imgui.is_window_hovered():
+        return False
+    low, size = imgui.get_window_pos(), imgui.get_window_size()  # collapsed: the title bar alone
+    inside = low.x <= io.mouse_pos.x < low.x + size.x and low.y <= io.mouse_pos.y < low.y + size.y
+    return inside and io.mouse_drag_max_distance_sqr[0] <= io.mouse_drag_threshold ** 2
 
 
 def layout_of(scene) -> PanelLayout:

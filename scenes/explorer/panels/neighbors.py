@@ -38,6 +38,7 @@ class NeighborsPanel:
 
     def _body(self) -> None:
         tools = self.tools
+        self.item_rects.clear()
         if tools.build_error:
             error_line(tools.build_error)
             return
@@ -51,6 +52,10 @@ class NeighborsPanel:
             return
         imgui.text(f"nearest to {tools.caption}")
         imgui.text_disabled("training images" if tools.real_images else "decoded images")
+        hint = tools.missing_images_hint()
+        if hint:
+            note_line(hint)
+            remember_item(self.item_rects, "images hint")
         self._grid()
         decoder_error = self.scene.decoder.last_error
         if tools.waiting and decoder_error:
@@ -61,7 +66,6 @@ class NeighborsPanel:
         bundle = scene.bundle
         size = thumbnail_px(bundle.image_shape[1])
         padding = imgui.get_style().frame_padding
-        self.item_rects.clear()
         if not imgui.begin_table("neighbours", COLUMNS, imgui.TableFlags_.sizing_fixed_fit):
             return
         for rank, (point, distance) in enumerate(zip(tools.indices, tools.distances)):

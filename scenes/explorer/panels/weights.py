@@ -1,25 +1,29 @@
-"""Panel "Weights": the current model's decoder weights beside another bundle's, layer by layer, as
-colour (blue negative, white zero, red positive, range +-99th percentile of |w| per layer and model;
-kernels as tiles), with each layer's linear CKA on the same training images: the figure that stays
-meaningful across independent trainings, whose units come out permuted and rotated
-(latentwalk.vae.similarity says why).
-The comparison runs in the insight worker; the panel shows "comparing ..." meanwhile."""
+"""Panel "Weights": the current model's (A) or another bundle's (B) decoder weights, one layer at a time, as
+colour (blue negative, white zero, red positive), each layer with its linear CKA on the same training
+images: the figure that stays meaningful across independent trainings, whose units come out permuted and
+rotated (latentwalk.vae.similarity says why).
+
+Legible at 1280x720: every weight is a cell of at least MIN_CELL_PX pixels (more with the "cell px"
+slider), the picture scrolls within the room the layout leaves, its rows and columns are labelled, a
+legend gives the colour range, and the pointer reads out one weight. By default each kernel is coloured in
+its own range, so a few strong channels do not leave the rest white; "whole layer" shows magnitudes across
+kernels instead. The comparison runs in the insight worker; the panel shows "comparing ..." meanwhile."""
 from __future__ import annotations
 
+import numpy as np
 from imgui_bundle import imgui
 
 from latentwalk.scenes.explorer.model.decoding import ImageSlot
 from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
+from latentwalk.scenes.explorer.panels.cells import (MIN_CELL_PX, Axis, cell_size_slider, content_height, hovered_cell,
+                                              legend_bar, picture_with_axes, view_height, view_width, wrapped_note)
 from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 from latentwalk.vae.bundle import list_bundled_models
 
 WEIGHT_LAYERS = ("dense", "deconv1", "deconv2", "deconv3")  # vae.similarity's, without importing torch
-MAX_TILES_PX = 260.0  # the widest a layer's weights are drawn, per model
+# vae.similarity.DIVERGING_ANCHORS, without importing torch (a test holds the two together)
+DIVERGING_STOPS = ((33, 102, 172), (103, 169, 207), (247, 247, 247), (239, 138, 98), (178, 24, 43))
 FIRST_PLACE = (0.30, 0.45)  # shares of the window's width and height (first run only)
-
-
-def tiles_scale(width: int) -> int:
-    return max(1, int(MAX_TILES_PX // max(width, 1)))
 
 
 class WeightsPanel:
@@ -29,12 +33,21 @@ class WeightsPanel:
         self.scene = scene
         self.service = service
         self.other_text = ""
-        self.slots: dict[tuple[str, str], ImageSlot] = {}
+        self.layer = WEIGHT_LAYERS[1]
+        self.side = "a"
+        self.per_kernel = True
+        self.cell = MIN_CELL_PX
+        self.slot = ImageSlot()
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.item_rects: ItemRects = {}
-        self.image_rects: dict[tuple[str, str], tuple[float, float, int]] = {}  # x, y, scale on screen
+        self.image_rects: dict[tuple[str, str], tuple[float, float, int]] = {}  # x, y, cell px on screen
+        self.picture = None  # the DrawnPicture of the last build
+        self.hover_text: str | None = None  # the read-out of the weight under the pointer
+        self.axes_text = ""  # what the rows, columns and tiles are, as written
         self.layout = layout_of(scene)
         self._uploaded = None
+        self._content_height = 0.0  # of the scrolling view, as last drawn
+        self._fresh = True  # ImGui keeps a view's scroll by name: a new explorer's starts at the top
 
     def build(self) -> None:
         display = imgui.get_io().display_size
@@ -44,9 +57,11 @@ class WeightsPanel:
         expanded = begin_panel(self)[0]
         self.rect = window_rect()
         self.service.drawn = self.service.arrived
+        self.image_rects.clear()
+        self.picture = self.hover_text = None
         if expanded:
             self._chooser()
-            self._comparison(display)
+            self._comparison()
         imgui.end()
 
     def _chooser(self) -> None:
@@ -70,36 +85,109 @@ class WeightsPanel:
         if service.compare_error:
             error_line(service.compare_error)
 
-    def _comparison(self, display) -> None:
+    def _comparison(self) -> None:
         view = self.service.weights
         if view is None:
             note_line("B: another training of the same data set (a bundle folder), or the same model")
             return
-        if self._uploaded is not view:
-            for layer in WEIGHT_LAYERS:
-                self.slots.setdefault((layer, "a"), ImageSlot()).show(view.images_a[layer].rgb)
-                self.slots.setdefault((layer, "b"), ImageSlot()).show(view.images_b[layer].rgb)
-            self._uploaded = view
         cka = {row.layer: row.cka for row in view.comparison.layers}
         imgui.text(f"B: {view.path_b.name}; linear CKA on {view.comparison.samples} training images "
                    f"(latent: {cka['latent']:.3f})")
-        imgui.begin_child("##layers", imgui.ImVec2(2 * MAX_TILES_PX + 3 * imgui.get_font_size(), 0.6 * display.y))
-        for layer in WEIGHT_LAYERS:
-            image_a, image_b = view.images_a[layer], view.images_b[layer]
-            imgui.text(f"{layer}: CKA {cka[layer]:.3f}")
-            note_line(f"{image_a.caption}; A +-{image_a.limit:.3g}, B +-{image_b.limit:.3g}")
-            self._image(layer, "a", image_a.rgb.shape)
+        for k, layer in enumerate(WEIGHT_LAYERS):  # the layer shown, with its CKA
+            if k:
+                imgui.same_line()
+            if imgui.radio_button(f"{layer} {cka[layer]:.2f}", self.layer == layer):
+                self.layer = layer
+            remember_item(self.item_rects, f"layer {layer}")
+        names = {"a": f"A {self.scene.bundle.path.name}", "b": f"B {view.path_b.name}"}
+        for side in ("a", "b"):
+            if side == "b":
+                imgui.same_line()
+            if imgui.radio_button(names[side], self.side == side):
+                self.side = side
+            remember_item(self.item_rects, f"side {side}")
+        imgui.same_line()
+        imgui.text("  colour:")
+        for per_kernel, label in ((True, "each kernel"), (False, "whole layer")):
             imgui.same_line()
-            self._image(layer, "b", image_b.rgb.shape)
+            if imgui.radio_button(label, self.per_kernel == per_kernel):
+                self.per_kernel = per_kernel
+            remember_item(self.item_rects, label)
+        image = (view.images_a if self.side == "a" else view.images_b)[self.layer]
+        self._legend(image)
+        self.axes_text = f"rows: {image.row_axis}, columns: {image.column_axis}; a tile: {image.tile_axis}"
+        wrapped_note(self.axes_text)
+        key = (id(view), self.layer, self.side, self.per_kernel)
+        if self._uploaded != key:
+            self.slot.show(image.rgb_per_kernel if self.per_kernel else image.rgb)
+            self._uploaded = key
+        size = imgui.ImVec2(view_width(), view_height(self.layout, self.title, self._content_height))
+        if self._fresh:
+            imgui.set_next_window_scroll(imgui.ImVec2(0.0, 0.0))
+            self._fresh = False
+        imgui.begin_child("##weights view", size, imgui.ChildFlags_.borders, imgui.WindowFlags_.horizontal_scrollbar)
+        tile, tile_height = _tile_width(image), _tile_height(image)
+        picture = picture_with_axes(self.slot.texture_id, image.rgb.shape, self.cell,
+                                    Axis(image.row_labels, tile_height + 1, 1, tile_height),
+                                    Axis(image.column_labels, tile + 1, 1, tile))
+        remember_item(self.item_rects, "picture")
+        cell = hovered_cell(picture)
+        if cell is not None:
+            self.hover_text = weight_readout(image, cell, self.per_kernel)
+            if self.hover_text:
+                imgui.set_tooltip(self.hover_text)
+        self._content_height = content_height()
         imgui.end_child()
+        remember_item(self.item_rects, "view")
+        self.picture = picture
+        self.image_rects[(self.layer, self.side)] = (picture.x, picture.y, picture.cell)
 
-    def _image(self, layer: str, side: str, shape: tuple[int, ...]) -> None:
-        height, width = shape[:2]
-        scale = tiles_scale(width)
-        low = imgui.get_cursor_screen_pos()
-        imgui.image(imgui.ImTextureRef(self.slots[(layer, side)].texture_id), imgui.ImVec2(width * scale, height * scale))
-        self.image_rects[(layer, side)] = (low.x, low.y, scale)
+    def _legend(self, image) -> None:
+        limit = image.limit
+        if self.per_kernel:
+            legend_bar(DIVERGING_STOPS, "-max", "+max", "0")
+        else:
+            legend_bar(DIVERGING_STOPS, f"-{limit:.3g}", f"+{limit:.3g}", "0")
+        imgui.same_line()
+        self.cell = cell_size_slider(self.cell)
+        if self.per_kernel:
+            wrapped_note(f"each kernel in its own range, max = its largest |w| ({image.tile_limits.min():.3g} "
+                         f"to {image.tile_limits.max():.3g}); the layer's: +-{limit:.3g}")
+        else:
+            wrapped_note("one range for the layer (99th percentile of |w|); beyond it, full colour")
 
     def release(self) -> None:
-        for slot in self.slots.values():
-            slot.release()
+        self.slot.release()
+
+
+def _tile_width(image) -> int:
+    """Cells from one tile's left edge to its right (the gap column is -1 in index)."""
+    row = image.index[1]
+    return int(np.argmax(row[1:] < 0)) if (row[1:] < 0).any() else len(row) - 1
+
+
+def _tile_height(image) -> int:
+    column = image.index[:, 1]
+    return int(np.argmax(column[1:] < 0)) if (column[1:] < 0).any() else len(column) - 1
+
+
+def weight_readout(image, cell: tuple[int, int], per_kernel: bool) -> str | None:
+    """The weight drawn at `cell` (row, column of the picture), in words; None on a gap."""
+    flat = int(image.index[cell])
+    if flat < 0:
+        return None
+    weights = image.weights
+    value = float(weights.reshape(-1)[flat])
+    if weights.ndim == 2:  # dense (features, latent dims): feature f is channel f // (h0 w0) of the reshape
+        feature, dim = np.unravel_index(flat, weights.shape)
+        tile_size = len(image.index[image.tile_of == image.tile_of[cell]])
+        channel, position = divmod(int(feature), tile_size)
+        width = _tile_width(image)
+        where = f"z{dim} -> channel {channel}, map ({position // width}, {position % width})"
+    else:
+        source, target, y, x = np.unravel_index(flat, weights.shape)
+        where = f"input {source} -> output {target}, kernel ({y}, {x})"
+    text = f"{where}: w = {value:+.4g}"
+    if per_kernel:
+        text += f" (this kernel's range +-{float(image.tile_limits[image.tile_of[cell]]):.3g})"
+    return text

@@ -12,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from OpenGL import GL as gl
 
-from latentwalk.engine.gl import Buffer, Program, VertexArray
+from latentwalk.engine.markers import DISC, RING, MarkerRenderer, marker_rows
 from latentwalk.engine.input import DROP_FILE
 from latentwalk.engine.worker import BatchWorker, WorkResult
 from latentwalk.scenes.explorer.core import commands as c
@@ -154,11 +153,7 @@ class DrawTools:
         self.worker = BatchWorker(job, setup=job.setup, max_batch=4, cache_size=0, name="encoder")
         self._wanted: tuple | None = None
         self._sent_version = -1
-        self._program = Program.from_files("marker.vert", "marker.frag")
-        self._buffer = Buffer(usage="stream", nbytes=2 * 9 * 4)
-        self._markers = VertexArray()
-        for location, (components, offset) in enumerate(((3, 0), (1, 12), (4, 16), (1, 32))):
-            self._markers.attribute(location, self._buffer, components, stride=36, offset=offset, divisor=1)
+        self._markers = MarkerRenderer(capacity=2)
         from latentwalk.scenes.explorer.panels.draw import DrawPanel
 
         self.panel = DrawPanel(scene, self)
@@ -244,18 +239,10 @@ class DrawTools:
         position = self.marker_position()
         if position is None:
             return
-        data = np.zeros((2, 9), np.float32)
-        data[:, 0:3] = position
-        data[:, 3] = MARKER_RADIUS_PX
-        data[:, 4:8] = MARKER_COLOR
-        data[1, 8] = 1.0  # the outer one is a ring
-        gl.glDisable(gl.GL_DEPTH_TEST)  # a drawing that lands inside the cloud stays visible
-        self._buffer.write(data)
-        self._program.use().set_uniforms(u_view_projection=np.asarray(ctx.view_projection, np.float64),
-                                         u_viewport=tuple(int(v) for v in ctx.viewport), u_rim=1.5)
-        self._markers.draw(gl.GL_TRIANGLE_STRIP, 4, instances=2)
-        gl.glEnable(gl.GL_DEPTH_TEST)
-        gl.glUseProgram(0)
+        inner, outer = MARKER_RADIUS_PX
+        rows = np.concatenate([marker_rows(position, inner, MARKER_COLOR, DISC),
+                               marker_rows(position, outer, MARKER_COLOR, RING)])
+        self._markers.draw(rows, ctx.view_projection, ctx.viewport)  # over the cloud, even from inside it
 
     # -- model switch, release ---------------------------------------------------------------------
     def _on_model(self, bundle) -> None:
@@ -271,6 +258,5 @@ class DrawTools:
     def release(self) -> None:
         self.worker.close()
         self.panel.release()
-        for resource in (self._markers, self._buffer, self._program):
-            resource.release()
+        self._markers.release()
 

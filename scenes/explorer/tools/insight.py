@@ -24,7 +24,8 @@ class LayerView:
     name: str
     description: str
     shape: tuple[int, ...]
-    grid: np.ndarray  # float32 grey image in [0, 1]: the layer's channels as tiles
+    values: np.ndarray  # float32, the layer's output (the panel lays it out)
+    channels: int | None  # for a 1-d layer, the channels the next layer reshapes it into
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,15 @@ class InsightJob:
         return [self._one(payload) for payload in payloads]
 
     def _one(self, payload):
-        from latentwalk.vae.activations import channel_grid, decoder_activations
+        from latentwalk.vae.activations import decoder_activations
         from latentwalk.vae.bundle import load_bundle
         from latentwalk.vae.similarity import WEIGHT_LAYERS, compare_bundles, weights_image
 
         if payload[0] == "activations":
-            return [LayerView(layer.name, layer.description, layer.shape, channel_grid(layer.values))
-                    for layer in decoder_activations(self.decoder, payload[1])]
+            layers = decoder_activations(self.decoder, payload[1])
+            return [LayerView(layer.name, layer.description, layer.shape, layer.values,
+                              following.shape[0] if layer.values.ndim == 1 and following is not None else None)
+                    for layer, following in zip(layers, layers[1:] + [None])]
         other = load_bundle(payload[1])
         comparison = compare_bundles(self.bundle, other, samples=COMPARE_SAMPLES)
         decoder_b = other.load_decoder()

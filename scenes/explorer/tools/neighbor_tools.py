@@ -27,6 +27,22 @@ NEIGHBOR_COUNT = 10
 CHANNEL = "neighbors"  # one decoder channel per rank, latest only: a fast-moving hover leaves no backlog
 
 
+def training_images_hint(dataset: str, data_dir, note: str | None) -> str:
+    """One sentence for a person looking at decoded neighbours: why they are not the training images and
+    how to get those (`latentwalk run --data-dir D`, or the folder `latentwalk train` downloads into)."""
+    from latentwalk.vae.datasets import SPLIT_FILES, default_data_dir
+
+    if note:  # --data-dir was given and did not fit: its own reason says what is wrong
+        return f"Decoded, not the training images: {note.removeprefix('training images: ')}"
+    files = f"the four IDX files ({SPLIT_FILES['train_images']}[.gz], ...)"
+    if dataset.startswith("idx:"):
+        return f"Decoded, not the training images: {dataset[4:]} does not hold {files}."
+    return (f"Decoded, not the training images: their data set {dataset!r} is not on disk. Start with "
+            f"`latentwalk run --data-dir D`, D a folder holding {files}, or let "
+            f"`latentwalk train --dataset {dataset}` download them into {default_data_dir(dataset)}, "
+            "where the explorer looks by default.")
+
+
 class NeighborTools:
     def __init__(self, scene, count: int = NEIGHBOR_COUNT) -> None:
         from latentwalk.scenes.explorer.panels.neighbors import NeighborsPanel
@@ -161,6 +177,12 @@ class NeighborTools:
             if point == result.key[1]:
                 slot.show(result.value)
                 self.version += 1
+
+    def missing_images_hint(self) -> str | None:
+        """How to see the real training images, while the panel shows decoded ones."""
+        if self.real_images or self.scene.bundle is None:
+            return None
+        return training_images_hint(self.scene.bundle.dataset, self.scene.data_dir, self.scene.dataset_note)
 
     @property
     def waiting(self) -> int:
