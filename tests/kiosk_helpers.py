@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pygame
@@ -68,3 +69,32 @@ def press(code, mod=0) -> None:
 
 def near(a, b, tol=1e-6) -> bool:
     return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), atol=tol))
+
+
+class Person:
+    """A time source for the real `App.run` loop (idle skip on) that also acts as a person: `script` is
+    a generator that posts events and yields how many seconds to wait before its next step; its time
+    is the frames' (1/60 s each, drawn or skipped). When the script ends, or after `limit` seconds of
+    its time, the kiosk leaves."""
+
+    def __init__(self, app, script, limit: float = 600.0) -> None:
+        self.app, self.script, self.limit = app, script, limit
+        self.now = 0.0
+        self._next = 0.0
+
+    def __call__(self) -> float:
+        self.now += FRAME
+        if self.now > self.limit:
+            self.app.leave()
+        while self.now >= self._next:
+            try:
+                self._next = self.now + next(self.script)
+            except StopIteration:
+                self._next = math.inf
+                self.app.leave()
+        return self.now
+
+
+def run_as_person(app, script) -> None:
+    app.time_source = Person(app, script)
+    app.run(idle=True)

@@ -27,7 +27,7 @@ dead_zone = 0.25
 exponent = 1.5
 
 [bindings]
-"pad:a" = "toggle_play"
+"pad:a" = "play_walk"
 "key:space" = "add_control_point"
 '''
 
@@ -50,7 +50,7 @@ def test_a_full_file_is_read(tmp_path):
     assert (config.tour.style, config.tour.speed, config.tour.points, config.tour.seed) == ("classes", 2.0, 4, 99)
     assert config.visitors_may == ("orbit", "zoom")
     assert config.gamepad.dead_zone == 0.25 and config.gamepad.exponent == 1.5 and config.gamepad.cursor_speed == 0.6
-    assert config.bindings == {"pad:a": "toggle_play", "key:space": "add_control_point"}
+    assert config.bindings == {"pad:a": "play_walk", "key:space": "add_control_point"}
     import pygame
     assert config.exit_key == (pygame.K_k, pygame.KMOD_CTRL | pygame.KMOD_ALT)
 
