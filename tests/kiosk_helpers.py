@@ -21,7 +21,8 @@ def tiny_bundle(tmp_path_factory):
 
 @pytest.fixture
 def kiosk(gl_window, gl_ui, gl_app, tiny_bundle):
-    """A factory `make(**config_fields)` -> (app, kiosk scene) in the shared window, 320x240, fake clock.
+    """A factory `make(**config_fields)` -> (app, kiosk scene) in the shared window, 320x240, fake clock;
+    `detail`: the explorer's adaptive detail options.
     Its apps close before gl_app's teardown leaves ImGui and the event queue clean for the next test."""
     from latentwalk.engine.clock import ManualTimeSource
     from latentwalk.scenes.explorer.scene import ExplorerScene
@@ -30,11 +31,11 @@ def kiosk(gl_window, gl_ui, gl_app, tiny_bundle):
 
     apps = []
 
-    def make(size=(320, 240), tour=None, **fields):
+    def make(size=(320, 240), tour=None, detail=None, **fields):
         tour = dataclasses.replace(TourConfig(seed=11, seconds=12.0), **(tour or {}))
         config = KioskConfig(model=str(tiny_bundle), tour=tour, **fields)
         pygame.event.clear()
-        scene = KioskScene(config, ExplorerScene(tiny_bundle, device="cpu"))
+        scene = KioskScene(config, ExplorerScene(tiny_bundle, device="cpu", detail=detail))
         app = KioskApp(scene, size=size, window=gl_window, ui=gl_ui, time_source=ManualTimeSource(), vsync=False)
         apps.append(app)
         return app, scene

@@ -211,3 +211,72 @@ def test_with_every_panel_reachable_the_policy_still_refuses_every_file(kiosk, t
         assert scene.refused.get(refused, 0) >= 1, (refused, scene.refused)
     assert report["noticed"] and all(report["noticed"])  # each refusal put the notice up
     assert explorer.last_refusal.startswith("not at this installation: ")
+
+
+def grab(app) -> np.ndarray:
+    """The next frame as presented, top-down RGB."""
+    shot = []
+    app.frame_listeners.append(lambda a: shot.append(a.read_frame().copy()))
+    try:
+        frames(app)
+    finally:
+        app.frame_listeners.pop()
+    return shot[0]
+
+
+def hint_coloured(pixels: np.ndarray) -> int:
+    """Pixels of the detail hint's pale yellow (detail_hint.HINT_COLOR), text antialiasing allowed."""
+    r, g, b = (pixels[..., i].astype(int) for i in range(3))
+    return int(np.sum((r > 110) & (g > 110) & (abs(r - g) < 30) & (b < 0.8 * np.minimum(r, g))))
+
+
+def test_the_gallery_screen_shows_no_developer_read_outs(kiosk):
+    app, scene = kiosk(size=(640, 360), detail={"fixed": 40, "min_points": 10})
+    explorer = scene.explorer
+    assert explorer.layer_cache.detail.builder.wait(30) is not None
+    frames(app, 40)  # the tour turns the view: the cloud is thinned, which the explorer would say
+    assert explorer.layer_cache.detail.mode == "moving"
+    height = app.framebuffer_size[1]
+    strip = slice(height - 30, height)  # the detail hint's line, under the large image
+    assert hint_coloured(grab(app)[strip, :400]) == 0
+    explorer.developer_readouts = True  # the same frame with them: the check above can see the hint
+    assert hint_coloured(grab(app)[strip, :400]) > 20
+    explorer.developer_readouts = False
+
+    press(pygame.K_x)  # a visitor: the walk still owns the image, no panels
+    frames(app, 30)
+    assert scene.mode == "visitor" and not explorer.state.ui.panels_visible
+    assert explorer.state.output.caption.startswith("walk")  # the explorer's own read-out, t and all
+    assert scene.caption.startswith("looks like: c") and scene._caption_drawn == scene.caption
+
+
+def caption_rows(frame: np.ndarray, left: int, right: int, bottom: int) -> int:
+    """How many rows of light text stand in one run just above row `bottom`, between `left` and `right`."""
+    ink = (frame[:bottom, left:right].min(axis=2) > 170).any(axis=1)
+    row = bottom - 1
+    while row >= 0 and not ink[row]:
+        row -= 1
+    top = row
+    while top >= 0 and ink[top]:
+        top -= 1
+    return row - top
+
+
+@pytest.mark.parametrize("visitor", [False, True])
+def test_the_class_caption_is_at_least_48_px_tall_at_1920x1080(kiosk, visitor):
+    from latentwalk.kiosk import overlay
+
+    app, scene = kiosk(size=(1920, 1080))
+    frames(app, 2)
+    if visitor:
+        press(pygame.K_x)
+    for _ in range(400):
+        frames(app)
+        if overlay.decoded_texture(scene.explorer) is not None and scene.caption:
+            break
+    frames(app, 20)
+    assert scene.caption.startswith("looks like: ") and scene.mode == ("visitor" if visitor else "tour")
+    frame = grab(app)
+    side = int(overlay.IMAGE_FRACTION * 1080)
+    rows = caption_rows(frame, 16, 16 + side, 1080 - 36)  # the image's window ends 36 px above the bottom
+    assert 48 <= rows < side / 2

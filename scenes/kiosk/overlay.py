@@ -8,9 +8,9 @@ import numpy as np
 from imgui_bundle import imgui
 
 IMAGE_FRACTION = 0.32  # of the viewport's shorter side
-# The caption's font size, of the viewport's height: 77 px at 1080, whose letters (l, k, 8) stand
+# The caption's font size, of the viewport's height: 83 px at 1080, whose letters (l, k, 8) stand
 # about 55 px tall, to be read across a room.
-CAPTION_FRACTION = 1 / 14
+CAPTION_FRACTION = 1 / 13
 NOTICE_FRACTION = 1 / 24
 # What the controls overlay lists, in order: the actions behind each line and what they do. The inputs
 # shown are whatever the binding table has for them now, so a remapped config shows its own map.
