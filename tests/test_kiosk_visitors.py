@@ -13,7 +13,8 @@ import pytest
 from imgui_bundle import imgui
 
 from latentwalk.scenes.explorer.core import commands as c
-from tests.kiosk_helpers import FRAME, frames, kiosk, press, run_as_person, tiny_bundle  # noqa: F401
+from tests.explorer_helpers import grab, key, post_button, post_motion
+from tests.kiosk_helpers import frames, kiosk, press, run_as_person, tiny_bundle  # noqa: F401
 
 TEXT_WIDGETS = ("input_text", "input_text_with_hint", "input_text_multiline")
 FILE_FIELDS = {"##other bundle", "##bundle path", "##file", "##out"}  # Weights, Model, Session, Record
@@ -92,26 +93,13 @@ def bundle_copy(tiny_bundle):
     shutil.rmtree(root, ignore_errors=True)
 
 
-def motion(pos):
-    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=tuple(int(v) for v in pos), rel=(0, 0),
-                                         buttons=(0, 0, 0), touch=False))
-
-
-def button(kind, pos):
-    pygame.event.post(pygame.event.Event(kind, pos=tuple(int(v) for v in pos), button=1, touch=False))
-
-
-def key(kind, code, unicode="", mod=0):
-    pygame.event.post(pygame.event.Event(kind, key=code, mod=mod, unicode=unicode, scancode=0))
-
-
 def click(pos):
     """A person's click, as script steps."""
-    motion(pos)
+    post_motion(pos)
     yield 0.1
-    button(pygame.MOUSEBUTTONDOWN, pos)
+    post_button(pygame.MOUSEBUTTONDOWN, pos)
     yield 0.08
-    button(pygame.MOUSEBUTTONUP, pos)
+    post_button(pygame.MOUSEBUTTONUP, pos)
     yield 0.2
 
 
@@ -147,7 +135,7 @@ def visit_every_text_field(scene, panels, fields, text, report):
         if hasattr(panel, "open"):  # the Record dialog: its button is in the Walk panel
             panel.open()
         fields.clear()
-        motion((900, 700))
+        post_motion((900, 700))
         yield 0.3
         for label, centre in list(fields.items()):
             refused = sum(scene.refused.values())
@@ -211,17 +199,6 @@ def test_with_every_panel_reachable_the_policy_still_refuses_every_file(kiosk, t
         assert scene.refused.get(refused, 0) >= 1, (refused, scene.refused)
     assert report["noticed"] and all(report["noticed"])  # each refusal put the notice up
     assert explorer.last_refusal.startswith("not at this installation: ")
-
-
-def grab(app) -> np.ndarray:
-    """The next frame as presented, top-down RGB."""
-    shot = []
-    app.frame_listeners.append(lambda a: shot.append(a.read_frame().copy()))
-    try:
-        frames(app)
-    finally:
-        app.frame_listeners.pop()
-    return shot[0]
 
 
 def hint_coloured(pixels: np.ndarray) -> int:
