@@ -241,7 +241,7 @@ def caption_rows(frame: np.ndarray, left: int, right: int, bottom: int) -> int:
 
 @pytest.mark.parametrize("visitor", [False, True])
 def test_the_class_caption_is_at_least_48_px_tall_at_1920x1080(kiosk, visitor):
-    from latentwalk.kiosk import overlay
+    from latentwalk.scenes.kiosk import overlay
 
     app, scene = kiosk(size=(1920, 1080))
     frames(app, 2)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import ctypes
 import logging
 import os
-import sys
 
+from latentwalk.scenes.errors import UsageError
 from latentwalk.scenes.kiosk.config import KioskConfig, KioskConfigError, load_config
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -45,8 +45,7 @@ def run_kiosk(args) -> int:
     try:
         config = load_config(getattr(args, "config", None))
     except KioskConfigError as exc:
-        print(f"latentwalk {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None  # the file --config names cannot be used: a usage error
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # a kiosk's window may not have the focus, and its pads must still work
