@@ -64,14 +64,18 @@ class Screenshots:
         bindings.bind_key(pygame.K_F12, SCREENSHOT_WITHOUT_UI, pygame.KMOD_SHIFT)
 
     def handle_action(self, action) -> bool:
-        if action.name == SCREENSHOT:
+        if action.name not in (SCREENSHOT, SCREENSHOT_WITHOUT_UI):
+            return False
+        self.take(include_ui=action.name == SCREENSHOT)
+        return True
+
+    def take(self, include_ui: bool = True) -> None:
+        """The frame as shown (saved once it is drawn), or the scene alone (rendered now)."""
+        if include_ui:
             self.app.frame_listeners.append(self._save_shown_frame)
             self.app.frames.request(2)  # this frame reads the window, the next one removes the listener
-            return True
-        if action.name == SCREENSHOT_WITHOUT_UI:
+        else:
             self._save(lambda: self.app.capture(include_ui=False))
-            return True
-        return False
 
     def _save_shown_frame(self, app) -> None:
         if self._spent is not None:  # already taken in an earlier frame; waiting for build to remove it

@@ -32,6 +32,17 @@ def frames(app, count: int = 1, dt: float = FRAME) -> None:
         app.step_frame(dt)
 
 
+def grab(app) -> np.ndarray:
+    """The next frame as presented (read in a frame listener, before the swap), top-down RGB."""
+    shot = []
+    app.frame_listeners.append(lambda a: shot.append(a.read_frame().copy()))
+    try:
+        frames(app)
+    finally:
+        app.frame_listeners.pop()
+    return shot[0]
+
+
 def click(app, pos, mods=0) -> None:
     """Move there, press and release the left button, with `mods` held; a frame after each event."""
     post_motion(pos)

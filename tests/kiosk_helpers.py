@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pygame
@@ -20,7 +21,8 @@ def tiny_bundle(tmp_path_factory):
 
 @pytest.fixture
 def kiosk(gl_window, gl_ui, gl_app, tiny_bundle):
-    """A factory `make(**config_fields)` -> (app, kiosk scene) in the shared window, 320x240, fake clock.
+    """A factory `make(**config_fields)` -> (app, kiosk scene) in the shared window, 320x240, fake clock;
+    `detail`: the explorer's adaptive detail options.
     Its apps close before gl_app's teardown leaves ImGui and the event queue clean for the next test."""
     from latentwalk.engine.clock import ManualTimeSource
     from latentwalk.scenes.explorer.scene import ExplorerScene
@@ -29,11 +31,11 @@ def kiosk(gl_window, gl_ui, gl_app, tiny_bundle):
 
     apps = []
 
-    def make(size=(320, 240), tour=None, **fields):
+    def make(size=(320, 240), tour=None, detail=None, **fields):
         tour = dataclasses.replace(TourConfig(seed=11, seconds=12.0), **(tour or {}))
         config = KioskConfig(model=str(tiny_bundle), tour=tour, **fields)
         pygame.event.clear()
-        scene = KioskScene(config, ExplorerScene(tiny_bundle, device="cpu"))
+        scene = KioskScene(config, ExplorerScene(tiny_bundle, device="cpu", detail=detail))
         app = KioskApp(scene, size=size, window=gl_window, ui=gl_ui, time_source=ManualTimeSource(), vsync=False)
         apps.append(app)
         return app, scene
@@ -68,3 +70,32 @@ def press(code, mod=0) -> None:
 
 def near(a, b, tol=1e-6) -> bool:
     return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), atol=tol))
+
+
+class Person:
+    """A time source for the real `App.run` loop (idle skip on) that also acts as a person: `script` is
+    a generator that posts events and yields how many seconds to wait before its next step; its time
+    is the frames' (1/60 s each, drawn or skipped). When the script ends, or after `limit` seconds of
+    its time, the kiosk leaves."""
+
+    def __init__(self, app, script, limit: float = 600.0) -> None:
+        self.app, self.script, self.limit = app, script, limit
+        self.now = 0.0
+        self._next = 0.0
+
+    def __call__(self) -> float:
+        self.now += FRAME
+        if self.now > self.limit:
+            self.app.leave()
+        while self.now >= self._next:
+            try:
+                self._next = self.now + next(self.script)
+            except StopIteration:
+                self._next = math.inf
+                self.app.leave()
+        return self.now
+
+
+def run_as_person(app, script) -> None:
+    app.time_source = Person(app, script)
+    app.run(idle=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.bundles import make_bundle
-from tests.explorer_helpers import frames, open_explorer
+from tests.explorer_helpers import frames, grab, open_explorer
 
 SIZE = (400, 300)
 COUNT, SUBSET = 3_000, 300
@@ -42,17 +42,6 @@ def settle(app, scene, limit: int = 200) -> int:
         if scene.layer_cache.detail.mode == "full" and not scene.camera.is_moving:
             return n + 1
     raise AssertionError(f"detail never completed ({scene.layer_cache.detail.drawn} of {scene.layer_cache.detail.total})")
-
-
-def grab(app) -> np.ndarray:
-    """The next frame as presented (read in a frame listener, before the swap)."""
-    shot = []
-    app.frame_listeners.append(lambda a: shot.append(a.read_frame().copy()))
-    try:
-        frames(app)
-    finally:
-        app.frame_listeners.pop()
-    return shot[0]
 
 
 def moving_then_rest(app, scene) -> tuple[np.ndarray, np.ndarray]:

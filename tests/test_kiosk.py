@@ -103,8 +103,8 @@ def test_kiosk_ignores_quit_fullscreen_files_and_sessions_but_leaves_on_the_chor
     frames(app, 3)
     assert app.running and app.refused_quits == 1 and not app.window.fullscreen and app.ui.total_scale == scale
     assert explorer.model_loading is None and explorer.state.model.error is None
-    assert scene.refused.get("drop_file") == 1
-    assert sum(scene.refused.values()) >= 3  # drop_file, save, load (Ctrl+Q, Ctrl+=, F11 are unbound)
+    # Ctrl+Q, Ctrl+= and F11 are unbound; the drop, Ctrl+S and Ctrl+O become commands, refused
+    assert scene.refused == {"LoadModel": 1, "SaveSession": 1, "LoadSession": 1}
     assert list(tmp_path.iterdir()) == []
     press(pygame.K_k, pygame.KMOD_CTRL)  # part of the chord is not the chord
     frames(app)
@@ -134,7 +134,8 @@ def test_visitors_may_only_what_the_config_allows(kiosk):
     press(pygame.K_TAB)  # panels: not allowed
     press(pygame.K_r)  # reset: not allowed
     frames(app, 2)
-    assert not explorer.state.ui.panels_visible and scene.refused.get("toggle_panels") == 1
+    assert not explorer.state.ui.panels_visible
+    assert scene.refused.get("ShowPanels") == 1 and scene.refused.get("ResetView") == 1
     before = goal(scene)
     key(pygame.KEYDOWN, pygame.K_LEFT)
     frames(app, 10)

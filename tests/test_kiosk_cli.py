@@ -1,5 +1,5 @@
 """`latentwalk run --kiosk` as a user starts it, under the tests' Xvfb: a bad config refused in one line
-before any window; 600 frames fullscreen with no panels in the screenshot."""
+before any window (exit 2; a model that does not load, exit 1); 600 frames fullscreen with no panels in the screenshot."""
 import os
 import subprocess
 import sys
@@ -40,9 +40,14 @@ def test_a_bad_config_is_refused_in_one_line_naming_file_and_key(tmp_path):
     config = tmp_path / "kiosk.toml"
     config.write_text("idle_timeout = -1\n")
     result = latentwalk("run", "--kiosk", "--config", str(config), "--frames", "5", timeout=60)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a config that cannot be used is a usage error
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(config) in lines[0] and "idle_timeout" in lines[0] and "> 0" in lines[0]
+    config.write_text('[bindings]\n"pad:a" = "play_wlk"\n')
+    result = latentwalk("run", "--kiosk", "--config", str(config), "--frames", "5", timeout=60)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1
+    assert f"{config}: bindings.'pad:a': unknown action 'play_wlk' (valid: " in lines[0] and "play_walk" in lines[0]
     result = latentwalk("run", "--config", str(config), "--frames", "5", timeout=60)
     assert result.returncode == 2 and "--kiosk" in result.stderr  # a usage error
     config.write_text(f'model = "{tmp_path / "no-such-bundle"}"\n')

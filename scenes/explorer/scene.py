@@ -79,6 +79,11 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.history = History()
         self.last_refusal: str | None = None  # why the last refused command was refused (one line)
         self.refused = None  # that command
+        # command -> None, or why it may not be submitted (one line): the kiosk's limits on visitors
+        self.command_policy = None
+        # the detail hint, the stats overlay and the hover tooltip's numbers: off in a kiosk
+        self.developer_readouts = True
+        self.detail_hint_text: str | None = None
         # offline frames (the recorder): prepare waits for the images the frame shows, bounded
         self.deterministic = False
         self.deterministic_timeout = DETERMINISTIC_TIMEOUT_S
@@ -120,8 +125,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         self.insight = InsightTools(self)  # the Activations and Weights panels
         self.neighbours = NeighborTools(self)  # the Neighbours panel; each model's index built off-thread
         self.screenshots = Screenshots(app)  # F12 / Shift+F12 save the window as a PNG (engine/screenshots.py)
-        self.screenshots.bind_keys(app.bindings)
-        self.action_handlers.append(self.screenshots.handle_action)
+        self.screenshots.bind_keys(app.bindings)  # the keys' actions become TakeScreenshot (actions.py)
 
     def close(self) -> None:
         if self.app is None:
@@ -148,7 +152,14 @@ class ExplorerScene(ReadOnlyViews, Scene):
 
     # ----------------------------------------------------------------- commands
     def submit(self, command) -> None:
-        """Queue a command (commands.py); the update phase applies the queue in order."""
+        """Queue a command (commands.py); the update phase applies the queue in order. Every driver and
+        panel submits here, so `command_policy` (when set) sees every command: one it refuses is not
+        queued, and its reason is `last_refusal` like any refused command's."""
+        if self.command_policy is not None:
+            reason = self.command_policy(command)
+            if reason is not None:
+                self.last_refusal, self.refused = reason, command
+                return
         self._queue.append(command)
 
     def apply_commands(self) -> None:
@@ -187,8 +198,9 @@ class ExplorerScene(ReadOnlyViews, Scene):
     def update(self, dt: float) -> None:
         self.apply_commands()
         orbit = actions.held_orbit(self.app.input.held_actions() if self.app is not None else set(), dt)
-        if orbit is not None:
-            apply_command(self, orbit)
+        if orbit is not None:  # in this step, not the next: held keys turn at the fixed step's rate
+            self.submit(orbit)
+            self.apply_commands()
         self.camera.update(dt)
         if self.camera.is_moving:  # a flight, damping: no input, yet every frame shows a new view
             self.state.view.touch()
@@ -297,9 +309,11 @@ class ExplorerScene(ReadOnlyViews, Scene):
         if self.state.ui.panels_visible:
             for panel in self.panels:
                 panel.build()
+        self.screenshots.build()
+        if not self.developer_readouts:
+            return
         self.stats_panel.build()
         detail_hint(self)
-        self.screenshots.build()
         hovered = self.state.pointer.hovered
         if hovered is not None:
             hover_tooltip(self.bundle, hovered, self.positions[hovered])

@@ -1,5 +1,6 @@
 """The kiosk's TOML config (read with tomllib), checked whole at start: an unknown key, a wrong type or
-a value out of range is refused in one line that names the file, the key and the problem.
+a value out of range is refused in one line that names the file, the key and the problem. An example
+(tests parse it, so it stays true):
 
     model = "mnist"                # a bundled model's name or a bundle folder
     display = 0                    # which screen, fullscreen
@@ -17,7 +18,7 @@ a value out of range is refused in one line that names the file, the key and the
     seed = 7                       # optional: the same tours every start
 
     [visitors]
-    may = ["orbit", "zoom", "pan", "select", "path", "walk", "highlight", "panels", "reset"]
+    may = ["orbit", "zoom", "pan", "select", "path", "walk", "highlight", "panels", "reset", "style"]
 
     [gamepad]
     dead_zone = 0.18
@@ -29,7 +30,10 @@ a value out of range is refused in one line that names the file, the key and the
 
     [bindings]                     # input -> action, over the defaults ("" unbinds)
     "pad:a" = "add_control_point"
-    "key:space" = "toggle_play"
+    "key:space" = "play_walk"
+
+An action a binding names must be one a visitor's command can come from (policy.bindable_actions);
+opening or writing files and switching models are never among them (policy.py).
 """
 from __future__ import annotations
 
@@ -41,9 +45,9 @@ from pathlib import Path
 from latentwalk.engine.input_names import BindingError, parse_input, parse_key_chord
 from latentwalk.scenes.errors import SceneError
 
+from latentwalk.scenes.kiosk.policy import VISITOR_KINDS, bindable_actions
+
 TOUR_STYLES = ("classes", "random", "mixed")
-# What a visitor may change, by kind; actions of a kind not listed are ignored in kiosk mode.
-VISITOR_KINDS = ("orbit", "zoom", "pan", "select", "path", "walk", "highlight", "panels", "reset")
 
 
 class KioskConfigError(SceneError):
@@ -195,6 +199,7 @@ def parse_config(data: dict, source: str = "<config>", path: Path | None = None)
 
     reader = top.sub("bindings")
     bindings: dict[str, str] = {}
+    actions = bindable_actions()
     for input_name, action in reader.table.items():
         try:
             parse_input(input_name)
@@ -202,6 +207,9 @@ def parse_config(data: dict, source: str = "<config>", path: Path | None = None)
             raise reader.fail(repr(input_name), str(exc)) from None
         if not isinstance(action, str):
             raise reader.fail(repr(input_name), f"expected an action name (a string), got {action!r}")
+        if action and action.lstrip("-") not in actions:
+            raise reader.fail(repr(input_name), f"unknown action {action!r} (valid: {', '.join(actions)}; "
+                                                '"" unbinds)')
         bindings[input_name] = action
     reader.table.clear()
     top.done()

@@ -8,6 +8,10 @@ import numpy as np
 from imgui_bundle import imgui
 
 IMAGE_FRACTION = 0.32  # of the viewport's shorter side
+# The caption's font size, of the viewport's height: 83 px at 1080, whose letters (l, k, 8) stand
+# about 55 px tall, to be read across a room.
+CAPTION_FRACTION = 1 / 13
+NOTICE_FRACTION = 1 / 24
 # What the controls overlay lists, in order: the actions behind each line and what they do. The inputs
 # shown are whatever the binding table has for them now, so a remapped config shows its own map.
 CONTROL_LINES = (
@@ -47,9 +51,26 @@ def draw_image(scene, caption: str, viewport: tuple[int, int]) -> bool:
     if imgui.begin("##kiosk image", None, _FLAGS)[0]:
         imgui.image(imgui.ImTextureRef(texture), (side, side))
         if caption:
-            imgui.text(caption)
+            sized_text(caption, CAPTION_FRACTION * viewport[1])
     imgui.end()
     return True
+
+
+def sized_text(text: str, pixels: float) -> None:
+    """`text` in a font `pixels` tall on screen, whatever the UI's scale."""
+    style = imgui.get_style()
+    imgui.push_font(None, pixels / max(1e-6, style.font_scale_main * style.font_scale_dpi))
+    imgui.text(text)
+    imgui.pop_font()
+
+
+def draw_notice(text: str, viewport: tuple[int, int]) -> None:
+    """One line, large, in the middle of the top third: a visitor tried something this place does not allow."""
+    imgui.set_next_window_pos((viewport[0] / 2.0, viewport[1] / 3.0), imgui.Cond_.always, (0.5, 0.5))
+    imgui.set_next_window_bg_alpha(0.75)
+    if imgui.begin("##kiosk notice", None, _FLAGS)[0]:
+        sized_text(text, NOTICE_FRACTION * viewport[1])
+    imgui.end()
 
 
 def control_rows(bindings, allowed) -> list[tuple[str, str]]:

@@ -1,7 +1,8 @@
 """`latentwalk run --kiosk [--config FILE.toml]`: the explorer as an installation, fullscreen on the
 configured display, panels and cursor hidden, touring until a visitor takes over.
 
-The config is read and the model loaded before any window opens, so either fails in one line.
+The config is read and the model loaded before any window opens, so either fails in one line: a
+config that cannot be used is a usage error (exit 2), a model that fails to load a failure (exit 1).
 `--model` on the command line, when given, wins over the config's `model`.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ import ctypes
 import logging
 import os
 
+from latentwalk.scenes.errors import UsageError
 from latentwalk.scenes.kiosk.config import KioskConfig, KioskConfigError, load_config
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -40,7 +42,10 @@ def run_kiosk(args) -> int:
     from latentwalk.scenes.kiosk.scene import KioskApp, KioskScene
     from latentwalk.vae.errors import VaeError
 
-    config = load_config(getattr(args, "config", None))
+    try:
+        config = load_config(getattr(args, "config", None))
+    except KioskConfigError as exc:
+        raise UsageError(str(exc)) from None  # the file --config names cannot be used: a usage error
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # a kiosk's window may not have the focus, and its pads must still work

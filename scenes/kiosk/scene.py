@@ -8,11 +8,16 @@ the explorer's commands.
   captured by the UI or not), a held key or a deflected stick counts as a visitor: the tour pauses
   its walk and stops moving the camera in that frame, and the controls overlay shows for
   `overlay_seconds`. A pointer nobody moves neither counts nor hovers points under the tour.
-- Visitors act only through actions of the kinds the config allows (`visitors.may`); anything else,
-  and always quitting, fullscreen toggling, dropped files, sessions and model switching, is ignored
-  and counted in `refused`. The panels that open files or switch models are left out in kiosk mode.
+- What visitors may do is checked on commands, not on actions or panels: the explorer's
+  `command_policy` (policy.py) refuses at `submit` any command with an effect the mode does not
+  allow, whichever key, pad, panel or text field it came from. Opening or writing files, switching
+  the model and starting programs are never allowed; the rest by the kinds in `visitors.may`.
+  Refusals are counted in `refused` (by command type) and a notice says so for a moment. Panels
+  whose every command would be refused are left out, and controls no visitor may use unlisted.
   The App's own actions (quit, fullscreen, UI scale) are unbound and `KioskApp.quit` refuses window-close
   requests; only the exit chord (`kiosk_exit`) or a frame budget ends a run.
+- No developer read-outs: the explorer's detail hint, stats and hover tooltip are off; the caption
+  under the large image says what it looks like, in letters sized for a room (overlay.CAPTION_FRACTION).
 - It must not stop: a failing decoder leaves the last good image up and is logged (once per distinct
   message); a driver that raises is logged and the tour starts afresh.
 """
@@ -26,7 +31,8 @@ import pygame
 from latentwalk.engine.app import APP_ACTIONS, App
 from latentwalk.engine.scene import Scene
 from latentwalk.scenes.explorer.core import commands as c
-from latentwalk.scenes.kiosk import overlay
+from latentwalk.scenes.explorer.tools.insight import output_latent
+from latentwalk.scenes.kiosk import overlay, policy
 from latentwalk.scenes.kiosk.config import KioskConfig
 from latentwalk.scenes.kiosk.pad_driver import PadDriver
 from latentwalk.scenes.kiosk.tour import TourPlanner
@@ -35,26 +41,8 @@ from latentwalk.scenes.kiosk.tour_driver import TourDriver
 log = logging.getLogger("latentwalk.scenes.kiosk")
 
 EXIT_ACTION = "kiosk_exit"
-# Which visitor kind (config `visitors.may`) each action belongs to; actions not listed are refused.
-ACTION_KINDS = {
-    "pointer_move": "always", "pointer_leave": "always", "cancel": "always",
-    "drag_rotate": "orbit", "orbit_left": "orbit", "orbit_right": "orbit", "orbit_up": "orbit",
-    "orbit_down": "orbit", "zoom": "zoom", "drag_pan": "pan",
-    "click": "select", "double_click": "select", "select_left": "select", "select_right": "select",
-    "select_up": "select", "select_down": "select", "select_next_neighbor": "select",
-    "select_previous_neighbor": "select", "select_next_on_walk": "select", "select_previous_on_walk": "select",
-    "fly_to_selection": "select",
-    "add_hovered_point": "path", "add_control_point": "path", "remove_last_control_point": "path",
-    "undo": "path", "redo": "path",
-    "play_walk": "walk", "walk_step_back": "walk", "walk_step_forward": "walk", "walk_step_back_10": "walk",
-    "walk_step_forward_10": "walk",
-    "cycle_highlight": "highlight", "toggle_panels": "panels", "reset_view": "reset",
-    "navigate_panels": "panels",
-}
-AXIS_KINDS = {"orbit_yaw": "orbit", "orbit_pitch": "orbit", "cursor_x": "select", "cursor_y": "select",
-              "zoom_axis": "zoom"}
-# Panels that open or write files or switch the model: not for visitors (matched on class names).
-RESTRICTED_PANELS = ("Model", "Session", "Record", "Export", "Import", "File")
+NOTICE_SECONDS = 3.0  # how long the notice stays up after a refusal
+NOTICE = "That is not available here."
 CAPTION_SECONDS = 0.25  # how often the tour's caption (the nearest class) is recomputed
 
 
@@ -90,18 +78,23 @@ class KioskScene(Scene):
         self.seconds = 0.0  # fixed-step time since start
         self.last_input = 0.0
         self.overlay_until = -math.inf
-        self.refused: dict[str, int] = {}
+        self.refused: dict[str, int] = {}  # command type -> how many the policy refused
+        self.notice_until = -math.inf
         self.handovers = 0  # tour -> visitor
         self.errors_logged = 0
         self.caption = ""
         self._inputs_seen = 0
         self._last_error: str | None = None
         self._caption_due = 0.0
+        self._caption_drawn: str | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self, app) -> None:
         self.app, config, explorer = app, self.config, self.explorer
         explorer.start(app)
+        self._visitor_effects = policy.visitor_effects(config.visitors_may)
+        explorer.command_policy = self._permit
+        explorer.developer_readouts = False
         settings = config.gamepad
         self.pads = PadDriver(explorer, app, dead_zone=settings.dead_zone,
                               trigger_dead_zone=settings.trigger_dead_zone, exponent=settings.exponent,
@@ -117,9 +110,9 @@ class KioskScene(Scene):
         bindings.update(config.bindings)
         key, mods = config.exit_key
         bindings.bind_key(key, EXIT_ACTION, mods)
-        explorer.panels[:] = [panel for panel in explorer.panels
-                              if not any(word in type(panel).__name__ for word in RESTRICTED_PANELS)]
-        explorer.walk.walk_panel.on_record = None  # its dialog is gone with the panels above: no button
+        explorer.panels[:] = [panel for panel in explorer.panels if self._panel_useful(panel)]
+        if explorer.walk.record_dialog not in explorer.panels:
+            explorer.walk.walk_panel.on_record = None  # no button for a dialog that is not there
         self.controls = overlay.control_rows(bindings, self._allowed)
         bundle = explorer.bundle
         tour = config.tour
@@ -160,15 +153,31 @@ class KioskScene(Scene):
             else:
                 self.app.quit()
             return
-        if not self._allowed(action.name):
-            self.refused[action.name] = self.refused.get(action.name, 0) + 1
-            return
         if not self.pads.handle_action(action):
             self.explorer.handle_action(action)
 
     def _allowed(self, action: str) -> bool:
-        kind = ACTION_KINDS.get(action, AXIS_KINDS.get(action))
-        return kind == "always" or kind in self.config.visitors_may
+        """Whether a visitor's action makes a command they may submit (to list and bind controls)."""
+        return policy.allows(action, self._visitor_effects)
+
+    def _panel_useful(self, panel) -> bool:
+        """False for a panel all of whose commands (its `submits`, where it declares them) are refused."""
+        submits = getattr(panel, "submits", None)
+        return not submits or any(not policy.denied(kind, self._visitor_effects) for kind in submits)
+
+    def _permit(self, command) -> str | None:
+        """The explorer's command_policy: None, or why `command` may not be submitted now."""
+        allowed = policy.TOUR_EFFECTS if self.mode == "tour" else self._visitor_effects
+        denied = policy.denied(command, allowed)
+        if not denied:
+            return None
+        name = type(command).__name__
+        self.refused[name] = self.refused.get(name, 0) + 1
+        self.notice_until = self.seconds + NOTICE_SECONDS
+        if self.app is not None:
+            self.app.frames.request_while(self._notice_shown)  # and one frame more, which hides it
+        log.info("kiosk: refused %s (%s)", name, ", ".join(denied))
+        return policy.refusal(command, denied)
 
     def _visitor_present(self) -> bool:
         app = self.app
@@ -186,11 +195,11 @@ class KioskScene(Scene):
         if self._visitor_present():
             self.last_input = self.seconds
             if self.mode == "tour":
+                self.tour.pause()  # still the tour's: its pause is no visitor's command
                 self.mode = "visitor"
                 self.handovers += 1
                 self.overlay_until = self.seconds + self.config.overlay_seconds
                 self.app.frames.request_while(self._overlay_shown)  # and one frame more, which hides it
-                self.tour.pause()
                 log.info("kiosk: a visitor took over")
 
     def poll(self) -> None:
@@ -219,9 +228,9 @@ class KioskScene(Scene):
         else:
             self._run_driver(self.pads.step, dt)
         self.explorer.update(dt)
-        if self.mode == "tour" and self.seconds >= self._caption_due:
+        if self.seconds >= self._caption_due:
             self._caption_due = self.seconds + CAPTION_SECONDS
-            self.caption = self._tour_caption()
+            self.caption = self._image_caption()
 
     def _run_driver(self, fn, *args) -> None:
         try:
@@ -235,8 +244,9 @@ class KioskScene(Scene):
                 except Exception:  # noqa: BLE001
                     log.exception("kiosk: the tour could not restart")
 
-    def _tour_caption(self) -> str:
-        latent = self.explorer.path.traversal.point
+    def _image_caption(self) -> str:
+        """What the large image looks like (the class of the nearest training point), for visitors."""
+        latent = output_latent(self.explorer)
         if latent is None:
             return ""
         bundle = self.explorer.bundle
@@ -257,17 +267,23 @@ class KioskScene(Scene):
     def _overlay_shown(self) -> bool:
         return self.seconds < self.overlay_until
 
+    def _notice_shown(self) -> bool:
+        return self.seconds < self.notice_until
+
     def wants_redraw(self) -> bool:
-        return self.mode == "tour" or self.explorer.wants_redraw()
+        return self.mode == "tour" or self.caption != self._caption_drawn or self.explorer.wants_redraw()
 
     def build_ui(self) -> None:
         self.explorer.build_ui()
         viewport = self.explorer.viewport
+        self._caption_drawn = self.caption
         if self.mode == "tour":
             overlay.draw_image(self.explorer, self.caption, viewport)
             return
         if not self.explorer.state.ui.panels_visible:
-            overlay.draw_image(self.explorer, self.explorer.state.output.caption, viewport)
+            overlay.draw_image(self.explorer, self.caption, viewport)
+        if self.seconds < self.notice_until:
+            overlay.draw_notice(NOTICE, viewport)
         left = self.overlay_until - self.seconds
         if left > 0:
             overlay.draw_controls(self.controls, viewport, min(1.0, left))

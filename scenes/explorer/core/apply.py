@@ -269,4 +269,4 @@ def snapshot(scene) -> EditSnapshot:
 
 
 # the walk's, highlight's and the remaining commands' handlers register themselves on import
-from latentwalk.scenes.explorer.core import apply_edits  # noqa: E402,F401
+from latentwalk.scenes.explorer.core import apply_edits, apply_files  # noqa: E402,F401

@@ -6,10 +6,33 @@ recorder's timeline). The scene applies queued commands in order at the start of
 Units: angles in radians, pixels in window pixels (origin top-left), t in [0, 1] of the walk's arc
 length. A command that cannot apply (an index out of range, a bad setting) changes nothing and sets
 `scene.last_refusal` to a one-line reason, which the panels show.
+
+Every command type declares its `effects`: what applying it may change or touch, in the words of
+EFFECTS. A scene with a `command_policy` (the kiosk's) checks them where every driver and panel
+passes, `scene.submit`, so what a command may do is read from its declaration, never from its name.
+Work that opens or writes files (sessions, screenshots, recordings, another bundle) is a command
+too, so that policy sees it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+HOVER = "hover"  # what the pointer is over
+ORBIT, ZOOM, PAN, RESET = "orbit", "zoom", "pan", "reset"  # the camera, by kind of move
+FLY = "fly"  # a timed flight onto a point
+CAMERA = "camera"  # the camera put anywhere at once
+SELECT = "select"
+PATH = "path"  # the walk's control points and curve
+WALK = "walk"  # the position on the walk and its playback
+HIGHLIGHT = "highlight"  # which classes are shown
+STYLE = "style"  # point size, guides, class colours
+PANELS = "panels"  # the panels shown or hidden
+OPENS_FILES = "opens_files"  # reads a file or folder that the command names
+WRITES_FILES = "writes_files"
+SWITCHES_MODEL = "switches_model"
+STARTS_PROCESSES = "starts_processes"
+EFFECTS = (HOVER, ORBIT, ZOOM, PAN, RESET, FLY, CAMERA, SELECT, PATH, WALK, HIGHLIGHT, STYLE, PANELS,
+           OPENS_FILES, WRITES_FILES, SWITCHES_MODEL, STARTS_PROCESSES)
 
 # -- the camera ---------------------------------------------------------------------------------
 
@@ -17,6 +40,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Orbit:
     """Turn the view: +dx moves the eye right (yaw), +dy up (pitch), in radians."""
+    effects = (ORBIT,)
     dx: float
     dy: float
 
@@ -24,6 +48,7 @@ class Orbit:
 @dataclass(frozen=True)
 class ArcballDrag:
     """The mouse's arcball: the scene turns as if the cursor dragged a sphere from `start` to `end`."""
+    effects = (ORBIT,)
     start: tuple[float, float]
     end: tuple[float, float]
 
@@ -32,6 +57,7 @@ class ArcballDrag:
 class Zoom:
     """Move closer by `factor` (2: half the distance; < 1 moves away). `at`: a window pixel whose ray
     stays put (the wheel's cursor); `anchor`: a world point that stays put (a hovered point)."""
+    effects = (ZOOM,)
     factor: float
     at: tuple[float, float] | None = None
     anchor: tuple[float, float, float] | None = None
@@ -40,6 +66,7 @@ class Zoom:
 @dataclass(frozen=True)
 class Pan:
     """Slide the view so what lies at the target's depth moves by (dx, dy) window pixels."""
+    effects = (PAN,)
     dx: float
     dy: float
 
@@ -47,6 +74,7 @@ class Pan:
 @dataclass(frozen=True)
 class ResetView:
     """Back to the home view (a flight, or a jump with animate=False)."""
+    effects = (RESET,)
     animate: bool = True
 
 
@@ -56,6 +84,7 @@ class FlyTo:
     `position`, a `latent`, or the point drawn at window pixel `pixel` (a double-click; no flight
     when there is none): exactly one. `distance` optionally changes how far the eye ends up. Any
     other camera command interrupts it."""
+    effects = (FLY,)
     index: int | None = None
     position: tuple[float, float, float] | None = None
     latent: tuple[float, ...] | None = None
@@ -67,6 +96,7 @@ class FlyTo:
 @dataclass(frozen=True)
 class SetCameraView:
     """Put the camera exactly here (sessions); quaternion (w, x, y, z), vertical fov in degrees."""
+    effects = (CAMERA,)
     target: tuple[float, float, float]
     distance: float
     orientation: tuple[float, float, float, float]
@@ -80,6 +110,7 @@ class SetCameraView:
 @dataclass(frozen=True)
 class PointerMoved:
     """The mouse is at `position` over the 3-d view, or left it (None). Picking follows in prepare."""
+    effects = (HOVER,)
     position: tuple[int, int] | None
 
 
@@ -88,6 +119,7 @@ class Select:
     """Select a data-set point (`index`) or a free latent (`latent`), or clear the selection (both
     None). `source`: "pointer" | "keyboard" | "gamepad" | "tour" | "walk" | "draw". `fly`: the
     camera flies to it."""
+    effects = (SELECT, FLY)
     index: int | None = None
     source: str = "keyboard"
     latent: tuple[float, ...] | None = None
@@ -98,6 +130,7 @@ class Select:
 class SelectInDirection:
     """Select the nearest visible point from the selection (or the hovered / centre point) whose
     screen position lies within a cone around (dx, dy) (screen axes: +x right, +y down)."""
+    effects = (SELECT, FLY)
     dx: float
     dy: float
     source: str = "keyboard"
@@ -108,6 +141,7 @@ class SelectInDirection:
 class SelectNeighbor:
     """Select the next nearest neighbour (latent space) of the point the chain started from;
     `step` -1 goes back one."""
+    effects = (SELECT, FLY)
     step: int = 1
     source: str = "keyboard"
     fly: bool = True
@@ -116,6 +150,7 @@ class SelectNeighbor:
 @dataclass(frozen=True)
 class SelectAlongWalk:
     """Select the control point `step` places after (or before, negative) the selected one."""
+    effects = (SELECT, FLY)
     step: int = 1
     source: str = "keyboard"
     fly: bool = True
@@ -128,6 +163,7 @@ class SelectAlongWalk:
 class AddControlPoint:
     """Add a data-set point (`index`), a typed latent (`latent`), or with neither the hovered point,
     else the selected one; at the end or before `position`."""
+    effects = (PATH,)
     index: int | None = None
     latent: tuple[float, ...] | None = None
     position: int | None = None
@@ -135,37 +171,42 @@ class AddControlPoint:
 
 @dataclass(frozen=True)
 class RemoveControlPoint:
+    effects = (PATH,)
     position: int
 
 
 @dataclass(frozen=True)
 class RemoveLastControlPoint:
-    pass
+    effects = (PATH,)
 
 
 @dataclass(frozen=True)
 class MoveControlPoint:
+    effects = (PATH,)
     position: int
     offset: int
 
 
 @dataclass(frozen=True)
 class ClearPath:
-    pass
+    effects = (PATH,)
 
 
 @dataclass(frozen=True)
 class SetInterpolation:
+    effects = (PATH,)
     name: str  # "catmull-rom" | "linear" | "slerp"
 
 
 @dataclass(frozen=True)
 class SetClosed:
+    effects = (PATH,)
     closed: bool
 
 
 @dataclass(frozen=True)
 class SetWalkSteps:
+    effects = (PATH,)
     steps: int
 
 
@@ -174,28 +215,33 @@ class SetWalkSteps:
 
 @dataclass(frozen=True)
 class SetWalkT:
+    effects = (WALK,)
     t: float
 
 
 @dataclass(frozen=True)
 class PlayWalk:
     """Play (True), pause (False) or toggle (None)."""
+    effects = (WALK,)
     playing: bool | None = None
 
 
 @dataclass(frozen=True)
 class StepWalk:
     """Move the position by whole filmstrip steps (negative: back), clamped to the walk."""
+    effects = (WALK,)
     steps: int
 
 
 @dataclass(frozen=True)
 class SetWalkMode:
+    effects = (WALK,)
     mode: str  # "once" | "loop" | "ping-pong"
 
 
 @dataclass(frozen=True)
 class SetWalkSpeed:
+    effects = (WALK,)
     speed: float  # curve fractions per second
 
 
@@ -205,18 +251,21 @@ class SetWalkSpeed:
 @dataclass(frozen=True)
 class Highlight:
     """Show these classes and dim the rest (() dims every class); None: every class shown."""
+    effects = (HIGHLIGHT,)
     classes: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
 class CycleHighlight:
     """Everything -> class 0 alone -> class 1 alone -> ... -> everything."""
+    effects = (HIGHLIGHT,)
     step: int = 1
 
 
 @dataclass(frozen=True)
 class SetPointStyle:
     """Any of point size (pixels), axes, grid, the picker's CPU prefilter; None keeps the value."""
+    effects = (STYLE,)
     point_size: float | None = None
     show_axes: bool | None = None
     show_grid: bool | None = None
@@ -226,6 +275,7 @@ class SetPointStyle:
 @dataclass(frozen=True)
 class SetClassColor:
     """Draw class `index` in `rgb` (floats in [0, 1]); None: back to the palette's colour."""
+    effects = (STYLE,)
     index: int
     rgb: tuple[float, float, float] | None = None
 
@@ -236,29 +286,86 @@ class SetClassColor:
 @dataclass(frozen=True)
 class ShowPanels:
     """Show (True), hide (False) or toggle (None) the panels."""
+    effects = (PANELS,)
     visible: bool | None = None
 
 
 @dataclass(frozen=True)
 class LoadModel:
     """Switch to another bundle in the background (the current one stays until it is ready)."""
+    effects = (OPENS_FILES, SWITCHES_MODEL)
     name: str
 
 
 @dataclass(frozen=True)
 class ApplySession:
     """A validated `session.Session` (already checked against the model): path, camera, highlight."""
+    effects = (SWITCHES_MODEL, CAMERA, SELECT, PATH, WALK, HIGHLIGHT, STYLE)
     session: object
 
 
 @dataclass(frozen=True)
 class Undo:
-    pass
+    effects = (PATH, HIGHLIGHT)
 
 
 @dataclass(frozen=True)
 class Redo:
-    pass
+    effects = (PATH, HIGHLIGHT)
+
+
+# -- files: each runs the tool that owns the work (apply_files.py) ------------------------------
+
+
+@dataclass(frozen=True)
+class CompareModels:
+    """Compare the current model with another bundle (a bundled name or a folder): the Weights panel."""
+    effects = (OPENS_FILES,)
+    model: str
+
+
+@dataclass(frozen=True)
+class SaveSession:
+    """Save the session to the Session panel's file (Ctrl+S, its Save button); `replace`: over the file
+    the last save kept (its Replace button); `autosave`: to the autosave file, if there is unsaved work
+    (on quit)."""
+    effects = (WRITES_FILES,)
+    replace: bool = False
+    autosave: bool = False
+
+
+@dataclass(frozen=True)
+class LoadSession:
+    """Load the Session panel's file (Ctrl+O, Enter in its field, Load, a recent file); then ApplySession."""
+    effects = (OPENS_FILES, SWITCHES_MODEL)
+
+
+@dataclass(frozen=True)
+class RestoreAutosave:
+    """The answer to the offer of the last run's unsaved work: load it (True) or not; either way the
+    autosave file is removed."""
+    effects = (OPENS_FILES, WRITES_FILES, SWITCHES_MODEL)
+    restore: bool
+
+
+@dataclass(frozen=True)
+class TakeScreenshot:
+    """Save the window as a PNG (F12), or the 3-d view alone (Shift+F12)."""
+    effects = (WRITES_FILES,)
+    ui: bool = True
+
+
+@dataclass(frozen=True)
+class EncodePicture:
+    """Place a picture file (dropped on the window) in the latent space: the Draw tools encode it."""
+    effects = (OPENS_FILES, SELECT)
+    file: str
+
+
+@dataclass(frozen=True)
+class StartRecording:
+    """The Record dialog's Start: `latentwalk record` of the current walk, in a child process."""
+    effects = (WRITES_FILES, STARTS_PROCESSES)
 
 
 # Commands that Undo / Redo step through: edits of the path and of the highlighted classes.

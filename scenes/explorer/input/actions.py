@@ -13,6 +13,7 @@ from __future__ import annotations
 import pygame
 
 from latentwalk.engine.input import CLICK, DOUBLE_CLICK, DROP_FILE, Action, Bindings
+from latentwalk.engine.screenshots import SCREENSHOT, SCREENSHOT_WITHOUT_UI
 from latentwalk.scenes.explorer.core import commands as c
 
 ADD_POINT = "add_hovered_point"
@@ -56,7 +57,25 @@ SIMPLE = {
     "cancel": c.Select(None, source="keyboard"),  # Esc (engine.input.CANCEL), when no popup took it
     "undo": c.Undo(),
     "redo": c.Redo(),
+    SCREENSHOT: c.TakeScreenshot(ui=True),
+    SCREENSHOT_WITHOUT_UI: c.TakeScreenshot(ui=False),
 }
+
+
+# every other action the explorer turns into a command, by the type of that command (what it does is
+# that type's `effects`; a kiosk lists and unbinds controls by them)
+OTHER_ACTIONS = {
+    "pointer_move": c.PointerMoved, "pointer_leave": c.PointerMoved, "drag_rotate": c.ArcballDrag,
+    "drag_pan": c.Pan, "zoom": c.Zoom, CLICK: c.Select, DOUBLE_CLICK: c.FlyTo, "fly_to_selection": c.FlyTo,
+    DROP_FILE: c.LoadModel, **{name: c.Orbit for name in ORBIT_KEYS},
+}
+
+
+def command_type(action_name: str) -> type | None:
+    """The type of command the explorer makes of this action, or None for one it does not use."""
+    if action_name in SIMPLE:
+        return type(SIMPLE[action_name])
+    return OTHER_ACTIONS.get(action_name)
 
 
 def bind_keys(bindings: Bindings) -> None:

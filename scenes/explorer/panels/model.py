@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 class ModelPanel:
     title = "Model"
+    submits = (LoadModel,)  # what it is for: a kiosk leaves it out where these are refused
 
     def __init__(self, scene: "ExplorerScene") -> None:
         self.scene = scene

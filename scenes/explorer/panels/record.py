@@ -14,6 +14,7 @@ from typing import Callable
 
 from imgui_bundle import imgui
 
+from latentwalk.scenes.explorer.core.commands import StartRecording
 from latentwalk.scenes.explorer.panels import error_line, note_line, remember_item, window_rect
 from latentwalk.scenes.explorer.record.recording import LAYOUTS
 
@@ -33,10 +34,13 @@ def default_video_path(now: float | None = None) -> str:
 
 class RecordDialog:
     title = "Record walk"
+    submits = (StartRecording,)  # what it is for: a kiosk leaves it out where these are refused
 
-    def __init__(self, session: Callable[[], object], has_walk: Callable[[], bool]) -> None:
+    def __init__(self, session: Callable[[], object], has_walk: Callable[[], bool],
+                 request_start: Callable[[], object] | None = None) -> None:
         self.session = session  # -> the current Session (SessionIO.current)
         self.has_walk = has_walk
+        self.request_start = request_start or self.start  # the scene's: a StartRecording command
         self.visible = False
         self.out = ""
         self._chosen_out = ""  # the name the dialog chose (not typed): each Start chooses again
@@ -182,7 +186,7 @@ class RecordDialog:
         remember_item(self.item_rects, "ui")
         note_line(f"{round(self.fps * self.seconds)} frames, rendered offline: every frame shows its own step")
         if imgui.button("Start", imgui.ImVec2(80, 0)):
-            self.start()
+            self.request_start()
         remember_item(self.item_rects, "start")
         imgui.same_line()
         if imgui.button("Close", imgui.ImVec2(80, 0)):

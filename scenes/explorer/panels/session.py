@@ -21,7 +21,7 @@ from imgui_bundle import imgui
 
 from latentwalk.engine.camera import OrbitCamera
 from latentwalk.engine.files import WrittenFiles
-from latentwalk.scenes.explorer.core.commands import ApplySession
+from latentwalk.scenes.explorer.core.commands import ApplySession, LoadSession, RestoreAutosave, SaveSession
 from latentwalk.engine.input import Action, Bindings
 from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.explorer.panels import ERROR_COLOR, remember_item, window_rect
@@ -120,6 +120,7 @@ class SessionIO:
 
 class SessionPanel:
     title = "Session"
+    submits = (SaveSession, LoadSession, RestoreAutosave)  # a kiosk leaves it out where these are refused
 
     def __init__(self, io: SessionIO, *, file: str | None = None,
                  refusal: Callable[[], "tuple[object, str | None]"] = lambda: (None, None)) -> None:
@@ -142,9 +143,9 @@ class SessionPanel:
 
     def handle_action(self, action: Action) -> bool:
         if action.name == SAVE_SESSION:
-            self.save()
+            self.io.submit(SaveSession())
         elif action.name == LOAD_SESSION:
-            self.load()
+            self.io.submit(LoadSession())
         else:
             return False
         return True
@@ -221,7 +222,7 @@ class SessionPanel:
             return False
         return True
 
-    def _restore(self, restore: bool) -> None:
+    def restore_autosave(self, restore: bool) -> None:
         file = autosave_file()
         if restore:
             try:
@@ -236,7 +237,7 @@ class SessionPanel:
         if self.offer_restore:
             answer = restore_offer(autosave_file(), self.item_rects)
             if answer is not None:
-                self._restore(answer)
+                self.io.submit(RestoreAutosave(answer))
         if self.message and self.message_time is not None:
             draw_toast(self.message, self.failed, self.message_time, self.frames)
         if not self.visible:
@@ -252,13 +253,13 @@ class SessionPanel:
             if imgui.is_item_hovered():
                 imgui.set_tooltip("the session file; Enter loads it")
             if entered:
-                self.load()
+                self.io.submit(LoadSession())
             if imgui.button("Save (Ctrl+S)"):
-                self.save()
+                self.io.submit(SaveSession())
             remember_item(self.item_rects, "save")
             imgui.same_line()
             if imgui.button("Load (Ctrl+O)"):
-                self.load()
+                self.io.submit(LoadSession())
             remember_item(self.item_rects, "load")
             self._kept()
             self._recent()
@@ -283,7 +284,7 @@ class SessionPanel:
         if imgui.is_item_hovered():
             imgui.set_tooltip(f"save over {kept} and remove {os.path.basename(copy)}")
         if clicked:
-            self.replace_kept()
+            self.io.submit(SaveSession(replace=True))
 
     def _recent(self) -> None:
         """Recent files, newest first: picking one loads it."""
@@ -294,7 +295,7 @@ class SessionPanel:
             for index, file in enumerate(self.places.recent):
                 if imgui.selectable(file, False)[0]:
                     self.file = file
-                    self.load()
+                    self.io.submit(LoadSession())
                 remember_item(self.item_rects, f"recent{index}")
             imgui.end_combo()
         remember_item(self.item_rects, "recent")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from imgui_bundle import imgui
 
+from latentwalk.scenes.explorer.core.commands import CompareModels
 from latentwalk.scenes.explorer.model.decoding import ImageSlot
 from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
 from latentwalk.scenes.explorer.panels.cells import (MIN_CELL_PX, Axis, cell_size_slider, content_height, hovered_cell,
@@ -28,6 +29,7 @@ FIRST_PLACE = (0.30, 0.45)  # shares of the window's width and height (first run
 
 class WeightsPanel:
     title = "Weights"
+    submits = (CompareModels,)  # what it is for: a kiosk leaves it out where these are refused
 
     def __init__(self, scene, service) -> None:
         self.scene = scene
@@ -70,7 +72,7 @@ class WeightsPanel:
         for name in list_bundled_models():
             imgui.same_line()
             if imgui.small_button(name):
-                service.compare_with(name)
+                self.scene.submit(CompareModels(name))
             remember_item(self.item_rects, f"model {name}")
         imgui.push_item_width(imgui.get_font_size() * 16)
         entered, self.other_text = imgui.input_text("##other bundle", self.other_text,
@@ -78,7 +80,7 @@ class WeightsPanel:
         imgui.pop_item_width()
         imgui.same_line()
         if (imgui.button("Compare") or entered) and self.other_text.strip():
-            service.compare_with(self.other_text.strip())
+            self.scene.submit(CompareModels(self.other_text.strip()))
         remember_item(self.item_rects, "compare")
         if service.comparing is not None:
             note_line(f"comparing with {service.comparing} ...")

@@ -171,7 +171,7 @@ class DrawTools:
     def handle_action(self, action) -> bool:
         """A dropped picture is encoded here; any other drop (a bundle folder) goes on to the scene."""
         if action.name == DROP_FILE and action.text and Path(action.text).suffix.lower() in PICTURE_SUFFIXES:
-            self.encode_file(action.text)
+            self.scene.submit(c.EncodePicture(action.text))
             return True
         return False
 

@@ -15,6 +15,7 @@ state itself, `WalkPath`, is the state's `walk.path`; commands change it (apply_
 """
 from __future__ import annotations
 
+from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.explorer.walk.curve_view import CurveView
 from latentwalk.scenes.explorer.panels import session as session_panel
 from latentwalk.scenes.explorer.panels.layout import layout_of
@@ -56,7 +57,8 @@ class WalkTools:
         scene.extra_renderers.append(self)  # called to draw; `cache_key` lets the scene reuse its 3-d layer
         scene.overlay_renderers.append(self.render_overlay)
         # the Walk panel's Record button opens it; it records in a child process (record_job.py)
-        self.record_dialog = RecordDialog(self.session.current, has_walk=lambda: self.path.curve is not None)
+        self.record_dialog = RecordDialog(self.session.current, has_walk=lambda: self.path.curve is not None,
+                                          request_start=lambda: scene.submit(c.StartRecording()))
         self.walk_panel.on_record = self.record_dialog.open
         self.record_dialog.frames = self.session_panel.frames = scene.app.frames  # both change in time
         scene.panels.extend([self.path_panel, self.walk_panel, self.session_panel, self, self.record_dialog])
@@ -127,7 +129,9 @@ class WalkTools:
         return f"#{index}  {bundle.class_names[bundle.labels[index]]}"
 
     def release(self) -> None:
-        self.session_panel.autosave()  # quitting with unsaved work keeps it for the next start
+        # quitting with unsaved work keeps it for the next start (a command: a kiosk refuses it)
+        self.scene.submit(c.SaveSession(autosave=True))
+        self.scene.apply_commands()
         self.view.release()
         self.walk_panel.release()
         self.record_dialog.release()
