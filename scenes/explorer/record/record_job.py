@@ -70,7 +70,9 @@ class RecordJob:
     # -- state -----------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.process.poll() is None
+        """Until the child has exited and its last lines (the summary, the error) have been read: on a
+        busy machine the readers can still be behind when the exit status is already there."""
+        return self.process.poll() is None or any(thread.is_alive() for thread in self._threads)
 
     @property
     def fraction(self) -> float:
@@ -87,8 +89,6 @@ class RecordJob:
         """None while running; then (succeeded, one line for the person)."""
         if self.running:
             return None
-        for thread in self._threads:
-            thread.join(timeout=1.0)
         status = self.process.returncode
         if status == 0:
             return True, f"recorded {self.summary or self.out}"
@@ -105,11 +105,15 @@ class RecordJob:
             self.process.send_signal(signal.SIGINT)
 
     def wait(self, timeout: float | None = None) -> bool:
+        """Until the child has exited and its output has been read (`running` turns False)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             return False
-        return True
+        for thread in self._threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        return not self.running
 
     def close(self, timeout: float = 10.0) -> None:
         """Stop a running child (cancel, then kill after `timeout`) and remove the session file."""
