@@ -261,6 +261,26 @@ def test_a_hover_takes_the_output_and_gives_it_back_to_what_came_before(gl_app, 
     run_as_person(app, script())
 
 
+def test_a_hover_that_ends_over_empty_space_says_the_image_is_the_last_hovered(gl_app, bundles):
+    app, scene = open_explorer(gl_app, bundles["big"], SIZE, panels=True, data_dir=None)
+    arrange(scene)
+    hovered, pixel = clear_point(scene, label=0)
+    hovered_image = decoded(scene, scene.bundle.latents[hovered])
+
+    def script():
+        yield 0.3
+        post_motion(pixel)
+        yield until(lambda: caption(scene) == f"#{hovered}  class c0  (hovered)", "the hovered point")
+        post_motion(empty_pixel(scene))  # nothing selected, no walk: the image stays, the caption says so
+        yield until(lambda: scene.hovered_index is None, "the hover's end")
+        yield 1.0
+        assert caption(scene) == f"#{hovered}  class c0  (last hovered)"
+        assert scene.neighbours.caption == f"#{hovered} (last hovered)"
+        assert shows(app, scene, hovered_image, np.zeros_like(hovered_image))
+
+    run_as_person(app, script())
+
+
 class DecodeGate:
     """Holds every decode until opened, as a first decode waits on torch's import on a slow machine."""
 

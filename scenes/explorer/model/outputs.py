@@ -7,7 +7,8 @@ Prepare phase, once a frame: `request()` asks the decoder for the hovered and th
 new request only when they changed; latest wins), `show()` puts the owner's image in `decoded_slot`
 (and the real training image in `real_slot`, when the data set is at hand) and records the owner and
 caption in `state.output`. Until the owner's image arrives the panel keeps what it showed; with no
-owner at all it keeps the last point's image, but a walk that is gone takes its image with it.
+owner at all it keeps the last point's image, captioned "last hovered" when the pointer has left it,
+but a walk that is gone takes its image with it.
 `pending()` says what the frame shows that has not arrived yet (the deterministic mode waits on it).
 """
 from __future__ import annotations
@@ -25,6 +26,9 @@ WalkImage = Callable[[], "tuple[np.ndarray, str] | None"]
 
 
 DECODING = "  (decoding...)"  # the first image can wait on torch's import and the model's load
+
+
+LAST_HOVERED = "last hovered"  # the caption's word once the pointer has left the point it shows
 
 
 class OutputImages:
@@ -119,6 +123,10 @@ class OutputImages:
                 self.decoded_slot.clear()
                 self._shown = None
                 output.owner, output.caption = None, ""
+                output.touch()
+            elif output.owner == "hover":  # the pointer left the point: its image stays, said as such
+                output.owner = None
+                output.caption = output.caption.replace(f"({shown_word('hover')})", f"({LAST_HOVERED})")
                 output.touch()
             return
         key, image, caption, index = self._owner_image(owner)

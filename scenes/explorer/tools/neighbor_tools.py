@@ -20,6 +20,7 @@ import numpy as np
 from latentwalk.engine.worker import WorkResult
 from latentwalk.scenes.explorer.model.decoding import ImageSlot
 from latentwalk.scenes.explorer.core.state import shown_word
+from latentwalk.scenes.explorer.model.outputs import LAST_HOVERED
 from latentwalk.scenes.explorer.walk.walk_tools import walk_caption
 from latentwalk.vae.neighbors import NeighborsError, PendingIndex
 
@@ -131,6 +132,10 @@ class NeighborTools:
         self._ask_for_frames()
         index = self.index
         subject, caption = self._wanted_subject()
+        hovered = f"({shown_word('hover')})"
+        if subject is None and self.caption.endswith(hovered):  # as Output says: the list stays, named so
+            self.caption = self.caption.replace(hovered, f"({LAST_HOVERED})")
+            self.version += 1
         if index is None or subject is None or not self._shown():
             return  # a hidden panel asks the decoder for nothing; shown again, it catches up
         if subject == self.subject:
