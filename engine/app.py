@@ -24,14 +24,13 @@ from OpenGL import GL as gl
 from latentwalk.engine.capture import FrameReader, check_writable, save_png
 from latentwalk.engine.clock import FixedStepClock, TimeSource, wall_time
 from latentwalk.engine.frames import FrameRequests
-from latentwalk.engine.input import CANCEL, Action, Bindings, InputMapper
+from latentwalk.engine.actions import APP_ACTIONS, CANCEL
+from latentwalk.engine.input import Action, Bindings, InputMapper
 from latentwalk.engine.scene import Scene
 from latentwalk.engine.timings import FrameTimings
 from latentwalk.engine.ui import Ui, stats_window
 from latentwalk.engine.window import Window
 
-# Actions the App consumes itself; everything else goes to the scene.
-APP_ACTIONS = ("toggle_fullscreen", "toggle_stats", "quit", "ui_scale_up", "ui_scale_down", "ui_scale_reset")
 _RESIZE_EVENTS = (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED, pygame.WINDOWRESIZED)
 # Frames still drawn after the last input: ImGui needs a frame or two to settle hover/active states.
 IDLE_SETTLE_FRAMES = 5

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import pygame
 
+from latentwalk.engine.actions import ActionSpec
 from latentwalk.engine.input_names import PAD_AXIS_NAMES, PAD_BUTTON_NAMES
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ AXIS_FULL_SCALE = 32767.0
 STICKS = (("leftx", "lefty"), ("rightx", "righty"))
 TRIGGERS = ("lefttrigger", "righttrigger")
 NAVIGATE_PANELS = "navigate_panels"  # the held button's action: the pad navigates the panels meanwhile
+NAVIGATE_PANELS_ACTION = ActionSpec(NAVIGATE_PANELS, "hold: the pad moves through the panels (D-pad, A to "
+                                    "press, B to back out); let go: it drives the view again",
+                                    ("pad:leftshoulder",))
 PAD_EVENTS = (pygame.CONTROLLERDEVICEADDED, pygame.CONTROLLERDEVICEREMOVED, pygame.CONTROLLERBUTTONDOWN,
               pygame.CONTROLLERBUTTONUP, pygame.CONTROLLERAXISMOTION)
 

@@ -14,6 +14,8 @@ from typing import Callable, Iterable
 
 import pygame
 
+from latentwalk.engine.actions import (CLICK, DOUBLE_CLICK, DROP_FILE, ENGINE_ACTIONS, POINTER_LEAVE, POINTER_MOVE,
+                                      ZOOM, default_inputs)
 from latentwalk.engine.gamepad import PAD_EVENTS
 from latentwalk.engine.input_names import (MOUSE_DRAGS, BindingError, format_key_chord, parse_input,
                                              pretty_input)
@@ -24,14 +26,6 @@ DRAG_THRESHOLD_PX = 3
 DOUBLE_CLICK_SECONDS = 0.4
 DOUBLE_CLICK_DISTANCE_PX = 4
 
-# Action names the engine itself emits for the mouse.
-POINTER_MOVE = "pointer_move"
-POINTER_LEAVE = "pointer_leave"
-ZOOM = "zoom"
-CLICK = "click"
-DOUBLE_CLICK = "double_click"
-DROP_FILE = "drop_file"  # a file or folder dropped on the window; `text` is its path
-CANCEL = "cancel"  # Esc: the App lets an open popup take it, else the scene (clear the selection)
 # Actions whose Ctrl/Alt chords or function keys still work while a text field has the keyboard: none
 # of them edits text, and a user typing a session's path expects Ctrl+S to save.
 KEYBOARD_GLOBAL_ACTIONS = frozenset({"quit", "save_session", "load_session", "ui_scale_up", "ui_scale_down",
@@ -84,27 +78,10 @@ class Bindings:
 
     @classmethod
     def defaults(cls) -> "Bindings":
+        """The default bindings of the engine's declared actions (engine/actions.py); Esc never quits
+        (a popup open, unsaved work): it closes a popup or clears the selection."""
         bindings = cls()
-        bindings.bind_drag(1, "drag_rotate")
-        bindings.bind_drag(2, "drag_pan")
-        bindings.bind_drag(3, "drag_pan")
-        bindings.bind_key(pygame.K_r, "reset_view")
-        bindings.bind_key(pygame.K_HOME, "reset_view")
-        bindings.bind_key(pygame.K_LEFT, "orbit_left")
-        bindings.bind_key(pygame.K_RIGHT, "orbit_right")
-        bindings.bind_key(pygame.K_UP, "orbit_up")
-        bindings.bind_key(pygame.K_DOWN, "orbit_down")
-        bindings.bind_key(pygame.K_F11, "toggle_fullscreen")
-        bindings.bind_key(pygame.K_F3, "toggle_stats")
-        # Esc never quits (a popup open, unsaved work): it closes a popup or clears the selection.
-        bindings.bind_key(pygame.K_ESCAPE, CANCEL)
-        bindings.bind_key(pygame.K_q, "quit", pygame.KMOD_CTRL)
-        for key in (pygame.K_EQUALS, pygame.K_PLUS, pygame.K_KP_PLUS):
-            bindings.bind_key(key, "ui_scale_up", pygame.KMOD_CTRL)
-        bindings.bind_key(pygame.K_EQUALS, "ui_scale_up", pygame.KMOD_CTRL | pygame.KMOD_SHIFT)  # Ctrl and "+"
-        for key in (pygame.K_MINUS, pygame.K_KP_MINUS):
-            bindings.bind_key(key, "ui_scale_down", pygame.KMOD_CTRL)
-        bindings.bind_key(pygame.K_0, "ui_scale_reset", pygame.KMOD_CTRL)
+        bindings.update(default_inputs(ENGINE_ACTIONS.values()))
         return bindings
 
     # -- keys and mouse ------------------------------------------------------------------------

@@ -18,13 +18,16 @@ import time
 from pathlib import Path
 from typing import Callable
 
-import pygame
-
+from latentwalk.engine.actions import ActionSpec, declare, default_inputs
 from latentwalk.engine.errors import EngineError
 from latentwalk.engine.files import free_path
 
 SCREENSHOT = "screenshot"
 SCREENSHOT_WITHOUT_UI = "screenshot_without_ui"
+SCREENSHOT_ACTIONS = declare(
+    ActionSpec(SCREENSHOT, "save a screenshot", ("key:f12",)),
+    ActionSpec(SCREENSHOT_WITHOUT_UI, "save a screenshot of the view alone", ("key:shift+f12",)),
+)
 FOLDER_ENV = "LATENTWALK_SCREENSHOT_DIR"
 MESSAGE_SECONDS = 5.0
 
@@ -60,8 +63,7 @@ class Screenshots:
 
     @staticmethod
     def bind_keys(bindings) -> None:
-        bindings.bind_key(pygame.K_F12, SCREENSHOT)
-        bindings.bind_key(pygame.K_F12, SCREENSHOT_WITHOUT_UI, pygame.KMOD_SHIFT)
+        bindings.update(default_inputs(SCREENSHOT_ACTIONS.values()))
 
     def handle_action(self, action) -> bool:
         if action.name not in (SCREENSHOT, SCREENSHOT_WITHOUT_UI):

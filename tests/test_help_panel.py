@@ -78,12 +78,13 @@ def test_the_question_mark_button_opens_help_and_esc_closes_it(explorer):
 def test_every_default_pad_and_explorer_binding_is_described_in_words():
     from latentwalk.engine.gamepad import NAVIGATE_PANELS
     from latentwalk.engine.input import Bindings
-    from latentwalk.scenes.explorer.panels.help import DESCRIPTIONS
+    from latentwalk.scenes.explorer.input.actions import ACTIONS
     from latentwalk.scenes.kiosk.pad_driver import PAD_DEFAULTS
 
     actions = {action.lstrip("+-") for action in PAD_DEFAULTS.values()}
     actions |= {action.lstrip("+-") for _, action in Bindings.defaults().describe()}
-    assert actions - set(DESCRIPTIONS) == set()
+    assert actions - set(ACTIONS) == set()
+    assert all(ACTIONS[name].words for name in actions)
     # the pad enters panel navigation on purpose, and Help says that it is held and how to leave
     assert PAD_DEFAULTS["pad:leftshoulder"] == NAVIGATE_PANELS
-    assert "hold" in DESCRIPTIONS[NAVIGATE_PANELS] and "let go" in DESCRIPTIONS[NAVIGATE_PANELS]
+    assert "hold" in ACTIONS[NAVIGATE_PANELS].words and "let go" in ACTIONS[NAVIGATE_PANELS].words

@@ -1,5 +1,6 @@
-"""The gamepad as a driver of the explorer: it reads the pads' axes once per fixed step and turns them,
-and the pad's button actions, into explorer commands (scenes/explorer/core/commands.py). It changes
+"""The gamepad as a driver of the explorer: it reads the pads' axes once per fixed step and turns them
+into explorer commands (scenes/explorer/core/commands.py); the pad's buttons are actions like keys,
+which the explorer's action table (scenes/explorer/input/actions.py) turns into commands. It changes
 nothing itself.
 
 Default map (every entry remappable through the binding table / the kiosk config's [bindings]):
@@ -24,28 +25,14 @@ import math
 
 import numpy as np
 
-from latentwalk.engine.gamepad import NAVIGATE_PANELS, AxisResponse, Gamepads, enable_imgui_navigation
+from latentwalk.engine.actions import default_inputs
+from latentwalk.engine.gamepad import AxisResponse, Gamepads, enable_imgui_navigation
 from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.explorer.input.actions import ACTIONS
 
-PAD_DEFAULTS = {
-    "pad:leftx": "orbit_yaw", "pad:lefty": "-orbit_pitch",
-    "pad:rightx": "cursor_x", "pad:righty": "-cursor_y",
-    "pad:righttrigger": "zoom_axis", "pad:lefttrigger": "-zoom_axis",
-    "pad:a": "add_control_point", "pad:b": "remove_last_control_point", "pad:x": "play_walk",
-    "pad:y": "cycle_highlight", "pad:dpleft": "walk_step_back", "pad:dpright": "walk_step_forward",
-    "pad:dpdown": "walk_step_back_10", "pad:dpup": "walk_step_forward_10",
-    "pad:start": "toggle_panels", "pad:back": "reset_view", "pad:leftshoulder": NAVIGATE_PANELS,
-}
-# Button-like actions (from a pad, or a key bound to them in a config) -> the command they submit.
-# "play_walk", "toggle_panels" and "reset_view" are the explorer's own (scenes/explorer/input/actions.py).
-ACTION_COMMANDS = {
-    "add_control_point": lambda: c.AddControlPoint(),
-    "remove_last_control_point": lambda: c.RemoveLastControlPoint(),
-    "cycle_highlight": lambda: c.CycleHighlight(),
-    "walk_step_back": lambda: c.StepWalk(-1), "walk_step_forward": lambda: c.StepWalk(1),
-    "walk_step_back_10": lambda: c.StepWalk(-10), "walk_step_forward_10": lambda: c.StepWalk(10),
-}
-AXIS_ACTIONS = ("orbit_yaw", "orbit_pitch", "cursor_x", "cursor_y", "zoom_axis")
+# The pad's default inputs, as the explorer's action table declares them (its button actions make
+# their commands there, like keys; its axes are read here, in `step`).
+PAD_DEFAULTS = default_inputs(ACTIONS.values(), devices=("pad",))
 CURSOR_REACH = 2.0  # scene radii from the centre
 
 
@@ -73,19 +60,11 @@ class PadDriver:
 
     @classmethod
     def attach(cls, scene, app, **settings) -> "PadDriver":
-        """For the plain explorer: hook into its action handlers and fixed-step updaters (its commands
-        then apply one step later, at the next update's start)."""
+        """For the plain explorer: hook into its fixed-step updaters (its commands then apply one step
+        later, at the next update's start)."""
         driver = cls(scene, app, **settings)
-        scene.action_handlers.append(driver.handle_action)
         scene.updaters.append(driver.step)
         return driver
-
-    def handle_action(self, action) -> bool:
-        make = ACTION_COMMANDS.get(action.name)
-        if make is None:
-            return False
-        self.scene.submit(make())
-        return True
 
     def step(self, dt: float) -> None:
         scene = self.scene

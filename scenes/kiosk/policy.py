@@ -7,14 +7,14 @@ command that opens, writes or switches something is refused until someone lists 
 - A visitor may do ALWAYS plus the effects of the kinds the config's `visitors.may` names
   (VISITOR_EFFECTS). Opening or writing files, switching the model and starting programs are in no
   kind: no config lets a visitor do them.
-- Bindings: a config may bind an input only to an action that makes a command some kind allows
-  (`bindable_actions`), so a misspelt action is refused at start, not ignored forever.
+- Bindings: a config may bind an input only to a declared action (scenes/explorer/input/actions.py)
+  whose command some kind allows (`bindable_actions`), so a misspelt action is refused at start, not
+  ignored forever. What an action makes, and so what it may change, is read from its declaration.
 """
 from __future__ import annotations
 
-from latentwalk.engine.gamepad import NAVIGATE_PANELS
-from latentwalk.scenes.explorer.input import actions
 from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.explorer.input.actions import ACTIONS
 
 ALWAYS = (c.HOVER,)
 VISITOR_EFFECTS = {
@@ -25,10 +25,6 @@ VISITOR_EFFECTS = {
 VISITOR_KINDS = tuple(VISITOR_EFFECTS)
 TOUR_EFFECTS = frozenset((c.HOVER, c.ORBIT, c.ZOOM, c.PAN, c.RESET, c.FLY, c.CAMERA, c.SELECT, c.PATH, c.WALK,
                           c.HIGHLIGHT, c.PANELS))
-# The pad driver's sticks and triggers, by the command each one makes (pad_driver.py's step), and the
-# held button that takes the pad into the panels (no command itself: it reaches what ShowPanels shows).
-AXIS_COMMANDS = {"orbit_yaw": c.Orbit, "orbit_pitch": c.Orbit, "cursor_x": c.Select, "cursor_y": c.Select,
-                 "zoom_axis": c.Zoom, NAVIGATE_PANELS: c.ShowPanels}
 REFUSAL = "not at this installation"
 
 
@@ -46,13 +42,10 @@ def refusal(command, effects: tuple[str, ...]) -> str:
 
 
 def command_type(action: str) -> type | None:
-    """The type of command an action makes in the kiosk (the pad driver's, the explorer's), or None."""
-    from latentwalk.scenes.kiosk.pad_driver import ACTION_COMMANDS
-
-    action = action.lstrip("-")
-    if action in ACTION_COMMANDS:
-        return type(ACTION_COMMANDS[action]())
-    return AXIS_COMMANDS.get(action) or actions.command_type(action)
+    """The type of command an action makes (a leading "-", an axis turned round, is the same action),
+    or None for one that makes none or that nobody declared."""
+    spec = ACTIONS.get(action.lstrip("-"))
+    return None if spec is None else spec.command_type
 
 
 def allows(action: str, allowed: frozenset[str]) -> bool:
@@ -61,10 +54,6 @@ def allows(action: str, allowed: frozenset[str]) -> bool:
 
 
 def bindable_actions() -> tuple[str, ...]:
-    """Every action a config may bind: those whose command some visitor kind allows."""
-    from latentwalk.scenes.kiosk.pad_driver import ACTION_COMMANDS, PAD_DEFAULTS
-
+    """Every action a config may bind: the declared actions whose command some visitor kind allows."""
     every = visitor_effects(VISITOR_KINDS)
-    names = (*ACTION_COMMANDS, *AXIS_COMMANDS, *(a.lstrip("-") for a in PAD_DEFAULTS.values()),
-             *actions.SIMPLE, *actions.OTHER_ACTIONS)
-    return tuple(sorted({name for name in names if allows(name, every)}))
+    return tuple(sorted(name for name in ACTIONS if allows(name, every)))

@@ -28,7 +28,8 @@ import math
 
 import pygame
 
-from latentwalk.engine.app import APP_ACTIONS, App
+from latentwalk.engine.actions import APP_ACTIONS, ActionSpec, declare
+from latentwalk.engine.app import App
 from latentwalk.engine.scene import Scene
 from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.explorer.tools.insight import output_latent
@@ -41,6 +42,7 @@ from latentwalk.scenes.kiosk.tour_driver import TourDriver
 log = logging.getLogger("latentwalk.scenes.kiosk")
 
 EXIT_ACTION = "kiosk_exit"
+KIOSK_ACTIONS = declare(ActionSpec(EXIT_ACTION, "leave the installation", unbound="the config's exit_chord"))
 NOTICE_SECONDS = 3.0  # how long the notice stays up after a refusal
 NOTICE = "That is not available here."
 CAPTION_SECONDS = 0.25  # how often the tour's caption (the nearest class) is recomputed
@@ -153,8 +155,7 @@ class KioskScene(Scene):
             else:
                 self.app.quit()
             return
-        if not self.pads.handle_action(action):
-            self.explorer.handle_action(action)
+        self.explorer.handle_action(action)
 
     def _allowed(self, action: str) -> bool:
         """Whether a visitor's action makes a command they may submit (to list and bind controls)."""

@@ -8,8 +8,9 @@ length. A command that cannot apply (an index out of range, a bad setting) chang
 `scene.last_refusal` to a one-line reason, which the panels show.
 
 Every command type declares its `effects`: what applying it may change or touch, in the words of
-EFFECTS. A scene with a `command_policy` (the kiosk's) checks them where every driver and panel
-passes, `scene.submit`, so what a command may do is read from its declaration, never from its name.
+EFFECTS, and `undoable = True` when Undo / Redo step through it. A scene with a `command_policy` (the
+kiosk's) checks the effects where every driver and panel passes, `scene.submit`, so what a command
+may do is read from its declaration, never from its name.
 Work that opens or writes files (sessions, screenshots, recordings, another bundle) is a command
 too, so that policy sees it.
 """
@@ -164,6 +165,7 @@ class AddControlPoint:
     """Add a data-set point (`index`), a typed latent (`latent`), or with neither the hovered point,
     else the selected one; at the end or before `position`."""
     effects = (PATH,)
+    undoable = True
     index: int | None = None
     latent: tuple[float, ...] | None = None
     position: int | None = None
@@ -172,17 +174,20 @@ class AddControlPoint:
 @dataclass(frozen=True)
 class RemoveControlPoint:
     effects = (PATH,)
+    undoable = True
     position: int
 
 
 @dataclass(frozen=True)
 class RemoveLastControlPoint:
     effects = (PATH,)
+    undoable = True
 
 
 @dataclass(frozen=True)
 class MoveControlPoint:
     effects = (PATH,)
+    undoable = True
     position: int
     offset: int
 
@@ -190,23 +195,27 @@ class MoveControlPoint:
 @dataclass(frozen=True)
 class ClearPath:
     effects = (PATH,)
+    undoable = True
 
 
 @dataclass(frozen=True)
 class SetInterpolation:
     effects = (PATH,)
+    undoable = True
     name: str  # "catmull-rom" | "linear" | "slerp"
 
 
 @dataclass(frozen=True)
 class SetClosed:
     effects = (PATH,)
+    undoable = True
     closed: bool
 
 
 @dataclass(frozen=True)
 class SetWalkSteps:
     effects = (PATH,)
+    undoable = True
     steps: int
 
 
@@ -252,6 +261,7 @@ class SetWalkSpeed:
 class Highlight:
     """Show these classes and dim the rest (() dims every class); None: every class shown."""
     effects = (HIGHLIGHT,)
+    undoable = True
     classes: tuple[int, ...] | None = None
 
 
@@ -259,6 +269,7 @@ class Highlight:
 class CycleHighlight:
     """Everything -> class 0 alone -> class 1 alone -> ... -> everything."""
     effects = (HIGHLIGHT,)
+    undoable = True
     step: int = 1
 
 
@@ -301,6 +312,7 @@ class LoadModel:
 class ApplySession:
     """A validated `session.Session` (already checked against the model): path, camera, highlight."""
     effects = (SWITCHES_MODEL, CAMERA, SELECT, PATH, WALK, HIGHLIGHT, STYLE)
+    undoable = True
     session: object
 
 
@@ -368,7 +380,7 @@ class StartRecording:
     effects = (WRITES_FILES, STARTS_PROCESSES)
 
 
-# Commands that Undo / Redo step through: edits of the path and of the highlighted classes.
-UNDOABLE = (AddControlPoint, RemoveControlPoint, RemoveLastControlPoint, MoveControlPoint, ClearPath,
-            SetInterpolation, SetClosed, SetWalkSteps, Highlight, CycleHighlight, ApplySession)
-CAMERA_COMMANDS = (Orbit, ArcballDrag, Zoom, Pan, ResetView, FlyTo, SetCameraView)
+# Commands that Undo / Redo step through (those that declare `undoable`): edits of the path and of the
+# highlighted classes.
+UNDOABLE = tuple(value for value in tuple(globals().values())
+                 if isinstance(value, type) and value.__module__ == __name__ and getattr(value, "undoable", False))

@@ -1,117 +1,147 @@
-"""Mouse and keyboard actions (engine.input) -> explorer commands. The key bindings are added to the
-App's one table (`bind_keys`), so a config or the Help panel sees them like any other.
+"""Every action the explorer knows, each declared once (engine.actions.ActionSpec): its name, its words
+for the Help panel, its default inputs (keys, mouse, pad), and the command it makes, whose type's
+`effects` tell the kiosk's policy what it may change and whose `undoable` tells Undo. `ACTIONS` is the
+one table: the explorer's key bindings (`bind_keys`), the pad driver's defaults, the Help panel, the
+kiosk's list of bindable actions and `commands_for` all read it.
 
 Keys: Tab panels; Space play / pause; C or Insert (and Shift+click) adds the hovered or selected point;
 Alt+arrows select the nearest point on screen that way; N / Shift+N the next / previous nearest
-neighbour; ] / [ the next / previous control point along the walk; F flies to the selection;
-Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc clears the selection (the App gives it to an open popup
-first; Ctrl+Q quits). A click selects the point under the cursor (or clears the
+neighbour; ] / [ the next / previous control point along the walk; F flies to the selection; A shows
+or hides the axes; Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc clears the selection (the App gives
+it to an open popup first; Ctrl+Q quits). A click selects the point under the cursor (or clears the
 selection on empty space), a double-click flies there.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pygame
 
-from latentwalk.engine.input import CLICK, DOUBLE_CLICK, DROP_FILE, Action, Bindings
-from latentwalk.engine.screenshots import SCREENSHOT, SCREENSHOT_WITHOUT_UI
+from latentwalk.engine.actions import CLICK, DOUBLE_CLICK, DROP_FILE, ENGINE_ACTIONS, ActionSpec, declare, default_inputs
+from latentwalk.engine.gamepad import NAVIGATE_PANELS_ACTION
+from latentwalk.engine.input import Action, Bindings
+from latentwalk.engine.screenshots import SCREENSHOT, SCREENSHOT_ACTIONS, SCREENSHOT_WITHOUT_UI
 from latentwalk.scenes.explorer.core import commands as c
 
-ADD_POINT = "add_hovered_point"
 # held-key orbit: the direction of each action, in (yaw, pitch)
 ORBIT_KEYS = {"orbit_left": (-1, 0), "orbit_right": (1, 0), "orbit_up": (0, 1), "orbit_down": (0, -1)}
 ORBIT_RADIANS_PER_SECOND = 1.2
+TOGGLE_HELP = "toggle_help"  # the Help panel's (panels/help.py): no command
 
-KEYS = (
-    (pygame.K_TAB, 0, "toggle_panels"),
-    (pygame.K_SPACE, 0, "play_walk"),
-    (pygame.K_c, 0, ADD_POINT),
-    (pygame.K_INSERT, 0, ADD_POINT),
-    (pygame.K_LEFT, pygame.KMOD_ALT, "select_left"),
-    (pygame.K_RIGHT, pygame.KMOD_ALT, "select_right"),
-    (pygame.K_UP, pygame.KMOD_ALT, "select_up"),
-    (pygame.K_DOWN, pygame.KMOD_ALT, "select_down"),
-    (pygame.K_n, 0, "select_next_neighbor"),
-    (pygame.K_n, pygame.KMOD_SHIFT, "select_previous_neighbor"),
-    (pygame.K_RIGHTBRACKET, 0, "select_next_on_walk"),
-    (pygame.K_LEFTBRACKET, 0, "select_previous_on_walk"),
-    (pygame.K_f, 0, "fly_to_selection"),
-    (pygame.K_z, pygame.KMOD_CTRL, "undo"),
-    (pygame.K_z, pygame.KMOD_CTRL | pygame.KMOD_SHIFT, "redo"),
-    (pygame.K_y, pygame.KMOD_CTRL, "redo"),
+
+# -- commands made from the action or the scene ---------------------------------------------------
+
+def _drag_rotate(scene, action: Action) -> list:
+    x, y = action.pos
+    return [c.ArcballDrag((x - action.delta[0], y - action.delta[1]), (x, y))]
+
+
+def _zoom(scene, action: Action) -> list:
+    hovered = scene.state.pointer.hovered
+    anchor = None if hovered is None else tuple(float(v) for v in scene.positions[hovered])
+    return [c.Zoom(scene.camera.zoom_step ** action.value, at=action.pos, anchor=anchor)]
+
+
+def _click(scene, action: Action) -> list:
+    if action.button != 1:
+        return []
+    hovered = scene.state.pointer.hovered
+    if action.mods & pygame.KMOD_SHIFT:
+        return [c.AddControlPoint()] if hovered is not None else []
+    return [c.Select(hovered, source="pointer")]
+
+
+def _fly_to_selection(scene, action: Action) -> list:
+    index = scene.state.selection.index
+    return [] if index is None else [c.FlyTo(index=index)]
+
+
+def _toggle_axes(scene, action: Action) -> list:
+    return [c.SetPointStyle(show_axes=not scene.state.style.show_axes)]
+
+
+def _engine(spec: ActionSpec, makes, make=None, *, pad: tuple[str, ...] = ()) -> ActionSpec:
+    """An action the engine declares (its words and inputs), as the explorer's command."""
+    return replace(spec, makes=makes, make=make, defaults=spec.defaults + pad)
+
+
+# -- the engine's actions, as the explorer's commands ---------------------------------------------
+ENGINE = {**ENGINE_ACTIONS, **SCREENSHOT_ACTIONS}
+HANDLED = (
+    _engine(ENGINE["pointer_move"], c.PointerMoved, lambda scene, action: [c.PointerMoved(action.pos)]),
+    _engine(ENGINE["pointer_leave"], c.PointerMoved(None)),
+    _engine(ENGINE["drag_rotate"], c.ArcballDrag, _drag_rotate),
+    _engine(ENGINE["drag_pan"], c.Pan, lambda scene, action: [c.Pan(*action.delta)]),
+    _engine(ENGINE["zoom"], c.Zoom, _zoom),
+    _engine(ENGINE[CLICK], c.Select, _click),  # Shift+click adds the point to the path
+    _engine(ENGINE[DOUBLE_CLICK], c.FlyTo, lambda scene, action: [c.FlyTo(pixel=action.pos)]),
+    # a dropped picture is the Draw tools' (drawing.py takes it first); anything else is a bundle
+    _engine(ENGINE[DROP_FILE], c.LoadModel, lambda scene, action: [c.LoadModel(action.text)] if action.text else []),
+    _engine(ENGINE["cancel"], c.Select(None, source="keyboard")),  # when no popup took Esc
+    _engine(ENGINE["reset_view"], c.ResetView(), pad=("pad:back",)),
+    *(_engine(ENGINE[name], c.Orbit) for name in ORBIT_KEYS),  # held: `held_orbit`
+    _engine(ENGINE[SCREENSHOT], c.TakeScreenshot(ui=True)),
+    _engine(ENGINE[SCREENSHOT_WITHOUT_UI], c.TakeScreenshot(ui=False)),
+    # held: the pad's buttons go to the panels, which ShowPanels shows
+    _engine(NAVIGATE_PANELS_ACTION, c.ShowPanels),
 )
 
-# actions that stand for one command, whatever the pointer or the state
-SIMPLE = {
-    "toggle_panels": c.ShowPanels(None),
-    "play_walk": c.PlayWalk(None),
-    ADD_POINT: c.AddControlPoint(),
-    "select_left": c.SelectInDirection(-1, 0),
-    "select_right": c.SelectInDirection(1, 0),
-    "select_up": c.SelectInDirection(0, -1),
-    "select_down": c.SelectInDirection(0, 1),
-    "select_next_neighbor": c.SelectNeighbor(1),
-    "select_previous_neighbor": c.SelectNeighbor(-1),
-    "select_next_on_walk": c.SelectAlongWalk(1),
-    "select_previous_on_walk": c.SelectAlongWalk(-1),
-    "reset_view": c.ResetView(),
-    "cancel": c.Select(None, source="keyboard"),  # Esc (engine.input.CANCEL), when no popup took it
-    "undo": c.Undo(),
-    "redo": c.Redo(),
-    SCREENSHOT: c.TakeScreenshot(ui=True),
-    SCREENSHOT_WITHOUT_UI: c.TakeScreenshot(ui=False),
-}
-
-
-# every other action the explorer turns into a command, by the type of that command (what it does is
-# that type's `effects`; a kiosk lists and unbinds controls by them)
-OTHER_ACTIONS = {
-    "pointer_move": c.PointerMoved, "pointer_leave": c.PointerMoved, "drag_rotate": c.ArcballDrag,
-    "drag_pan": c.Pan, "zoom": c.Zoom, CLICK: c.Select, DOUBLE_CLICK: c.FlyTo, "fly_to_selection": c.FlyTo,
-    DROP_FILE: c.LoadModel, **{name: c.Orbit for name in ORBIT_KEYS},
-}
-
-
-def command_type(action_name: str) -> type | None:
-    """The type of command the explorer makes of this action, or None for one it does not use."""
-    if action_name in SIMPLE:
-        return type(SIMPLE[action_name])
-    return OTHER_ACTIONS.get(action_name)
+# -- the explorer's own ---------------------------------------------------------------------------
+DECLARED = (
+    ActionSpec(TOGGLE_HELP, "this help", ("key:f1",)),
+    ActionSpec("toggle_panels", "hide / show the panels", ("key:tab", "pad:start"), makes=c.ShowPanels(None)),
+    ActionSpec("play_walk", "play / pause the walk", ("key:space", "pad:x"), makes=c.PlayWalk(None)),
+    ActionSpec("add_hovered_point", "add the hovered (or selected) point to the path", ("key:c", "key:insert"),
+               makes=c.AddControlPoint()),
+    ActionSpec("select_left", "select the nearest point to the left", ("key:alt+left",),
+               makes=c.SelectInDirection(-1, 0)),
+    ActionSpec("select_right", "select the nearest point to the right", ("key:alt+right",),
+               makes=c.SelectInDirection(1, 0)),
+    ActionSpec("select_up", "select the nearest point above", ("key:alt+up",), makes=c.SelectInDirection(0, -1)),
+    ActionSpec("select_down", "select the nearest point below", ("key:alt+down",), makes=c.SelectInDirection(0, 1)),
+    ActionSpec("select_next_neighbor", "next nearest neighbour", ("key:n",), makes=c.SelectNeighbor(1)),
+    ActionSpec("select_previous_neighbor", "previous nearest neighbour", ("key:shift+n",),
+               makes=c.SelectNeighbor(-1)),
+    ActionSpec("select_next_on_walk", "next control point", ("key:rightbracket",), makes=c.SelectAlongWalk(1)),
+    ActionSpec("select_previous_on_walk", "previous control point", ("key:leftbracket",),
+               makes=c.SelectAlongWalk(-1)),
+    ActionSpec("fly_to_selection", "fly to the selection", ("key:f",), makes=c.FlyTo, make=_fly_to_selection),
+    ActionSpec("toggle_axes", "show / hide the axes", ("key:a",), makes=c.SetPointStyle, make=_toggle_axes),
+    ActionSpec("undo", "undo", ("key:ctrl+z",), makes=c.Undo()),
+    ActionSpec("redo", "redo", ("key:ctrl+shift+z", "key:ctrl+y"), makes=c.Redo()),
+    ActionSpec("save_session", "save the session", ("key:ctrl+s",), makes=c.SaveSession()),
+    ActionSpec("load_session", "open a session", ("key:ctrl+o",), makes=c.LoadSession()),
+    # the pad's buttons (scenes/kiosk/pad_driver.py binds every pad default)
+    ActionSpec("add_control_point", "add the cursor's point to the path", ("pad:a",), makes=c.AddControlPoint()),
+    ActionSpec("remove_last_control_point", "remove the last control point", ("pad:b",),
+               makes=c.RemoveLastControlPoint()),
+    ActionSpec("cycle_highlight", "highlight the next class", ("pad:y",), makes=c.CycleHighlight()),
+    ActionSpec("walk_step_back", "one step back along the walk", ("pad:dpleft",), makes=c.StepWalk(-1)),
+    ActionSpec("walk_step_forward", "one step along the walk", ("pad:dpright",), makes=c.StepWalk(1)),
+    ActionSpec("walk_step_back_10", "ten steps back along the walk", ("pad:dpdown",), makes=c.StepWalk(-10)),
+    ActionSpec("walk_step_forward_10", "ten steps along the walk", ("pad:dpup",), makes=c.StepWalk(10)),
+    # the pad's sticks and triggers: the pad driver reads them each fixed step (its `step`)
+    ActionSpec("orbit_yaw", "turn the view left / right", ("pad:leftx",), makes=c.Orbit),
+    ActionSpec("orbit_pitch", "turn the view up / down", ("-pad:lefty",), makes=c.Orbit),
+    ActionSpec("cursor_x", "move the cursor left / right in latent space", ("pad:rightx",), makes=c.Select),
+    ActionSpec("cursor_y", "move the cursor up / down", ("-pad:righty",), makes=c.Select),
+    ActionSpec("zoom_axis", "zoom in", ("pad:righttrigger", "-pad:lefttrigger"), makes=c.Zoom),
+)
+EXPLORER_ACTIONS = declare(*HANDLED, *DECLARED)
+# Every action the explorer sees, by name: the engine's (the App's own among them), as it handles them.
+ACTIONS = {**ENGINE, NAVIGATE_PANELS_ACTION.name: NAVIGATE_PANELS_ACTION, **EXPLORER_ACTIONS}
 
 
 def bind_keys(bindings: Bindings) -> None:
-    for key, mods, name in KEYS:
-        bindings.bind_key(key, name, mods)
+    """The explorer's own default inputs but the pad's (the pad driver binds those when there is one),
+    into the App's one table; the engine's were bound where it declares them."""
+    bindings.update({name: action for name, action in default_inputs(DECLARED).items() if not name.startswith("pad:")})
 
 
 def commands_for(scene, action: Action) -> list:
     """The commands one action stands for (none for an action the explorer does not use)."""
-    name, state = action.name, scene.state
-    if name in SIMPLE:
-        return [SIMPLE[name]]
-    hovered = state.pointer.hovered
-    if name == "pointer_move":
-        return [c.PointerMoved(action.pos)]
-    if name == "pointer_leave":
-        return [c.PointerMoved(None)]
-    if name == "drag_rotate":
-        x, y = action.pos
-        return [c.ArcballDrag((x - action.delta[0], y - action.delta[1]), (x, y))]
-    if name == "drag_pan":
-        return [c.Pan(*action.delta)]
-    if name == "zoom":
-        anchor = None if hovered is None else tuple(float(v) for v in scene.positions[hovered])
-        return [c.Zoom(scene.camera.zoom_step ** action.value, at=action.pos, anchor=anchor)]
-    if name == CLICK and action.button == 1:
-        if action.mods & pygame.KMOD_SHIFT:
-            return [c.AddControlPoint()] if hovered is not None else []
-        return [c.Select(hovered, source="pointer")]
-    if name == DOUBLE_CLICK:
-        return [c.FlyTo(pixel=action.pos)]
-    if name == "fly_to_selection" and state.selection.index is not None:
-        return [c.FlyTo(index=state.selection.index)]
-    if name == DROP_FILE and action.text:
-        return [c.LoadModel(action.text)]
-    return []
+    spec = ACTIONS.get(action.name)
+    return [] if spec is None else spec.commands(scene, action)
 
 
 def held_orbit(held: set[str], dt: float) -> c.Orbit | None:

@@ -5,41 +5,13 @@ how the pad shares itself between the view and the panels, near the top where it
 closes it."""
 from __future__ import annotations
 
-import pygame
 from imgui_bundle import imgui
 
 from latentwalk.engine.gamepad import NAVIGATE_PANELS
+from latentwalk.scenes.explorer.input.actions import ACTIONS, TOGGLE_HELP
 from latentwalk.scenes.explorer.panels import ItemRects, remember_item
 from latentwalk.scenes.explorer.panels.layout import HELP_BUTTON, layout_of
 
-TOGGLE_HELP = "toggle_help"
-# What an action does, in words; an action not listed shows its own name.
-DESCRIPTIONS = {
-    "drag_rotate": "turn the view", "drag_pan": "move the view", "zoom": "zoom (towards the cursor)",
-    "reset_view": "back to the first view", "orbit_left": "turn left", "orbit_right": "turn right",
-    "orbit_up": "turn up", "orbit_down": "turn down", "toggle_fullscreen": "fullscreen on / off",
-    "toggle_stats": "frame-time overlay", "quit": "quit (the session is kept for next time)",
-    "cancel": "close a popup, else clear the selection", TOGGLE_HELP: "this help",
-    "toggle_panels": "hide / show the panels", "play_walk": "play / pause the walk",
-    "add_hovered_point": "add the hovered (or selected) point to the path",
-    "select_left": "select the nearest point to the left", "select_right": "select the nearest point to the right",
-    "select_up": "select the nearest point above", "select_down": "select the nearest point below",
-    "select_next_neighbor": "next nearest neighbour", "select_previous_neighbor": "previous nearest neighbour",
-    "select_next_on_walk": "next control point", "select_previous_on_walk": "previous control point",
-    "fly_to_selection": "fly to the selection", "undo": "undo", "redo": "redo",
-    "save_session": "save the session", "load_session": "open a session",
-    "ui_scale_up": "larger text", "ui_scale_down": "smaller text", "ui_scale_reset": "text at normal size",
-    "screenshot": "save a screenshot", "record": "start / stop recording",
-    # the gamepad's actions (scenes/kiosk/pad_driver.py)
-    "orbit_yaw": "turn the view left / right", "orbit_pitch": "turn the view up / down",
-    "cursor_x": "move the cursor left / right in latent space", "cursor_y": "move the cursor up / down",
-    "zoom_axis": "zoom in", "add_control_point": "add the cursor's point to the path",
-    "remove_last_control_point": "remove the last control point", "cycle_highlight": "highlight the next class",
-    "walk_step_back": "one step back along the walk", "walk_step_forward": "one step along the walk",
-    "walk_step_back_10": "ten steps back along the walk", "walk_step_forward_10": "ten steps along the walk",
-    NAVIGATE_PANELS: "hold: the pad moves through the panels (D-pad, A to press, B to back out); "
-                       "let go: it drives the view again",
-}
 MOUSE_ROWS = (
     ("Click", "select the point under the cursor (on empty space: clear the selection)"),
     ("Double-click", "fly to the point"),
@@ -57,8 +29,11 @@ def pad_rows(described: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def describe(action: str) -> str:
+    """What an action does, in its declaration's words (scenes/explorer/input/actions.py); an action
+    nobody declared (a config may bind any name) shows its own name."""
     name = action.lstrip("+-")
-    words = DESCRIPTIONS.get(name, name.replace("_", " "))
+    spec = ACTIONS.get(name)
+    words = spec.words if spec is not None else name.replace("_", " ")
     return f"{words} (reversed)" if action.startswith("-") else words
 
 
@@ -72,9 +47,6 @@ class HelpPanel:
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.item_rects: ItemRects = {}
         self.rows_shown: list[tuple[str, str]] = []  # what the last build listed
-        app = scene.app
-        if app is not None:
-            app.bindings.bind_key(pygame.K_F1, TOGGLE_HELP)
         scene.action_handlers.append(self.handle_action)
 
     def handle_action(self, action) -> bool:

@@ -1,6 +1,6 @@
 """Panel "Session": save and load the explorer's set-up (scenes/explorer/session/session.py) by a path field
 (Enter loads), buttons, a list of recent files, and Ctrl+S / Ctrl+O (which work even while a text field
-has the keyboard). Where files go by default, what is remembered between runs and the autosave on quit:
+has the keyboard; declared in scenes/explorer/input/actions.py). Where files go by default, what is remembered between runs and the autosave on quit:
 panels/session_files.py. Every save or load says so in a message over the view for a few seconds, so a
 shortcut used with the panel collapsed is seen too.
 
@@ -16,13 +16,11 @@ import math
 import os
 from typing import Callable
 
-import pygame
 from imgui_bundle import imgui
 
 from latentwalk.engine.camera import OrbitCamera
 from latentwalk.engine.files import WrittenFiles
 from latentwalk.scenes.explorer.core.commands import ApplySession, LoadSession, RestoreAutosave, SaveSession
-from latentwalk.engine.input import Action, Bindings
 from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.explorer.panels import ERROR_COLOR, remember_item, window_rect
 from latentwalk.scenes.explorer.panels.layout import begin_panel
@@ -32,17 +30,10 @@ from latentwalk.scenes.explorer.panels.session_files import (SessionPlaces, auto
 from latentwalk.scenes.explorer.session.session import (CameraView, ControlPoint, Session, StyleSettings, load_session,
                                          save_session, session_to_json)
 
-SAVE_SESSION = "save_session"
-LOAD_SESSION = "load_session"
 WIDTH_PX = 320.0
 OK_COLOR = imgui.ImVec4(0.55, 0.9, 0.55, 1.0)
 
 ModelSizes = tuple[int, int, int]  # data-set points, latent width, classes
-
-
-def bind_keys(bindings: Bindings) -> None:
-    bindings.bind_key(pygame.K_s, SAVE_SESSION, pygame.KMOD_CTRL)
-    bindings.bind_key(pygame.K_o, LOAD_SESSION, pygame.KMOD_CTRL)
 
 
 def camera_view(camera: OrbitCamera) -> CameraView:
@@ -140,15 +131,6 @@ class SessionPanel:
         self.place: tuple[float, float] | None = None  # pins the window (tests aim at its widgets)
         self.layout = None  # a PanelLayout places it, when the scene has one
         self.frames = None  # the App's FrameRequests: the toast asks for the frame that takes it away
-
-    def handle_action(self, action: Action) -> bool:
-        if action.name == SAVE_SESSION:
-            self.io.submit(SaveSession())
-        elif action.name == LOAD_SESSION:
-            self.io.submit(LoadSession())
-        else:
-            return False
-        return True
 
     def save(self) -> bool:
         """Save to the path field, or beside it under a fresh name when a file is there that this run did

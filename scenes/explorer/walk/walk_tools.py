@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.explorer.walk.curve_view import CurveView
-from latentwalk.scenes.explorer.panels import session as session_panel
 from latentwalk.scenes.explorer.panels.layout import layout_of
 from latentwalk.scenes.explorer.panels.path import PathPanel
 from latentwalk.scenes.explorer.panels.record import RecordDialog
@@ -53,7 +52,6 @@ class WalkTools:
         self.session_panel = SessionPanel(self.session, refusal=refusal)
         for panel in (self.path_panel, self.walk_panel, self.session_panel):
             panel.layout = layout_of(scene)
-        session_panel.bind_keys(scene.app.bindings)
         scene.extra_renderers.append(self)  # called to draw; `cache_key` lets the scene reuse its 3-d layer
         scene.overlay_renderers.append(self.render_overlay)
         # the Walk panel's Record button opens it; it records in a child process (record_job.py)
@@ -62,7 +60,6 @@ class WalkTools:
         self.walk_panel.on_record = self.record_dialog.open
         self.record_dialog.frames = self.session_panel.frames = scene.app.frames  # both change in time
         scene.panels.extend([self.path_panel, self.walk_panel, self.session_panel, self, self.record_dialog])
-        scene.action_handlers.append(self.session_panel.handle_action)
         scene.preparers.append(self.prepare)
         scene.model_listeners.append(self._on_model)
         scene.outputs.walk_image = self.output_image
