@@ -275,6 +275,8 @@ class InputMapper:
     def add_source(self, source):
         """Start `source` and ask it every frame from now on; returns it. Its `start` may raise
         (EngineError, one line): it is then not added."""
+        if source.bindings is None:
+            source.bindings = self.bindings
         source.start()
         self.sources.append(source)
         for event_type in source.event_types:

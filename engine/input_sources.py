@@ -29,13 +29,15 @@ class InputSource:
 
     name = "source"
     event_types: tuple[int, ...] = ()  # pygame event types `handle_event` takes
+    bindings = None  # the table a source with bindable inputs reads; None: the App's, set by add_source
 
     def __init__(self) -> None:
         self.inputs = 0  # what a person did through this source so far; only grows
 
     def start(self) -> None:
-        """Called once by `InputMapper.add_source`: open the device or socket; raise EngineError (one
-        line) when it cannot be opened."""
+        """Open the device or socket; raise EngineError (one line) when it cannot be opened.
+        `InputMapper.add_source` calls it; a second call does nothing, so a command can open its
+        sources before the window, and fail first."""
 
     def handle_event(self, event) -> list[Action]:
         """One pygame event of a type in `event_types`; the actions it asks for."""

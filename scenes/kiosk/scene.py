@@ -50,6 +50,9 @@ ACTION_KINDS = {
     "walk_step_forward_10": "walk",
     "cycle_highlight": "highlight", "toggle_panels": "panels", "reset_view": "reset",
     "navigate_panels": "panels",
+    # the actions with a value that OSC and MIDI send (scenes/explorer/input/actions.py)
+    "select_index": "select", "walk_t": "walk", "set_playing": "walk", "orbit_by": "orbit",
+    "highlight_class": "highlight", "screenshot": "screenshot", "screenshot_without_ui": "screenshot",
 }
 AXIS_KINDS = {"orbit_yaw": "orbit", "orbit_pitch": "orbit", "cursor_x": "select", "cursor_y": "select",
               "zoom_axis": "zoom"}

@@ -7,6 +7,12 @@ neighbour; ] / [ the next / previous control point along the walk; F flies to th
 Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc clears the selection (the App gives it to an open popup
 first; Ctrl+Q quits). A click selects the point under the cursor (or clears the
 selection on empty space), a double-click flies there.
+
+Actions with a value, which remote sources send (engine/osc.py's addresses, a MIDI knob or pad):
+"select_index" (value: a point's index), "walk_t" (value: the walk's position, 0 to 1),
+"set_playing" (value 1 plays, 0 pauses), "orbit_by" (delta: radians right and up),
+"highlight_class" (value: a class, < 0 every class). MIDI: knob CC 21 moves the walk, pads (notes)
+36 play / pause, 37 add the hovered or selected point, 38 reset the view.
 """
 from __future__ import annotations
 
@@ -59,9 +65,31 @@ SIMPLE = {
 }
 
 
+MIDI = {"midi:cc:21": "walk_t", "midi:note:36": "play_walk", "midi:note:37": ADD_POINT,
+        "midi:note:38": "reset_view"}
+
+
 def bind_keys(bindings: Bindings) -> None:
+    """The explorer's keys and MIDI controls, into the App's one table."""
     for key, mods, name in KEYS:
         bindings.bind_key(key, name, mods)
+    bindings.update(MIDI)
+
+
+def _value_commands(action: Action) -> list:
+    """What the actions with a value (remote sources) stand for."""
+    name, value = action.name, action.value
+    if name == "select_index":
+        return [c.Select(int(value), source="remote")]
+    if name == "walk_t":
+        return [c.SetWalkT(value)]
+    if name == "set_playing":
+        return [c.PlayWalk(value >= 0.5)]
+    if name == "orbit_by":
+        return [c.Orbit(*action.delta)]
+    if name == "highlight_class":
+        return [c.Highlight(None if value < 0 else (int(value),))]
+    return []
 
 
 def commands_for(scene, action: Action) -> list:
@@ -92,7 +120,7 @@ def commands_for(scene, action: Action) -> list:
         return [c.FlyTo(index=state.selection.index)]
     if name == DROP_FILE and action.text:
         return [c.LoadModel(action.text)]
-    return []
+    return _value_commands(action)
 
 
 def held_orbit(held: set[str], dt: float) -> c.Orbit | None:
