@@ -21,6 +21,9 @@ actions, bound in the one binding table as "midi:cc:N" and "midi:note:N" (engine
 from __future__ import annotations
 
 import logging
+import os
+import sys
+from contextlib import contextmanager
 from itertools import islice
 
 from latentwalk.engine.errors import EngineError
@@ -34,15 +37,35 @@ FULL_SCALE = 127.0
 INSTALL_HINT = "pip install 'latentwalk[midi]'"
 
 
+@contextmanager
+def _c_stderr_silenced():
+    """ALSA's C library prints its own errors on the process's stderr; the one-line error says it all."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _reason(exc: BaseException) -> str:
+    text = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+    return (text.strip().splitlines() or [type(exc).__name__])[0]
+
+
 def input_names() -> list[str]:
     """The MIDI inputs this machine has; EngineError (one line) when they cannot be listed."""
     try:
         import mido
-        return list(mido.get_input_names())
+        with _c_stderr_silenced():
+            return list(mido.get_input_names())
     except ImportError:
         raise EngineError(f"MIDI ports need mido and python-rtmidi ({INSTALL_HINT})") from None
     except Exception as exc:  # noqa: BLE001 - rtmidi raises SystemError/RuntimeError without a MIDI system
-        raise EngineError(f"MIDI: cannot list the inputs ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
+        raise EngineError(f"MIDI: cannot list the inputs ({_reason(exc)})") from None
 
 
 def open_input(name: str):
@@ -55,9 +78,10 @@ def open_input(name: str):
         raise EngineError(f"MIDI: {problem} input named {name!r} (inputs: {listed})")
     import mido
     try:
-        return mido.open_input(matches[0])
+        with _c_stderr_silenced():
+            return mido.open_input(matches[0])
     except Exception as exc:  # noqa: BLE001
-        raise EngineError(f"MIDI: cannot open {matches[0]!r} ({exc})") from None
+        raise EngineError(f"MIDI: cannot open {matches[0]!r} ({_reason(exc)})") from None
 
 
 class MidiSource(InputSource):

@@ -52,8 +52,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--osc", type=port_number, default=None, metavar="PORT",
                         help="take OSC messages (/latentwalk/select, /latentwalk/walk/t, ...) on this UDP port")
     parser.add_argument("--osc-host", default=None, metavar="IP",
-                        help="the interface OSC listens on (default 127.0.0.1, this machine only; 0.0.0.0: every "
-                             "interface)")
+                        help="the interface OSC listens on when not 127.0.0.1 (this machine only), as 0.0.0.0 "
+                             "(every interface)")
     parser.add_argument("--midi", default=None, metavar="NAME",
                         help="read a MIDI input, by (part of) its name: CC 21 moves the walk, notes 36-38 play, "
                              "add a point, reset the view (a kiosk config's [bindings] rebinds; needs the midi "
