@@ -232,11 +232,14 @@ class Bindings:
         bindings.update(table)
         return bindings
 
-    def describe(self) -> list[tuple[str, str]]:
+    def describe(self, devices: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
         """The bindings in force as (input, action) pairs for a Help panel: mouse, keys, pad, then
-        source devices, inputs written for people ("Ctrl+S", "Left drag", "Pad A", "MIDI cc 21")."""
+        source devices, inputs written for people ("Ctrl+S", "Left drag", "Pad A", "MIDI cc 21");
+        only those of `devices` ("key", "mouse", "pad", "midi") when given."""
         order = {"mouse": 0, "key": 1, "pad": 2}
-        rows = sorted(self.to_dict().items(), key=lambda item: (order.get(item[0].split(":")[0], 3), item[0]))
+        rows = sorted(((name, action) for name, action in self.to_dict().items()
+                       if devices is None or name.split(":")[0] in devices),
+                      key=lambda item: (order.get(item[0].split(":")[0], 3), item[0]))
         return [(pretty_input(name), action) for name, action in rows]
 
 

@@ -153,3 +153,10 @@ def test_the_kiosk_filters_midi_as_it_filters_keys_and_a_pad_hands_over(kiosk):
     assert scene.refused.get("walk_t") == 1 and scene.refused.get("play_walk") == 1
     app.close()
     assert port.closed  # the App closes the sources it still has
+
+
+def test_the_kiosk_overlay_lists_what_a_visitor_finds_and_help_lists_midi_too(kiosk):
+    app, scene = kiosk()
+    play = [inputs for inputs, effect in scene.controls if "play" in effect]
+    assert play and "Space" in play[0] and "MIDI" not in play[0]
+    assert ("MIDI note 36", "play_walk") in app.bindings.describe()
