@@ -16,6 +16,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 from latentwalk.engine.camera import quat_angle
 from latentwalk.engine.errors import EngineError
 from latentwalk.engine.osc import OscSource
+from latentwalk.engine.ui import stats_text
 from latentwalk.scenes.explorer.core.commands import AddControlPoint
 from tests.bundles import make_bundle
 from tests.explorer_helpers import frames
@@ -113,7 +114,7 @@ def test_messages_drive_the_explorer_through_the_idle_loop_and_the_screen_shows_
 
 
 def test_malformed_packets_and_a_flood_are_dropped_and_counted_and_no_frame_takes_more_than_its_share(
-        explorer_on_a_person_clock):
+        explorer_on_a_person_clock, monkeypatch):
     app, scene, clock, source, sender = explorer_on_a_person_clock
     scene.submit(AddControlPoint(index=0))
     scene.submit(AddControlPoint(index=1))
@@ -155,6 +156,10 @@ def test_malformed_packets_and_a_flood_are_dropped_and_counted_and_no_frame_take
         [n for n in taken_per_poll if n])  # every frame that took messages was drawn: the loop went on
     assert "7 malformed, 1 unknown, 1,976 dropped" in source.status_line()
     assert np.abs(shown["frame"] - app.capture().astype(int)).max() <= 2
+    monkeypatch.setattr(stats_text, "interval", 0.0)  # F3's figures made again in the next frame
+    app.show_stats = True
+    frames(app)
+    assert source.status_line() in stats_text._lines["engine"]  # the counts show in the F3 stats
 
 
 def test_a_bundle_of_messages_is_unpacked_and_each_counts(explorer_on_a_person_clock):
