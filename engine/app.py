@@ -113,6 +113,7 @@ class App:
         if self.scene is not None:
             self.scene.close()
             self.scene = None
+        self.input.close()
         if self._owns_ui:
             self.ui.shutdown()
         if self._owns_window:
@@ -230,7 +231,8 @@ class App:
 
         scene.build_ui()
         if self.show_stats:
-            stats_window(self.timings, vsync=self.window.vsync, updates_per_second=1.0 / self.clock.step)
+            stats_window(self.timings, vsync=self.window.vsync, updates_per_second=1.0 / self.clock.step,
+                         sources=self.input.sources)
         t_built = time.perf_counter()
         self.ui.render()
         self._sync()

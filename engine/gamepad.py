@@ -1,5 +1,6 @@
 """Gamepads through SDL's GameController API (`pygame._sdl2.controller`): hot-plug, several pads at once,
 dead zones and response curves, buttons and axes turned into named actions by the binding table.
+`Gamepads` is an input source (engine/input_sources.py): `app.input.add_source(Gamepads(bindings))`.
 
 - Pads come and go as CONTROLLERDEVICEADDED (a device index) and CONTROLLERDEVICEREMOVED (an instance
   id) arrive; a pad is known by its instance id, which SDL never reuses in a process.
@@ -29,7 +30,9 @@ from dataclasses import dataclass, field
 import pygame
 
 from latentwalk.engine.actions import ActionSpec
+from latentwalk.engine.input import Action
 from latentwalk.engine.input_names import PAD_AXIS_NAMES, PAD_BUTTON_NAMES
+from latentwalk.engine.input_sources import InputSource
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +85,15 @@ def _imgui_keys():
             "rightshoulder": key.gamepad_r1, "start": key.gamepad_start, "back": key.gamepad_back}
 
 
-class Gamepads:
-    """Every connected pad; `handle(event)` for each CONTROLLER* event, `axes()` once per fixed step."""
+class Gamepads(InputSource):
+    """Every connected pad; `handle_event(event)` for each CONTROLLER* event, `axes()` once per fixed
+    step. A person is here when a button goes down or a stick moves outside its dead zone."""
+
+    name = "gamepads"
+    event_types = PAD_EVENTS
 
     def __init__(self, bindings, response: AxisResponse | None = None) -> None:
+        super().__init__()
         self.bindings = bindings
         self.response = response or AxisResponse()
         self.pads: dict[int, Pad] = {}
@@ -113,9 +121,15 @@ class Gamepads:
         self.pads.clear()
 
     # -- events ---------------------------------------------------------------------------------
-    def handle(self, event: pygame.event.Event, make_action) -> list:
-        """Take one CONTROLLER* event; return the actions its buttons ask for (via `make_action(name,
-        button)`)."""
+    def handle_event(self, event: pygame.event.Event) -> list[Action]:
+        """Take one CONTROLLER* event; return the actions its buttons ask for."""
+        actions = self._handle(event)
+        if event.type == pygame.CONTROLLERBUTTONDOWN or (
+                event.type == pygame.CONTROLLERAXISMOTION and self.active()):
+            self.inputs += 1  # plugging a pad in sends resting axes: no person yet
+        return actions
+
+    def _handle(self, event: pygame.event.Event) -> list[Action]:
         if event.type == pygame.CONTROLLERDEVICEADDED:
             self._add(event.device_index)
             return []
@@ -148,7 +162,7 @@ class Gamepads:
         if self.navigate_ui and name not in self.ui_passthrough:
             self._feed_imgui_button(name, down)
             return []
-        return [make_action(action, event.button)] if down and action else []
+        return [Action(action, button=event.button, value=1.0)] if down and action else []
 
     def _add(self, device_index: int) -> None:
         from pygame._sdl2 import controller

@@ -1,10 +1,11 @@
 """Pygame events -> named actions, through one binding table, gated by what ImGui wants.
 
-`Bindings` is data: keys, mouse drags, the wheel, pad buttons and pad axes -> action names, readable
-and writable as {input name: action} (engine.input_names), listed for a Help panel by `describe()`.
-`InputMapper` is the stateful part (drags, clicks vs drags, double clicks, held keys, pointer leaving;
-CONTROLLER* events go to an attached engine.gamepad.Gamepads). Scenes only ever see `Action`s that
-ImGui did not capture; `user_inputs` counts every user input event, captured or not.
+`Bindings` is data: keys, mouse drags, the wheel, pad buttons and pad axes, and the inputs of source
+devices such as MIDI -> action names, readable and writable as {input name: action}
+(engine.input_names), listed for a Help panel by `describe()`.
+`InputMapper` is the stateful part (drags, clicks vs drags, double clicks, held keys, pointer leaving)
+and asks the input sources (engine.input_sources: gamepads, OSC, MIDI) once a frame. Scenes only ever
+see `Action`s that ImGui did not capture; `user_inputs` counts every user input, captured or not.
 Clicks and double clicks ("click", "double_click") are the engine's own names, not table entries.
 """
 from __future__ import annotations
@@ -16,7 +17,6 @@ import pygame
 
 from latentwalk.engine.actions import (CLICK, DOUBLE_CLICK, DROP_FILE, ENGINE_ACTIONS, POINTER_LEAVE, POINTER_MOVE,
                                       ZOOM, default_inputs)
-from latentwalk.engine.gamepad import PAD_EVENTS
 from latentwalk.engine.input_names import (MOUSE_DRAGS, BindingError, format_key_chord, parse_input,
                                              pretty_input)
 
@@ -75,6 +75,7 @@ class Bindings:
         self.wheel_action: str | None = ZOOM
         self._pad_buttons: dict[str, str] = {}
         self._pad_axes: dict[str, tuple[str, float]] = {}
+        self._source_inputs: dict[str, tuple[str, float]] = {}  # "midi:cc:21" -> (action, sign)
 
     @classmethod
     def defaults(cls) -> "Bindings":
@@ -127,6 +128,12 @@ class Bindings:
         """(axis action, scale) for a pad axis, or None."""
         return self._pad_axes.get(name)
 
+    # -- source devices (engine.input_names.SOURCE_DEVICES) --------------------------------------
+    def source_binding(self, input_name: str) -> tuple[str, float] | None:
+        """(action, scale) for a source device's input as input_names writes it ("midi:cc:21"), or None.
+        The scale is -1 for an action bound with a leading "-" (an axis turned the other way)."""
+        return self._source_inputs.get(input_name)
+
     # -- the table as data ---------------------------------------------------------------------
     def bind(self, input_name: str, action: str | None) -> None:
         """Bind one input by its name (engine.input_names); an empty action or "none" unbinds it.
@@ -153,13 +160,15 @@ class Bindings:
                 self._pad_buttons[what] = action
             else:
                 self._pad_buttons.pop(what, None)
-        elif not action:
-            self._pad_axes.pop(what, None)
         else:
+            table = self._pad_axes if kind == "pad_axis" else self._source_inputs
+            if not action:
+                table.pop(what, None)
+                return
             name = action.lstrip("+-").strip()
             if not name:
                 raise BindingError(f"input {input_name!r}: {action!r} names no action")
-            self._pad_axes[what] = (name, -1.0 if action.startswith("-") else 1.0)
+            table[what] = (name, -1.0 if action.startswith("-") else 1.0)
 
     def update(self, table: dict[str, str | None]) -> None:
         """Override entries from {input name: action} (a config's [bindings]); all checked first, so a
@@ -187,6 +196,8 @@ class Bindings:
             table[f"pad:{name}"] = action
         for name, (action, scale) in self._pad_axes.items():
             table[f"pad:{name}"] = ("-" if scale < 0 else "") + action
+        for name, (action, scale) in self._source_inputs.items():
+            table[name] = ("-" if scale < 0 else "") + action
         return table
 
     @classmethod
@@ -198,11 +209,14 @@ class Bindings:
         bindings.update(table)
         return bindings
 
-    def describe(self) -> list[tuple[str, str]]:
-        """The bindings in force as (input, action) pairs for a Help panel: mouse, keys, then pad,
-        inputs written for people ("Ctrl+S", "Left drag", "Pad A")."""
+    def describe(self, devices: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+        """The bindings in force as (input, action) pairs for a Help panel: mouse, keys, pad, then
+        source devices, inputs written for people ("Ctrl+S", "Left drag", "Pad A", "MIDI cc 21");
+        only those of `devices` ("key", "mouse", "pad", "midi") when given."""
         order = {"mouse": 0, "key": 1, "pad": 2}
-        rows = sorted(self.to_dict().items(), key=lambda item: (order[item[0].split(":")[0]], item[0]))
+        rows = sorted(((name, action) for name, action in self.to_dict().items()
+                       if devices is None or name.split(":")[0] in devices),
+                      key=lambda item: (order.get(item[0].split(":")[0], 3), item[0]))
         return [(pretty_input(name), action) for name, action in rows]
 
 
@@ -232,13 +246,56 @@ class InputMapper:
         self._pointer_inside = False
         self._pointer_pos: tuple[int, int] | None = None  # posted events never move pygame's own cursor
         self._last_click: tuple[float, tuple[int, int], int] | None = None
-        self.gamepads = None  # engine.gamepad.Gamepads, once `attach_gamepads` is called
-        self.user_inputs = 0  # user input events seen (USER_INPUT_EVENTS), captured by the UI or not
+        self.sources: list = []  # engine.input_sources.InputSource, in the order added
+        self._event_sources: dict[int, list] = {}  # pygame event type -> the sources that take it
+        self._event_inputs = 0  # user input events seen (USER_INPUT_EVENTS), captured by the UI or not
+        self._removed_inputs = 0  # the counts of sources removed since, so user_inputs never goes back
 
-    def attach_gamepads(self, gamepads) -> None:
-        """Route CONTROLLER* events to `gamepads` (engine.gamepad.Gamepads), which share this table."""
-        self.gamepads = gamepads
-        gamepads.start()
+    # -- input sources (engine/input_sources.py) -------------------------------------------------
+    def add_source(self, source):
+        """Start `source` and ask it every frame from now on; returns it. Its `start` may raise
+        (EngineError, one line): it is then not added."""
+        if source.bindings is None:
+            source.bindings = self.bindings
+        source.start()
+        self.sources.append(source)
+        for event_type in source.event_types:
+            self._event_sources.setdefault(event_type, []).append(source)
+        return source
+
+    def remove_source(self, source) -> None:
+        """Stop asking `source` (its owner closes it)."""
+        if source not in self.sources:
+            return
+        self.sources.remove(source)
+        self._removed_inputs += source.inputs
+        for takers in self._event_sources.values():
+            if source in takers:
+                takers.remove(source)
+
+    def close(self) -> None:
+        """Close every source still added (the App closes its mapper)."""
+        for source in list(self.sources):
+            self.remove_source(source)
+            source.close()
+
+    @property
+    def user_inputs(self) -> int:
+        """What people did so far: keyboard and mouse events (captured by the UI or not) and every
+        source's inputs. It only grows; a kiosk hands over when it changes."""
+        return self._event_inputs + self._removed_inputs + sum(source.inputs for source in self.sources)
+
+    def axes(self) -> dict[str, float]:
+        """Each axis action's value now, summed over the sources and clamped to [-1, 1]; non-zero ones."""
+        totals: dict[str, float] = {}
+        for source in self.sources:
+            for action, value in source.axes().items():
+                totals[action] = totals.get(action, 0.0) + value
+        return {action: max(-1.0, min(1.0, value)) for action, value in totals.items() if value != 0.0}
+
+    def sources_active(self) -> bool:
+        """Whether any source has something held or deflected now."""
+        return any(source.active() for source in self.sources)
 
     def is_held(self, action: str) -> bool:
         """Whether a key bound to `action` is down (and its press was not captured by the UI)."""
@@ -250,8 +307,8 @@ class InputMapper:
     def release_all(self) -> None:
         self._held.clear()
         self._presses.clear()
-        if self.gamepads is not None:
-            self.gamepads.release_all()
+        for source in self.sources:
+            source.release_all()
 
     def translate(self, events: Iterable[pygame.event.Event], *, ui_mouse: bool,
                   ui_keyboard: bool) -> list[Action]:
@@ -264,13 +321,11 @@ class InputMapper:
             # a motion with no movement (the window opening or going fullscreen under a resting
             # pointer) is not a person
             if event.type in USER_INPUT_EVENTS and not (event.type == pygame.MOUSEMOTION and not any(event.rel)):
-                self.user_inputs += 1
-            if event.type in PAD_EVENTS:
-                if self.gamepads is not None:
-                    actions.extend(self.gamepads.handle(event, self._pad_action))
-                    if event.type == pygame.CONTROLLERBUTTONDOWN or (
-                            event.type == pygame.CONTROLLERAXISMOTION and self.gamepads.active()):
-                        self.user_inputs += 1
+                self._event_inputs += 1
+            takers = self._event_sources.get(event.type)
+            if takers:
+                for source in takers:
+                    actions.extend(source.handle_event(event))
             elif event.type in (pygame.MOUSEMOTION, pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP,
                               pygame.MOUSEWHEEL):
                 self._mouse(event, ui_mouse, actions)
@@ -284,11 +339,9 @@ class InputMapper:
                 actions.append(Action(DROP_FILE, text=str(event.file)))
             elif event.type == pygame.WINDOWFOCUSLOST:
                 self.release_all()  # a key released in another window never sends KEYUP here
+        for source in self.sources:
+            actions.extend(source.poll())
         return actions
-
-    @staticmethod
-    def _pad_action(name: str, button: int) -> Action:
-        return Action(name, button=button, value=1.0)
 
     def _mouse(self, event: pygame.event.Event, ui_mouse: bool, actions: list[Action]) -> None:
         mods = normalize_mods(pygame.key.get_mods())

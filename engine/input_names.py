@@ -5,6 +5,10 @@
     pad:BUTTON          pad:a b x y back guide start leftstick rightstick leftshoulder rightshoulder
                         dpup dpdown dpleft dpright
     pad:AXIS            pad:leftx lefty rightx righty lefttrigger righttrigger
+    midi:cc:N           midi:cc:21 (a knob or fader, 0-127), midi:note:36 (a key or pad, 0-127)
+
+A device of an input source (engine/input_sources.py) whose inputs are numbered is one line of
+SOURCE_DEVICES: its kinds of input and their number ranges.
 
 Key names come from pygame's K_* constants rather than `pygame.key.name`, which needs an initialised
 display to answer and so cannot check a config before the window opens.
@@ -31,6 +35,8 @@ PAD_AXES = {
     "rightx": pygame.CONTROLLER_AXIS_RIGHTX, "righty": pygame.CONTROLLER_AXIS_RIGHTY,
     "lefttrigger": pygame.CONTROLLER_AXIS_TRIGGERLEFT, "righttrigger": pygame.CONTROLLER_AXIS_TRIGGERRIGHT,
 }
+# device -> {kind: (lowest, highest number)}: "midi:cc:21" is device "midi", kind "cc", number 21.
+SOURCE_DEVICES = {"midi": {"cc": (0, 127), "note": (0, 127)}}
 PAD_BUTTON_NAMES = {code: name for name, code in PAD_BUTTONS.items()}
 PAD_AXIS_NAMES = {code: name for name, code in PAD_AXES.items()}
 
@@ -84,7 +90,8 @@ def format_key_chord(code: int, mods: int) -> str:
 
 def parse_input(text: str) -> tuple[str, object]:
     """'key:ctrl+s' -> ("key", (code, mods)); 'mouse:left-drag' -> ("drag", 1); 'mouse:wheel' ->
-    ("wheel", None); 'pad:a' -> ("pad_button", "a"); 'pad:leftx' -> ("pad_axis", "leftx")."""
+    ("wheel", None); 'pad:a' -> ("pad_button", "a"); 'pad:leftx' -> ("pad_axis", "leftx");
+    'midi:CC:021' -> ("source", "midi:cc:21") (a source device's input, written one way)."""
     device, sep, rest = str(text).partition(":")
     device, rest = device.strip().lower(), rest.strip().lower()
     if not sep or not rest:
@@ -103,7 +110,21 @@ def parse_input(text: str) -> tuple[str, object]:
         if rest in PAD_AXES:
             return "pad_axis", rest
         raise BindingError(f"unknown pad input {rest!r} (expected one of {', '.join([*PAD_BUTTONS, *PAD_AXES])})")
-    raise BindingError(f"unknown device {device!r} in {text!r} (expected key, mouse or pad)")
+    if device in SOURCE_DEVICES:
+        return "source", _source_input(device, rest, text)
+    raise BindingError(f"unknown device {device!r} in {text!r} (expected {', '.join(['key', 'mouse', 'pad', *SOURCE_DEVICES])})")
+
+
+def _source_input(device: str, rest: str, text: str) -> str:
+    kinds = SOURCE_DEVICES[device]
+    kind, _, number = rest.partition(":")
+    kind, number = kind.strip(), number.strip()
+    if kind not in kinds:
+        raise BindingError(f"unknown {device} input {kind!r} in {text!r} (expected {', '.join(kinds)})")
+    low, high = kinds[kind]
+    if not number.isdigit() or not low <= int(number) <= high:
+        raise BindingError(f"{text!r}: {device}:{kind} needs a number from {low} to {high} ({device}:{kind}:{low})")
+    return f"{device}:{kind}:{int(number)}"
 
 
 def pretty_input(text: str) -> str:
@@ -113,4 +134,6 @@ def pretty_input(text: str) -> str:
         return "+".join(part.capitalize() for part in rest.split("+"))
     if device == "mouse":
         return "Mouse wheel" if rest == WHEEL else rest.replace("-", " ").capitalize()
+    if device in SOURCE_DEVICES:
+        return f"{device.upper()} {rest.replace(':', ' ')}"
     return f"Pad {_PRETTY_PAD.get(rest, rest)}"

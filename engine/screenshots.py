@@ -6,8 +6,10 @@ alone, as timestamped PNGs in the user's pictures folder; a message in the windo
   in (after the UI is drawn, before the swap), then is removed by the next frame's `build`, never while
   the App walks its listener list. Without the UI: `App.capture(include_ui=False)` draws the scene
   again into the back buffer at once (that frame's own drawing overwrites it).
-- A failure (folder missing or unwritable, disk full) is a one-line message in the same place; the
-  render loop goes on.
+- An action that names a file (`text`, as an OSC message's path does) saves there instead, never
+  over an existing file: a numbered name beside it when that one is taken.
+- A failure (folder missing or unwritable, disk full, a name that is not .png) is a one-line message
+  in the same place; the render loop goes on.
 - The message is timed on the App's clock and asks the App for a frame when it expires, so an idle
   window takes it away without input.
 """
@@ -60,6 +62,7 @@ class Screenshots:
         self.failed = False
         self._message_until = 0.0
         self._spent: Callable | None = None  # a listener to remove in the next build
+        self._named: str | None = None  # the file the last screenshot action named, if it named one
 
     @staticmethod
     def bind_keys(bindings) -> None:
@@ -68,11 +71,13 @@ class Screenshots:
     def handle_action(self, action) -> bool:
         if action.name not in (SCREENSHOT, SCREENSHOT_WITHOUT_UI):
             return False
-        self.take(include_ui=action.name == SCREENSHOT)
+        self.take(include_ui=action.name == SCREENSHOT, path=action.text or None)
         return True
 
-    def take(self, include_ui: bool = True) -> None:
-        """The frame as shown (saved once it is drawn), or the scene alone (rendered now)."""
+    def take(self, include_ui: bool = True, path: str | None = None) -> None:
+        """The frame as shown (saved once it is drawn), or the scene alone (rendered now); `path`, when
+        given (a remote's screenshot), is where, never over a file (a free name beside it)."""
+        self._named = path
         if include_ui:
             self.app.frame_listeners.append(self._save_shown_frame)
             self.app.frames.request(2)  # this frame reads the window, the next one removes the listener
@@ -88,21 +93,31 @@ class Screenshots:
     def _save(self, read: Callable) -> None:
         from latentwalk.engine.capture import save_png
 
-        folder = self.folder or screenshot_folder()
+        where = self._named or self.folder or screenshot_folder()
         try:
-            if self.folder is None and not os.environ.get(FOLDER_ENV):  # the usual Pictures folder may not
-                folder.mkdir(parents=True, exist_ok=True)  # exist yet; a folder someone named must
-            if not folder.is_dir():
-                raise EngineError(f"{folder}: screenshot folder does not exist")
-            path = save_png(read(), screenshot_path(folder))
+            path = save_png(read(), self._target())
         except OSError as exc:
-            self._say(f"screenshot not saved: {folder}: {exc.strerror or exc}", failed=True)
+            self._say(f"screenshot not saved: {where}: {exc.strerror or exc}", failed=True)
             return
         except EngineError as exc:
             self._say(f"screenshot not saved: {exc}", failed=True)
             return
         self.last_path = path
         self._say(f"screenshot saved to {path}", failed=False)
+
+    def _target(self) -> Path:
+        """Where this screenshot goes: the named file (or a free name beside it), else a new name in
+        the folder. Raises EngineError or OSError."""
+        from latentwalk.engine.capture import check_writable
+
+        if self._named is not None:
+            return free_path(check_writable(Path(self._named).expanduser()))
+        folder = self.folder or screenshot_folder()
+        if self.folder is None and not os.environ.get(FOLDER_ENV):  # the usual Pictures folder may not
+            folder.mkdir(parents=True, exist_ok=True)  # exist yet; a folder someone named must
+        if not folder.is_dir():
+            raise EngineError(f"{folder}: screenshot folder does not exist")
+        return screenshot_path(folder)
 
     def _say(self, text: str, failed: bool) -> None:
         self.message, self.failed = text, failed

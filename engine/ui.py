@@ -291,8 +291,9 @@ class ThrottledText:
 stats_text = ThrottledText()
 
 
-def stats_window(timings, *, vsync: bool, updates_per_second: float) -> None:
-    """A small overlay with frame rate and per-phase milliseconds (F3)."""
+def stats_window(timings, *, vsync: bool, updates_per_second: float, sources=()) -> None:
+    """A small overlay with frame rate and per-phase milliseconds (F3), and a line for each input
+    source that has one (engine/input_sources.py: what it took and dropped)."""
     imgui.set_next_window_pos((10, 10), imgui.Cond_.first_use_ever)
     imgui.set_next_window_bg_alpha(0.6)
     flags = imgui.WindowFlags_.always_auto_resize | imgui.WindowFlags_.no_focus_on_appearing
@@ -303,7 +304,8 @@ def stats_window(timings, *, vsync: bool, updates_per_second: float) -> None:
                     f"update  {averages['update']:6.2f} ms  ({updates_per_second:.0f} Hz)",
                     f"render  {averages['render']:6.2f} ms",
                     f"ui      {averages['ui']:6.2f} ms",
-                    f"present {averages['present']:6.2f} ms"]
+                    f"present {averages['present']:6.2f} ms",
+                    *filter(None, (source.status_line() for source in sources))]
         for line in stats_text.lines("engine", make):
             imgui.text(line)
     imgui.end()

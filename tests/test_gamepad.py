@@ -21,8 +21,9 @@ class PadScene(Scene):
         self.face_down_seen = False
 
     def start(self, app):
+        self.app = app
         self.gamepads = Gamepads(app.bindings, AxisResponse(stick_dead_zone=0.2, trigger_dead_zone=0.1, exponent=2.0))
-        app.input.attach_gamepads(self.gamepads)
+        app.input.add_source(self.gamepads)
 
     def handle_action(self, action):
         self.actions.append(action.name)
@@ -35,6 +36,7 @@ class PadScene(Scene):
         imgui.end()
 
     def close(self):
+        self.app.input.remove_source(self.gamepads)
         self.gamepads.close()
 
 

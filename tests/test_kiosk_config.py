@@ -79,7 +79,7 @@ def test_a_full_file_is_read(tmp_path):
     ("[bindings]\n\"pad:z\" = \"x\"", "bindings.'pad:z'", "unknown pad input"),
     ("[bindings]\n\"pad:a\" = 3", "bindings.'pad:a'", "expected an action name"),
     ("[bindings]\n\"pad:a\" = \"play_wlk\"", "bindings.'pad:a'", "unknown action 'play_wlk' (valid: "),
-    ("[bindings]\n\"key:f12\" = \"screenshot\"", "bindings.'key:f12'", "unknown action 'screenshot'"),
+    ("[bindings]\n\"key:f12\" = \"save_session\"", "bindings.'key:f12'", "unknown action 'save_session'"),
     ("tour = 3", "tour", "expected a table"),
 ])
 def test_a_bad_value_is_refused_naming_file_key_and_problem(tmp_path, text, key, problem):

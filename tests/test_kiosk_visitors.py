@@ -36,8 +36,9 @@ def test_every_command_type_declares_its_effects_and_has_a_handler():
         assert kind.effects and set(kind.effects) <= set(c.EFFECTS), kind.__name__
         assert kind in _HANDLERS, kind.__name__
     touching = {kind.__name__ for kind in types if {c.OPENS_FILES, c.WRITES_FILES} & set(kind.effects)}
-    assert {"LoadModel", "CompareModels", "SaveSession", "LoadSession", "TakeScreenshot", "EncodePicture",
+    assert {"LoadModel", "CompareModels", "SaveSession", "LoadSession", "EncodePicture",
             "StartRecording"} <= touching
+    assert c.TakeScreenshot.effects == (c.SCREENSHOT,)  # a fresh picture only; a config must allow it
 
 
 def test_no_visitor_kind_and_not_the_tour_opens_writes_switches_or_starts_anything():
@@ -49,6 +50,8 @@ def test_no_visitor_kind_and_not_the_tour_opens_writes_switches_or_starts_anythi
     assert every <= set(c.EFFECTS) and policy.TOUR_EFFECTS <= set(c.EFFECTS)
     assert policy.denied(c.LoadModel("mnist"), every) == (c.OPENS_FILES, c.SWITCHES_MODEL)
     assert policy.denied(c.Orbit(0.1, 0.0), policy.visitor_effects(("zoom",))) == (c.ORBIT,)
+    from latentwalk.scenes.kiosk.config import DEFAULT_VISITOR_KINDS
+    assert c.SCREENSHOT not in policy.visitor_effects(DEFAULT_VISITOR_KINDS)  # screenshots only when named
 
 
 @pytest.fixture

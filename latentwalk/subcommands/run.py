@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import re
 
-from latentwalk.subcommands._args import positive_float, positive_int
+from latentwalk.subcommands._args import argument_check, positive_float, positive_int
 
 DEFAULT_MODEL = "mnist"
 PANEL_SETTLE_FRAMES = 30  # a bound: panels whose size keeps changing must not keep a scripted run going
@@ -48,7 +49,62 @@ def add_parser(subparsers) -> None:
                              "takes over (see --config)")
     parser.add_argument("--config", default=None, metavar="FILE.toml",
                         help="the kiosk's TOML config (model, display, idle timeout, tour, bindings); needs --kiosk")
+    parser.add_argument("--osc", type=port_number, default=None, metavar="PORT",
+                        help="take OSC messages (/latentwalk/select, /latentwalk/walk/t, ...) on this UDP port")
+    parser.add_argument("--osc-host", default=None, metavar="IP",
+                        help="the interface OSC listens on when not 127.0.0.1 (this machine only), as 0.0.0.0 "
+                             "(every interface)")
+    parser.add_argument("--midi", default=None, metavar="NAME",
+                        help="read a MIDI input, by (part of) its name: CC 21 moves the walk, notes 36-38 play, "
+                             "add a point, reset the view (a kiosk config's [bindings] rebinds; needs the midi "
+                             "extra)")
     parser.set_defaults(func=run)
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a UDP port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is from 1 to 65535, got {value}")
+    return value
+
+
+def open_remote_sources(*, osc_port: int | None = None, osc_host: str | None = None,
+                        midi_port: str | None = None) -> list:
+    """OSC and MIDI input sources (engine/osc.py, engine/midi.py), started, for `app.input.add_source`:
+    opened before a window, so a port in use or a missing MIDI input fails first, in one line."""
+    sources = []
+    if osc_port is not None:
+        from latentwalk.engine.osc import DEFAULT_HOST, OscSource
+        sources.append(OscSource(osc_port, osc_host or DEFAULT_HOST))
+    if midi_port is not None:
+        from latentwalk.engine.midi import MidiSource
+        sources.append(MidiSource(midi_port))
+    started = []
+    try:
+        for source in sources:
+            source.start()
+            started.append(source)
+    except BaseException:
+        for source in started:
+            source.close()
+        raise
+    return sources
+
+
+def app_with_sources(make_app, sources: list):
+    """`make_app()` with `sources` added (it closes them); when it cannot be made, they are closed."""
+    try:
+        app = make_app()
+    except BaseException:
+        for source in sources:
+            source.close()
+        raise
+    for source in sources:
+        app.input.add_source(source)
+    return app
 
 
 def make_scene(args: argparse.Namespace):
@@ -83,12 +139,16 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.screenshot)  # fail before a window opens, not after the run
     if args.config is not None and not args.kiosk:
         raise UsageError("--config is the kiosk's config: use it with --kiosk")
+    if args.osc_host is not None:
+        with argument_check("--osc-host", ValueError):
+            ipaddress.ip_address(args.osc_host)
     if args.kiosk:
         from latentwalk.scenes.kiosk.run import run_kiosk
         return run_kiosk(args)
     scene = make_scene(args)
-    with App(scene, size=args.size, fullscreen=args.fullscreen, vsync=args.vsync,
-             frame_cap=args.max_fps) as app:
+    sources = open_remote_sources(osc_port=args.osc, osc_host=args.osc_host, midi_port=args.midi)
+    with app_with_sources(lambda: App(scene, size=args.size, fullscreen=args.fullscreen, vsync=args.vsync,
+                                      frame_cap=args.max_fps), sources) as app:
         if not args.demo:
             from latentwalk.scenes.kiosk.pad_driver import PadDriver
             PadDriver.attach(scene, app)  # gamepads drive the explorer outside kiosk mode too

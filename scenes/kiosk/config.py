@@ -8,6 +8,9 @@ a value out of range is refused in one line that names the file, the key and the
     overlay_seconds = 8            # how long the controls overlay shows when a visitor starts
     exit_chord = "ctrl+alt+shift+q"  # the only way out
     inhibit_screensaver = true
+    osc_port = 9000                # optional: take OSC messages (engine/osc.py) on this UDP port
+    osc_host = "127.0.0.1"         # the interface OSC listens on; "0.0.0.0": every interface
+    midi_port = "nanoKONTROL2"     # optional: a MIDI input, by (part of) its name
 
     [tour]
     style = "mixed"                # "classes" (class to class), "random" (training points), "mixed"
@@ -17,8 +20,9 @@ a value out of range is refused in one line that names the file, the key and the
     orbit_degrees_per_second = 6
     seed = 7                       # optional: the same tours every start
 
-    [visitors]
+    [visitors]                     # what keys, pads, OSC and MIDI may do alike
     may = ["orbit", "zoom", "pan", "select", "path", "walk", "highlight", "panels", "reset", "style"]
+                                   # (the default; "screenshot" also lets F12 and OSC save pictures)
 
     [gamepad]
     dead_zone = 0.18
@@ -37,6 +41,7 @@ opening or writing files and switching models are never among them (policy.py).
 """
 from __future__ import annotations
 
+import ipaddress
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -48,6 +53,9 @@ from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.kiosk.policy import VISITOR_KINDS, bindable_actions
 
 TOUR_STYLES = ("classes", "random", "mixed")
+# Unless the config says otherwise, every kind but saving screenshots.
+DEFAULT_VISITOR_KINDS = tuple(kind for kind in VISITOR_KINDS if kind != "screenshot")
+OSC_DEFAULT_HOST = "127.0.0.1"
 
 
 class KioskConfigError(SceneError):
@@ -83,8 +91,11 @@ class KioskConfig:
     overlay_seconds: float = 8.0
     exit_chord: str = "ctrl+alt+shift+q"
     inhibit_screensaver: bool = True
+    osc_port: int | None = None
+    osc_host: str = OSC_DEFAULT_HOST
+    midi_port: str | None = None
     tour: TourConfig = field(default_factory=TourConfig)
-    visitors_may: tuple[str, ...] = VISITOR_KINDS
+    visitors_may: tuple[str, ...] = DEFAULT_VISITOR_KINDS
     gamepad: GamepadConfig = field(default_factory=GamepadConfig)
     bindings: dict[str, str] = field(default_factory=dict)
 
@@ -168,6 +179,14 @@ def parse_config(data: dict, source: str = "<config>", path: Path | None = None)
         raise top.fail("exit_chord", f"{exit_chord!r} needs at least one modifier (ctrl, alt, shift, meta), "
                                      "or any visitor could leave with one key")
     inhibit = top.flag("inhibit_screensaver", True)
+    osc_port = top.integer("osc_port", None, low=1, high=65535)
+    osc_host = top.text("osc_host", OSC_DEFAULT_HOST)
+    try:
+        ipaddress.ip_address(osc_host)
+    except ValueError:
+        raise top.fail("osc_host", f"{osc_host!r} is not an IP address (127.0.0.1: this machine only; "
+                                   "0.0.0.0: every interface)") from None
+    midi_port = top.text("midi_port", None)
 
     reader = top.sub("tour")
     tour = TourConfig(style=reader.text("style", "mixed", TOUR_STYLES), speed=reader.number("speed", 1.0, high=20.0),
@@ -179,7 +198,7 @@ def parse_config(data: dict, source: str = "<config>", path: Path | None = None)
     reader.done()
 
     reader = top.sub("visitors")
-    may = reader.table.pop("may", list(VISITOR_KINDS))
+    may = reader.table.pop("may", list(DEFAULT_VISITOR_KINDS))
     if not isinstance(may, list) or not all(isinstance(kind, str) for kind in may):
         raise reader.fail("may", f"expected a list of strings, got {may!r}")
     unknown = [kind for kind in may if kind not in VISITOR_KINDS]
@@ -215,7 +234,7 @@ def parse_config(data: dict, source: str = "<config>", path: Path | None = None)
     top.done()
     return KioskConfig(path=path, model=model, display=display, idle_timeout=idle_timeout,
                        overlay_seconds=overlay_seconds, exit_chord=exit_chord, inhibit_screensaver=inhibit,
-                       tour=tour, visitors_may=tuple(dict.fromkeys(may)), gamepad=gamepad, bindings=bindings)
+                       osc_port=osc_port, osc_host=osc_host, midi_port=midi_port, tour=tour, visitors_may=tuple(dict.fromkeys(may)), gamepad=gamepad, bindings=bindings)
 
 
 def load_config(path: str | Path | None) -> KioskConfig:

@@ -75,8 +75,9 @@ def draw_notice(text: str, viewport: tuple[int, int]) -> None:
 
 def control_rows(bindings, allowed) -> list[tuple[str, str]]:
     """(inputs, what they do) for the overlay: the bindings in force for each line's actions, pads
-    first, lines whose actions `allowed(action)` refuses or nothing is bound to left out."""
-    described = bindings.describe()
+    first, lines whose actions `allowed(action)` refuses or nothing is bound to left out. Only what a
+    visitor finds in front of the screen: keys, mouse and pads (a MIDI controller is wired on purpose)."""
+    described = bindings.describe(devices=("pad", "key", "mouse"))
     order = sorted(described, key=lambda row: not row[0].startswith("Pad"))
     rows = []
     for actions, effect in CONTROL_LINES:

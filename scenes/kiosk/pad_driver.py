@@ -49,8 +49,8 @@ class PadDriver:
         for input_name, action in PAD_DEFAULTS.items():
             if app.bindings.to_dict().get(input_name) is None:
                 app.bindings.bind(input_name, action)
-        self.gamepads = Gamepads(app.bindings, AxisResponse(dead_zone, trigger_dead_zone, exponent))
-        app.input.attach_gamepads(self.gamepads)
+        self.gamepads = app.input.add_source(Gamepads(app.bindings, AxisResponse(dead_zone, trigger_dead_zone,
+                                                                                 exponent)))
         enable_imgui_navigation(True)
         self.app = app
         self.orbit_rate = math.radians(orbit_degrees_per_second)
@@ -71,7 +71,8 @@ class PadDriver:
         self.gamepads.set_ui_available(scene.state.ui.panels_visible)
         if self.gamepads.feeding_ui():  # ImGui repeats a held navigation key only on frames it sees
             self.app.frames.request_while(self.gamepads.feeding_ui)
-        axes = {action: value for action, value in self.gamepads.axes().items() if self.allowed(action)}
+        # every source's axes: a MIDI fader bound to "zoom_axis" zooms as a trigger does
+        axes = {action: value for action, value in self.app.input.axes().items() if self.allowed(action)}
         if not axes:
             return
         yaw, pitch = axes.get("orbit_yaw", 0.0), axes.get("orbit_pitch", 0.0)
@@ -109,5 +110,6 @@ class PadDriver:
         self.cursor = None
 
     def close(self) -> None:
+        self.app.input.remove_source(self.gamepads)
         self.gamepads.close()
         enable_imgui_navigation(False)

@@ -6,7 +6,8 @@ command that opens, writes or switches something is refused until someone lists 
 - The tour (and the kiosk handing back to it) may do TOUR_EFFECTS.
 - A visitor may do ALWAYS plus the effects of the kinds the config's `visitors.may` names
   (VISITOR_EFFECTS). Opening or writing files, switching the model and starting programs are in no
-  kind: no config lets a visitor do them.
+  kind: no config lets a visitor do them. A screenshot (a picture under a fresh name) is a kind of
+  its own that a config may name; it is off by default.
 - Bindings: a config may bind an input only to a declared action (scenes/explorer/input/actions.py)
   whose command some kind allows (`bindable_actions`), so a misspelt action is refused at start, not
   ignored forever. What an action makes, and so what it may change, is read from its declaration.
@@ -21,6 +22,7 @@ VISITOR_EFFECTS = {
     "orbit": (c.ORBIT,), "zoom": (c.ZOOM,), "pan": (c.PAN,), "select": (c.SELECT, c.FLY), "path": (c.PATH,),
     "walk": (c.WALK,), "highlight": (c.HIGHLIGHT,), "panels": (c.PANELS,), "reset": (c.RESET,),
     "style": (c.STYLE,),
+    "screenshot": (c.SCREENSHOT,),  # only when a config names it: a fresh file, never over one
 }
 VISITOR_KINDS = tuple(VISITOR_EFFECTS)
 TOUR_EFFECTS = frozenset((c.HOVER, c.ORBIT, c.ZOOM, c.PAN, c.RESET, c.FLY, c.CAMERA, c.SELECT, c.PATH, c.WALK,

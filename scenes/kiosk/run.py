@@ -3,7 +3,7 @@ configured display, panels and cursor hidden, touring until a visitor takes over
 
 The config is read and the model loaded before any window opens, so either fails in one line: a
 config that cannot be used is a usage error (exit 2), a model that fails to load a failure (exit 1).
-`--model` on the command line, when given, wins over the config's `model`.
+`--model`, `--osc`, `--osc-host` and `--midi` on the command line, when given, win over the config.
 """
 from __future__ import annotations
 
@@ -36,8 +36,13 @@ def place_on_display(config: KioskConfig) -> None:
         os.environ["SDL_VIDEO_WINDOW_POS"] = f"{rect[0]},{rect[1]}"  # pygame reads it when the window opens
 
 
+def _given(args, name: str, configured):
+    value = getattr(args, name, None)
+    return configured if value is None else value
+
+
 def run_kiosk(args) -> int:
-    from latentwalk.subcommands.run import DEFAULT_MODEL
+    from latentwalk.subcommands.run import DEFAULT_MODEL, app_with_sources, open_remote_sources
     from latentwalk.scenes.explorer.scene import ExplorerScene
     from latentwalk.scenes.kiosk.scene import KioskApp, KioskScene
     from latentwalk.vae.errors import VaeError
@@ -58,9 +63,16 @@ def run_kiosk(args) -> int:
         if not from_config:
             raise
         raise KioskConfigError(f"{config.path}: model: {exc}") from None
-    place_on_display(config)
-    scene = KioskScene(config, explorer)
-    with KioskApp(scene, size=args.size, fullscreen=True, vsync=args.vsync, frame_cap=args.max_fps,
-                  title="latentwalk") as app:
+    sources = open_remote_sources(osc_port=_given(args, "osc", config.osc_port),
+                                  osc_host=_given(args, "osc_host", config.osc_host),
+                                  midi_port=_given(args, "midi", config.midi_port))
+
+    def make_app() -> KioskApp:
+        place_on_display(config)
+        return KioskApp(KioskScene(config, explorer), size=args.size, fullscreen=True, vsync=args.vsync,
+                        frame_cap=args.max_fps, title="latentwalk")
+
+    # keys, pads, OSC and MIDI all go through the same visitor policy (KioskScene.handle_action)
+    with app_with_sources(make_app, sources) as app:
         app.run(frames=args.frames, screenshot=args.screenshot)
     return 0

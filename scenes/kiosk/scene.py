@@ -184,7 +184,7 @@ class KioskScene(Scene):
         app = self.app
         inputs = app.input.user_inputs
         seen, self._inputs_seen = self._inputs_seen, inputs
-        return inputs != seen or bool(app.input.held_actions()) or self.pads.gamepads.active()
+        return inputs != seen or bool(app.input.held_actions()) or app.input.sources_active()
 
     def apply_commands(self) -> None:
         """The commands phase, after this frame's input: hand over first, so the tour queues nothing

@@ -31,7 +31,7 @@ def _restore_autosave(scene, cmd: c.RestoreAutosave) -> None:
 
 @handles(c.TakeScreenshot)
 def _screenshot(scene, cmd: c.TakeScreenshot) -> None:
-    scene.screenshots.take(include_ui=cmd.ui)
+    scene.screenshots.take(include_ui=cmd.ui, path=cmd.path)
 
 
 @handles(c.EncodePicture)

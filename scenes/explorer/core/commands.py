@@ -30,9 +30,10 @@ STYLE = "style"  # point size, guides, class colours
 PANELS = "panels"  # the panels shown or hidden
 OPENS_FILES = "opens_files"  # reads a file or folder that the command names
 WRITES_FILES = "writes_files"
+SCREENSHOT = "screenshot"  # saves the window as a picture under a fresh name (never over a file)
 SWITCHES_MODEL = "switches_model"
 STARTS_PROCESSES = "starts_processes"
-EFFECTS = (HOVER, ORBIT, ZOOM, PAN, RESET, FLY, CAMERA, SELECT, PATH, WALK, HIGHLIGHT, STYLE, PANELS,
+EFFECTS = (HOVER, ORBIT, ZOOM, PAN, RESET, FLY, CAMERA, SELECT, PATH, WALK, HIGHLIGHT, STYLE, PANELS, SCREENSHOT,
            OPENS_FILES, WRITES_FILES, SWITCHES_MODEL, STARTS_PROCESSES)
 
 # -- the camera ---------------------------------------------------------------------------------
@@ -362,9 +363,10 @@ class RestoreAutosave:
 
 @dataclass(frozen=True)
 class TakeScreenshot:
-    """Save the window as a PNG (F12), or the 3-d view alone (Shift+F12)."""
-    effects = (WRITES_FILES,)
+    """Save the window as a PNG (F12), or the 3-d view alone (Shift+F12); `path` where a remote asked."""
+    effects = (SCREENSHOT,)
     ui: bool = True
+    path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # Who set the selection (or claims the Output image).
-SOURCES = ("pointer", "keyboard", "gamepad", "tour", "walk", "draw", "session")
+SOURCES = ("pointer", "keyboard", "gamepad", "tour", "walk", "draw", "session", "remote")  # remote: OSC, MIDI
 # What the Output image can show. The most recent intent wins: moving the pointer (hover), selecting
 # (any source: a click, keys, the tour, the gamepad cursor, a drawing), or scrubbing, stepping, playing
 # or pausing the walk. Playback's own steps are no new intent: they carry on the Play that was one.

@@ -10,6 +10,12 @@ neighbour; ] / [ the next / previous control point along the walk; F flies to th
 or hides the axes; Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc clears the selection (the App gives
 it to an open popup first; Ctrl+Q quits). A click selects the point under the cursor (or clears the
 selection on empty space), a double-click flies there.
+
+Actions with a value, which remote sources send (engine/osc.py's addresses, a MIDI knob or pad):
+"select_index" (value: a point's index), "walk_t" (value: the walk's position, 0 to 1),
+"set_playing" (value 1 plays, 0 pauses), "orbit_by" (delta: radians right and up),
+"highlight_class" (value: a class, < 0 every class). MIDI: knob CC 21 moves the walk, pads (notes)
+36 play / pause, 37 add the hovered or selected point, 38 reset the view.
 """
 from __future__ import annotations
 
@@ -78,10 +84,12 @@ HANDLED = (
     # a dropped picture is the Draw tools' (drawing.py takes it first); anything else is a bundle
     _engine(ENGINE[DROP_FILE], c.LoadModel, lambda scene, action: [c.LoadModel(action.text)] if action.text else []),
     _engine(ENGINE["cancel"], c.Select(None, source="keyboard")),  # when no popup took Esc
-    _engine(ENGINE["reset_view"], c.ResetView(), pad=("pad:back",)),
+    _engine(ENGINE["reset_view"], c.ResetView(), pad=("pad:back", "midi:note:38")),
     *(_engine(ENGINE[name], c.Orbit) for name in ORBIT_KEYS),  # held: `held_orbit`
-    _engine(ENGINE[SCREENSHOT], c.TakeScreenshot(ui=True)),
-    _engine(ENGINE[SCREENSHOT_WITHOUT_UI], c.TakeScreenshot(ui=False)),
+    _engine(ENGINE[SCREENSHOT], c.TakeScreenshot,
+            lambda scene, action: [c.TakeScreenshot(ui=True, path=action.text or None)]),
+    _engine(ENGINE[SCREENSHOT_WITHOUT_UI], c.TakeScreenshot,
+            lambda scene, action: [c.TakeScreenshot(ui=False, path=action.text or None)]),
     # held: the pad's buttons go to the panels, which ShowPanels shows
     _engine(NAVIGATE_PANELS_ACTION, c.ShowPanels),
 )
@@ -90,8 +98,9 @@ HANDLED = (
 DECLARED = (
     ActionSpec(TOGGLE_HELP, "this help", ("key:f1",)),
     ActionSpec("toggle_panels", "hide / show the panels", ("key:tab", "pad:start"), makes=c.ShowPanels(None)),
-    ActionSpec("play_walk", "play / pause the walk", ("key:space", "pad:x"), makes=c.PlayWalk(None)),
-    ActionSpec("add_hovered_point", "add the hovered (or selected) point to the path", ("key:c", "key:insert"),
+    ActionSpec("play_walk", "play / pause the walk", ("key:space", "pad:x", "midi:note:36"), makes=c.PlayWalk(None)),
+    ActionSpec("add_hovered_point", "add the hovered (or selected) point to the path",
+               ("key:c", "key:insert", "midi:note:37"),
                makes=c.AddControlPoint()),
     ActionSpec("select_left", "select the nearest point to the left", ("key:alt+left",),
                makes=c.SelectInDirection(-1, 0)),
@@ -126,6 +135,18 @@ DECLARED = (
     ActionSpec("cursor_x", "move the cursor left / right in latent space", ("pad:rightx",), makes=c.Select),
     ActionSpec("cursor_y", "move the cursor up / down", ("-pad:righty",), makes=c.Select),
     ActionSpec("zoom_axis", "zoom in", ("pad:righttrigger", "-pad:lefttrigger"), makes=c.Zoom),
+    # actions with a value, which remote sources send (engine/osc.py's addresses, a MIDI knob)
+    ActionSpec("select_index", "select a point by its index", unbound="sent by OSC (/latentwalk/select i)",
+               makes=c.Select, make=lambda scene, action: [c.Select(int(action.value), source="remote")]),
+    ActionSpec("walk_t", "move along the walk (0 to 1)", ("midi:cc:21",), makes=c.SetWalkT,
+               make=lambda scene, action: [c.SetWalkT(action.value)]),
+    ActionSpec("set_playing", "play (1) or pause (0) the walk", unbound="sent by OSC (/latentwalk/play 0|1)",
+               makes=c.PlayWalk, make=lambda scene, action: [c.PlayWalk(action.value >= 0.5)]),
+    ActionSpec("orbit_by", "turn the view by an angle", unbound="sent by OSC (/latentwalk/orbit dx dy)",
+               makes=c.Orbit, make=lambda scene, action: [c.Orbit(*action.delta)]),
+    ActionSpec("highlight_class", "highlight a class (< 0: every class)",
+               unbound="sent by OSC (/latentwalk/highlight c)", makes=c.Highlight,
+               make=lambda scene, action: [c.Highlight(None if action.value < 0 else (int(action.value),))]),
 )
 EXPLORER_ACTIONS = declare(*HANDLED, *DECLARED)
 # Every action the explorer sees, by name: the engine's (the App's own among them), as it handles them.
@@ -135,7 +156,8 @@ ACTIONS = {**ENGINE, NAVIGATE_PANELS_ACTION.name: NAVIGATE_PANELS_ACTION, **EXPL
 def bind_keys(bindings: Bindings) -> None:
     """The explorer's own default inputs but the pad's (the pad driver binds those when there is one),
     into the App's one table; the engine's were bound where it declares them."""
-    bindings.update({name: action for name, action in default_inputs(DECLARED).items() if not name.startswith("pad:")})
+    inputs = default_inputs((*HANDLED, *DECLARED))  # the engine's actions bound again as they were, plus MIDI
+    bindings.update({name: action for name, action in inputs.items() if not name.startswith("pad:")})
 
 
 def commands_for(scene, action: Action) -> list:
