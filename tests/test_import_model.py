@@ -243,3 +243,64 @@ def test_onnx_exposes_its_layers_and_weights_torchscript_says_it_does_not(source
     assert _unavailable(load_bundle(bundles["onnx"])) is None
     assert "TorchScript decoder does not expose its layers" in _unavailable(load_bundle(bundles["torchscript"]))
     assert "holds pictures, not a decoder" in _unavailable(load_bundle(bundles["points"]))
+
+
+@pytest.mark.parametrize("kind", ["onnx", "torchscript"])
+def test_the_activations_and_weights_panels_show_what_the_format_exposes(kind, gl_app, bundles):
+    from latentwalk.scenes.explorer.core import commands as c
+
+    app, scene = open_explorer(gl_app, bundles[kind], (800, 600), panels=True)
+    activations, weights = scene.insight.activations_panel, scene.insight.weights_panel
+    service = scene.insight.service
+    scene.panels[:] = [activations]
+    activations.place = (5, 5)
+    frames(app, 2)
+    scene.submit(c.Select(index=5, source="keyboard"))
+    if kind == "onnx":  # the graph's node outputs, for the Output image's latent
+        assert frames_until(app, lambda: service.activations_latent is not None and activations.shown_layers)
+        np.testing.assert_array_equal(service.activations_latent, scene.bundle.latents[5])
+        assert any(shape == (2, 4, 4) for _, shape in activations.shown_layers)  # the reshape's maps
+        scene.panels[:] = [weights]
+        weights.place = (5, 5)
+        assert frames_until(app, lambda: service.initializers is not None)
+        assert ("dense.weight", (32, LATENT_DIM), 32 * LATENT_DIM) in service.initializers
+    else:  # nothing to run layer by layer: the panel says so, and nothing is asked of the worker
+        frames(app, 10)
+        assert "does not expose its layers" in service.unavailable
+        assert activations.shown_layers == [] and service.activations is None
+        assert service.worker.pending_count == 0
+
+
+def test_without_onnxruntime_an_onnx_import_says_how_to_install_and_torchscript_still_works(
+        sources, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
+    monkeypatch.setitem(__import__("sys").modules, "onnx", None)
+    z = sources["root"] / "z.npy"
+    assert main("import-model", sources["onnx"], "--out", tmp_path / "a", "--latents", z) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'latentwalk[onnx]'" in err and not (tmp_path / "a").exists()
+    assert main("import-model", sources["torchscript"], "--out", tmp_path / "b", "--latents", z) == 0
+
+
+def test_an_encoder_lays_out_the_samples_and_images_go_beside_given_latents(sources, tmp_path):
+    import torch
+
+    class Brightness(torch.nn.Module):  # a feature only right if it sees the generator's own -1..1 values
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.relu(x).mean(dim=(1, 2, 3)).unsqueeze(1)
+
+    encoder = export_torchscript(Brightness(), tmp_path / "encoder.pt")
+    assert main("import-model", sources["generator.onnx"], "--out", tmp_path / "g", "--sample", 40,
+                "--encoder", encoder, "--output-range", "-1,1", "--no-progress") == 0
+    bundle = load_bundle(tmp_path / "g")
+    raw = reference_images(sources["generator"], bundle.latents, "-1,1") * 2.0 - 1.0
+    assert abs(np.corrcoef(bundle.positions[:, 0], np.maximum(raw, 0).mean(axis=(1, 2, 3)))[0, 1]) > 0.9999
+    assert "encoder" in bundle.meta["summary"]["layout"]
+
+    from latentwalk.scenes.explorer.model.model_loader import training_images_for
+
+    assert main("import-model", sources["onnx"], "--out", tmp_path / "p", "--latents", sources["root"] / "z.npy",
+                "--images", sources["root"] / "pictures") == 0
+    bundle = load_bundle(tmp_path / "p")
+    assert bundle.pictures.shape == (POINTS, 8, 8) and bundle.kind == "onnx"  # the decoder's size, grey
+    assert training_images_for(bundle, None)[0] is bundle.pictures
