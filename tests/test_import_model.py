@@ -304,3 +304,15 @@ def test_an_encoder_lays_out_the_samples_and_images_go_beside_given_latents(sour
     bundle = load_bundle(tmp_path / "p")
     assert bundle.pictures.shape == (POINTS, 8, 8) and bundle.kind == "onnx"  # the decoder's size, grey
     assert training_images_for(bundle, None)[0] is bundle.pictures
+
+
+def test_walks_of_a_sampled_generator_are_slerp_by_default(bundles, tmp_path, capsys):
+    from latentwalk.scenes.explorer.walk.curve import Curve
+
+    assert main("walk", "--model", bundles["generator"], "--through", "2,7", "--steps", 5, "--out", tmp_path / "g.npy") == 0
+    assert "slerp path" in capsys.readouterr().out
+    z = load_bundle(bundles["generator"]).latents[[2, 7]].astype(np.float64)
+    expected = np.stack([Curve(z, kind="slerp").at(t) for t in np.linspace(0, 1, 5)])
+    np.testing.assert_allclose(np.load(tmp_path / "g.npy"), expected, atol=1e-5)
+    assert main("walk", "--model", bundles["onnx"], "--through", "2,7", "--steps", 5, "--out", tmp_path / "o.npy") == 0
+    assert "catmull-rom path" in capsys.readouterr().out

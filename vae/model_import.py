@@ -31,6 +31,8 @@ def open_decoder(path: str | Path, *, latent_dim: int | None, layout: str, outpu
     and the two agree) and one trial decode gives an image batch. ModelImportError otherwise."""
     model_file = read_model_file(path)
     run, model_dim, fixed, graph = open_model(model_file, device)
+    if model_file.kind == "torchscript" and latent_dim is not None:
+        model_dim = None  # its first matrix's width is only a guess: the trial decode judges the latents
     if model_dim is not None and latent_dim is not None and model_dim != latent_dim:
         raise ModelImportError(f"{path}: takes latents of width {model_dim}, the latents have {latent_dim}")
     dim = model_dim or latent_dim

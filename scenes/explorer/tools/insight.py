@@ -60,7 +60,6 @@ class InsightJob:
     def _one(self, payload):
         from latentwalk.vae.activations import decoder_activations
         from latentwalk.vae.bundle import load_bundle
-        from latentwalk.vae.errors import BundleError
         from latentwalk.vae.similarity import WEIGHT_LAYERS, compare_bundles, weights_image
 
         if payload[0] == "initializers":
@@ -75,9 +74,6 @@ class InsightJob:
             return [LayerView(layer.name, layer.description, layer.shape, layer.values,
                               following.shape[0] if layer.values.ndim == 1 and following is not None else None)
                     for layer, following in zip(layers, layers[1:] + [None])]
-        if self.bundle.kind != "conv":
-            raise BundleError(f"{self.bundle.path.name}: an imported decoder; comparisons need two of "
-                              f"latentwalk's own decoders")
         other = load_bundle(payload[1])
         comparison = compare_bundles(self.bundle, other, samples=COMPARE_SAMPLES)
         decoder_b = other.load_decoder()
