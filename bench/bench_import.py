@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{datetime.date.today().isoformat()}, the bundled mnist decoder exported with torch.onnx and imported with "
         f"`latentwalk import-model`; torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, "
         f"{platform.machine()}, {os.cpu_count()} CPUs, 1 thread each (as the decoder worker runs), "
-        f"{args.seconds:g} s per cell. Per call of decode_latents; images/s = batch / mean call time. "
+        f"{args.seconds:g} s per cell, load average {os.getloadavg()[0]:.1f} at the end (other work on the "
+        f"machine widens p95/p99). Per call of decode_latents; images/s = batch / mean call time. "
         f"Largest difference between the two on 256 latents: {difference:.1e}.",
         "",
         "| batch | runtime | images/s | p50 ms | p95 ms | p99 ms | calls |",
