@@ -27,6 +27,8 @@ COMMANDS = {
     "train": "latentwalk.subcommands.train",
     "decode": "latentwalk.subcommands.decode",
     "import-tfjs": "latentwalk.subcommands.import_tfjs",
+    "import-model": "latentwalk.subcommands.import_model",
+    "import-points": "latentwalk.subcommands.import_points",
     "walk": "latentwalk.subcommands.walk",
     "neighbors": "latentwalk.subcommands.neighbors",
     "record": "latentwalk.subcommands.record",

@@ -35,6 +35,14 @@ DECODER_FILE = "decoder.safetensors"
 ENCODER_FILE = "encoder.safetensors"
 LATENTS_FILE = "latents.npy"
 LABELS_FILE = "labels.npy"
+# Imported models: a decoder from another framework, or pictures and no decoder at all.
+IMPORTED_ARCHITECTURE = "imported-decoder-v1"
+PICTURES_ARCHITECTURE = "pictures-v1"
+ARCHITECTURES = (ARCHITECTURE, IMPORTED_ARCHITECTURE, PICTURES_ARCHITECTURE)
+IMPORTED_DECODER_FILES = {"onnx": "decoder.onnx", "torchscript": "decoder.pt"}
+POSITIONS_FILE = "positions.npy"  # optional (N, 3) layout, when points are not laid out from their latents
+PICTURES_FILE = "pictures.npy"  # uint8 (N, H, W) or (N, H, W, 3): the picture of each point
+MAX_PICTURE_BYTES = 4 << 30
 # What a bundle may claim. Real models are far smaller (mnist: 3-d, 28x28, 60k points, 170 KB of
 # weights); the caps keep a hostile model.json from asking for terabytes before any check runs.
 MAX_LATENT_DIM = 1024
@@ -63,14 +71,36 @@ class Bundle:
     image_shape: tuple[int, int]
     dataset: str
     class_names: list[str]
+    positions: np.ndarray | None = None  # (N, 3) stored layout; None: laid out from the latents
+    pictures: np.ndarray | None = None  # uint8 picture of each point (pictures bundles)
+
+    @property
+    def kind(self) -> str:
+        """"conv" (latentwalk's own decoder), "onnx", "torchscript" or "pictures" (no decoder)."""
+        if self.meta.get("architecture") == IMPORTED_ARCHITECTURE:
+            return self.meta["decoder"]["format"]
+        return "pictures" if self.meta.get("architecture") == PICTURES_ARCHITECTURE else "conv"
+
+    @property
+    def channels(self) -> int:
+        return int(self.meta.get("channels", 1))
 
     @property
     def has_encoder(self) -> bool:
-        return os.path.lexists(self.path / ENCODER_FILE)
+        return self.kind == "conv" and os.path.lexists(self.path / ENCODER_FILE)
 
-    def load_decoder(self, device: str | torch.device = "cpu") -> ConvDecoder:
+    @property
+    def walk_interpolation(self) -> str | None:
+        """The walk's interpolation this model asks for by default (slerp for Gaussian latents)."""
+        walk = self.meta.get("walk")
+        return walk.get("interpolation") if isinstance(walk, dict) else None
+
+    def load_decoder(self, device: str | torch.device = "cpu"):
         """The decoder; the file is checked again (it may have changed since loading) before the
-        module is built, so a bad file never costs an allocation. BundleError when it does not fit."""
+        module is built, so a bad file never costs an allocation. BundleError when it does not fit.
+        Imported bundles give an ImportedDecoder or a PictureTable (numpy in, numpy out)."""
+        if self.kind != "conv":
+            return self._load_imported_decoder(str(device))
         tensors = read_tensors(self.path / DECODER_FILE, decoder_shapes(self.latent_dim, self.image_shape),
                                "ConvDecoder")
         from latentwalk.vae.model import ConvDecoder  # torch: only once a decoder is wanted
@@ -90,6 +120,26 @@ class Bundle:
         encoder = ConvEncoder(self.latent_dim, self.image_shape)
         encoder.load_state_dict(tensors)
         return encoder.to(device).eval()
+
+    def _load_imported_decoder(self, device: str):
+        from latentwalk.vae.runners import ImportedDecoder, ModelImportError, PictureTable, open_model, read_model_file
+
+        if self.kind == "pictures":
+            return PictureTable(self.latents, self.pictures)
+        spec = self.meta["decoder"]
+        path = self.path / spec["file"]
+        try:
+            model_file = read_model_file(path)
+            if model_file.sha256 != spec["sha256"]:
+                raise BundleError(f"{path}: changed since it was imported (SHA-256 {model_file.sha256[:12]}..., "
+                                  f"model.json records {spec['sha256'][:12]}...); import it again")
+            if model_file.kind != spec["format"]:
+                raise BundleError(f"{path}: is {model_file.kind}, model.json says {spec['format']}")
+            run, _, fixed, graph = open_model(model_file, "cpu" if device == "cpu" else device)
+        except ModelImportError as exc:
+            raise BundleError(str(exc)) from None
+        return ImportedDecoder(spec["format"], path, self.latent_dim, self.image_shape, self.channels,
+                               spec["layout"], spec["output_range"], fixed, run, graph)
 
 
 def check_weights_file(path: Path, expected: dict[str, tuple[int, ...]], owner: str) -> None:
@@ -208,18 +258,27 @@ def _load_meta(path: Path) -> dict:
     if meta.get("version") != FORMAT_VERSION:
         raise BundleError(f"{meta_path}: unsupported version {_short(meta.get('version'))} "
                           f"(this build reads {FORMAT_VERSION})")
-    if meta.get("architecture") != ARCHITECTURE:
-        raise BundleError(f"{meta_path}: unknown architecture {_short(meta.get('architecture'))}, "
-                          f"expected {ARCHITECTURE!r}")
+    architecture = meta.get("architecture")
+    if architecture not in ARCHITECTURES:
+        raise BundleError(f"{meta_path}: unknown architecture {_short(architecture)}, "
+                          f"expected one of {', '.join(ARCHITECTURES)}")
     latent_dim = meta.get("latent_dim")
     if not _is_int(latent_dim) or not 1 <= latent_dim <= MAX_LATENT_DIM:
         raise BundleError(f"{meta_path}: latent_dim must be a positive integer up to {MAX_LATENT_DIM}, "
                           f"got {_short(latent_dim)}")
     shape = meta.get("image_shape")
+    step = 4 if architecture == ARCHITECTURE else 1  # latentwalk's decoder upsamples twice by 2
     if (not isinstance(shape, list) or len(shape) != 2
-            or not all(_is_int(s) and 0 < s <= MAX_IMAGE_SIDE and s % 4 == 0 for s in shape)):
-        raise BundleError(f"{meta_path}: image_shape must be two positive multiples of 4 up to {MAX_IMAGE_SIDE}, "
-                          f"got {_short(shape)}")
+            or not all(_is_int(s) and 0 < s <= MAX_IMAGE_SIDE and s % step == 0 for s in shape)):
+        raise BundleError(f"{meta_path}: image_shape must be two positive "
+                          f"{'multiples of 4' if step == 4 else 'sizes'} up to {MAX_IMAGE_SIDE}, got {_short(shape)}")
+    if meta.get("channels", 1) not in (1, 3) or isinstance(meta.get("channels", 1), bool):
+        raise BundleError(f"{meta_path}: channels must be 1 or 3, got {_short(meta.get('channels'))}")
+    if architecture == IMPORTED_ARCHITECTURE:
+        _check_decoder_spec(meta.get("decoder"), meta_path)
+    walk = meta.get("walk", {})
+    if not isinstance(walk, dict) or walk.get("interpolation", "catmull-rom") not in ("catmull-rom", "linear", "slerp"):
+        raise BundleError(f"{meta_path}: walk.interpolation must be catmull-rom, linear or slerp, got {_short(walk)}")
     names = meta.get("class_names")
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
         raise BundleError(f"{meta_path}: class_names must be a list of strings")
@@ -228,6 +287,22 @@ def _load_meta(path: Path) -> dict:
     if not isinstance(meta.get("dataset"), str):
         raise BundleError(f"{meta_path}: dataset must be a string")
     return meta
+
+
+def _check_decoder_spec(spec, meta_path: Path) -> None:
+    """An imported decoder's entry: a known format, its fixed file name, a SHA-256, how to read its output."""
+    if not isinstance(spec, dict):
+        raise BundleError(f"{meta_path}: decoder must be an object (format, file, sha256, layout, output_range)")
+    kind = spec.get("format")
+    if kind not in IMPORTED_DECODER_FILES:
+        raise BundleError(f"{meta_path}: decoder.format must be onnx or torchscript, got {_short(kind)}")
+    if spec.get("file") != IMPORTED_DECODER_FILES[kind]:
+        raise BundleError(f"{meta_path}: decoder.file must be {IMPORTED_DECODER_FILES[kind]!r}, got {_short(spec.get('file'))}")
+    digest = spec.get("sha256")
+    if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise BundleError(f"{meta_path}: decoder.sha256 must be 64 lowercase hex digits, got {_short(digest)}")
+    if spec.get("layout") not in ("chw", "hwc") or spec.get("output_range") not in ("0,1", "-1,1"):
+        raise BundleError(f"{meta_path}: decoder.layout must be chw or hwc and decoder.output_range 0,1 or -1,1")
 
 
 def _short(value, limit: int = 60) -> str:
@@ -285,9 +360,15 @@ def _load_bundle(path: Path) -> Bundle:
     latent_dim = meta["latent_dim"]
     image_shape = (meta["image_shape"][0], meta["image_shape"][1])
     class_names = list(meta["class_names"])
-    check_tensors(path / DECODER_FILE, decoder_shapes(latent_dim, image_shape), "ConvDecoder")
-    if os.path.lexists(path / ENCODER_FILE):
-        check_tensors(path / ENCODER_FILE, encoder_shapes(latent_dim, image_shape), "ConvEncoder")
+    architecture = meta["architecture"]
+    if architecture == ARCHITECTURE:
+        check_tensors(path / DECODER_FILE, decoder_shapes(latent_dim, image_shape), "ConvDecoder")
+        if os.path.lexists(path / ENCODER_FILE):
+            check_tensors(path / ENCODER_FILE, encoder_shapes(latent_dim, image_shape), "ConvEncoder")
+    elif architecture == IMPORTED_ARCHITECTURE:
+        decoder_path = path / meta["decoder"]["file"]
+        if not decoder_path.is_file():  # read, hashed and checked whole by load_decoder, in the worker
+            raise BundleError(f"{decoder_path}: missing (the bundle's imported decoder)")
 
     latents_path, labels_path = path / LATENTS_FILE, path / LABELS_FILE
     latents = read_npy(latents_path, check=_latents_check(latents_path, latent_dim))
@@ -301,9 +382,31 @@ def _load_bundle(path: Path) -> Bundle:
     if len(labels) and (labels.min() < 0 or labels.max() >= len(class_names)):
         raise BundleError(f"{labels_path}: labels span {labels.min()}..{labels.max()} "
                           f"but model.json names {len(class_names)} classes")
+    positions = pictures = None
+    if os.path.lexists(path / POSITIONS_FILE):
+        positions_path = path / POSITIONS_FILE
+
+        def check_positions(shape: tuple, dtype: np.dtype) -> None:
+            if shape != (len(latents), 3) or dtype.kind != "f":
+                raise BundleError(f"{positions_path}: {dtype} {shape}, expected float ({len(latents)}, 3)")
+
+        positions = read_npy(positions_path, check=check_positions).astype(np.float32, copy=False)
+        if not np.isfinite(positions).all():
+            raise BundleError(f"{positions_path}: contains NaN or Inf")
+    if architecture == PICTURES_ARCHITECTURE or (architecture == IMPORTED_ARCHITECTURE
+                                                 and os.path.lexists(path / PICTURES_FILE)):
+        pictures_path = path / PICTURES_FILE
+        expected = (len(latents), *image_shape) + ((3,) if meta.get("channels", 1) == 3 else ())
+
+        def check_pictures(shape: tuple, dtype: np.dtype) -> None:
+            if shape != expected or dtype != np.uint8:
+                raise BundleError(f"{pictures_path}: {dtype} {shape}, expected uint8 {expected}")
+
+        pictures = read_npy(pictures_path, check=check_pictures, max_bytes=MAX_PICTURE_BYTES)
     return Bundle(path=path, meta=meta, latents=latents,
                   labels=labels.astype(compact_label_dtype(len(class_names)), copy=False), latent_dim=latent_dim,
-                  image_shape=image_shape, dataset=meta["dataset"], class_names=class_names)
+                  image_shape=image_shape, dataset=meta["dataset"], class_names=class_names,
+                  positions=positions, pictures=pictures)
 
 
 def _json_safe(summary: dict, where: Path) -> dict:
@@ -322,6 +425,21 @@ def check_bundle_target(out_dir: Path) -> None:
     check_writable_folder(out_dir.parent)
 
 
+def check_points(out_dir: Path, latents: np.ndarray, labels: np.ndarray, class_names: list[str],
+                 latent_dim: int) -> None:
+    """What every bundle's points must be: finite float (N, d) latents, N > 0, a named class each."""
+    if latents.ndim != 2 or latents.shape[1] != latent_dim or latents.dtype.kind != "f":
+        raise BundleError(f"{out_dir}: latents {latents.dtype} {latents.shape} do not fit a {latent_dim}-d decoder")
+    if len(latents) == 0:
+        raise BundleError(f"{out_dir}: no latent points to write (latents {latents.shape})")
+    if not np.isfinite(latents).all():
+        raise BundleError(f"{out_dir}: latents contain NaN or Inf")
+    if labels.shape != (len(latents),) or labels.dtype.kind not in "iu":
+        raise BundleError(f"{out_dir}: labels {labels.dtype} {labels.shape} do not match {len(latents)} latents")
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(class_names)):
+        raise BundleError(f"{out_dir}: label {labels.max()} has no class name ({len(class_names)} given)")
+
+
 def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEncoder | None = None,
                  latents: np.ndarray, labels: np.ndarray, dataset: str, class_names: list[str],
                  summary: dict) -> Path:
@@ -334,16 +452,7 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
     latents = np.asarray(latents)
     labels = np.asarray(labels)
     latent_dim, image_shape = decoder.latent_dim, tuple(decoder.image_shape)
-    if latents.ndim != 2 or latents.shape[1] != latent_dim or latents.dtype.kind != "f":
-        raise BundleError(f"{out_dir}: latents {latents.dtype} {latents.shape} do not fit a {latent_dim}-d decoder")
-    if len(latents) == 0:
-        raise BundleError(f"{out_dir}: no latent points to write (latents {latents.shape})")
-    if not np.isfinite(latents).all():
-        raise BundleError(f"{out_dir}: latents contain NaN or Inf")
-    if labels.shape != (len(latents),) or labels.dtype.kind not in "iu":
-        raise BundleError(f"{out_dir}: labels {labels.dtype} {labels.shape} do not match {len(latents)} latents")
-    if len(labels) and (labels.min() < 0 or labels.max() >= len(class_names)):
-        raise BundleError(f"{out_dir}: label {labels.max()} has no class name ({len(class_names)} given)")
+    check_points(out_dir, latents, labels, class_names, latent_dim)
     if encoder is not None and (encoder.latent_dim, tuple(encoder.image_shape)) != (latent_dim, image_shape):
         raise BundleError(f"{out_dir}: encoder does not match the decoder's latent dim / image shape")
     check_bundle_target(out_dir)
@@ -360,10 +469,8 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
         "has_encoder": encoder is not None,
         "summary": _json_safe(summary, out_dir),
     }
-    with write_errors(out_dir.parent):
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = staging_folder(out_dir)
-    try:
+
+    def write_weights(staging: Path) -> None:
         for name, module in ((DECODER_FILE, decoder), (ENCODER_FILE, encoder)):
             if module is None:
                 continue
@@ -373,6 +480,66 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
                 raise BundleError(f"{out_dir}: {name} weights {bad[0]} contain NaN or Inf")
             with write_errors(out_dir / name):
                 save_file(state, str(staging / name), metadata={"architecture": ARCHITECTURE})
+
+    return _publish_bundle(out_dir, meta, latents, labels, write_weights)
+
+
+def write_imported_bundle(out_dir: str | Path, *, model_file=None, decoder_spec: dict | None = None,
+                          latents: np.ndarray, labels: np.ndarray, image_shape: tuple[int, int], channels: int,
+                          dataset: str, class_names: list[str], summary: dict, positions: np.ndarray | None = None,
+                          pictures: np.ndarray | None = None, walk: dict | None = None) -> Path:
+    """A bundle around a decoder from another framework (`model_file`, a runners.ModelFile, copied in
+    byte for byte with its SHA-256 in model.json) or, with `pictures` and no model, around the real
+    picture of each point. Atomic and verified by loading, as write_bundle."""
+    out_dir = Path(out_dir).expanduser().absolute()
+    latents = np.asarray(latents)
+    labels = np.asarray(labels)
+    check_points(out_dir, latents, labels, class_names, latents.shape[1] if latents.ndim == 2 else 0)
+    if positions is not None and (positions.shape != (len(latents), 3) or not np.isfinite(positions).all()):
+        raise BundleError(f"{out_dir}: layout positions {positions.shape} do not fit {len(latents)} points")
+    check_bundle_target(out_dir)
+    meta = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "architecture": PICTURES_ARCHITECTURE if model_file is None else IMPORTED_ARCHITECTURE,
+        "latent_dim": int(latents.shape[1]),
+        "image_shape": [int(image_shape[0]), int(image_shape[1])],
+        "channels": int(channels),
+        "dataset": dataset,
+        "class_names": [str(name) for name in class_names],
+        "count": int(len(latents)),
+        "has_encoder": False,
+        "summary": _json_safe(summary, out_dir),
+    }
+    if model_file is not None:
+        meta["decoder"] = {**(decoder_spec or {}), "format": model_file.kind,
+                           "file": IMPORTED_DECODER_FILES[model_file.kind], "sha256": model_file.sha256,
+                           "bytes": len(model_file.data), "source": str(Path(model_file.path).absolute())}
+    if walk:
+        meta["walk"] = dict(walk)
+
+    def write_extras(staging: Path) -> None:
+        if model_file is not None:
+            with write_errors(out_dir / meta["decoder"]["file"]):
+                (staging / meta["decoder"]["file"]).write_bytes(model_file.data)
+        if positions is not None:
+            with write_errors(out_dir / POSITIONS_FILE):
+                np.save(staging / POSITIONS_FILE, positions.astype(np.float32), allow_pickle=False)
+        if pictures is not None:
+            with write_errors(out_dir / PICTURES_FILE):
+                np.save(staging / PICTURES_FILE, np.ascontiguousarray(pictures, np.uint8), allow_pickle=False)
+
+    return _publish_bundle(out_dir, meta, latents, labels, write_extras)
+
+
+def _publish_bundle(out_dir: Path, meta: dict, latents: np.ndarray, labels: np.ndarray, write_extras) -> Path:
+    """Stage the bundle beside `out_dir` (`write_extras(staging)` adds its model files), load it once,
+    then swap it into place; the staging folder never outlives a failure."""
+    with write_errors(out_dir.parent):
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = staging_folder(out_dir)
+    try:
+        write_extras(staging)
         with write_errors(out_dir / LATENTS_FILE):
             np.save(staging / LATENTS_FILE, latents.astype(np.float32), allow_pickle=False)
         with write_errors(out_dir / LABELS_FILE):

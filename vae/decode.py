@@ -39,10 +39,16 @@ def check_latents(latents: np.ndarray, latent_dim: int, name: str = "latents", *
 
 
 def decode_latents(decoder: ConvDecoder, latents: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Decode (N, d) latents to float32 images (N, H, W) in [0, 1]."""
+    """Decode (N, d) latents to float32 images (N, H, W) in [0, 1] ((N, H, W, 3) for a colour
+    imported decoder). Imported decoders (vae.runners) decode numpy to numpy, in the same batches."""
     array = check_latents(latents, decoder.latent_dim)
     if batch_size < 1:
         raise DecodeError(f"batch size must be positive, got {batch_size}")
+    if not isinstance(decoder, torch.nn.Module):
+        parts = [decoder.decode(array[start:start + batch_size]) for start in range(0, len(array), batch_size)]
+        if parts:
+            return np.concatenate(parts)
+        return np.zeros((0, *decoder.image_shape), np.float32)
     height, width = decoder.image_shape
     images = np.empty((len(array), height, width), dtype=np.float32)
     device = next(decoder.parameters()).device
@@ -92,8 +98,9 @@ def decode_to_file(decoder: ConvDecoder, latents: np.ndarray, path: str | Path, 
 
         if path.suffix.lower() == ".png":
             return write_png_grid(np.concatenate(list(chunks())), path)
+        channels = (3,) if getattr(decoder, "channels", 1) == 3 else ()
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
-                  "shape": (len(latents), height, width)}
+                  "shape": (len(latents), height, width, *channels)}
         with atomic_file(path) as temp, open(temp, "wb") as handle:
             np.lib.format.write_array_header_1_0(handle, header)
             for images in chunks():
@@ -102,11 +109,12 @@ def decode_to_file(decoder: ConvDecoder, latents: np.ndarray, path: str | Path, 
 
 
 def grid_image(images: np.ndarray, columns: int | None = None, padding: int = 2) -> np.ndarray:
-    """Tile float images (N, H, W) in [0, 1] into one uint8 greyscale image."""
-    count, height, width = images.shape
+    """Tile float images (N, H, W) (or (N, H, W, 3)) in [0, 1] into one uint8 grey (or RGB) image."""
+    count, height, width = images.shape[:3]
     columns = columns or max(1, math.ceil(math.sqrt(count)))
     rows = max(1, math.ceil(count / columns))
-    grid = np.zeros((rows * (height + padding) + padding, columns * (width + padding) + padding), np.uint8)
+    grid = np.zeros((rows * (height + padding) + padding, columns * (width + padding) + padding,
+                     *images.shape[3:]), np.uint8)
     pixels = np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8)
     for index in range(count):
         top = padding + (index // columns) * (height + padding)
@@ -120,7 +128,8 @@ def write_png_grid(images: np.ndarray, path: str | Path, columns: int | None = N
 
     path = Path(path)
     with atomic_file(path) as temp:
-        Image.fromarray(grid_image(images, columns), mode="L").save(temp, format="PNG")
+        grid = grid_image(images, columns)
+        Image.fromarray(grid, mode="L" if grid.ndim == 2 else "RGB").save(temp, format="PNG")
     return path
 
 

@@ -23,7 +23,7 @@ import torch
 
 from latentwalk.vae.activations import layer_outputs_batch, tile_grid
 from latentwalk.vae.bundle import Bundle
-from latentwalk.vae.errors import VaeError
+from latentwalk.vae.errors import BundleError, VaeError
 from latentwalk.vae.model import ConvDecoder
 
 DEFAULT_SAMPLES = 500
@@ -125,6 +125,10 @@ def compare_decoders(decoder_a: ConvDecoder, latents_a: np.ndarray, decoder_b: C
 
 
 def compare_bundles(a: Bundle, b: Bundle, samples: int = DEFAULT_SAMPLES, seed: int = 0) -> Comparison:
+    for bundle in (a, b):
+        if bundle.kind != "conv":  # no layers of ours to line up: said in one line, not a traceback
+            raise BundleError(f"{bundle.path}: an imported {bundle.kind} model; comparisons need two of "
+                              f"latentwalk's own decoders")
     indices = shared_indices(a, b, samples, seed)
     decoder_a, decoder_b = a.load_decoder(), b.load_decoder()
     return compare_decoders(decoder_a, a.latents[indices], decoder_b, b.latents[indices],

@@ -61,7 +61,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--crf", type=float, default=None, metavar="Q",
                         help="quality: lower is better and larger (default: 23 for H.264, 32 for VP9)")
     parser.add_argument("--interp", choices=KINDS, default=None,
-                        help="curve through the points (default: the session's, else catmull-rom)")
+                        help="curve through the points (default: the session's, else the model's: slerp for a sampled "
+                             "generator, catmull-rom otherwise)")
     parser.add_argument("--closed", action="store_const", const=True, default=None,
                         help="close the loop back to the first point")
     parser.add_argument("--progress", choices=("bar", "lines"), default="bar", help=argparse.SUPPRESS)

@@ -42,15 +42,24 @@ def add_parser(subparsers) -> None:
     source.add_argument("--points", metavar="FILE.npy", help="control point coordinates, a (K, d) array")
     parser.add_argument("--steps", metavar="N", required=True,
                         help=f"number of rows, {MIN_STEPS} to {MAX_STEPS}")
-    parser.add_argument("--interp", metavar="KIND", default="catmull-rom", help="the curve: " + " | ".join(KINDS))
+    parser.add_argument("--interp", metavar="KIND", default=None,
+                        help="the curve: " + " | ".join(KINDS) + " (default: the model's own, slerp for a sampled "
+                             "generator, else catmull-rom)")
     parser.add_argument("--closed", action="store_true", help="close the loop back to the first point")
     parser.add_argument("--out", metavar="PATH.npy", type=npy_path, required=True, help="where to write the path")
     parser.set_defaults(func=run)
 
 
+def _model_interpolation(model: str) -> str | None:
+    """The walk a model asks for by default (slerp for a generator's Gaussian latents), if any."""
+    from latentwalk.vae.bundle import load_bundle
+
+    return load_bundle(model).walk_interpolation
+
+
 def run(args: argparse.Namespace) -> int:
     steps = _parse_steps(args.steps)
-    if args.interp not in KINDS:
+    if args.interp is not None and args.interp not in KINDS:
         raise UsageError(f"--interp: unknown kind {args.interp!r} (expected one of {', '.join(KINDS)})")
     refuse_existing(args.out, SceneError)
     if args.through is not None:
@@ -64,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
                          f"{steps * points.shape[1] * 4 / 2**30:.1f} GiB, more than the "
                          f"{MAX_OUTPUT_BYTES >> 30} GiB limit")
 
+    if args.interp is None:
+        args.interp = _model_interpolation(args.model or DEFAULT_MODEL) if args.through or args.model else None
+        args.interp = args.interp or "catmull-rom"
     curve = Curve(points.astype(np.float64), kind=args.interp, closed=args.closed)
     if curve.length == 0.0:
         what = "there is one control point" if len(points) == 1 else "the control points are all the same point"

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from latentwalk.engine.worker import BatchWorker
-from latentwalk.scenes.explorer.model.projection import LatentProjection, fit_projection
+from latentwalk.scenes.explorer.model.projection import LatentProjection, LayoutProjection, fit_projection
 from latentwalk.vae.bundle import Bundle, load_bundle
 from latentwalk.vae.errors import VaeError
 
@@ -41,8 +41,12 @@ def error_line(exc: BaseException) -> str:
 
 
 def training_images_for(bundle: Bundle, data_dir: str | Path | None) -> tuple[np.ndarray | None, str | None]:
-    """The bundle's training images in data-set order, if its data set is on disk (never downloads)."""
+    """The bundle's training images in data-set order: the pictures it carries, else its data set's
+    when on disk (never downloads)."""
     from latentwalk.vae.datasets import load_dataset
+
+    if bundle.pictures is not None:
+        return bundle.pictures, None
 
     try:
         dataset = load_dataset(bundle.dataset, data_dir, download=False, progress=False)
@@ -58,8 +62,12 @@ def training_images_for(bundle: Bundle, data_dir: str | Path | None) -> tuple[np
 def prepare_model(model: str | Path | Bundle, data_dir: str | Path | None = None) -> PreparedModel:
     """Load (unless given a Bundle) and prepare a model; raises one of LOAD_ERRORS for a bad bundle."""
     bundle = model if isinstance(model, Bundle) else load_bundle(model)
-    projection = fit_projection(bundle.latents)
-    positions = projection.to_3d(bundle.latents)
+    if bundle.positions is not None:  # laid out at import (a generator's samples by what they show)
+        projection = LayoutProjection(bundle.latents, bundle.positions)
+        positions = np.ascontiguousarray(bundle.positions, np.float32)
+    else:
+        projection = fit_projection(bundle.latents)
+        positions = projection.to_3d(bundle.latents)
     images, note = training_images_for(bundle, data_dir)
     return PreparedModel(bundle, projection, positions, images, note)
 

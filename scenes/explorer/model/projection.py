@@ -54,3 +54,40 @@ def fit_projection(latents: np.ndarray, seed: int = 0) -> LatentProjection:
     total = float(values.sum()) or 1.0
     return LatentProjection(mean.astype(np.float32), axes.astype(np.float32),
                             (values[order] / total).astype(np.float32), "pca")
+
+
+class LayoutProjection(LatentProjection):
+    """Points at a stored layout (a generator's points laid out by what it makes of them, not by their
+    latents): a least-squares linear map from latents to the layout, plus each point's residual spread
+    by inverse squared distance to the NEIGHBOURS nearest latents, so a point's own latent lands exactly
+    on its drawn position and a walk between points moves smoothly between them."""
+    NEIGHBOURS = 8
+
+    def __init__(self, latents: np.ndarray, positions: np.ndarray) -> None:
+        latents = np.asarray(latents, np.float32)
+        mean = latents.mean(axis=0)
+        centred = (latents - mean).astype(np.float64)
+        solution, *_ = np.linalg.lstsq(centred, positions.astype(np.float64), rcond=None)
+        object.__setattr__(self, "mean", mean.astype(np.float32))
+        object.__setattr__(self, "axes", solution.T.astype(np.float32))
+        object.__setattr__(self, "explained", np.ones(3, np.float32))
+        object.__setattr__(self, "method", "layout")
+        object.__setattr__(self, "_latents", latents)
+        object.__setattr__(self, "_squared", np.einsum("ij,ij->i", latents, latents))
+        object.__setattr__(self, "_residuals", (positions - super().to_3d(latents)).astype(np.float32))
+
+    def to_3d(self, latents: np.ndarray) -> np.ndarray:
+        z = np.asarray(latents, dtype=np.float32)
+        flat = z.reshape(-1, z.shape[-1])
+        out = super().to_3d(flat)
+        k = min(self.NEIGHBOURS, len(self._latents))
+        for start in range(0, len(flat), 256):
+            block = flat[start:start + 256]
+            distances = np.maximum(self._squared[None, :] - 2.0 * block @ self._latents.T
+                                   + np.einsum("ij,ij->i", block, block)[:, None], 0.0)
+            nearest = np.argpartition(distances, k - 1, axis=1)[:, :k]
+            near = np.take_along_axis(distances, nearest, axis=1)
+            weights = 1.0 / (near + 1e-12)
+            weights /= weights.sum(axis=1, keepdims=True)
+            out[start:start + len(block)] += np.einsum("bk,bkc->bc", weights, self._residuals[nearest])
+        return out.reshape(*z.shape[:-1], 3)

@@ -58,6 +58,9 @@ class ActivationsPanel:
         imgui.end()
 
     def _body(self) -> None:
+        if self.service.unavailable:
+            wrapped_note(self.service.unavailable)
+            return
         if self.service.activations_error:
             error_line(self.service.activations_error)
         layers = self.service.activations

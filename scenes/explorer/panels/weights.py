@@ -61,10 +61,31 @@ class WeightsPanel:
         self.service.drawn = self.service.arrived
         self.image_rects.clear()
         self.picture = self.hover_text = None
-        if expanded:
+        if expanded and self.scene.bundle.kind != "conv":
+            self._imported()
+        elif expanded:
             self._chooser()
             self._comparison()
         imgui.end()
+
+    def _imported(self) -> None:
+        """An imported decoder: ONNX lists its initializers; otherwise one line says what is missing."""
+        service = self.service
+        if service.unavailable:
+            wrapped_note(service.unavailable)
+            return
+        wrapped_note("ONNX initializers (the decoder's weights); comparisons and weight pictures need "
+                     "latentwalk's own decoders")
+        if service.compare_error:
+            error_line(service.compare_error)
+        if service.initializers is None:
+            service.ask_for_initializers()
+            note_line("reading the graph ...")
+            return
+        total = sum(count for _, _, count in service.initializers)
+        imgui.text(f"{len(service.initializers)} tensors, {total} values")
+        for name, shape, count in service.initializers:
+            imgui.text(f"{name[:48]}  {' x '.join(map(str, shape)) or 'scalar'}  ({count})")
 
     def _chooser(self) -> None:
         service = self.service

@@ -39,9 +39,10 @@ def walk_fractions(frames: int, closed: bool) -> np.ndarray:
     return np.linspace(0.0, 1.0, frames) if frames > 1 else np.zeros(1)
 
 
-def nearest_caption(class_name: str) -> str:
-    """What a frame's caption says: the class of the training image nearest to its latent, as that."""
-    return f"nearest training image: {with_article(class_name)}"
+def nearest_caption(class_name: str, word: str = "training image") -> str:
+    """What a frame's caption says: the class of the training image nearest to its latent, as that
+    (a bundle of pictures shows that real picture itself, and says "real picture")."""
+    return f"nearest {word}: {with_article(class_name)}"
 
 
 def with_article(name: str) -> str:
@@ -93,7 +94,9 @@ class WalkFrames:
             latents = self.latents(start, min(len(self), start + self.CHUNK))
             self._images = decode_latents(self.decoder, latents, batch_size=len(latents))
             nearest = nearest_points(latents, self.bundle.latents)
-            self._captions = [nearest_caption(self.bundle.class_names[int(self.bundle.labels[i])]) for i in nearest]
+            word = "real picture" if getattr(self.bundle, "kind", "conv") == "pictures" else "training image"
+            self._captions = [nearest_caption(self.bundle.class_names[int(self.bundle.labels[i])], word)
+                              for i in nearest]
             self._start = start
         return index - start
 

@@ -66,7 +66,7 @@ def build_path(plan: RecordPlan, bundle):
     """The plan's walk as a WalkPath on this bundle (SceneError, one line, when it does not fit)."""
     from latentwalk.scenes.explorer.walk.path import WalkPath
 
-    path = WalkPath(bundle.latents)
+    path = WalkPath(bundle.latents, kind=bundle.walk_interpolation or "catmull-rom")  # the model's own default
     if plan.session is not None:
         path.apply_session(plan.session)
     else:

@@ -16,6 +16,7 @@ from latentwalk.engine.worker import BatchWorker, WorkResult
 
 ACTIVATIONS_CHANNEL = "activations"
 COMPARE_CHANNEL = "compare"
+INITIALIZERS_CHANNEL = "initializers"
 COMPARE_SAMPLES = 200  # training images for the panel's CKA: a second or two on one thread
 
 
@@ -40,12 +41,18 @@ class InsightJob:
     def __init__(self, bundle) -> None:
         self.bundle = bundle
         self.decoder = None
+        self.graph_activations = None  # an imported ONNX decoder's layers
 
     def setup(self) -> None:
         import torch
 
         torch.set_num_threads(1)  # llvmpipe keeps its core (ENVIRONMENT.md)
-        self.decoder = self.bundle.load_decoder()
+        if self.bundle.kind in ("conv", "onnx"):
+            self.decoder = self.bundle.load_decoder()
+        if self.bundle.kind == "onnx":
+            from latentwalk.vae.onnx_insight import GraphActivations
+
+            self.graph_activations = GraphActivations(self.decoder)
 
     def __call__(self, payloads: list) -> list:
         return [self._one(payload) for payload in payloads]
@@ -55,6 +62,13 @@ class InsightJob:
         from latentwalk.vae.bundle import load_bundle
         from latentwalk.vae.similarity import WEIGHT_LAYERS, compare_bundles, weights_image
 
+        if payload[0] == "initializers":
+            from latentwalk.vae.onnx_insight import initializers
+
+            return initializers(self.decoder.onnx_model)
+        if payload[0] == "activations" and self.graph_activations is not None:
+            return [LayerView(layer.name, layer.description, layer.shape, layer.values, None)
+                    for layer in self.graph_activations(payload[1])]
         if payload[0] == "activations":
             layers = decoder_activations(self.decoder, payload[1])
             return [LayerView(layer.name, layer.description, layer.shape, layer.values,
@@ -84,6 +98,12 @@ def output_latent(scene) -> np.ndarray | None:
     return None
 
 
+def _unavailable(bundle) -> str | None:
+    from latentwalk.vae.onnx_insight import unavailable
+
+    return unavailable(bundle.kind) if bundle is not None else None
+
+
 class InsightService:
     """Requests in, layer views and comparisons out, delivered in the scene's prepare phase."""
 
@@ -99,6 +119,9 @@ class InsightService:
         self.comparing: str | None = None  # the bundle being compared, while it runs
         self.activations_error: str | None = None
         self.activations_wanted = False  # set by the Activations panel while it is open
+        self.unavailable = _unavailable(scene.bundle)  # why the panels have nothing to show, in one line
+        self.initializers: list | None = None  # an ONNX decoder's weights: (name, shape, values)
+        self._initializers_key = None
         self.arrived = 0  # results taken in; the panels note which they have drawn (`drawn`)
         self.drawn = 0
         self._wanted_key = None
@@ -110,8 +133,15 @@ class InsightService:
         self.worker.submit(self._compare_key, ("compare", str(name_or_path)), channel=COMPARE_CHANNEL,
                            latest_only=True)
 
+    def ask_for_initializers(self) -> None:
+        """The Weights panel of an ONNX decoder is open: list its initializers (once per model)."""
+        if self._initializers_key is None:
+            self._initializers_key = ("initializers", self.worker.generation)
+            self.worker.submit(self._initializers_key, ("initializers",), channel=INITIALIZERS_CHANNEL,
+                               latest_only=True)
+
     def prepare(self, alpha: float) -> None:
-        if self.activations_wanted:
+        if self.activations_wanted and self.unavailable is None:
             latent = output_latent(self.scene)
             if latent is not None:
                 key = ("activations", np.asarray(latent, np.float32).tobytes())
@@ -137,6 +167,11 @@ class InsightService:
             if result.ok:
                 self.activations = result.value
                 self.activations_latent = np.frombuffer(result.key[1], np.float32).copy()
+        elif result.channel == INITIALIZERS_CHANNEL and result.key == self._initializers_key:
+            if result.ok:
+                self.initializers = result.value
+            else:
+                self.compare_error = result.error
         elif result.channel == COMPARE_CHANNEL and result.key == self._compare_key:
             self.comparing = None
             if result.ok:
@@ -152,6 +187,8 @@ class InsightService:
     def on_model(self, bundle) -> None:
         job = InsightJob(bundle)
         self.worker.replace_fn(job, setup=job.setup)
+        self.unavailable = _unavailable(bundle)
+        self.initializers = self._initializers_key = None
         self.activations = self.activations_latent = self.weights = self.activations_error = None
         self._wanted_key = self._compare_key = None
         self.comparing = self.compare_error = None

@@ -123,7 +123,7 @@ class NeighborTools:
         shown = scene.outputs.walk_latent() if owner == "walk" else None
         if shown is not None:
             latent, t = shown
-            return ("latent", tuple(float(v) for v in latent)), walk_caption(t)
+            return ("latent", tuple(float(v) for v in latent)), walk_caption(t, self.scene.bundle)
         return None, ""
 
     def prepare(self, alpha: float) -> None:

@@ -26,8 +26,11 @@ from latentwalk.scenes.explorer.walk.path import WalkPath
 from latentwalk.scenes.explorer.session.session import model_reference
 
 
-def walk_caption(t: float | None) -> str:
-    return "walk" if t is None else f"walk  t = {t:.3f}"
+def walk_caption(t: float | None, bundle=None) -> str:
+    """The Output caption of the walk's image; a bundle of pictures without a decoder shows, at each
+    step, the real picture nearest to the walk's point, and says so."""
+    text = "walk" if t is None else f"walk  t = {t:.3f}"
+    return f"{text}  (nearest real picture)" if bundle is not None and bundle.kind == "pictures" else text
 
 
 class WalkTools:
@@ -35,7 +38,7 @@ class WalkTools:
 
     def __init__(self, scene) -> None:
         self.scene = scene
-        self.path = WalkPath(scene.bundle.latents)
+        self.path = WalkPath(scene.bundle.latents, kind=scene.bundle.walk_interpolation or "catmull-rom")
         self._model = scene.bundle.path  # the model the walk's points belong to
         self.view = CurveView()
         self._prepared: tuple | None = None  # what the last prepare synced
@@ -99,7 +102,7 @@ class WalkTools:
         image = self.walk_panel.image.image
         if image is None or self.path.curve is None:
             return None
-        return image, walk_caption(self.walk_panel.image_t)
+        return image, walk_caption(self.walk_panel.image_t, self.scene.bundle)
 
     def shown_latent(self):
         """(latent, t) where the walk's image in Output was decoded, or None without one."""
@@ -117,6 +120,7 @@ class WalkTools:
             self.path.clear()
             self.path.traversal.pause()
             self.path.traversal.seek(0.0)
+            self.path.kind = bundle.walk_interpolation or "catmull-rom"  # the model's own default, on an empty walk
         self.path.set_latents(bundle.latents)
         self.scene.state.walk.position_version += 1
         self.view.invalidate()
