@@ -1,5 +1,5 @@
 """What the kiosk lets its tour and its visitors do, by the effects each command type declares
-(scenes/explorer/commands.py): the explorer's `command_policy`, checked at `scene.submit`, where every
+(scenes/explorer/core/commands.py): the explorer's `command_policy`, checked at `scene.submit`, where every
 driver and panel passes. Allow-lists only: a command with any effect not listed is refused, so a new
 command that opens, writes or switches something is refused until someone lists it here.
 
