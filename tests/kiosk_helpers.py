@@ -41,7 +41,10 @@ def kiosk(gl_window, gl_ui, gl_app, tiny_bundle):
         return app, scene
 
     yield make
+    from tests.conftest import restore_panels
+
     for app in apps:
+        restore_panels(app.scene)
         app.close()
 
 
