@@ -70,12 +70,12 @@ class Bench:
         from latentwalk.engine.gl import VertexArray
 
         self.app, self.scene = app, scene
-        cloud = scene.cloud
+        cloud = scene.installed.cloud
         # the same buffers without the instance divisor: one vertex per point
         self.arrays_vao = VertexArray()
         self.arrays_vao.attribute(0, cloud.position_buffer, 3)
         self.arrays_vao.attribute(1, cloud.label_buffer, 1, cloud.label_dtype)
-        projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+        projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
         width, height = scene.viewport
         px = projection.pixels
         keep = projection.visible & (px[:, 0] > 300) & (px[:, 0] < width - 300) & (px[:, 1] > 40) & (px[:, 1] < height - 40)
@@ -90,17 +90,17 @@ class Bench:
         gl.glViewport(0, 0, *scene.viewport)
         gl.glClearColor(0.08, 0.08, 0.10, 1.0)
         gl.glClear(gl.GL_COLOR_BUFFER_BIT | gl.GL_DEPTH_BUFFER_BIT)
-        view_projection, view = scene._matrices(1.0)
-        scene._update_style(1.0)
+        view_projection, view = scene.view_cache.matrices(1.0)
+        scene.view_cache.update_style(1.0)
         if arrays:
-            cloud = scene.cloud
+            cloud = scene.installed.cloud
             gl.glEnable(gl.GL_DEPTH_TEST)
             gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
             cloud._set_uniforms(cloud.color_program, view_projection, view, scene.style, from_attribute=False,
                                 hovered=None)
             self.arrays_vao.draw(gl.GL_POINTS, cloud.count)
         else:
-            scene.cloud.draw(view_projection, view, scene.style)
+            scene.installed.cloud.draw(view_projection, view, scene.style)
         self.app.window.flip()
 
     def bare(self, frames):
@@ -124,8 +124,10 @@ class Bench:
         return timed(step, frames)
 
     def turning(self, frames):
+        from latentwalk.scenes.explorer.core import commands as c
+
         def step():
-            self.scene.camera.orbit(0.01, 0.0)
+            self.scene.submit(c.Orbit(0.01, 0.0))
             self.app.step_frame()
         return timed(step, frames)
 
@@ -142,7 +144,7 @@ class Bench:
         from latentwalk.engine.gl import Framebuffer
 
         scene, picker = self.scene, self.scene.picker
-        view_projection, view = scene._matrices(1.0)
+        view_projection, view = scene.view_cache.matrices(1.0)
         cursor = self.hover_pixels[0]
         results = {}
         for name, prefilter, new_view in (("prefilter, view changed", True, True),
@@ -154,7 +156,7 @@ class Bench:
                 if new_view:
                     picker.forget_view()
                 self.gl.glFinish()  # charge the pick only for itself, not for frames still in flight
-                picker.pick(scene.cloud, cursor, view_projection, view, scene.style)
+                picker.pick(scene.installed.cloud, cursor, view_projection, view, scene.style)
                 samples.append(picker.last_ms)
                 candidates = picker.last_candidates
             results[name] = (statistics.median(samples), candidates)
@@ -171,14 +173,14 @@ class Bench:
             pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(1, 0), buttons=(0, 0, 0),
                                                  touch=False))
             self.app.step_frame()
-            index = self.scene.hovered_index
+            index = self.scene.state.pointer.hovered
             start = time.perf_counter()
             for _ in range(200):
-                if self.scene.output_caption.startswith(f"#{index} "):
+                if self.scene.output_images.caption.startswith(f"#{index} "):
                     break
                 self.app.step_frame()
             waits.append((time.perf_counter() - start) * 1000.0)
-            latencies.append(self.scene.hover_latency_frames)
+            latencies.append(self.scene.output_images.hover_latency_frames)
         return statistics.median(latencies), max(latencies), statistics.median(waits)
 
 

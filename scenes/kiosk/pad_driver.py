@@ -123,7 +123,7 @@ class PadDriver:
 
     def latent_of(self, position: np.ndarray) -> np.ndarray:
         """The latent drawn at a 3-d position: the projection's inverse on its subspace."""
-        projection = self.scene.projection
+        projection = self.scene.installed.projection
         return np.asarray(projection.mean, np.float64) + np.asarray(position, np.float64) @ projection.axes
 
     def forget_cursor(self) -> None:

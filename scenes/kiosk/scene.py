@@ -119,7 +119,7 @@ class KioskScene(Scene):
         bindings.bind_key(key, EXIT_ACTION, mods)
         explorer.panels[:] = [panel for panel in explorer.panels
                               if not any(word in type(panel).__name__ for word in RESTRICTED_PANELS)]
-        explorer.walk.walk_panel.on_record = None  # its dialog is gone with the panels above: no button
+        explorer.walk_tools.walk_panel.on_record = None  # its dialog is gone with the panels above: no button
         self.controls = overlay.control_rows(bindings, self._allowed)
         bundle = explorer.bundle
         tour = config.tour
@@ -236,7 +236,7 @@ class KioskScene(Scene):
                     log.exception("kiosk: the tour could not restart")
 
     def _tour_caption(self) -> str:
-        latent = self.explorer.path.traversal.point
+        latent = self.explorer.state.walk.path.traversal.point
         if latent is None:
             return ""
         bundle = self.explorer.bundle
@@ -267,7 +267,7 @@ class KioskScene(Scene):
             overlay.draw_image(self.explorer, self.caption, viewport)
             return
         if not self.explorer.state.ui.panels_visible:
-            overlay.draw_image(self.explorer, self.explorer.state.output.caption, viewport)
+            overlay.draw_image(self.explorer, self.explorer.output_images.caption, viewport)
         left = self.overlay_until - self.seconds
         if left > 0:
             overlay.draw_controls(self.controls, viewport, min(1.0, left))

@@ -80,7 +80,7 @@ def commands_for(scene, action: Action) -> list:
     if name == "drag_pan":
         return [c.Pan(*action.delta)]
     if name == "zoom":
-        anchor = None if hovered is None else tuple(float(v) for v in scene.positions[hovered])
+        anchor = None if hovered is None else tuple(float(v) for v in scene.installed.positions[hovered])
         return [c.Zoom(scene.camera.zoom_step ** action.value, at=action.pos, anchor=anchor)]
     if name == CLICK and action.button == 1:
         if action.mods & pygame.KMOD_SHIFT:

@@ -233,7 +233,7 @@ class DrawTools:
     def marker_position(self) -> np.ndarray | None:
         if self.latent is None:
             return None
-        return self.scene.projection.to_3d(self.latent[None])[0]
+        return self.scene.installed.projection.to_3d(self.latent[None])[0]
 
     def render_marker(self, ctx) -> None:
         position = self.marker_position()

@@ -22,7 +22,6 @@ from latentwalk.scenes.explorer.panels.path import PathPanel
 from latentwalk.scenes.explorer.panels.record import RecordDialog
 from latentwalk.scenes.explorer.panels.session import SessionIO, SessionPanel
 from latentwalk.scenes.explorer.panels.traversal import TraversalPanel
-from latentwalk.scenes.explorer.walk.path import WalkPath
 from latentwalk.scenes.explorer.session.session import model_reference
 
 
@@ -35,12 +34,12 @@ class WalkTools:
 
     def __init__(self, scene) -> None:
         self.scene = scene
-        self.path = WalkPath(scene.bundle.latents)
+        self.path = scene.state.walk.path  # the state's, which commands change
         self._model = scene.bundle.path  # the model the walk's points belong to
         self.view = CurveView()
         self._prepared: tuple | None = None  # what the last prepare synced
         refusal = lambda: (scene.refused, scene.last_refusal)  # noqa: E731
-        self.path_panel = PathPanel(self.path, scene.submit, hovered_index=lambda: scene.hovered_index,
+        self.path_panel = PathPanel(self.path, scene.submit, hovered_index=lambda: scene.state.pointer.hovered,
                                     describe=self.describe, refusal=refusal)
         self.walk_panel = TraversalPanel(self.path, scene.decoder, scene.submit)
         self.walk_panel.show_preview = False  # the Output panel shows the walk's image, larger
@@ -63,9 +62,9 @@ class WalkTools:
         scene.action_handlers.append(self.session_panel.handle_action)
         scene.preparers.append(self.prepare)
         scene.model_listeners.append(self._on_model)
-        scene.outputs.walk_image = self.output_image
-        scene.outputs.walk_pending = lambda: self.walk_panel.pending
-        scene.outputs.walk_latent = self.shown_latent
+        scene.output_images.walk_image = self.output_image
+        scene.output_images.walk_pending = lambda: self.walk_panel.pending
+        scene.output_images.walk_latent = self.shown_latent
 
     # -- hooks -----------------------------------------------------------------------------------
     def prepare(self, alpha: float) -> None:
@@ -77,7 +76,7 @@ class WalkTools:
             return
         self._prepared = seen
         self.walk_panel.sync()
-        self.view.sync(self.path, self.scene.projection.to_3d)
+        self.view.sync(self.path, self.scene.installed.projection.to_3d)
 
     def __call__(self, ctx) -> None:
         """The curve, in the scene's cached 3-d layer."""
