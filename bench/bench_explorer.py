@@ -132,7 +132,7 @@ class Bench:
         return timed(step, frames)
 
     def turning_full(self, frames):
-        """Turning with adaptive detail off: every point, every frame (the issue's 1.15x target)."""
+        """Turning with adaptive detail off: every point, every frame (target: <= 1.15x the bare draw at 60k)."""
         cache = self.scene.layer_cache
         cache.full_detail = True
         try:
@@ -268,8 +268,8 @@ def format_report(results: list[dict], args) -> str:
         median, worst, ms = r["latency"]
         lines.append(f"| {r['count']:,} | {median:g} | {worst} | {ms:.1f} |")
     lines += ["", "Notes: *turning* holds adaptive detail's frame rate (36 fps by default: a subset of a big cloud "
-              "while the view moves); *turning, every point* is the same with detail off, the issue's 60k target "
-              "(<= 1.15x the bare draw). The ratio columns are the issue's targets (idle <= 1.15x). On llvmpipe a non-instanced "
+              "while the view moves); *turning, every point* is the same with detail off, the 60k target "
+              "(<= 1.15x the bare draw). The ratio columns hold the targets (idle <= 1.15x). On llvmpipe a non-instanced "
               "glDrawArrays(GL_POINTS) of the same buffers is faster than the instanced draw the explorer uses; "
               "switching is a divisor and gl_VertexID change in points.py / points.vert. A hover latency of 1 frame "
               "means the image requested in frame f is on screen in frame f+1."]
@@ -284,8 +284,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--panels-before", action="store_true",
-                        help="only the panels the explorer had before issue 13's and 14's (like-for-like with "
-                             "older tables); writes explorer_panels_before.md")
+                        help="only the panels the explorer had before the Neighbours, Draw, Activations, Weights, "
+                             "Record and Help panels (like-for-like with older tables); writes explorer_panels_before.md")
     args = parser.parse_args()
 
     from latentwalk.engine.headless import ensure_display

@@ -1,4 +1,4 @@
-"""Start-up and memory per point (issue 12): from process start to the first frame on screen for
+"""Start-up and memory per point: from process start to the first frame on screen for
 `latentwalk run` on the bundled model and on a 1M-point bundle, side by side with the same run where
 torch is imported before the window (as every run did before torch was made lazy); and the memory a
 point costs beyond its latents, from the resident size of two explorers (60k and 1M synthetic points)

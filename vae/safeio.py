@@ -149,14 +149,6 @@ def read_npy(path: str | os.PathLike, error: type[Exception], *, max_bytes: int 
             raise error(f"{path}: not a valid .npy array ({first_line(exc)})") from None
 
 
-def npy_header(path: str | os.PathLike, error: type[Exception]) -> tuple[tuple, np.dtype, int]:
-    """(shape, dtype, data bytes in the file) from the header alone."""
-    path = Path(path)
-    with open_regular(path, error, what="a .npy file") as handle:
-        shape, dtype = _npy_header(handle, path, error)
-        return shape, dtype, file_size(handle) - handle.tell()
-
-
 def _npy_header(handle: BinaryIO, path: Path, error: type[Exception]) -> tuple[tuple, np.dtype]:
     from numpy.lib import format as npy_format
 

@@ -264,4 +264,3 @@ class Redo:
 # Commands that Undo / Redo step through: edits of the path and of the highlighted classes.
 UNDOABLE = (AddControlPoint, RemoveControlPoint, RemoveLastControlPoint, MoveControlPoint, ClearPath,
             SetInterpolation, SetClosed, SetWalkSteps, Highlight, CycleHighlight, ApplySession)
-CAMERA_COMMANDS = (Orbit, ArcballDrag, Zoom, Pan, ResetView, FlyTo, SetCameraView)

@@ -113,8 +113,8 @@ def model_reference(bundle_path: str | os.PathLike) -> str:
 
 def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any], what: str) -> None:
     """Call write(file) on a temporary file beside `path`, then rename it over `path` with the usual
-    file mode (vae.bundle.atomic_file: the one place that knows how)."""
-    from latentwalk.vae.bundle import atomic_file
+    file mode (vae.atomic.atomic_file: the one place that knows how)."""
+    from latentwalk.vae.atomic import atomic_file
 
     try:
         with atomic_file(path) as temp, open(temp, "wb") as f:

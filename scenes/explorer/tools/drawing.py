@@ -103,7 +103,7 @@ class EncodeJob:
     def setup(self) -> None:
         import torch
 
-        torch.set_num_threads(1)  # llvmpipe keeps its core (ENVIRONMENT.md)
+        torch.set_num_threads(1)  # llvmpipe keeps its core (scenes/explorer/model/decoding.py)
         self.encoder = self.bundle.load_encoder() if self.bundle.has_encoder else None
 
     def __call__(self, payloads: list) -> list:

@@ -44,7 +44,7 @@ class InsightJob:
     def setup(self) -> None:
         import torch
 
-        torch.set_num_threads(1)  # llvmpipe keeps its core (ENVIRONMENT.md)
+        torch.set_num_threads(1)  # llvmpipe keeps its core (scenes/explorer/model/decoding.py)
         self.decoder = self.bundle.load_decoder()
 
     def __call__(self, payloads: list) -> list:
