@@ -58,7 +58,7 @@ from latentwalk.scenes.explorer.view.picking import Picker
 from latentwalk.scenes.explorer.view.points import PointStyle
 from latentwalk.scenes.explorer.panels.layout import PanelLayout
 from latentwalk.scenes.explorer.panels.start import make_panels
-from latentwalk.scenes.explorer.core.state import ExplorerState, WalkState
+from latentwalk.scenes.explorer.core.state import ExplorerState, StyleState, WalkState
 from latentwalk.scenes.explorer.view.tooltip import hover_tooltip
 from latentwalk.scenes.explorer.core.undo import History
 from latentwalk.scenes.explorer.view.view_cache import ViewCache
@@ -84,8 +84,8 @@ class ExplorerScene(Scene):
         map_big_blocks()  # before a million points' arrays and their temporaries (engine/memory.py)
         self._first_bundle = model if isinstance(model, Bundle) else load_bundle(model)
         self.data_dir, self.device = data_dir, device
-        self.state = ExplorerState(walk=WalkState(WalkPath(self._first_bundle.latents)))
-        self.state.style.point_size, self.state.style.pick_prefilter = float(point_size), bool(prefilter)
+        self.state = ExplorerState(style=StyleState(point_size=float(point_size), pick_prefilter=bool(prefilter)),
+                                   walk=WalkState(WalkPath(self._first_bundle.latents)))
         self.history = History()
         self.last_refusal: str | None = None  # why the last refused command was refused (one line)
         self.refused = None  # that command

@@ -74,7 +74,7 @@ class PadDriver:
     @classmethod
     def attach(cls, scene, app, **settings) -> "PadDriver":
         """For the plain explorer: hook into its action handlers and fixed-step updaters (its commands
-        then apply one step later, at the next update's start)."""
+        apply in the same step, drained right after the updaters)."""
         driver = cls(scene, app, **settings)
         scene.action_handlers.append(driver.handle_action)
         scene.updaters.append(driver.step)

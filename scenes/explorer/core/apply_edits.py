@@ -91,20 +91,20 @@ def _walk_t(scene, cmd: c.SetWalkT) -> None:
 
 @handles(c.PlayWalk)
 def _play(scene, cmd: c.PlayWalk) -> None:
-    walk = scene.state.walk.path.traversal
+    traversal = scene.state.walk.path.traversal
     if cmd.playing is None:
-        walk.toggle()
+        traversal.toggle()
     elif cmd.playing:
-        walk.play()
+        traversal.play()
     else:
-        walk.pause()
+        traversal.pause()
     _walk_moved(scene)
 
 
 @handles(c.StepWalk)
 def _step_walk(scene, cmd: c.StepWalk) -> None:
-    walk = scene.state.walk.path.traversal
-    walk.jump_to_step(walk.step_index + int(cmd.steps))
+    traversal = scene.state.walk.path.traversal
+    traversal.jump_to_step(traversal.step_index + int(cmd.steps))
     _walk_moved(scene)
 
 

@@ -1,7 +1,7 @@
 """Every change to the explorer is one of these small frozen values, submitted with
 `scene.submit(command)` by any driver (key bindings, panels, sessions, the tour, the gamepad, the
-recorder's timeline). The scene applies queued commands in order at the start of the update phase
-(scenes/explorer/core/apply.py); nothing else assigns scene or state fields.
+recorder's timeline). The scene drains the queue in order through apply() (scenes/explorer/core/apply.py)
+in the commands phase and in each fixed step (scenes/explorer/scene.py); nothing else changes the state.
 
 Units: angles in radians, pixels in window pixels (origin top-left), t in [0, 1] of the walk's arc
 length. A command that cannot apply (an index out of range, a bad setting) changes nothing and sets

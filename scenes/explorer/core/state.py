@@ -4,7 +4,8 @@
 function (scenes/explorer/core/apply.py) bumps whenever a command changes it. Redraw, idle skipping and
 the cached 3-d layer compare versions, never hashed copies of the state.
 
-Read it anywhere (`scene.state`); change it only by `scene.submit(command)`.
+Read it anywhere (`scene.state`); change it only through commands: drivers `scene.submit(command)`,
+and the scene applies the few it makes itself (core/scene_commands.py) through the same apply().
 
 Parts:
 - `view`: the camera goal lives in the scene's `OrbitCamera` (it also owns the damped current
@@ -21,7 +22,8 @@ Parts:
   set in apply, read by the rule in `output_owner`. Whose image is on screen, and its caption, is the
   prepare phase's finding (model/outputs.py, `OutputImages.shown_owner`), not state.
 - `ui`: panels shown or hidden.
-- `model`: which bundle is installed (`version` moves on each install).
+- `model`: which bundle is installed (`version` moves on each install) and why the last load failed;
+  what the install uploaded (points, projection, guides) is `scene.installed` (model/install.py).
 """
 from __future__ import annotations
 

@@ -190,11 +190,11 @@ def session_from_json(data: Any, *, n_points: int | None = None, dim: int | None
                     what="classes")
                for i, c in enumerate(checked_list(top["highlighted_classes"], "highlighted_classes"))]
 
-    walk = checked_object(top["traversal"], "traversal", ("t", "mode", "speed", "playing"))
-    t = checked_number(walk["t"], "traversal.t", 0.0, 1.0)
-    mode = checked_choice(walk["mode"], "traversal.mode", MODES)
-    speed = checked_number(walk["speed"], "traversal.speed", 0.0, MAX_SPEED)
-    playing = checked_bool(walk["playing"], "traversal.playing")
+    traversal = checked_object(top["traversal"], "traversal", ("t", "mode", "speed", "playing"))
+    t = checked_number(traversal["t"], "traversal.t", 0.0, 1.0)
+    mode = checked_choice(traversal["mode"], "traversal.mode", MODES)
+    speed = checked_number(traversal["speed"], "traversal.speed", 0.0, MAX_SPEED)
+    playing = checked_bool(traversal["playing"], "traversal.playing")
     selection, style = (_selection_and_style(top, n_points, dim) if version >= 2 else (None, None))
 
     return Session(

@@ -233,14 +233,15 @@ class WalkPath:
     # -- sessions --------------------------------------------------------------------------------
     def to_session(self, model: str, camera: CameraView | None = None,
                    highlighted_classes: Iterable[int] = ()) -> Session:
-        walk = self.traversal
+        traversal = self.traversal
         return Session(
             model=model,
             control_points=list(self._points),
-            curve=CurveSettings(kind=self._kind, closed=self._closed, steps=walk.steps),
+            curve=CurveSettings(kind=self._kind, closed=self._closed, steps=traversal.steps),
             camera=camera or CameraView(),
             highlighted_classes=[int(c) for c in highlighted_classes],
-            traversal=PlaybackState(t=walk.t, mode=walk.mode, speed=walk.speed, playing=walk.playing),
+            traversal=PlaybackState(t=traversal.t, mode=traversal.mode, speed=traversal.speed,
+                                    playing=traversal.playing),
         )
 
     def apply_session(self, session: Session) -> None:

@@ -109,8 +109,9 @@ class WalkTools:
         return self.path.curve.at(t), t
 
     def _on_model(self, bundle) -> None:
-        """Another model: its walk starts empty and stopped (an index or a latent of the old model
-        names another picture in the new one); the same model loaded again keeps the walk that fits."""
+        """Another model, within the InstallModel command: its walk starts empty and stopped (an index or
+        a latent of the old model names another picture in the new one); the same model loaded again
+        keeps the walk that fits."""
         same = bundle.path == self._model
         self._model = bundle.path
         if not same:
