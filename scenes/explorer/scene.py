@@ -163,9 +163,10 @@ class ExplorerScene(Scene):
         self.neighbours.release()
         self.loader.close()
         self.decoder.close()
-        installed = self.installed
-        for resource in (installed.cloud, installed.guides, self.picker, self.output_images, self.layer_cache):
-            resource.release()
+        installed = () if self.installed is None else (self.installed.cloud, self.installed.guides)
+        for resource in (*installed, self.picker, self.output_images, self.layer_cache):
+            if resource is not None:
+                resource.release()
         self.app = None
 
     def resize(self, width: int, height: int) -> None:
