@@ -70,12 +70,12 @@ class Bench:
         from latentwalk.engine.gl import VertexArray
 
         self.app, self.scene = app, scene
-        cloud = scene.cloud
+        cloud = scene.installed.cloud
         # the same buffers without the instance divisor: one vertex per point
         self.arrays_vao = VertexArray()
         self.arrays_vao.attribute(0, cloud.position_buffer, 3)
         self.arrays_vao.attribute(1, cloud.label_buffer, 1, cloud.label_dtype)
-        projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+        projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
         width, height = scene.viewport
         px = projection.pixels
         keep = projection.visible & (px[:, 0] > 300) & (px[:, 0] < width - 300) & (px[:, 1] > 40) & (px[:, 1] < height - 40)
@@ -90,17 +90,17 @@ class Bench:
         gl.glViewport(0, 0, *scene.viewport)
         gl.glClearColor(0.08, 0.08, 0.10, 1.0)
         gl.glClear(gl.GL_COLOR_BUFFER_BIT | gl.GL_DEPTH_BUFFER_BIT)
-        view_projection, view = scene._matrices(1.0)
-        scene._update_style(1.0)
+        view_projection, view = scene.view_cache.matrices(1.0)
+        scene.view_cache.update_style(1.0)
         if arrays:
-            cloud = scene.cloud
+            cloud = scene.installed.cloud
             gl.glEnable(gl.GL_DEPTH_TEST)
             gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
             cloud._set_uniforms(cloud.color_program, view_projection, view, scene.style, from_attribute=False,
                                 hovered=None)
             self.arrays_vao.draw(gl.GL_POINTS, cloud.count)
         else:
-            scene.cloud.draw(view_projection, view, scene.style)
+            scene.installed.cloud.draw(view_projection, view, scene.style)
         self.app.window.flip()
 
     def bare(self, frames):
@@ -124,13 +124,15 @@ class Bench:
         return timed(step, frames)
 
     def turning(self, frames):
+        from latentwalk.scenes.explorer.core import commands as c
+
         def step():
-            self.scene.camera.orbit(0.01, 0.0)
+            self.scene.submit(c.Orbit(0.01, 0.0))
             self.app.step_frame()
         return timed(step, frames)
 
     def turning_full(self, frames):
-        """Turning with adaptive detail off: every point, every frame (the issue's 1.15x target)."""
+        """Turning with adaptive detail off: every point, every frame (target: <= 1.15x the bare draw at 60k)."""
         cache = self.scene.layer_cache
         cache.full_detail = True
         try:
@@ -142,7 +144,7 @@ class Bench:
         from latentwalk.engine.gl import Framebuffer
 
         scene, picker = self.scene, self.scene.picker
-        view_projection, view = scene._matrices(1.0)
+        view_projection, view = scene.view_cache.matrices(1.0)
         cursor = self.hover_pixels[0]
         results = {}
         for name, prefilter, new_view in (("prefilter, view changed", True, True),
@@ -154,7 +156,7 @@ class Bench:
                 if new_view:
                     picker.forget_view()
                 self.gl.glFinish()  # charge the pick only for itself, not for frames still in flight
-                picker.pick(scene.cloud, cursor, view_projection, view, scene.style)
+                picker.pick(scene.installed.cloud, cursor, view_projection, view, scene.style)
                 samples.append(picker.last_ms)
                 candidates = picker.last_candidates
             results[name] = (statistics.median(samples), candidates)
@@ -171,14 +173,14 @@ class Bench:
             pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(1, 0), buttons=(0, 0, 0),
                                                  touch=False))
             self.app.step_frame()
-            index = self.scene.hovered_index
+            index = self.scene.state.pointer.hovered
             start = time.perf_counter()
             for _ in range(200):
-                if self.scene.output_caption.startswith(f"#{index} "):
+                if self.scene.output_images.caption.startswith(f"#{index} "):
                     break
                 self.app.step_frame()
             waits.append((time.perf_counter() - start) * 1000.0)
-            latencies.append(self.scene.hover_latency_frames)
+            latencies.append(self.scene.output_images.hover_latency_frames)
         return statistics.median(latencies), max(latencies), statistics.median(waits)
 
 
@@ -266,8 +268,8 @@ def format_report(results: list[dict], args) -> str:
         median, worst, ms = r["latency"]
         lines.append(f"| {r['count']:,} | {median:g} | {worst} | {ms:.1f} |")
     lines += ["", "Notes: *turning* holds adaptive detail's frame rate (36 fps by default: a subset of a big cloud "
-              "while the view moves); *turning, every point* is the same with detail off, the issue's 60k target "
-              "(<= 1.15x the bare draw). The ratio columns are the issue's targets (idle <= 1.15x). On llvmpipe a non-instanced "
+              "while the view moves); *turning, every point* is the same with detail off, the 60k target "
+              "(<= 1.15x the bare draw). The ratio columns hold the targets (idle <= 1.15x). On llvmpipe a non-instanced "
               "glDrawArrays(GL_POINTS) of the same buffers is faster than the instanced draw the explorer uses; "
               "switching is a divisor and gl_VertexID change in points.py / points.vert. A hover latency of 1 frame "
               "means the image requested in frame f is on screen in frame f+1."]
@@ -282,8 +284,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--panels-before", action="store_true",
-                        help="only the panels the explorer had before issue 13's and 14's (like-for-like with "
-                             "older tables); writes explorer_panels_before.md")
+                        help="only the panels the explorer had before the Neighbours, Draw, Activations, Weights, "
+                             "Record and Help panels (like-for-like with older tables); writes explorer_panels_before.md")
     args = parser.parse_args()
 
     from latentwalk.engine.headless import ensure_display

@@ -84,7 +84,7 @@ def child_latentwalk(count: int, frames: int, size, detail: bool) -> dict:
             def turning(i):
                 scene.submit(Orbit(turn, 0.0))
                 app.step_frame()
-                drawn.append(scene.cloud.last_drawn)
+                drawn.append(scene.installed.cloud.last_drawn)
             timed(turning, LATENTWALK_WARMUP if detail else WARMUP, gl.glFinish)
             scene.submit(PointerMoved(None))  # again: the window's first events put the pointer in it
             drawn.clear()

@@ -1,4 +1,4 @@
-"""Start-up and memory per point (issue 12): from process start to the first frame on screen for
+"""Start-up and memory per point: from process start to the first frame on screen for
 `latentwalk run` on the bundled model and on a 1M-point bundle, side by side with the same run where
 torch is imported before the window (as every run did before torch was made lazy); and the memory a
 point costs beyond its latents, from the resident size of two explorers (60k and 1M synthetic points)
@@ -86,13 +86,13 @@ def child_memory(model: str) -> dict:
             app.step_frame()
         gl.glFinish()
         traced_kb = tracemalloc.get_traced_memory()[0] // 1024
-        return {"points": scene.cloud.count, "latent_dim": scene.bundle.latent_dim, "traced": traced_kb,
+        return {"points": scene.installed.cloud.count, "latent_dim": scene.bundle.latent_dim, "traced": traced_kb,
                 "held": held_per_point(scene), **memory_kb()}
 
 
 def held_per_point(scene) -> dict[str, float]:
     """Bytes a point costs in each array the explorer keeps for it (host and GL buffers)."""
-    cloud, count = scene.cloud, scene.cloud.count
+    cloud, count = scene.installed.cloud, scene.installed.cloud.count
     held = {"3-d positions (host)": cloud.host_positions.nbytes,
             "labels (host)": scene.bundle.labels.nbytes,
             "draw order (host)": 0 if cloud.order is None else cloud.order.nbytes,

@@ -109,9 +109,6 @@ class Bindings:
     def drag_action(self, button: int) -> str | None:
         return self._drags.get(button)
 
-    def key_bindings(self) -> dict[tuple[int, int], str]:
-        return dict(self._keys)
-
     # -- gamepad -------------------------------------------------------------------------------
     def bind_pad_button(self, name: str, action: str) -> None:
         """`name` as in engine.input_names.PAD_BUTTONS ("a", "start", "dpleft", ...)."""

@@ -88,7 +88,7 @@ def frames_until(app, condition, max_frames: int = 400) -> bool:
 
 def front_point(scene, margin: int = 24) -> tuple[int, tuple[int, int]]:
     """The visible point nearest the eye, well inside the window, and its pixel: nothing can cover it."""
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     width, height = scene.viewport
     px = projection.pixels
     inside = projection.visible & (px[:, 0] > margin) & (px[:, 0] < width - margin) \
@@ -100,7 +100,7 @@ def front_point(scene, margin: int = 24) -> tuple[int, tuple[int, int]]:
 
 def isolated_point(scene, clearance: float = 16.0, margin: int = 24) -> tuple[int, tuple[int, int]]:
     """A visible point with no other point's centre within `clearance` pixels, and its pixel."""
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     px, (width, height) = projection.pixels, scene.viewport
     for index in np.flatnonzero(projection.visible):
         x, y = px[index]
@@ -115,7 +115,7 @@ def isolated_point(scene, clearance: float = 16.0, margin: int = 24) -> tuple[in
 
 def empty_pixel(scene, distance: float = 30.0) -> tuple[int, int]:
     """A pixel at least `distance` from every projected point."""
-    px = scene.camera.project(scene.positions, 1.0, scene.viewport).pixels
+    px = scene.camera.project(scene.installed.positions, 1.0, scene.viewport).pixels
     width, height = scene.viewport
     for y in range(5, height - 5, 7):
         for x in range(5, width - 5, 7):

@@ -116,7 +116,7 @@ def test_a_shows_and_hides_the_axes_on_screen_and_help_says_so(gl_app, bundle_pa
     shown = app.capture(include_ui=False).astype(int)
     press(app, pygame.K_a)
     hidden = app.capture(include_ui=False).astype(int)
-    assert not scene.state.style.show_axes and not scene.guides.show_axes
+    assert not scene.state.style.show_axes and not scene.installed.guides.show_axes
     assert (np.abs(hidden - shown).sum(axis=-1) > 30).sum() > 50  # the axes' lines are gone
     press(app, pygame.K_a)
     again = app.capture(include_ui=False).astype(int)

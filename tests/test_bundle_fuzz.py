@@ -1,4 +1,4 @@
-"""Seeded fuzzing of load_bundle (issue 9): a few hundred mutated model.json files, .npy headers and
+"""Seeded fuzzing of load_bundle: a few hundred mutated model.json files, .npy headers and
 safetensors headers. Every one either loads into a consistent bundle or is refused as one
 BundleError line that names the mutated file; no other exception, no hang, nothing huge allocated."""
 import json

@@ -28,8 +28,8 @@ def test_recolouring_a_class_changes_its_points_and_no_others(gl_app, bundle_pat
     near = image[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3)
     magenta = (near[:, 0] > 150) & (near[:, 2] > 150) & (near[:, 1] < 80)
     assert magenta.any(), near
-    np.testing.assert_allclose(scene.class_colors[labels[index]], (1.0, 0.0, 1.0))
-    assert tuple(scene.class_colors[other]) != (1.0, 0.0, 1.0)
+    np.testing.assert_allclose(scene.installed.cloud.colors[labels[index]], (1.0, 0.0, 1.0))
+    assert tuple(scene.installed.cloud.colors[other]) != (1.0, 0.0, 1.0)
     scene.submit(SetClassColor(int(labels[index]), None))  # back to the palette
     frames(app, 2)
     near = app.capture(include_ui=False).astype(int)[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3)

@@ -1,4 +1,4 @@
-"""The `latentwalk` command table and parser (issue 14): only commands that exist are listed and each
+"""The `latentwalk` command table and parser: only commands that exist are listed and each
 one's --help works, help shows defaults, --version, one-line argparse errors, and a command module
 that fails to import is named in one line instead of taking the CLI down."""
 import argparse

@@ -183,7 +183,7 @@ def test_cli_refuses_an_unwritable_output_before_decoding(tmp_path, model_dir, c
 def test_check_writable_folder_probes_with_a_real_file_and_leaves_nothing(tmp_path, monkeypatch):
     import tempfile
 
-    from latentwalk.vae.bundle import check_writable_folder
+    from latentwalk.vae.atomic import check_writable_folder
 
     check_writable_folder(tmp_path / "not" / "yet")  # made later, inside tmp_path: fine
     assert list(tmp_path.iterdir()) == []

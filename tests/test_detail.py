@@ -171,7 +171,7 @@ def test_refinement_reaches_every_point_within_the_deadline(total, budget, frame
     assert refinement.next_chunk(budget, now) == (total, 0)
 
 
-def test_rest_deadline_follows_the_issue():
+def test_rest_deadline_is_short_for_small_clouds_and_a_second_for_a_million_points():
     assert rest_deadline(10_000) == rest_deadline(60_000) == 0.3
     assert rest_deadline(1_000_000) == rest_deadline(5_000_000) == 1.0
     assert 0.3 < rest_deadline(250_000) < 1.0

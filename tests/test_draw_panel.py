@@ -24,9 +24,9 @@ def drawing_explorer(gl_app, tmp_path):
     bundle = make_bundle(tmp_path / "with-encoder", count=200, encoder=True)
     app, scene = open_explorer(gl_app, bundle, SIZE, panels=True)
     panel = scene.drawing.panel
-    scene.panels[:] = [scene.output, panel, scene.neighbours.panel]
+    scene.panels[:] = [scene.output_panel, panel, scene.neighbours.panel]
     panel.place = (5, 5)
-    scene.output.place = (SIZE[0] - 260, 5)
+    scene.output_panel.place = (SIZE[0] - 260, 5)
     scene.neighbours.panel.place = (SIZE[0] - 260, 250)
     frames(app, 3)
     return app, scene, load_bundle(bundle)
@@ -56,8 +56,8 @@ def test_drawn_strokes_become_a_point_and_a_reconstruction(drawing_explorer):
     ink = tools.canvas.pixels
     assert ink[int(0.3 * 28), 7] > 0.9 and ink[20, 20] == 0.0
 
-    assert frames_until(app, lambda: tools.latent is not None and scene.state.output.owner == "selection"
-                        and scene.decoded_slot.image is not None)
+    assert frames_until(app, lambda: tools.latent is not None and scene.output_images.shown_owner == "selection"
+                        and scene.output_images.decoded_slot.image is not None)
     centred = to_model_input(ink, (28, 28), keep_fitting=False)
     np.testing.assert_array_equal(tools.model_input, centred)  # what the encoder saw: the MNIST-made stroke
     rows, cols = np.nonzero(centred > 0.1)  # scaled to 20 pixels tall, centred by mass
@@ -70,7 +70,7 @@ def test_drawn_strokes_become_a_point_and_a_reconstruction(drawing_explorer):
     assert scene.state.selection.source == "draw"
     np.testing.assert_allclose(scene.state.selection.latent, expected, atol=1e-5)
     reconstruction = decode_latents(bundle.load_decoder(), expected[None])[0]
-    np.testing.assert_allclose(scene.decoded_slot.image, reconstruction, atol=1e-5)
+    np.testing.assert_allclose(scene.output_images.decoded_slot.image, reconstruction, atol=1e-5)
 
     nearest = np.argsort(np.linalg.norm(bundle.latents - expected, axis=1), kind="stable")[:5]
     assert frames_until(app, lambda: scene.neighbours.subject is not None and scene.neighbours.subject[0] == "latent"
@@ -97,8 +97,8 @@ def test_drawn_strokes_become_a_point_and_a_reconstruction(drawing_explorer):
 
     click_item(app, panel, "add to walk")
     frames(app, 2)
-    assert len(scene.path.control_latents()) == 1
-    np.testing.assert_allclose(scene.path.control_latents()[0], first, atol=1e-6)
+    assert len(scene.state.walk.path.control_latents()) == 1
+    np.testing.assert_allclose(scene.state.walk.path.control_latents()[0], first, atol=1e-6)
 
     click_item(app, panel, "clear")
     assert tools.canvas.empty
@@ -111,7 +111,7 @@ def test_a_dropped_picture_is_encoded_and_a_bad_one_named(drawing_explorer, tmp_
     digit[10:50, 18:23] = 10
     Image.fromarray(digit).save(tmp_path / "one.png")
     scene.handle_action(Action(DROP_FILE, text=str(tmp_path / "one.png")))
-    assert frames_until(app, lambda: tools.latent is not None and scene.decoded_slot.image is not None)
+    assert frames_until(app, lambda: tools.latent is not None and scene.output_images.decoded_slot.image is not None)
     expected = encode_inputs(bundle.load_encoder(),
                              to_model_input(np.asarray(Image.open(tmp_path / "one.png"), np.float32) / 255, (28, 28)))
     np.testing.assert_allclose(tools.latent, expected[0], atol=1e-5)

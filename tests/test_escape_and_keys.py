@@ -23,7 +23,7 @@ def bundle_path(tmp_path_factory):
 @pytest.fixture
 def explorer(gl_app, bundle_path):
     app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE, panels=True)
-    show_only_walk_panels(scene, scene.walk)
+    show_only_walk_panels(scene, scene.walk_tools)
     frames(app, 3)
     return app, scene
 
@@ -44,16 +44,16 @@ def test_esc_closes_an_open_dropdown_then_clears_the_selection_and_never_quits(e
     for command in (AddControlPoint(index=3), AddControlPoint(index=9), Select(5)):
         scene.submit(command)
     frames(app, 2)
-    path_panel = scene.walk.path_panel
+    path_panel = scene.walk_tools.path_panel
     click_item(app, path_panel, "kind")  # the Path panel's curve dropdown opens
     assert popup_open()
     press(app, pygame.K_ESCAPE)
     assert app.running, "Esc with a dropdown open and unsaved control points must not quit"
     assert not popup_open()
-    assert scene.selected_index == 5  # the Esc went to the dropdown, nothing else
-    assert len(scene.walk.path.points) == 2 and scene.walk.path.kind == "catmull-rom"
+    assert scene.state.selection.index == 5  # the Esc went to the dropdown, nothing else
+    assert len(scene.walk_tools.path.points) == 2 and scene.walk_tools.path.kind == "catmull-rom"
     press(app, pygame.K_ESCAPE)
-    assert app.running and scene.selected_index is None
+    assert app.running and scene.state.selection.index is None
     press(app, pygame.K_q, pygame.KMOD_CTRL)
     assert not app.running
 
@@ -64,18 +64,18 @@ def test_space_plays_and_pauses_the_walk(explorer):
         scene.submit(command)
     frames(app, 2)
     press(app, pygame.K_SPACE)
-    assert scene.walk.path.traversal.playing
-    t = scene.walk.path.traversal.t
+    assert scene.walk_tools.path.traversal.playing
+    t = scene.walk_tools.path.traversal.t
     frames(app, 10)
-    assert scene.walk.path.traversal.t > t
+    assert scene.walk_tools.path.traversal.t > t
     press(app, pygame.K_SPACE)
-    assert not scene.walk.path.traversal.playing
+    assert not scene.walk_tools.path.traversal.playing
 
 
 def test_ctrl_s_saves_while_the_session_path_field_has_the_keyboard(explorer, tmp_path):
     app, scene = explorer
     scene.submit(AddControlPoint(index=3))
-    panel = scene.walk.session_panel
+    panel = scene.walk_tools.session_panel
     panel.file = ""
     frames(app)
     click_item(app, panel, "file")

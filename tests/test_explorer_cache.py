@@ -48,15 +48,15 @@ def test_a_pointer_moving_over_empty_space_reuses_the_layer_pixel_for_pixel(expl
     first = empty_pixel(scene)
     post_motion(first)
     frames(app)
-    draws, reuses = scene.cloud.draw_calls, scene.layer_reuses
+    draws, reuses = scene.installed.cloud.draw_calls, scene.layer_cache.reuses
     second = empty_pixel(scene, distance=20.0)
     for pos in (second, first, (first[0] + 3, first[1] + 2)):
         post_motion(pos)
         frames(app)
-        assert scene.hovered_index is None and scene.pointer == pos
-    assert scene.cloud.draw_calls == draws and scene.layer_reuses == reuses + 3
+        assert scene.state.pointer.hovered is None and scene.state.pointer.position == pos
+    assert scene.installed.cloud.draw_calls == draws and scene.layer_cache.reuses == reuses + 3
     shown, fresh = shown_and_fresh(app, scene)
-    assert scene.cloud.draw_calls == draws + 2  # the fresh captures drew: straight, then into the cache
+    assert scene.installed.cloud.draw_calls == draws + 2  # the fresh captures drew: straight, then into the cache
     assert np.array_equal(shown, fresh)
     assert (shown != shown[0, 0]).any(axis=2).sum() > 300  # the cloud is in it, not a blank window
 
@@ -67,13 +67,13 @@ def test_hovering_a_point_reuses_the_layer_and_draws_the_point_enlarged_over_it(
     post_motion(empty_pixel(scene))
     frames(app, 2)
     before = app.capture(include_ui=False)
-    draws, reuses = scene.cloud.draw_calls, scene.layer_reuses
+    draws, reuses = scene.installed.cloud.draw_calls, scene.layer_cache.reuses
     post_motion((x, y))
     frames(app)
     post_motion((x + 1, y))
     frames(app)
-    assert scene.hovered_index == index
-    assert scene.cloud.draw_calls == draws and scene.layer_reuses == reuses + 2  # the cloud is not redrawn
+    assert scene.state.pointer.hovered == index
+    assert scene.installed.cloud.draw_calls == draws and scene.layer_cache.reuses == reuses + 2  # the cloud is not redrawn
     shown, fresh = shown_and_fresh(app, scene)
     assert np.array_equal(shown, fresh)
     grown = (shown != before).any(axis=2)
@@ -86,13 +86,13 @@ def test_a_layer_changing_every_frame_is_drawn_straight_and_kept_once_it_rests(e
     post_motion(empty_pixel(scene))
     frames(app, 2)
     scene.submit(Orbit(0.5, 0.0))
-    draws, reuses = scene.cloud.draw_calls, scene.layer_reuses
+    draws, reuses = scene.installed.cloud.draw_calls, scene.layer_cache.reuses
     frames(app, 5)  # turning: every frame draws the cloud, none keeps or reuses a layer
-    assert scene.camera.is_moving and scene.cloud.draw_calls == draws + 5 and scene.layer_reuses == reuses
+    assert scene.camera.is_moving and scene.installed.cloud.draw_calls == draws + 5 and scene.layer_cache.reuses == reuses
     assert scene.layer_cache.key is None
     settle(app, scene)
     frames(app, 3)  # at rest: one more draw fills the cache, then it is reused
-    assert scene.layer_cache.key is not None and scene.layer_reuses >= reuses + 1
+    assert scene.layer_cache.key is not None and scene.layer_cache.reuses >= reuses + 1
     scene.invalidate_layer()
     straight = app.capture(include_ui=False)
     cached = app.capture(include_ui=False)
@@ -136,12 +136,12 @@ def test_each_change_of_the_3d_view_redraws_the_points(explorer, change):
     post_motion(empty_pixel(scene))
     frames(app, 2)
     before = app.capture(include_ui=False)
-    cloud, draws = scene.cloud, scene.cloud.draw_calls
+    cloud, draws = scene.installed.cloud, scene.installed.cloud.draw_calls
     frames(app)
     assert cloud.draw_calls == draws  # nothing changed yet: the layer is reused
     change(app, scene)
     frames(app)
-    assert scene.cloud is not cloud or scene.cloud.draw_calls > draws
+    assert scene.installed.cloud is not cloud or scene.installed.cloud.draw_calls > draws
     settle(app, scene)
     shown, fresh = shown_and_fresh(app, scene)
     assert np.array_equal(shown, fresh)
@@ -153,12 +153,12 @@ def test_moving_the_walk_position_redraws_and_the_marker_follows(explorer):
     scene.submit(AddControlPoint(index=0))
     scene.submit(AddControlPoint(index=int(np.flatnonzero(scene.bundle.labels == 2)[0])))
     frames(app, 2)
-    before, draws = app.capture(include_ui=False), scene.cloud.draw_calls
-    marker = scene.walk.view.marker_3d.copy()
+    before, draws = app.capture(include_ui=False), scene.installed.cloud.draw_calls
+    marker = scene.walk_tools.view.marker_3d.copy()
     scene.submit(SetWalkT(0.7))
     frames(app)
-    assert scene.cloud.draw_calls == draws + 1
-    assert not np.allclose(scene.walk.view.marker_3d, marker)
+    assert scene.installed.cloud.draw_calls == draws + 1
+    assert not np.allclose(scene.walk_tools.view.marker_3d, marker)
     shown, fresh = shown_and_fresh(app, scene)
     assert np.array_equal(shown, fresh) and (shown != before).any(axis=2).sum() > 20
 
@@ -179,13 +179,13 @@ def test_a_renderer_without_a_key_redraws_every_frame_and_close_releases_the_lay
     app, scene = explorer
     renderer = Unkeyed()
     scene.extra_renderers.append(renderer)
-    draws = scene.cloud.draw_calls
+    draws = scene.installed.cloud.draw_calls
     frames(app, 3)
-    assert renderer.calls == 3 and scene.cloud.draw_calls == draws + 3
-    layer_id = scene.layer.id
+    assert renderer.calls == 3 and scene.installed.cloud.draw_calls == draws + 3
+    layer_id = scene.layer_cache.framebuffer.id
     assert gl.glIsFramebuffer(layer_id)
     scene.close()
-    assert scene.layer is None and not gl.glIsFramebuffer(layer_id)
+    assert scene.layer_cache.framebuffer is None and not gl.glIsFramebuffer(layer_id)
 
 
 def test_the_hovered_point_drawn_over_the_layer_stays_behind_nearer_points(explorer, bundle_paths, monkeypatch):
@@ -197,14 +197,14 @@ def test_the_hovered_point_drawn_over_the_layer_stays_behind_nearer_points(explo
     app, scene = explorer
     assert scene.load_model(str(make_bundle(bundle_paths[0].parent / "dense", count=3000, classes=4, seed=3)))
     settle(app, scene)
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     width, height = scene.viewport
     inside = ((projection.pixels > 20) & (projection.pixels < (width - 20, height - 20))).all(axis=1)
     hovered_some = 0
     for index in np.flatnonzero(inside)[np.argsort(-projection.depth[inside])][:40]:  # far points first
         post_motion(tuple(int(v) for v in projection.pixels[index]))
         frames(app, 3)
-        if scene.hovered_index is None:
+        if scene.state.pointer.hovered is None:
             continue
         hovered_some += 1
         for cached in (True, False):
@@ -212,9 +212,9 @@ def test_the_hovered_point_drawn_over_the_layer_stays_behind_nearer_points(explo
                 scene.invalidate_layer()
             shown = app.capture(include_ui=False)
             with monkeypatch.context() as patch:  # the reference: enlarged inside the depth-tested pass
-                draw = scene.cloud.draw
-                patch.setattr(scene.cloud, "draw", lambda vp, v, style: draw(vp, v, replace(style, hovered=scene.hovered_index)))
-                patch.setattr(scene.cloud, "draw_hovered", lambda *args: None)
+                draw = scene.installed.cloud.draw
+                patch.setattr(scene.installed.cloud, "draw", lambda vp, v, style: draw(vp, v, replace(style, hovered=scene.state.pointer.hovered)))
+                patch.setattr(scene.installed.cloud, "draw_hovered", lambda *args: None)
                 scene.invalidate_layer()
                 reference = app.capture(include_ui=False)
             assert np.abs(shown.astype(int) - reference).max() <= 2, (index, cached)  # rounding only

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from latentwalk.scenes.explorer.core import commands as c
 from tests.bundles import make_bundle
 from tests.explorer_helpers import frames, grab, open_explorer
 
@@ -25,13 +26,13 @@ def explorer(gl_app, bundle_path):
     app, scene = open_explorer(gl_app, bundle_path, SIZE, detail={"fixed": SUBSET, "min_points": 100})
     assert scene.layer_cache.detail.builder.wait(30) is not None
     frames(app)  # poll hands the order to the cloud
-    assert scene.cloud.ordered
+    assert scene.installed.cloud.ordered
     return app, scene
 
 
 def turn(app, scene, count: int = 1) -> None:
     for _ in range(count):
-        scene.camera.orbit(0.03, 0.0)
+        scene.submit(c.Orbit(0.03, 0.0))
         frames(app)
 
 
@@ -47,7 +48,7 @@ def settle(app, scene, limit: int = 200) -> int:
 def moving_then_rest(app, scene) -> tuple[np.ndarray, np.ndarray]:
     """A frame of the view turning (a subset drawn), then one once detail has refined at rest."""
     turn(app, scene, 1)
-    scene.camera.orbit(0.03, 0.0)
+    scene.submit(c.Orbit(0.03, 0.0))
     moving = grab(app)
     assert scene.layer_cache.detail.mode == "moving"
     settle(app, scene)
@@ -58,9 +59,9 @@ def test_a_turning_view_draws_the_subset_and_says_so(explorer):
     app, scene = explorer
     turn(app, scene, 3)
     assert scene.layer_cache.detail.mode == "moving" and scene.layer_cache.detail.drawn == SUBSET
-    assert scene.cloud.last_drawn == SUBSET
+    assert scene.installed.cloud.last_drawn == SUBSET
     assert scene.detail_hint_text.startswith(f"{SUBSET:,} of {COUNT:,} points")
-    assert len(np.unique(scene.bundle.labels[scene.cloud.order[:SUBSET]])) == 4  # every class is in it
+    assert len(np.unique(scene.bundle.labels[scene.installed.cloud.order[:SUBSET]])) == 4  # every class is in it
 
 
 def test_at_rest_detail_refines_to_every_point_and_equals_a_full_draw(explorer):
@@ -73,7 +74,7 @@ def test_at_rest_detail_refines_to_every_point_and_equals_a_full_draw(explorer):
     # the refinement's end hands the driver's freed memory back (engine/memory.py), on glibc
     assert memory.trims > trims or not sys.platform.startswith("linux")
     chunks = []
-    draws = scene.cloud.draw_calls
+    draws = scene.installed.cloud.draw_calls
     turn(app, scene, 1)
     assert scene.layer_cache.detail.drawn == SUBSET
     for _ in range(100):
@@ -83,7 +84,7 @@ def test_at_rest_detail_refines_to_every_point_and_equals_a_full_draw(explorer):
             break
     assert chunks[-1] == COUNT and scene.layer_cache.detail.refinement.drawn == COUNT
     assert len(chunks) >= 2 and chunks == sorted(chunks)  # arrived over several frames, never shrinking
-    assert scene.cloud.draw_calls - draws == len(chunks) + 1  # one draw a frame: the turn, then each chunk
+    assert scene.installed.cloud.draw_calls - draws == len(chunks) + 1  # one draw a frame: the turn, then each chunk
     assert scene.detail_hint_text is None
     refined = grab(app)
     reuses = scene.layer_cache.reuses
@@ -108,8 +109,8 @@ def test_picking_while_moving_finds_points_outside_the_drawn_subset(explorer):
     app, scene = explorer
     turn(app, scene, 2)
     assert scene.layer_cache.detail.mode == "moving"
-    drawn = set(scene.cloud.order[:SUBSET].tolist())
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    drawn = set(scene.installed.cloud.order[:SUBSET].tolist())
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     px, depth = projection.pixels, projection.depth
     found = 0
     for index in np.argsort(depth):  # nearest first: nothing in front of them
@@ -132,7 +133,7 @@ def test_full_detail_mode_draws_every_point_while_turning(explorer):
     app, scene = explorer
     scene.layer_cache.full_detail = True  # what offline recording asks for
     turn(app, scene, 2)
-    assert scene.cloud.last_drawn == COUNT and scene.layer_cache.detail.drawn == COUNT
+    assert scene.installed.cloud.last_drawn == COUNT and scene.layer_cache.detail.drawn == COUNT
     assert scene.detail_hint_text is None
 
 
@@ -155,7 +156,7 @@ def test_a_layer_no_key_can_describe_draws_every_point(explorer):
     try:
         turn(app, scene, 2)
         frames(app, 3)
-        assert scene.cloud.last_drawn == COUNT and scene.layer_cache.detail.drawn == COUNT
+        assert scene.installed.cloud.last_drawn == COUNT and scene.layer_cache.detail.drawn == COUNT
     finally:
         scene.extra_renderers.pop()
 
@@ -170,10 +171,10 @@ def test_a_draw_in_parts_shows_and_picks_what_one_draw_does(gl_app, bundle_path,
         app, scene = open_explorer(gl_app, bundle_path, SIZE, detail={"fixed": SUBSET, "min_points": 100})
         assert scene.layer_cache.detail.builder.wait(30) is not None
         frames(app)
-        assert scene.cloud.ordered
+        assert scene.installed.cloud.ordered
     else:  # as in a model's first frames, before its draw order is built
         app, scene = open_explorer(gl_app, bundle_path, SIZE, detail={"enabled": False})
-        assert not scene.cloud.ordered
+        assert not scene.installed.cloud.ordered
     scene.layer_cache.full_detail = True
     turn(app, scene, 1)
     settle(app, scene)
@@ -186,9 +187,9 @@ def test_a_draw_in_parts_shows_and_picks_what_one_draw_does(gl_app, bundle_path,
     parts = grab(app)
     assert np.array_equal(whole, parts) and (parts != parts[0, 0]).any(axis=2).sum() > 2000
     scene.picker.prefilter = False  # the GPU pass over every point, in parts
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     late = [i for i in np.argsort(projection.depth) if projection.visible[i]
-            and (scene.cloud.order is None or np.flatnonzero(scene.cloud.order == i)[0] >= 256)]
+            and (scene.installed.cloud.order is None or np.flatnonzero(scene.installed.cloud.order == i)[0] >= 256)]
     for index in late[:3]:  # nearest first, so nothing covers them
         x, y = projection.pixels[index]
         assert scene.pick_at((int(x), int(y))) == index

@@ -48,7 +48,7 @@ def test_commands_change_state_versions_and_pixels(explorer):
     scene.submit(c.SetPointStyle(point_size=12.0))
     scene.submit(c.SetPointStyle(point_size=12.0))  # the same value again changes nothing more
     frames(app)
-    assert scene.state.style.version == versions[4] + 1 and scene.point_size == 12.0
+    assert scene.state.style.version == versions[4] + 1 and scene.state.style.point_size == 12.0
     bigger = app.capture(include_ui=False)
     lit = lambda image: (image != image[0, 0]).any(axis=2).sum()  # noqa: E731
     assert lit(bigger) > 1.5 * lit(before)
@@ -75,14 +75,14 @@ def test_render_is_pure_the_same_state_twice_gives_no_request_no_change_the_same
         post_motion(empty_pixel(scene))
     settle(app, scene)
     state, requests = scene.state.versions(), scene.decoder.worker.stats.requests
-    walk_requests = scene.walk.walk_panel.filmstrip._next
+    walk_requests = scene.walk_tools.walk_panel.filmstrip._next
     first = app.capture(include_ui=False)
     second = app.capture(include_ui=False)
     assert np.array_equal(first, second)
     assert scene.state.versions() == state and scene.decoder.worker.stats.requests == requests
-    assert scene.walk.walk_panel.filmstrip._next == walk_requests and not scene._queue
+    assert scene.walk_tools.walk_panel.filmstrip._next == walk_requests and not scene._queue
     if with_walk_and_hover:
-        assert scene.hovered_index == index and scene.state.output.owner == "hover"
+        assert scene.state.pointer.hovered == index and scene.output_images.shown_owner == "hover"
 
 
 def test_deterministic_frames_show_the_image_of_their_own_state(explorer):
@@ -93,12 +93,12 @@ def test_deterministic_frames_show_the_image_of_their_own_state(explorer):
     for t in (0.0, 0.35, 0.8, 1.0):
         scene.submit(c.SetWalkT(t))
         app.step_frame(1 / 60)  # no waiting between frames: the frame itself waits
-        assert scene.state.output.owner == "walk" and scene.output_caption == f"walk  t = {t:.3f}"
-        np.testing.assert_allclose(scene.decoded_slot.image, decoded(scene, scene.path.curve.at(t)), atol=1e-5)
+        assert scene.output_images.shown_owner == "walk" and scene.output_images.caption == f"walk  t = {t:.3f}"
+        np.testing.assert_allclose(scene.output_images.decoded_slot.image, decoded(scene, scene.state.walk.path.curve.at(t)), atol=1e-5)
     scene.submit(c.Select(17, source="tour"))
     app.step_frame(1 / 60)
-    assert scene.state.output.owner == "selection" and "(tour)" in scene.output_caption
-    np.testing.assert_allclose(scene.decoded_slot.image, decoded(scene, scene.bundle.latents[17]), atol=1e-5)
+    assert scene.output_images.shown_owner == "selection" and "(tour)" in scene.output_images.caption
+    np.testing.assert_allclose(scene.output_images.decoded_slot.image, decoded(scene, scene.bundle.latents[17]), atol=1e-5)
 
 
 def test_deterministic_mode_fails_in_one_line_when_a_decode_does_not_arrive(explorer, monkeypatch):
@@ -140,11 +140,11 @@ def test_a_scripted_tour_of_three_commands_drives_selection_camera_and_output(ex
         frames(app, 60)  # a second after each step on the fake clock: its flight (0.6 s) is over
         scene.decoder.wait(2.0)
         frames(app)
-        index = scene.selected_index
+        index = scene.state.selection.index
         seen.append(index)
-        np.testing.assert_allclose(scene.camera.current.target, scene.positions[index], atol=1e-6)
-        assert scene.state.output.owner == "selection" and scene.output_caption.startswith(f"#{index} ")
-        assert scene.output_caption.endswith("(tour)")
+        np.testing.assert_allclose(scene.camera.current.target, scene.installed.positions[index], atol=1e-6)
+        assert scene.output_images.shown_owner == "selection" and scene.output_images.caption.startswith(f"#{index} ")
+        assert scene.output_images.caption.endswith("(tour)")
         frames(app, 59)
     assert seen == [12, 145, 67]
     index, pixel = front_point(scene)
@@ -152,4 +152,4 @@ def test_a_scripted_tour_of_three_commands_drives_selection_camera_and_output(ex
     frames(app)
     scene.decoder.wait(2.0)
     frames(app, 2)
-    assert scene.state.output.owner == "hover" and scene.output_caption.startswith(f"#{index} ")
+    assert scene.output_images.shown_owner == "hover" and scene.output_images.caption.startswith(f"#{index} ")

@@ -66,14 +66,14 @@ def test_a_hover_image_arriving_wakes_it_and_then_it_rests(explorer):
     settle(app)
     index, pixel = front_point(scene)
     post_motion(pixel)
-    assert drawn(app, 1) == [True] and scene.hovered_index == index
+    assert drawn(app, 1) == [True] and scene.state.pointer.hovered == index
     for _ in range(300):  # drawn while the request is in flight and when its image arrives
-        if scene.output_caption.startswith(f"#{index} "):
+        if scene.output_images.caption.startswith(f"#{index} "):
             break
         assert drawn(app, 1) == [True]
-    assert scene.output_caption.startswith(f"#{index} ")
+    assert scene.output_images.caption.startswith(f"#{index} ")
     settle(app)
-    assert scene.hovered_index == index
+    assert scene.state.pointer.hovered == index
 
 
 def test_playback_and_a_model_loading_keep_it_drawing(explorer, bundle_path):
@@ -88,10 +88,10 @@ def test_playback_and_a_model_loading_keep_it_drawing(explorer, bundle_path):
     scene.submit(LoadModel(str(bundle_path)))
     assert drawn(app, 1) == [True]
     for _ in range(300):
-        if scene.model_loading is None:
+        if scene.loader.loading is None:
             break
         assert drawn(app, 1) == [True]
-    assert scene.model_loading is None and scene.model_error is None
+    assert scene.loader.loading is None and scene.state.model.error is None
     settle(app)
 
 

@@ -44,7 +44,7 @@ def hover_front_point(app, scene) -> int:
     index, pixel = front_point(scene)
     post_motion(pixel)
     frames(app)
-    assert scene.hovered_index == index
+    assert scene.state.pointer.hovered == index
     return index
 
 
@@ -52,38 +52,38 @@ def test_switching_to_an_imported_bundle_reloads_points_and_decoder(explorer, bu
     from latentwalk.vae.decode import decode_latents
 
     app, scene = explorer
-    old_ids = scene.cloud.gl_ids()
+    old_ids = scene.installed.cloud.gl_ids()
     generation = scene.decoder.worker.generation
     assert scene.load_model(str(bundles["tfjs"]))
     frames(app)
     assert app.scene is scene and scene.bundle.path == bundles["tfjs"]
-    assert scene.cloud.count == 500 and len(scene.class_counts) == 10
+    assert scene.installed.cloud.count == 500 and len(scene.installed.class_counts) == 10
     assert scene.decoder.worker.generation == generation + 1
     # the old cloud's GL objects are gone, and one frame draws the (new) cloud exactly once
     assert not gl.glIsBuffer(old_ids["position_buffer"]) and not gl.glIsVertexArray(old_ids["vao"])
     assert not gl.glIsProgram(old_ids["color_program"]) and not gl.glIsTexture(old_ids["style_texture"])
     # each frame draws the one cloud once, or reuses the cached 3-d layer: never two draw loops
     scene.invalidate_layer()
-    calls, reuses = scene.cloud.draw_calls, scene.layer_reuses
+    calls, reuses = scene.installed.cloud.draw_calls, scene.layer_cache.reuses
     frames(app, 4)  # drawn straight, drawn into the cache, then reused
-    assert scene.cloud.draw_calls == calls + 2 and scene.layer_reuses == reuses + 2
+    assert scene.installed.cloud.draw_calls == calls + 2 and scene.layer_cache.reuses == reuses + 2
     index = hover_front_point(app, scene)
-    assert frames_until(app, lambda: scene.output_caption.startswith(f"#{index} "))
+    assert frames_until(app, lambda: scene.output_images.caption.startswith(f"#{index} "))
     expected = decode_latents(scene.bundle.load_decoder("cpu"), scene.bundle.latents[index:index + 1])[0]
-    np.testing.assert_allclose(scene.decoded_slot.image, expected, atol=1e-5)
+    np.testing.assert_allclose(scene.output_images.decoded_slot.image, expected, atol=1e-5)
 
 
 def test_a_bad_bundle_leaves_the_current_one_and_says_why(explorer, tmp_path):
     app, scene = explorer
-    bundle, cloud = scene.bundle, scene.cloud
+    bundle, cloud = scene.bundle, scene.installed.cloud
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "model.json").write_text("{not json", encoding="utf-8")
     assert not scene.load_model(str(broken))
-    assert scene.bundle is bundle and scene.cloud is cloud and gl.glIsBuffer(cloud.position_buffer.id)
-    assert "model.json" in scene.model_error and "\n" not in scene.model_error
+    assert scene.bundle is bundle and scene.installed.cloud is cloud and gl.glIsBuffer(cloud.position_buffer.id)
+    assert "model.json" in scene.state.model.error and "\n" not in scene.state.model.error
     assert not scene.load_model(str(tmp_path / "nowhere"))
-    assert "nowhere" in scene.model_error
+    assert "nowhere" in scene.state.model.error
     frames(app)
     hover_front_point(app, scene)
 
@@ -95,15 +95,15 @@ def test_a_folder_dropped_on_the_window_loads_and_wide_latents_are_projected(exp
     pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(bundles["wide"]), window=None))
     frames(app)  # the bundle loads in the background; frames go on meanwhile
     assert frames_until(app, lambda: scene.bundle.path == bundles["wide"])
-    assert scene.projection.method == "pca" and scene.model_loading is None
-    assert scene.positions.shape == (300, 3) and scene.bundle.latents.shape == (300, 6)
+    assert scene.installed.projection.method == "pca" and scene.loader.loading is None
+    assert scene.installed.positions.shape == (300, 3) and scene.bundle.latents.shape == (300, 6)
     index = hover_front_point(app, scene)
-    lines = tooltip_lines(scene.bundle, index, scene.positions[index])
+    lines = tooltip_lines(scene.bundle, index, scene.installed.positions[index])
     assert lines[0] == f"#{index}  class {scene.bundle.class_names[scene.bundle.labels[index]]}"
     assert lines[2] == "z (6-d)"  # the full vector, not just the projected xyz
     shown = [float(v) for v in lines[3].split(",")]
     np.testing.assert_allclose(shown, scene.bundle.latents[index], atol=5e-4)
-    assert frames_until(app, lambda: scene.output_caption.startswith(f"#{index} "))
+    assert frames_until(app, lambda: scene.output_images.caption.startswith(f"#{index} "))
 
 
 def test_a_failing_decoder_shows_its_error_and_the_loop_runs_on(explorer, monkeypatch):
@@ -121,7 +121,7 @@ def test_a_failing_decoder_shows_its_error_and_the_loop_runs_on(explorer, monkey
     assert "decoder exploded" in scene.decoder.last_error
     start = app.frame_index
     frames(app, 5)
-    assert app.running and app.frame_index == start + 5 and scene.decoded_slot.image is None
+    assert app.running and app.frame_index == start + 5 and scene.output_images.decoded_slot.image is None
     scene.submit(ShowPanels(True))
     frames(app)  # the Output panel draws the error line without failing
     monkeypatch.setattr(decoding, "decode_batch", real)
@@ -129,7 +129,7 @@ def test_a_failing_decoder_shows_its_error_and_the_loop_runs_on(explorer, monkey
     post_motion((0, 0))
     frames(app)
     post_motion(front_point(scene)[1])
-    assert frames_until(app, lambda: scene.output_caption.startswith(f"#{index} "))
+    assert frames_until(app, lambda: scene.output_images.caption.startswith(f"#{index} "))
     assert scene.decoder.last_error is None
 
 

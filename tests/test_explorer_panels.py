@@ -33,7 +33,7 @@ def explorer(gl_app, bundle_path):
 
 def with_a_walk(app, scene, count=3):
     for index in range(count):
-        scene.walk.path.add_index(index * 7)
+        scene.walk_tools.path.add_index(index * 7)
     frames(app, 4)
 
 
@@ -85,7 +85,7 @@ def test_panels_never_overlap_stay_inside_and_follow_the_window_when_it_is_resiz
             assert rects["Model"][1] > rects["Classes"][1] + rects["Classes"][3]
             assert rects["Output"][1] < rects["Path"][1] < rects["Session"][1]
     # a panel that shows only once there is a walk appears in its place without pushing others over it
-    scene.walk.path.clear()
+    scene.walk_tools.path.clear()
     frames(app, 3)
     assert "Walk" not in scene.panel_layout.shown_rects()
     with_a_walk(app, scene)
@@ -121,7 +121,7 @@ def test_clicking_a_class_checkbox_dims_that_class_in_the_cloud(explorer):
     frames(app, 3)
     panel = scene.panels[0]
     rects = list(scene.panel_layout.shown_rects().values())
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     pixels = projection.pixels.astype(int)
     uncovered = projection.visible & ~np.array([any(r[0] <= px < r[0] + r[2] and r[1] <= py < r[1] + r[3]
                                                     for r in rects) for px, py in pixels])
@@ -134,13 +134,13 @@ def test_clicking_a_class_checkbox_dims_that_class_in_the_cloud(explorer):
     click_item(app, panel, f"class{label}")
     expected = np.ones(10, bool)
     expected[label] = False
-    assert np.array_equal(scene.highlighted, expected)
+    assert np.array_equal(scene.state.highlight.as_array(), expected)
     after = app.capture(include_ui=False).astype(int)
     change = np.abs(after - before).sum(axis=-1)[pixels[:, 1], pixels[:, 0]]
     assert np.median(change[mine]) > 30  # that class's points are dimmed
     assert np.median(change[others]) == 0  # the others look as they did
     click_item(app, panel, f"class{label}")
-    assert scene.highlighted.all()
+    assert scene.state.highlight.as_array().all()
 
 
 def test_a_failing_decoder_shows_its_error_in_the_output_panel(explorer, monkeypatch):
@@ -159,34 +159,34 @@ def test_a_failing_decoder_shows_its_error_in_the_output_panel(explorer, monkeyp
     assert frames_until(app, lambda: scene.decoder.last_error is not None)
     scene.submit(ShowPanels(True))
     frames(app, 3)
-    output = scene.output
+    output = scene.output_panel
     assert "decoder exploded" in output.error_shown
     image = app.capture(include_ui=True)
     x, y, w, h = (int(v) for v in output.rect)
     panel = image[y:y + h, x:x + w].astype(int)
     red = np.abs(panel - np.round(np.array([ERROR_COLOR.x, ERROR_COLOR.y, ERROR_COLOR.z]) * 255)).sum(axis=-1) < 60
     assert red.sum() > 30  # the error line is on screen, in the panel
-    assert app.running and scene.decoded_slot.image is None
+    assert app.running and scene.output_images.decoded_slot.image is None
 
 
 def test_output_shows_the_hovered_point_while_hovering_and_the_walk_otherwise(explorer):
     app, scene = explorer
     scene.submit(ShowPanels(False))  # to aim at points
     with_a_walk(app, scene, count=2)
-    traversal = scene.walk.path.traversal
+    traversal = scene.walk_tools.path.traversal
     traversal.seek(0.5)
-    assert frames_until(app, lambda: scene.output_caption == "walk  t = 0.500")
+    assert frames_until(app, lambda: scene.output_images.caption == "walk  t = 0.500")
     index, pixel = front_point(scene)
     post_motion(pixel)
-    assert frames_until(app, lambda: scene.output_caption.startswith(f"#{index} "))
+    assert frames_until(app, lambda: scene.output_images.caption.startswith(f"#{index} "))
     traversal.play()
     frames(app, 20)  # new walk images keep arriving, and the hovered point keeps the panel
-    assert scene.hovered_index == index and scene.output_caption.startswith(f"#{index} ")
+    assert scene.state.pointer.hovered == index and scene.output_images.caption.startswith(f"#{index} ")
     traversal.pause()
     post_motion(empty_pixel(scene))
     t = traversal.t
-    assert frames_until(app, lambda: scene.output_caption == f"walk  t = {t:.3f}")
-    assert scene.decoded_slot.image is scene.walk.walk_panel.image.image
-    scene.walk.path.clear()  # no walk: its image leaves the panel
+    assert frames_until(app, lambda: scene.output_images.caption == f"walk  t = {t:.3f}")
+    assert scene.output_images.decoded_slot.image is scene.walk_tools.walk_panel.image.image
+    scene.walk_tools.path.clear()  # no walk: its image leaves the panel
     frames(app, 2)
-    assert scene.output_caption == "" and scene.decoded_slot.image is None
+    assert scene.output_images.caption == "" and scene.output_images.decoded_slot.image is None

@@ -32,26 +32,26 @@ def test_hover_picks_the_point_under_the_cursor_and_decodes_it(explorer):
     index, pixel = front_point(scene)
     post_motion(pixel)
     frames(app)
-    assert scene.hovered_index == index
-    assert frames_until(app, lambda: scene.output_caption.startswith(f"#{index} "))
+    assert scene.state.pointer.hovered == index
+    assert frames_until(app, lambda: scene.output_images.caption.startswith(f"#{index} "))
     expected = decode_latents(scene.bundle.load_decoder("cpu"), scene.bundle.latents[index:index + 1])[0]
-    np.testing.assert_allclose(scene.decoded_slot.image, expected, atol=1e-5)
-    assert np.array_equal(scene.decoded_slot.texture.read(), image_to_rgb_u8(expected))
-    assert scene.hover_latency_frames is not None and scene.hover_latency_frames >= 1
+    np.testing.assert_allclose(scene.output_images.decoded_slot.image, expected, atol=1e-5)
+    assert np.array_equal(scene.output_images.decoded_slot.texture.read(), image_to_rgb_u8(expected))
+    assert scene.output_images.hover_latency_frames is not None and scene.output_images.hover_latency_frames >= 1
 
 
 def test_empty_space_picks_nothing_and_leaving_the_window_clears_hover(explorer):
     app, scene = explorer
     post_motion(empty_pixel(scene))
     frames(app)
-    assert scene.hovered_index is None
+    assert scene.state.pointer.hovered is None
     index, pixel = front_point(scene)
     post_motion(pixel)
     frames(app)
-    assert scene.hovered_index == index
+    assert scene.state.pointer.hovered == index
     pygame.event.post(pygame.event.Event(pygame.WINDOWLEAVE, window=None))
     frames(app)
-    assert scene.hovered_index is None and scene.pointer is None
+    assert scene.state.pointer.hovered is None and scene.state.pointer.position is None
 
 
 def test_a_cursor_beside_a_lone_point_picks_it_within_the_pick_radius(explorer):
@@ -60,10 +60,10 @@ def test_a_cursor_beside_a_lone_point_picks_it_within_the_pick_radius(explorer):
     for offset in ((4, 0), (-3, 3), (0, -4)):  # the point's centre pixel lies inside the 9x9 pick square
         post_motion((x + offset[0], y + offset[1]))
         frames(app)
-        assert scene.hovered_index == index
+        assert scene.state.pointer.hovered == index
     post_motion((x + 12, y))  # beyond the point's footprint plus the pick radius
     frames(app)
-    assert scene.hovered_index != index
+    assert scene.state.pointer.hovered != index
 
 
 def test_highlighting_a_class_dims_the_others_without_touching_positions(explorer):
@@ -71,8 +71,8 @@ def test_highlighting_a_class_dims_the_others_without_touching_positions(explore
     index, (x, y) = front_point(scene)
     label = int(scene.bundle.labels[index])
     before = app.capture(include_ui=False)[y, x].astype(int)
-    buffer_id = scene.cloud.position_buffer.id
-    others = np.ones(len(scene.highlighted), bool)
+    buffer_id = scene.installed.cloud.position_buffer.id
+    others = np.ones(len(scene.state.highlight.as_array()), bool)
     others[label] = False
     scene.submit(Highlight(tuple(int(i) for i in np.flatnonzero(others))))
     frames(app)
@@ -83,7 +83,7 @@ def test_highlighting_a_class_dims_the_others_without_touching_positions(explore
     scene.submit(Highlight(None))
     frames(app)
     assert np.abs(app.capture(include_ui=False)[y, x].astype(int) - before).sum() <= 3
-    assert scene.cloud.position_buffer.id == buffer_id
+    assert scene.installed.cloud.position_buffer.id == buffer_id
 
 
 def test_left_drag_rotates_wheel_zooms_reset_returns(explorer):
@@ -130,7 +130,7 @@ def test_double_click_centres_the_point(explorer):
         post_button(pygame.MOUSEBUTTONDOWN, pixel)
         post_button(pygame.MOUSEBUTTONUP, pixel)
     frames(app)
-    np.testing.assert_allclose(scene.camera.goal.target, scene.positions[index], atol=1e-6)
+    np.testing.assert_allclose(scene.camera.goal.target, scene.installed.positions[index], atol=1e-6)
 
 
 def test_a_panel_under_the_mouse_blocks_camera_and_hover(explorer):
@@ -150,7 +150,7 @@ def test_a_panel_under_the_mouse_blocks_camera_and_hover(explorer):
                                          precise_y=3.0, touch=False))
     frames(app, 3)
     assert scene.camera.goal.same_as(goal)
-    assert scene.hovered_index is None and scene.pointer is None
+    assert scene.state.pointer.hovered is None and scene.state.pointer.position is None
 
 
 def test_picking_stays_exact_after_a_resize(explorer):
@@ -161,7 +161,7 @@ def test_picking_stays_exact_after_a_resize(explorer):
     index, pixel = front_point(scene)
     post_motion(pixel)
     frames(app)
-    assert scene.hovered_index == index
+    assert scene.state.pointer.hovered == index
 
 
 def test_pick_without_prefilter_agrees(explorer):
@@ -170,8 +170,8 @@ def test_pick_without_prefilter_agrees(explorer):
     scene.submit(SetPointStyle(pick_prefilter=False))
     post_motion(pixel)
     frames(app)
-    assert scene.hovered_index == index
-    assert scene.picker.last_candidates == scene.cloud.count
+    assert scene.state.pointer.hovered == index
+    assert scene.picker.last_candidates == scene.installed.cloud.count
 
 
 def test_output_says_what_it_is_decoding_until_the_first_image_arrives(explorer):
@@ -180,9 +180,9 @@ def test_output_says_what_it_is_decoding_until_the_first_image_arrives(explorer)
     scene.decoder.pump = lambda timeout=None: 0  # results held back: the image is still on its way
     post_motion(pixel)
     frames(app)
-    assert scene.hovered_index == index
-    assert scene.output_caption == ""  # nothing shown yet: Output names what is coming instead
-    assert scene.outputs.coming.startswith(f"#{index} ") and "decoding" in scene.outputs.coming
+    assert scene.state.pointer.hovered == index
+    assert scene.output_images.caption == ""  # nothing shown yet: Output names what is coming instead
+    assert scene.output_images.coming.startswith(f"#{index} ") and "decoding" in scene.output_images.coming
     del scene.decoder.pump
-    assert frames_until(app, lambda: scene.output_caption.startswith(f"#{index} "))
-    assert "decoding" not in scene.output_caption
+    assert frames_until(app, lambda: scene.output_images.caption.startswith(f"#{index} "))
+    assert "decoding" not in scene.output_images.caption

@@ -37,11 +37,11 @@ def test_alt_arrows_select_the_nearest_point_on_screen_that_way(explorer):
     scene.submit(c.Select(0, fly=False))
     frames(app)
     for code, direction in ((pygame.K_RIGHT, (1, 0)), (pygame.K_DOWN, (0, 1)), (pygame.K_LEFT, (-1, 0))):
-        start = scene.selected_index
-        projected = scene.camera.project(scene.positions, 1.0, scene.viewport)
+        start = scene.state.selection.index
+        projected = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
         offsets = projected.pixels - projected.pixels[start]
         press(app, code, pygame.KMOD_ALT)
-        chosen = scene.selected_index
+        chosen = scene.state.selection.index
         assert chosen != start and scene.state.selection.source == "keyboard"
         along = offsets[chosen] @ np.array(direction, float)
         assert along > 0.6 * np.linalg.norm(offsets[chosen])  # it lies that way on screen
@@ -55,7 +55,7 @@ def test_alt_arrows_select_the_nearest_point_on_screen_that_way(explorer):
 
 def test_the_camera_flies_to_a_selection_in_a_timed_eased_flight_on_the_fake_clock(explorer):
     app, scene = explorer
-    target = scene.positions[40]
+    target = scene.installed.positions[40]
     start = scene.camera.current.target.copy()
     scene.submit(c.Select(40, fly=True))
     frames(app)
@@ -77,7 +77,7 @@ def test_a_flight_is_interrupted_by_a_drag_and_stays_where_it_was(explorer):
     frames(app)
     assert scene.camera.flight is None
     frames(app, 200)
-    assert np.linalg.norm(scene.camera.current.target - scene.positions[60]) > 1e-3
+    assert np.linalg.norm(scene.camera.current.target - scene.installed.positions[60]) > 1e-3
 
 
 def press_n_from(app, scene, start: int, times: int = 3) -> tuple[list[int], list[int]]:
@@ -89,7 +89,7 @@ def press_n_from(app, scene, start: int, times: int = 3) -> tuple[list[int], lis
     seen = []
     for _ in range(times):
         press(app, pygame.K_n)
-        seen.append(scene.selected_index)
+        seen.append(scene.state.selection.index)
     return seen, [int(i) for i in order]
 
 
@@ -98,10 +98,10 @@ def test_n_walks_the_nearest_neighbours_in_the_full_latent_space_and_shift_n_wal
     seen, order = press_n_from(app, scene, 7)
     assert seen == order
     press(app, pygame.K_n, pygame.KMOD_SHIFT)
-    assert scene.selected_index == order[1]
+    assert scene.state.selection.index == order[1]
     press(app, pygame.K_n, pygame.KMOD_SHIFT, times=2)
     press(app, pygame.K_n, pygame.KMOD_SHIFT)
-    assert scene.selected_index == 7  # back to where the chain started
+    assert scene.state.selection.index == 7  # back to where the chain started
     assert scene.neighbours.pending is not None  # N started the neighbour index's build
 
 
@@ -125,19 +125,19 @@ def test_brackets_step_along_the_walk_and_c_adds_the_selection(explorer):
         scene.submit(c.Select(index))
         frames(app)
         press(app, pygame.K_c)
-    assert [p.index for p in scene.path.points] == [11, 22, 33]
+    assert [p.index for p in scene.state.walk.path.points] == [11, 22, 33]
     scene.submit(c.Select(11))
     frames(app)
     visited = []
     for _ in range(3):
         press(app, pygame.K_RIGHTBRACKET)
-        visited.append(scene.selected_index)
+        visited.append(scene.state.selection.index)
     press(app, pygame.K_LEFTBRACKET)
-    assert visited == [22, 33, 33] and scene.selected_index == 22  # the walk's end stops it
+    assert visited == [22, 33, 33] and scene.state.selection.index == 22  # the walk's end stops it
     scene.submit(c.Select(None))
     frames(app)
     press(app, pygame.K_RIGHTBRACKET)
-    assert scene.selected_index == 11  # from nowhere: the first control point
+    assert scene.state.selection.index == 11  # from nowhere: the first control point
 
 
 def test_ctrl_z_undoes_and_ctrl_shift_z_or_ctrl_y_redo_path_and_highlight_edits(explorer):
@@ -146,24 +146,24 @@ def test_ctrl_z_undoes_and_ctrl_shift_z_or_ctrl_y_redo_path_and_highlight_edits(
                     c.RemoveControlPoint(0)):
         scene.submit(command)
     frames(app)
-    final = ([p.index for p in scene.path.points], scene.path.closed, scene.state.highlight.classes)
+    final = ([p.index for p in scene.state.walk.path.points], scene.state.walk.path.closed, scene.state.highlight.classes)
     assert final == ([2], True, (3,))
     press(app, pygame.K_z, pygame.KMOD_CTRL)
-    assert [p.index for p in scene.path.points] == [1, 2]
+    assert [p.index for p in scene.state.walk.path.points] == [1, 2]
     press(app, pygame.K_z, pygame.KMOD_CTRL)
-    assert scene.state.highlight.classes is None and scene.path.closed
+    assert scene.state.highlight.classes is None and scene.state.walk.path.closed
     press(app, pygame.K_z, pygame.KMOD_CTRL, times=3)
-    assert len(scene.path) == 0 and not scene.path.closed
+    assert len(scene.state.walk.path) == 0 and not scene.state.walk.path.closed
     press(app, pygame.K_z, pygame.KMOD_CTRL)
     assert scene.last_refusal == "nothing to undo"
     press(app, pygame.K_z, pygame.KMOD_CTRL | pygame.KMOD_SHIFT, times=3)
     press(app, pygame.K_y, pygame.KMOD_CTRL, times=2)
-    assert ([p.index for p in scene.path.points], scene.path.closed, scene.state.highlight.classes) == final
+    assert ([p.index for p in scene.state.walk.path.points], scene.state.walk.path.closed, scene.state.highlight.classes) == final
     press(app, pygame.K_z, pygame.KMOD_CTRL)
     scene.submit(c.AddControlPoint(index=9))  # a new edit drops what could be redone
     frames(app)
     press(app, pygame.K_y, pygame.KMOD_CTRL)
-    assert [p.index for p in scene.path.points] == [1, 2, 9] and scene.last_refusal == "nothing to redo"
+    assert [p.index for p in scene.state.walk.path.points] == [1, 2, 9] and scene.last_refusal == "nothing to redo"
 
 
 def test_a_refused_selection_changes_nothing_and_says_why(explorer):
@@ -172,7 +172,7 @@ def test_a_refused_selection_changes_nothing_and_says_why(explorer):
     scene.submit(c.Select(10_000))
     scene.submit(c.Select(latent=(1.0, 2.0)))
     frames(app)
-    assert scene.selected_index == 3 and "2 finite numbers" not in (scene.last_refusal or "")
+    assert scene.state.selection.index == 3 and "2 finite numbers" not in (scene.last_refusal or "")
     assert "is 4 finite numbers, got 2" in scene.last_refusal
 
 
@@ -230,12 +230,12 @@ def test_the_selected_point_is_drawn_enlarged_and_the_output_field_selects_by_in
 
     scene.submit(c.ShowPanels(True))
     frames(app, 3)
-    click_item(app, scene.output, "go to")
+    click_item(app, scene.output_panel, "go to")
     type_text(app, "123")
     key(pygame.KEYDOWN, pygame.K_RETURN)
     frames(app, 3)
-    assert scene.selected_index == 123 and scene.camera.flight is not None
-    click_item(app, scene.output, "go to")
+    assert scene.state.selection.index == 123 and scene.camera.flight is not None
+    click_item(app, scene.output_panel, "go to")
     type_text(app, "9999")
-    click_item(app, scene.output, "select")
-    assert scene.selected_index == 123 and "no point 9999" in scene.last_refusal
+    click_item(app, scene.output_panel, "select")
+    assert scene.state.selection.index == 123 and "no point 9999" in scene.last_refusal

@@ -83,23 +83,23 @@ def test_the_model_panel_switches_in_the_background_and_frames_go_on(explorer, b
     target = str(bundles["five"])
     gate.held.add(target)
     panel.path_text = target
-    old_bundle, old_ids = scene.bundle, scene.cloud.gl_ids()
+    old_bundle, old_ids = scene.bundle, scene.installed.cloud.gl_ids()
     generation = scene.decoder.worker.generation
     click(app, item_center(panel.item_rects, "load"))
-    assert scene.model_loading == target
-    start, draws, reuses = app.frame_index, scene.cloud.draw_calls, scene.layer_reuses
+    assert scene.loader.loading == target
+    start, draws, reuses = app.frame_index, scene.installed.cloud.draw_calls, scene.layer_cache.reuses
     frames(app, 10)  # the load is held: the loop must not wait for it
     assert app.frame_index == start + 10
-    assert scene.cloud.draw_calls + scene.layer_reuses == draws + reuses + 10  # one cloud per frame
-    assert scene.bundle is old_bundle and scene.model_loading == target and installed == []
+    assert scene.installed.cloud.draw_calls + scene.layer_cache.reuses == draws + reuses + 10  # one cloud per frame
+    assert scene.bundle is old_bundle and scene.loader.loading == target and installed == []
     # loading: the model asks the App for frames, with no input and no state version moved
     assert not pygame.event.peek() and app.frames.pending
     assert frames_idle(app, 3) == [True, True, True]
 
     gate.open()
-    assert frames_until(app, lambda: scene.model_loading is None)
+    assert frames_until(app, lambda: scene.loader.loading is None)
     assert scene.bundle.path == bundles["five"] and installed == [bundles["five"]]
-    assert scene.model_error is None and scene.cloud.count == 150 and len(scene.class_counts) == 5
+    assert scene.state.model.error is None and scene.installed.cloud.count == 150 and len(scene.installed.class_counts) == 5
     assert scene.decoder.worker.generation == generation + 1
     assert not gl.glIsBuffer(old_ids["position_buffer"]) and not gl.glIsVertexArray(old_ids["vao"])
     assert gate.loaded_on == ["worker-model-loader"]
@@ -111,30 +111,30 @@ def test_a_dropped_folder_loads_off_the_main_thread(explorer, bundles, gate):
     pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(bundles["wide"]), window=None))
     start = app.frame_index
     frames(app, 5)
-    assert app.frame_index == start + 5 and scene.model_loading == str(bundles["wide"]) and installed == []
+    assert app.frame_index == start + 5 and scene.loader.loading == str(bundles["wide"]) and installed == []
     gate.open()
     assert frames_until(app, lambda: installed == [bundles["wide"]])
-    assert scene.projection.method == "pca" and scene.positions.shape == (120, 3)
+    assert scene.installed.projection.method == "pca" and scene.installed.positions.shape == (120, 3)
     assert gate.loaded_on == ["worker-model-loader"]
 
 
 def test_a_bad_bundle_leaves_the_current_one_and_shows_the_error(explorer, tmp_path):
     app, scene, installed = explorer
-    bundle, cloud = scene.bundle, scene.cloud
+    bundle, cloud = scene.bundle, scene.installed.cloud
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "model.json").write_text("{not json", encoding="utf-8")
     scene.request_model(str(broken))
-    assert frames_until(app, lambda: scene.model_loading is None, max_frames=200)
-    assert scene.bundle is bundle and scene.cloud is cloud and gl.glIsBuffer(cloud.position_buffer.id)
-    assert "model.json" in scene.model_error and "\n" not in scene.model_error and installed == []
+    assert frames_until(app, lambda: scene.loader.loading is None, max_frames=200)
+    assert scene.bundle is bundle and scene.installed.cloud is cloud and gl.glIsBuffer(cloud.position_buffer.id)
+    assert "model.json" in scene.state.model.error and "\n" not in scene.state.model.error and installed == []
     scene.request_model(str(tmp_path / "nowhere"))
-    assert scene.model_error is None  # a new request clears the old error while it loads
-    assert frames_until(app, lambda: scene.model_loading is None, max_frames=200)
-    assert "nowhere" in scene.model_error and scene.bundle is bundle
+    assert scene.state.model.error is None  # a new request clears the old error while it loads
+    assert frames_until(app, lambda: scene.loader.loading is None, max_frames=200)
+    assert "nowhere" in scene.state.model.error and scene.bundle is bundle
     scene.submit(ShowPanels(True))
     frames(app, 2)  # the Model panel draws the error line
-    assert app.running and scene.cloud is cloud
+    assert app.running and scene.installed.cloud is cloud
 
 
 def test_two_quick_switches_end_on_the_latest(explorer, bundles, gate):
@@ -144,9 +144,9 @@ def test_two_quick_switches_end_on_the_latest(explorer, bundles, gate):
     scene.request_model(first)
     frames(app, 2)  # the first is loading (held) when the second comes
     scene.request_model(second)
-    assert scene.model_loading == second
+    assert scene.loader.loading == second
     gate.open()
-    assert frames_until(app, lambda: scene.model_loading is None)
+    assert frames_until(app, lambda: scene.loader.loading is None)
     frames(app, 5)  # the first one's late result must not land either
     assert installed == [bundles["wide"]] and scene.bundle.path == bundles["wide"]
 
@@ -156,7 +156,7 @@ def test_a_direct_load_supersedes_a_background_request(explorer, bundles, gate):
     gate.held.add(str(bundles["five"]))
     scene.request_model(str(bundles["five"]))
     assert scene.load_model(str(bundles["wide"]))  # sessions switch models this way, at once
-    assert scene.model_loading is None
+    assert scene.loader.loading is None
     gate.open()
     frames(app, 10)
     assert scene.loader.wait(20.0)

@@ -65,7 +65,7 @@ def test_after_a_drag_and_a_rest_the_view_is_a_full_draw_and_the_detail_line_is_
 
 def test_a_toast_goes_away_with_no_input(gl_app, cloud_path, tmp_path):
     app, scene, clock = open_on_a_person_clock(gl_app, cloud_path, PANELS_SIZE, panels=True)
-    panel = scene.walk.session_panel
+    panel = scene.walk_tools.session_panel
     panel.file = str(tmp_path / "walk.json")
     scene.submit(AddControlPoint(index=0))
     scene.submit(AddControlPoint(index=1))
@@ -118,7 +118,7 @@ def test_a_dialog_whose_job_ends_shows_its_last_message(gl_app, cloud_path, tmp_
     app, scene, clock = open_on_a_person_clock(gl_app, cloud_path, PANELS_SIZE, panels=True)
     scene.submit(AddControlPoint(index=0))
     scene.submit(AddControlPoint(index=1))
-    dialog = scene.walk.record_dialog
+    dialog = scene.walk_tools.record_dialog
     dialog.place = (20.0, 20.0)
     dialog.open()
     dialog.out = str(tmp_path / "walk.mp4")

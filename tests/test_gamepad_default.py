@@ -104,14 +104,14 @@ def run_as_a_person(app, person) -> int:
 
 def test_three_presses_of_a_from_a_default_start_add_three_control_points(default_start):
     app, explorer, _, person, pad = default_start
-    assert len(explorer.path.points) == 0
+    assert len(explorer.state.walk.path.points) == 0
     for _ in range(3):
         person.nudge_right_stick(pad).press(pad, "a")
     skipped = app.idle_frames
     run_as_a_person(app, person)
     assert app.idle_frames > skipped  # the loop did rest between the presses
-    assert len(explorer.path.points) == 3
-    latents = [tuple(point.coords) for point in explorer.path.points]
+    assert len(explorer.state.walk.path.points) == 3
+    latents = [tuple(point.coords) for point in explorer.state.walk.path.points]
     assert len(set(latents)) == 3  # each press took the cursor where the stick had moved it
 
 
@@ -128,11 +128,11 @@ def test_panel_navigation_is_entered_on_purpose_and_left_again(default_start):
     person.press(pad, "a").press(pad, "a")
     person.then(PAUSE, lambda: pad.button(button, False))  # back to the explorer
     run_as_a_person(app, person)
-    assert panel.pressed == 2 and len(explorer.path.points) == 0  # A pressed the button, not the walk's
+    assert panel.pressed == 2 and len(explorer.state.walk.path.points) == 0  # A pressed the button, not the walk's
     assert not imgui.is_key_down(imgui.Key.gamepad_face_down)
     person.press(pad, "a")
     run_as_a_person(app, person)
-    assert panel.pressed == 2 and len(explorer.path.points) == 1
+    assert panel.pressed == 2 and len(explorer.state.walk.path.points) == 1
 
 
 class PresentedFrames:

@@ -72,7 +72,7 @@ def test_the_question_mark_button_opens_help_and_esc_closes_it(explorer):
     key(pygame.KEYUP, pygame.K_ESCAPE)
     frames(app)
     assert not scene.help_panel.visible and app.running
-    assert scene.selected_index == 4  # that Esc closed the help, nothing else
+    assert scene.state.selection.index == 4  # that Esc closed the help, nothing else
 
 
 def test_every_default_pad_and_explorer_binding_is_described_in_words():

@@ -1,4 +1,4 @@
-"""Hostile model bundles (issue 9): huge claims, deep JSON, FIFOs, /dev/zero, lying headers. Each is
+"""Hostile model bundles: huge claims, deep JSON, FIFOs, /dev/zero, lying headers. Each is
 refused by load_bundle as one BundleError line naming the file, before anything big is allocated:
 a subprocess under a 2 GiB address-space limit loads them all."""
 import json
@@ -233,7 +233,7 @@ def test_hostile_model_names_are_one_line_errors(name, message):
 @pytest.mark.parametrize("case", ["model.json nested 200k deep", "latent_dim 1e9", "latents claim 10^12 rows",
                                   "model.json -> /dev/zero"])
 def test_the_explorers_session_check_gets_a_scene_error_naming_the_file(bundle_dir, case):
-    """The Ctrl+O path of issue 9 (SessionIO.load -> bundle_sizes, which catches VaeError only) died
+    """The Ctrl+O path (SessionIO.load -> bundle_sizes, which catches VaeError only) died
     on these three bundles with RecursionError, RuntimeError and MemoryError."""
     from latentwalk.scenes.errors import SceneError
     from latentwalk.scenes.explorer.panels.session import bundle_sizes

@@ -1,4 +1,4 @@
-"""Hostile training checkpoints (issue 9): `train --resume` from a damaged or foreign checkpoint is one
+"""Hostile training checkpoints: `train --resume` from a damaged or foreign checkpoint is one
 VaeError line naming the file, never a traceback or a hang."""
 import os
 from pathlib import Path

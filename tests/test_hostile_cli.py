@@ -1,4 +1,4 @@
-"""Hostile inputs through the commands (issue 9): decode, walk, train --dataset idx:DIR, import-tfjs and
+"""Hostile inputs through the commands: decode, walk, train --dataset idx:DIR, import-tfjs and
 run --screenshot. Each is one line naming the file, a non-zero exit, no traceback, no warning."""
 import gzip
 import json

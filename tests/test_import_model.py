@@ -197,18 +197,18 @@ def test_the_explorer_shows_each_kind_and_a_hover_decodes(kind, gl_app, sources,
     index, pixel = front_point(scene)
     post_motion(pixel)
     frames(app)
-    assert scene.hovered_index == index
-    assert frames_until(app, lambda: scene.decoded_slot.image is not None
-                        and scene.output_caption.startswith(f"#{index} "))
+    assert scene.state.pointer.hovered == index
+    assert frames_until(app, lambda: scene.output_images.decoded_slot.image is not None
+                        and scene.output_images.caption.startswith(f"#{index} "))
     bundle = scene.bundle
     expected = expected_images(kind, bundle, sources, bundle.latents[index:index + 1])[0]
-    np.testing.assert_allclose(scene.decoded_slot.image, expected, atol=1e-5)
-    assert scene.path.kind == ("slerp" if kind == "generator" else "catmull-rom")
+    np.testing.assert_allclose(scene.output_images.decoded_slot.image, expected, atol=1e-5)
+    assert scene.state.walk.path.kind == ("slerp" if kind == "generator" else "catmull-rom")
     if kind == "generator":  # drawn where its layout put it, not where its latent's PCA would
-        np.testing.assert_allclose(scene.positions, bundle.positions)
-        np.testing.assert_allclose(scene.projection.to_3d(bundle.latents[:5]), bundle.positions[:5], atol=1e-4)
+        np.testing.assert_allclose(scene.installed.positions, bundle.positions)
+        np.testing.assert_allclose(scene.installed.projection.to_3d(bundle.latents[:5]), bundle.positions[:5], atol=1e-4)
     if kind == "points":  # the real picture beside it
-        assert scene.training_images is bundle.pictures
+        assert scene.installed.training_images is bundle.pictures
 
 
 @pytest.mark.parametrize("kind", ["onnx", "torchscript", "generator", "points"])

@@ -64,8 +64,8 @@ def test_activations_follow_the_output_image_with_the_models_shapes(explorer):
     # the walk's position owns Output once nothing is selected: the layers follow it
     for command in (c.Select(None), c.AddControlPoint(index=3), c.AddControlPoint(index=11), c.SetWalkT(0.4)):
         scene.submit(command)
-    assert frames_until(app, lambda: scene.state.output.owner == "walk" and service.activations_latent is not None
-                        and np.allclose(service.activations_latent, scene.path.current_latent(), atol=1e-6))
+    assert frames_until(app, lambda: scene.output_images.shown_owner == "walk" and service.activations_latent is not None
+                        and np.allclose(service.activations_latent, scene.state.walk.path.current_latent(), atol=1e-6))
     assert not np.allclose(service.activations_latent, bundle.latents[9])
     frames(app, 2)
 

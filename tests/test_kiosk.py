@@ -16,10 +16,10 @@ def test_the_tour_runs_by_itself_with_panels_and_cursor_hidden(kiosk):
     tour = scene.tour.tour
     assert scene.mode == "tour" and not explorer.state.ui.panels_visible and not pygame.mouse.get_visible()
     assert not pygame.display.get_allow_screensaver()
-    assert [p.index for p in explorer.path.points] == list(tour.indices)
+    assert [p.index for p in explorer.state.walk.path.points] == list(tour.indices)
     kept = [type(panel).__name__ for panel in explorer.panels]
     assert "PathPanel" in kept and not any("Model" in name or "Session" in name for name in kept)
-    assert not any("Record" in name for name in kept) and explorer.walk.walk_panel.on_record is None
+    assert not any("Record" in name for name in kept) and explorer.walk_tools.walk_panel.on_record is None
     t0, view0 = explorer.state.walk.t, goal(scene)
     frames(app, 120)
     assert explorer.state.walk.playing and explorer.state.walk.t > t0
@@ -34,7 +34,7 @@ def test_a_tour_follows_the_last_and_differs_from_it(kiosk):
     second = scene.tour.tour
     assert scene.tour.tours_started >= 2 and second is not first
     assert set(second.indices) != set(first.indices)
-    assert [p.index for p in scene.explorer.path.points] == list(second.indices)
+    assert [p.index for p in scene.explorer.state.walk.path.points] == list(second.indices)
 
 
 def test_visitor_input_interrupts_the_tour_at_once(kiosk):
@@ -102,7 +102,7 @@ def test_kiosk_ignores_quit_fullscreen_files_and_sessions_but_leaves_on_the_chor
     pygame.event.post(pygame.event.Event(pygame.DROPFILE, file=str(tmp_path / "other_model")))
     frames(app, 3)
     assert app.running and app.refused_quits == 1 and not app.window.fullscreen and app.ui.total_scale == scale
-    assert explorer.model_loading is None and explorer.state.model.error is None
+    assert explorer.loader.loading is None and explorer.state.model.error is None
     # Ctrl+Q, Ctrl+= and F11 are unbound; the drop, Ctrl+S and Ctrl+O become commands, refused
     assert scene.refused == {"LoadModel": 1, "SaveSession": 1, "LoadSession": 1}
     assert list(tmp_path.iterdir()) == []
@@ -151,9 +151,9 @@ def test_a_decoder_that_throws_does_not_stop_the_tour(kiosk, monkeypatch, caplog
     explorer = scene.explorer
     for _ in range(400):
         frames(app)
-        if explorer.outputs.decoded_slot.image is not None:
+        if explorer.output_images.decoded_slot.image is not None:
             break
-    last_good = explorer.outputs.decoded_slot.image
+    last_good = explorer.output_images.decoded_slot.image
     assert last_good is not None
 
     def broken(decoder, latents):
@@ -167,9 +167,9 @@ def test_a_decoder_that_throws_does_not_stop_the_tour(kiosk, monkeypatch, caplog
         explorer.decoder.worker.wait_idle(0.05)
     assert app.running and scene.mode == "tour"
     assert explorer.state.walk.t > t0 and turned(view0, goal(scene)) > 0.01
-    assert explorer.outputs.decoded_slot.image is not None  # the last good image stays
+    assert explorer.output_images.decoded_slot.image is not None  # the last good image stays
     assert scene.errors_logged >= 1 and "decoder on fire" in caplog.text
-    assert np.isfinite(explorer.outputs.decoded_slot.image).all()
+    assert np.isfinite(explorer.output_images.decoded_slot.image).all()
     assert math.isfinite(explorer.state.walk.t)
 
 

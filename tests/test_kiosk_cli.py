@@ -87,3 +87,27 @@ def test_the_display_index_is_checked_and_the_window_placed_on_it(display, monke
     assert str(caught.value) == "gallery.toml: display: there is no display 7 (this machine has 1, numbered from 0)"
     place_on_display(KioskConfig(display=0))
     assert os.environ["SDL_VIDEO_WINDOW_POS"] == "0,0"
+
+
+@pytest.mark.parametrize("given, expected", [(["--model", "mnist"], "mnist"), (["--model", "elsewhere"], "elsewhere"),
+                                             ([], "from-config")])
+def test_an_explicit_model_wins_over_the_kiosk_config(tmp_path, monkeypatch, given, expected):
+    """`--model mnist` is as explicit as any other name: only a --model not given leaves the choice to the
+    config. The explorer the kiosk would show is caught before any window opens."""
+    from latentwalk.cli import build_parser
+    from latentwalk.scenes.explorer import scene as explorer_scene
+    from latentwalk.scenes.kiosk.run import run_kiosk
+
+    class Shown(Exception):
+        pass
+
+    def explorer(model, **kwargs):
+        raise Shown(model)
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'model = "{tmp_path / "from-config"}"\n')
+    monkeypatch.setattr(explorer_scene, "ExplorerScene", explorer)
+    args = build_parser().parse_args(["run", "--kiosk", "--config", str(config), *given])
+    with pytest.raises(Shown) as shown:
+        run_kiosk(args)
+    assert str(shown.value) == (str(tmp_path / "from-config") if expected == "from-config" else expected)

@@ -88,7 +88,7 @@ def test_right_stick_moves_the_cursor_and_the_selection_follows(kiosk, pad):
     selection = explorer.state.selection
     assert selection.source == "gamepad" and selection.index is None
     # the selection is the latent drawn at the cursor (identity projection for a 3-d model)
-    assert np.allclose(selection.latent, explorer.projection.mean + scene.pads.cursor @ explorer.projection.axes)
+    assert np.allclose(selection.latent, explorer.installed.projection.mean + scene.pads.cursor @ explorer.installed.projection.axes)
     one.axis("rightx", 0.0)
     one.axis("righty", -1.0)  # up
     frames(app)
@@ -108,14 +108,14 @@ def test_buttons_follow_the_default_map(kiosk, pad):
         one.button(name, False)
         frames(app, count)
 
-    points = len(explorer.path.points)
+    points = len(explorer.state.walk.path.points)
     one.axis("rightx", 1.0)  # a cursor selection to add
     frames(app, 3)
     one.axis("rightx", 0.0)
     tap("a")
-    assert len(explorer.path.points) == points + 1 and explorer.path.points[-1].coords is not None
+    assert len(explorer.state.walk.path.points) == points + 1 and explorer.state.walk.path.points[-1].coords is not None
     tap("b")
-    assert len(explorer.path.points) == points
+    assert len(explorer.state.walk.path.points) == points
     playing = explorer.state.walk.playing
     tap("x")
     assert explorer.state.walk.playing != playing
@@ -125,11 +125,11 @@ def test_buttons_follow_the_default_map(kiosk, pad):
     assert explorer.state.highlight.classes == (0,)
     explorer.submit(SetWalkT(0.5))
     frames(app)
-    step = explorer.path.traversal.step_index
+    step = explorer.state.walk.path.traversal.step_index
     tap("dpright")
-    assert explorer.path.traversal.step_index == step + 1
+    assert explorer.state.walk.path.traversal.step_index == step + 1
     tap("dpdown")
-    assert explorer.path.traversal.step_index == step + 1 - 10
+    assert explorer.state.walk.path.traversal.step_index == step + 1 - 10
     tap("start")
     assert explorer.state.ui.panels_visible
     tap("start")  # Start passes through ImGui navigation: it hides them again
@@ -201,14 +201,14 @@ def test_the_plain_explorer_takes_a_pad_too_and_the_image_follows_the_cursor(gl_
         one.axis("rightx", 0.0)
         latent = explorer.state.selection.latent
         assert latent is not None and explorer.state.selection.source == "gamepad"
-        assert frames_until(app, lambda: explorer.state.output.owner == "selection"
-                            and explorer.outputs.decoded_slot.image is not None)
-        first = explorer.outputs.decoded_slot.image
+        assert frames_until(app, lambda: explorer.output_images.shown_owner == "selection"
+                            and explorer.output_images.decoded_slot.image is not None)
+        first = explorer.output_images.decoded_slot.image
         one.axis("rightx", -1.0)
         frames(app, 3)
         one.axis("rightx", 0.0)
         assert explorer.state.selection.latent != latent
-        assert frames_until(app, lambda: explorer.outputs.decoded_slot.image is not first)
+        assert frames_until(app, lambda: explorer.output_images.decoded_slot.image is not first)
     finally:
         driver.close()
 

@@ -27,14 +27,15 @@ def command_types():
 
 
 def test_every_command_type_declares_its_effects_and_has_a_handler():
-    from latentwalk.scenes.explorer.core.apply import _HANDLERS
+    from latentwalk.scenes.explorer.core import apply  # noqa: F401  (every handler module registers)
+    from latentwalk.scenes.explorer.core.handlers import HANDLERS
 
     types = command_types()
     assert len(types) >= 40
     for kind in types:
         assert "effects" in vars(kind), f"{kind.__name__} declares no effects"
         assert kind.effects and set(kind.effects) <= set(c.EFFECTS), kind.__name__
-        assert kind in _HANDLERS, kind.__name__
+        assert kind in HANDLERS, kind.__name__
     touching = {kind.__name__ for kind in types if {c.OPENS_FILES, c.WRITES_FILES} & set(kind.effects)}
     assert {"LoadModel", "CompareModels", "SaveSession", "LoadSession", "EncodePicture",
             "StartRecording"} <= touching
@@ -156,7 +157,7 @@ def visit_every_text_field(scene, panels, fields, text, report):
 def nothing_opened(scene, before_bundle, root):
     explorer = scene.explorer
     service = explorer.insight.service
-    assert explorer.bundle.path == before_bundle and explorer.model_loading is None
+    assert explorer.bundle.path == before_bundle and explorer.loader.loading is None
     assert explorer.state.model.error is None and explorer.state.model.version == 1
     assert service.comparing is None and service.weights is None and service.compare_error is None
     assert service._compare_key is None  # no comparison was ever asked of the worker
@@ -189,15 +190,15 @@ def test_with_every_panel_reachable_the_policy_still_refuses_every_file(kiosk, t
     panels = list(every_panel)
     assert {"ModelPanel", "SessionPanel", "RecordDialog", "WeightsPanel"} <= {type(p).__name__ for p in panels}
     report = {"visited": [], "noticed": [], "clicked": []}
-    walk = list(explorer.path.points)
+    walk = list(explorer.state.walk.path.points)
     run_as_person(app, visit_every_text_field(scene, panels, text_fields, typed, report))
     assert FILE_FIELDS <= set(report["visited"]) and {"compare", "save", "load", "start"} <= set(report["clicked"])
     nothing_opened(scene, before, root)
     model_panel = next(panel for panel in panels if type(panel).__name__ == "ModelPanel")
-    walk_tools = explorer.walk
+    walk_tools = explorer.walk_tools
     assert (explorer.insight.weights_panel.other_text, model_panel.path_text, walk_tools.session_panel.file,
             walk_tools.record_dialog.out) == (typed,) * 4  # the typing reached every file field
-    assert explorer.walk.record_dialog.job is None and list(explorer.path.points) == walk
+    assert explorer.walk_tools.record_dialog.job is None and list(explorer.state.walk.path.points) == walk
     for refused in ("CompareModels", "LoadModel", "LoadSession", "SaveSession", "StartRecording"):
         assert scene.refused.get(refused, 0) >= 1, (refused, scene.refused)
     assert report["noticed"] and all(report["noticed"])  # each refusal put the notice up
@@ -226,7 +227,7 @@ def test_the_gallery_screen_shows_no_developer_read_outs(kiosk):
     press(pygame.K_x)  # a visitor: the walk still owns the image, no panels
     frames(app, 30)
     assert scene.mode == "visitor" and not explorer.state.ui.panels_visible
-    assert explorer.state.output.caption.startswith("walk")  # the explorer's own read-out, t and all
+    assert explorer.output_images.caption.startswith("walk")  # the explorer's own read-out, t and all
     assert scene.caption.startswith("looks like: c") and scene._caption_drawn == scene.caption
 
 

@@ -9,6 +9,7 @@ import pygame
 import pytest
 from imgui_bundle import imgui
 
+from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.explorer.panels.layout import HELP_BUTTON, MARGIN
 from tests.bundles import make_bundle
 from tests.person import PersonClock, run_as_a_person
@@ -35,7 +36,7 @@ def as_a_person(app, clock, actions, pause=0.2) -> None:
 
 def with_a_walk(app, scene, count):
     for index in range(count):
-        scene.walk.path.add_index(index * 7)
+        scene.walk_tools.path.add_index(index * 7)
     frames(app, 4)
 
 
@@ -130,7 +131,7 @@ def test_a_panel_dropped_past_the_edge_comes_back_inside(gl_app, bundle_path, re
 def test_fullscreen_and_back_gives_the_same_layout(gl_app, bundle_path, gl_window):
     app, scene = open_explorer(gl_app, bundle_path, (900, 560), panels=True, data_dir=None)
     with_a_walk(app, scene, 3)
-    assert frames_until(app, lambda: scene.output_caption.startswith("walk"))  # Output's text sets its width
+    assert frames_until(app, lambda: scene.output_images.caption.startswith("walk"))  # Output's text sets its width
     frames(app, 8)
     before = dict(scene.panel_layout.shown_rects())
     for _ in range(2):
@@ -183,7 +184,7 @@ def test_the_detail_line_stays_clear_of_the_panels(gl_app, cloud_path, restore_c
     restore_collapsed(scene)
     open_everything(app, scene)  # the left column reaches the bottom-left corner, where the line was
     for _ in range(3):
-        scene.camera.orbit(0.03, 0.0)
+        scene.submit(c.Orbit(0.03, 0.0))
         frames(app)
     assert scene.layer_cache.detail.mode == "moving" and scene.detail_hint_text
     line = scene.detail_hint_rect

@@ -1,4 +1,4 @@
-"""Nothing left behind (issue 9): SIGTERM cleans up like Ctrl+C; temporaries of a writer killed with
+"""Nothing left behind: SIGTERM cleans up like Ctrl+C; temporaries of a writer killed with
 SIGKILL are swept by the next write to the same folder; a live writer's are never touched."""
 import os
 import signal

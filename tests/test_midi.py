@@ -90,7 +90,7 @@ def test_a_knob_moves_the_walk_and_a_pad_plays_it_through_the_idle_loop(gl_app, 
     assert not scene.state.walk.playing
     port.send(cc(21, 64))
     shown = run_as_a_person(app, clock, [], rest_until=0.5)
-    assert scene.path.traversal.t == pytest.approx(64 / 127)
+    assert scene.state.walk.path.traversal.t == pytest.approx(64 / 127)
     assert shown["skipped"] > 10
     assert np.abs(shown["frame"] - app.capture().astype(int)).max() <= 2
     assert np.abs(shown["frame"] - at_rest["frame"]).max() > 40  # the walk's marker and image moved

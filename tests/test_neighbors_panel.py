@@ -58,7 +58,7 @@ def thumbnail_pixels(app, panel, rank: int, size: int) -> np.ndarray:
 def test_selection_lists_its_neighbours_with_training_images_and_a_click_flies_there(gl_app, bundle_path):
     app, scene, tools = open_with_panel(gl_app, bundle_path, MNIST_SUBSET)
     bundle = load_bundle(bundle_path)
-    assert scene.training_images is not None
+    assert scene.installed.training_images is not None
     assert tools.pending._thread is not None and tools.pending._thread.name == "neighbour-index"
 
     scene.submit(Select(index=17, source="keyboard"))
@@ -70,26 +70,26 @@ def test_selection_lists_its_neighbours_with_training_images_and_a_click_flies_t
         bundle.latents[expected].astype(np.float64) - bundle.latents[17], axis=1), rtol=1e-12)
     assert tools.real_images and tools.waiting == 0
     for slot, point in zip(tools.slots, expected):
-        np.testing.assert_array_equal(slot.image, scene.training_images[point])
+        np.testing.assert_array_equal(slot.image, scene.installed.training_images[point])
 
     # The drawn picture is the training image (nearest filtering, twice its size).
     drawn = thumbnail_pixels(app, tools.panel, 0, 56)
-    assert np.abs(drawn - scene.training_images[expected[0]].astype(int)).max() <= 2
+    assert np.abs(drawn - scene.installed.training_images[expected[0]].astype(int)).max() <= 2
     assert drawn.max() > 200 and drawn.min() < 30  # ink on a black ground, not an empty frame
 
     target = expected[3]
     click(app, item_center(tools.panel.item_rects, "neighbour 3"))
     assert scene.state.selection.index == target and scene.state.selection.source == "pointer"
-    np.testing.assert_allclose(scene.camera.goal.target, scene.positions[target])
+    np.testing.assert_allclose(scene.camera.goal.target, scene.installed.positions[target])
     assert frames_until(app, lambda: scene.camera.flight is None)
-    np.testing.assert_allclose(scene.camera.current.target, scene.positions[target], atol=1e-9)
+    np.testing.assert_allclose(scene.camera.current.target, scene.installed.positions[target], atol=1e-9)
     assert frames_until(app, lambda: tools.subject == ("point", target))
     assert list(tools.indices) == brute(bundle.latents, bundle.latents[target], 10, exclude=target)
 
 
 def isolated_point_left_of(scene, limit: float, clearance: float = 12.0) -> tuple[int, tuple[int, int]]:
     """A visible point left of x = `limit` (the panel is pinned to its right) with no other point near."""
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     px, height = projection.pixels, scene.viewport[1]
     for index in np.flatnonzero(projection.visible):
         x, y = px[index]
@@ -104,7 +104,7 @@ def isolated_point_left_of(scene, limit: float, clearance: float = 12.0) -> tupl
 def test_hover_and_a_free_latent_without_the_data_set_show_decoded_images(gl_app, bundle_path):
     app, scene, tools = open_with_panel(gl_app, bundle_path, None, size=(900, 600))
     bundle = load_bundle(bundle_path)
-    assert scene.training_images is None
+    assert scene.installed.training_images is None
 
     tools.panel.place = (900 - 400, 5)  # the cloud's left part stays free for the pointer
     frames(app, 2)
@@ -198,7 +198,7 @@ def test_the_index_is_built_only_once_the_panel_is_shown(gl_app, bundle_path):
     scene.panels[:] = [tools.panel]
     scene.submit(ShowPanels(True))
     assert frames_until(app, lambda: tools.index is not None)
-    assert tools.index.size == scene.cloud.count
+    assert tools.index.size == scene.installed.cloud.count
 
 
 def test_decoded_neighbours_say_how_to_get_the_training_images(gl_app, bundle_path, tmp_path, monkeypatch):

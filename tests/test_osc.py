@@ -105,7 +105,7 @@ def test_messages_drive_the_explorer_through_the_idle_loop_and_the_screen_shows_
     assert state.selection.index == 7 and state.selection.source == "remote"
     assert quat_angle(orientation, scene.camera.goal.orientation) == pytest.approx(np.radians(30.0), abs=1e-6)
     assert state.highlight.classes == (2,)
-    assert not state.walk.playing and scene.path.traversal.t == pytest.approx(0.25)
+    assert not state.walk.playing and scene.state.walk.path.traversal.t == pytest.approx(0.25)
     assert source.handled == 6 and source.inputs == 6 and source.malformed == source.unknown == 0
     assert shown["skipped"] > 60
     # the idle loop drew what the messages changed: the last frame presented is the state drawn afresh
@@ -151,7 +151,7 @@ def test_malformed_packets_and_a_flood_are_dropped_and_counted_and_no_frame_take
     assert source.handled == source.queue_size and source.pending() == 0
     assert max(taken_per_poll) == source.per_frame  # a frame takes its share and leaves the rest
     assert sum(1 for n in taken_per_poll if n) == source.queue_size // source.per_frame
-    assert scene.path.traversal.t == pytest.approx(values[-1])  # the newest survive a full queue
+    assert scene.state.walk.path.traversal.t == pytest.approx(values[-1])  # the newest survive a full queue
     assert scene.last_refusal is None and app.frame_index - drawn_before >= len(
         [n for n in taken_per_poll if n])  # every frame that took messages was drawn: the loop went on
     assert "7 malformed, 1 unknown, 1,976 dropped" in source.status_line()

@@ -62,8 +62,8 @@ class Person:
             elif now > self.deadline:
                 scene = self.app.scene
                 raise AssertionError(f"still waiting after {WAIT_S} s for {self.condition.__doc__} (Output: "
-                                     f"{scene.output.caption_shown!r}, Neighbours: {scene.neighbours.caption!r}, "
-                                     f"hovered: {scene.hovered_index})")
+                                     f"{scene.output_panel.caption_shown!r}, Neighbours: {scene.neighbours.caption!r}, "
+                                     f"hovered: {scene.state.pointer.hovered})")
         if self.condition is None and now >= self.resume_at:
             try:
                 wait = next(self.script)
@@ -91,20 +91,20 @@ def run_as_person(app, script) -> None:
 
 def arrange(scene) -> None:
     """Output, Walk and Neighbours pinned where they leave the middle of the view free."""
-    walk = scene.walk.walk_panel
-    scene.panels[:] = [scene.output, walk, scene.neighbours.panel]
-    scene.output.place = (SIZE[0] - 190, 5)
+    walk = scene.walk_tools.walk_panel
+    scene.panels[:] = [scene.output_panel, walk, scene.neighbours.panel]
+    scene.output_panel.place = (SIZE[0] - 190, 5)
     walk.place = (SIZE[0] - 430, SIZE[1] - 175)
     scene.neighbours.panel.place = (5, 5)
 
 
 def clear_point(scene, label: int | None = None, avoid=(), margin: int = 30, among=None) -> tuple[int, tuple[int, int]]:
     """The front-most visible point (of class `label`) with no panel within `margin` pixels, and its pixel."""
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     px, (width, height) = projection.pixels, scene.viewport
     ok = projection.visible & (px[:, 0] > margin) & (px[:, 0] < width - margin) \
         & (px[:, 1] > margin) & (px[:, 1] < height - margin)
-    for panel in (scene.output, scene.walk.walk_panel, scene.neighbours.panel):
+    for panel in (scene.output_panel, scene.walk_tools.walk_panel, scene.neighbours.panel):
         x, y, w, h = panel.rect
         if panel is scene.neighbours.panel:  # it grows once it lists a point's neighbours
             w, h = max(w, 340), max(h, 320)
@@ -145,7 +145,7 @@ def key(code) -> None:
 
 def walk_image(scene) -> np.ndarray:
     """The walk's image where Output's was decoded, as the decoder makes it."""
-    return decoded(scene, scene.path.curve.at(scene.walk.walk_panel.image_t))
+    return decoded(scene, scene.state.walk.path.curve.at(scene.walk_tools.walk_panel.image_t))
 
 
 def decoded(scene, latent) -> np.ndarray:
@@ -155,7 +155,7 @@ def decoded(scene, latent) -> np.ndarray:
 
 def output_pixels(app, scene) -> np.ndarray:
     """The Output panel's decoded image as the last drawn frame shows it, one sample per image pixel."""
-    (x0, y0), (x1, _) = scene.output.item_rects["decoded"]
+    (x0, y0), (x1, _) = scene.output_panel.item_rects["decoded"]
     height, width = scene.bundle.image_shape
     scale = (x1 - x0) / width
     screen = app.capture(include_ui=True)
@@ -171,13 +171,13 @@ def shows(app, scene, expected, other) -> bool:
 
 
 def caption(scene) -> str:
-    return scene.output.caption_shown
+    return scene.output_panel.caption_shown
 
 
 def with_a_walk(app, scene, points=(1, 2)) -> None:
     for index in points:
         scene.submit(c.AddControlPoint(index=index))
-    assert frames_until(app, lambda: scene.walk.walk_panel.rect[2] > 0 and scene.neighbours.index is not None)
+    assert frames_until(app, lambda: scene.walk_tools.walk_panel.rect[2] > 0 and scene.neighbours.index is not None)
     frames(app, 3)
 
 
@@ -185,7 +185,7 @@ def test_scrubbing_or_playing_the_walk_takes_the_output_from_a_selection(gl_app,
     app, scene = open_explorer(gl_app, bundles["big"], SIZE, panels=True, data_dir=None)
     arrange(scene)
     with_a_walk(app, scene)
-    walk = scene.walk.walk_panel
+    walk = scene.walk_tools.walk_panel
     selected, pixel = clear_point(scene, label=3)
     selected_image = decoded(scene, scene.bundle.latents[selected])
 
@@ -202,8 +202,8 @@ def test_scrubbing_or_playing_the_walk_takes_the_output_from_a_selection(gl_app,
         post_motion((slider[0] + 12, slider[1]), buttons=(1, 0, 0))
         yield 0.1
         release((slider[0] + 12, slider[1]))
-        yield until(lambda: caption(scene) == walk_caption(scene.path.traversal.t), "the walk at the scrubbed t")
-        assert scene.state.walk.t == pytest.approx(0.72, abs=0.05) and scene.selected_index == selected
+        yield until(lambda: caption(scene) == walk_caption(scene.state.walk.path.traversal.t), "the walk at the scrubbed t")
+        assert scene.state.walk.t == pytest.approx(0.72, abs=0.05) and scene.state.selection.index == selected
         yield until(lambda: shows(app, scene, walk_image(scene), selected_image), "the walk's image")
 
         yield from click_at(pixel)  # select the same point again: it takes the image back
@@ -216,7 +216,7 @@ def test_scrubbing_or_playing_the_walk_takes_the_output_from_a_selection(gl_app,
         release(play)
         yield until(lambda: scene.state.walk.playing and caption(scene).startswith("walk  t = "), "the walk playing")
         yield 0.5
-        assert caption(scene).startswith("walk  t = ") and scene.state.output.owner == "walk"
+        assert caption(scene).startswith("walk  t = ") and scene.output_images.shown_owner == "walk"
         press(play)  # pause: the image at the position where it stopped
         yield 0.1
         release(play)
@@ -231,7 +231,7 @@ def test_a_hover_takes_the_output_and_gives_it_back_to_what_came_before(gl_app, 
     app, scene = open_explorer(gl_app, bundles["big"], SIZE, panels=True, data_dir=None)
     arrange(scene)
     with_a_walk(app, scene)
-    walk, tools = scene.walk.walk_panel, scene.neighbours
+    walk, tools = scene.walk_tools.walk_panel, scene.neighbours
     selected, pixel = clear_point(scene, label=3)
     hovered, elsewhere = clear_point(scene, label=0, avoid=(selected,))
     hovered_image = decoded(scene, scene.bundle.latents[hovered])
@@ -247,7 +247,7 @@ def test_a_hover_takes_the_output_and_gives_it_back_to_what_came_before(gl_app, 
         key(pygame.K_SPACE)
         yield until(lambda: not scene.state.walk.playing and caption(scene) == walk_caption(walk.image_t)
                     and walk.image_t == scene.state.walk.t, "the paused walk")
-        assert scene.hovered_index is not None  # a point under the resting hand, and still the walk shows
+        assert scene.state.pointer.hovered is not None  # a point under the resting hand, and still the walk shows
         assert tools.caption == walk_caption(walk.image_t)  # Neighbours follows the same rule
         post_motion(elsewhere)
         yield until(lambda: caption(scene) == f"#{hovered}  class c0  (hovered)", "the hovered point")
@@ -256,7 +256,7 @@ def test_a_hover_takes_the_output_and_gives_it_back_to_what_came_before(gl_app, 
         post_motion(empty_pixel(scene))  # the hover ends: back to the walk, not to the older selection
         yield until(lambda: caption(scene) == walk_caption(walk.image_t), "the walk after the hover")
         yield until(lambda: shows(app, scene, walk_image(scene), hovered_image), "the walk's image after the hover")
-        assert scene.selected_index == selected and tools.caption == walk_caption(walk.image_t)
+        assert scene.state.selection.index == selected and tools.caption == walk_caption(walk.image_t)
 
     run_as_person(app, script())
 
@@ -272,7 +272,7 @@ def test_a_hover_that_ends_over_empty_space_says_the_image_is_the_last_hovered(g
         post_motion(pixel)
         yield until(lambda: caption(scene) == f"#{hovered}  class c0  (hovered)", "the hovered point")
         post_motion(empty_pixel(scene))  # nothing selected, no walk: the image stays, the caption says so
-        yield until(lambda: scene.hovered_index is None, "the hover's end")
+        yield until(lambda: scene.state.pointer.hovered is None, "the hover's end")
         yield 1.0
         assert caption(scene) == f"#{hovered}  class c0  (last hovered)"
         assert scene.neighbours.caption == f"#{hovered} (last hovered)"
@@ -300,7 +300,7 @@ def test_after_a_model_switch_nothing_of_the_old_model_is_left(gl_app, bundles, 
     app, scene = open_explorer(gl_app, bundles["big"], SIZE, panels=True, data_dir=None)
     arrange(scene)
     with_a_walk(app, scene, points=(5, 30))  # both indices exist in the small model too
-    tools, strip, drawing = scene.neighbours, scene.walk.walk_panel.filmstrip, scene.drawing
+    tools, strip, drawing = scene.neighbours, scene.walk_tools.walk_panel.filmstrip, scene.drawing
     hovered, pixel = clear_point(scene, among=np.arange(60, 400))
     digit = np.full((28, 28), 250, np.uint8)
     digit[5:23, 12:16] = 10
@@ -319,7 +319,7 @@ def test_after_a_model_switch_nothing_of_the_old_model_is_left(gl_app, bundles, 
         yield until(lambda: tools.caption == f"#{hovered} (hovered)", "the hovered point's neighbours")
         post_motion(empty_pixel(scene))
         yield 0.2
-        go_to = item_center(scene.output.item_rects, "go to")
+        go_to = item_center(scene.output_panel.item_rects, "go to")
         post_motion(go_to)
         yield 0.1
         press(go_to)
@@ -330,7 +330,7 @@ def test_after_a_model_switch_nothing_of_the_old_model_is_left(gl_app, bundles, 
             post_key(pygame.KEYDOWN, ord(char), unicode=char)
             yield 0.05
         post_key(pygame.KEYDOWN, pygame.K_RETURN)
-        yield until(lambda: scene.selected_index == 350 and caption(scene).startswith("#350  class c2  (selected)")
+        yield until(lambda: scene.state.selection.index == 350 and caption(scene).startswith("#350  class c2  (selected)")
                     and "decoding" in caption(scene), "the selection, decoding")
         yield until(lambda: tools.caption == "#350 (selected)" and len(tools.indices), "its neighbours")
 
@@ -345,13 +345,13 @@ def test_after_a_model_switch_nothing_of_the_old_model_is_left(gl_app, bundles, 
         yield 1.0
         assert len(scene.bundle.latents) == 60
         assert no_old_index(caption(scene)) and no_old_index(tools.caption), (caption(scene), tools.caption)
-        assert scene.hovered_index is None or scene.hovered_index < 60
-        assert scene.selected_index is None and scene.state.selection.latent is None
-        assert tools.subject in (None, ("point", scene.hovered_index)) and all(i < 60 for i in tools.indices)
-        assert len(scene.path) == 0 and not scene.state.walk.playing and not strip.keys
-        assert scene.walk.walk_panel.image.image is None
+        assert scene.state.pointer.hovered is None or scene.state.pointer.hovered < 60
+        assert scene.state.selection.index is None and scene.state.selection.latent is None
+        assert tools.subject in (None, ("point", scene.state.pointer.hovered)) and all(i < 60 for i in tools.indices)
+        assert len(scene.state.walk.path) == 0 and not scene.state.walk.playing and not strip.keys
+        assert scene.walk_tools.walk_panel.image.image is None
         assert drawing.latent is None and marker_pixels() == 0
-        assert scene.output.go_to_text == "" and scene.last_refusal is None
+        assert scene.output_panel.go_to_text == "" and scene.last_refusal is None
         post_motion(empty_pixel(scene))
         yield until(lambda: caption(scene) == "hover a point to decode it" and tools.caption == "", "nothing shown")
         index, spot = clear_point(scene)

@@ -20,7 +20,7 @@ def bundle_path(tmp_path_factory):
 @pytest.fixture
 def walk(gl_app, bundle_path):
     app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE, panels=True)
-    show_only_walk_panels(scene, scene.walk)
+    show_only_walk_panels(scene, scene.walk_tools)
     for index in (3, 9, 17):
         scene.submit(AddControlPoint(index=index))
     frames(app, 4)
@@ -44,7 +44,7 @@ def tooltip_shown() -> bool:
 @pytest.mark.parametrize("name, tip", [("^1", "earlier"), ("v1", "later"), ("x1", "remove"), ("go1", "fly")])
 def test_path_row_buttons_explain_themselves_on_hover(walk, name, tip):
     app, scene = walk
-    panel = scene.walk.path_panel
+    panel = scene.walk_tools.path_panel
     (x0, y0), (x1, y1) = panel.item_rects[name]
     post_motion(((x0 + x1) / 2, (y0 + y1) / 2))
     frames(app, 2)
@@ -53,7 +53,7 @@ def test_path_row_buttons_explain_themselves_on_hover(walk, name, tip):
 
 def test_the_fly_to_button_text_is_whole_inside_its_button(walk):
     app, scene = walk
-    panel = scene.walk.path_panel
+    panel = scene.walk_tools.path_panel
     post_motion((2, 2))
     frames(app, 2)
     image = app.capture(include_ui=True)
@@ -69,7 +69,7 @@ def test_the_walk_position_is_written_clear_of_the_slider_handle(walk):
     app, scene = walk
     scene.submit(SetWalkT(0.5))  # the handle in the middle, where a slider draws its value
     frames(app, 3)
-    rects = scene.walk.walk_panel.item_rects
+    rects = scene.walk_tools.walk_panel.item_rects
     (vx0, vy0), (vx1, vy1) = rects["t_value"]
     (sx0, sy0), (sx1, sy1) = rects["t"]
     assert vy1 <= sy0 or vx1 <= sx0  # the words are beside the slider, not on it
@@ -81,7 +81,7 @@ def test_the_walk_position_is_written_clear_of_the_slider_handle(walk):
 
 def test_the_steps_field_is_labelled(walk):
     app, scene = walk
-    rects = scene.walk.walk_panel.item_rects
+    rects = scene.walk_tools.walk_panel.item_rects
     (lx0, ly0), (lx1, ly1) = rects["steps_label"]
     (fx0, fy0), (fx1, fy1) = rects["steps"]
     assert lx1 <= fx0 and abs((ly0 + ly1) / 2 - (fy0 + fy1) / 2) <= 3  # just left of the field, on its line

@@ -21,12 +21,12 @@ def bundle_path(tmp_path_factory):
 @pytest.fixture
 def explorer(gl_app, bundle_path):
     app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE)
-    return app, scene, scene.walk
+    return app, scene, scene.walk_tools
 
 
 def hover(app, scene, pos, index):
     post_motion(pos)
-    assert frames_until(app, lambda: scene.hovered_index == index, 50)
+    assert frames_until(app, lambda: scene.state.pointer.hovered == index, 50)
 
 
 def three_points(scene, count=3):
@@ -37,7 +37,7 @@ def three_points(scene, count=3):
         if index not in chosen:
             chosen.append(index)
             pixels.append(pos)
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     order = np.argsort(projection.depth)
     for index in order:  # top up with the nearest visible points far from those chosen
         if len(chosen) == count:
@@ -61,7 +61,7 @@ def add_by_events(app, scene):
             key(pygame.KEYDOWN, pygame.K_c)
             key(pygame.KEYUP, pygame.K_c)
             frames(app, 2)
-        added.append(scene.hovered_index)
+        added.append(scene.state.pointer.hovered)
     return added
 
 
@@ -80,7 +80,7 @@ def test_add_points_by_shift_click_and_key_then_reorder_and_delete_in_the_list(e
     assert [p.index for p in walk.path.points] == [added[1], added[0]]
     click_item(app, panel, "go1")
     frames(app, 120)  # the camera eases onto the point
-    np.testing.assert_allclose(scene.camera.current.target, scene.positions[added[0]], atol=1e-4)
+    np.testing.assert_allclose(scene.camera.current.target, scene.installed.positions[added[0]], atol=1e-4)
 
 
 def test_control_points_drawn_and_the_slider_moves_the_marker_and_changes_the_image(explorer):
@@ -89,7 +89,7 @@ def test_control_points_drawn_and_the_slider_moves_the_marker_and_changes_the_im
     frames(app, 2)
     image = app.capture(include_ui=False)
     discs = np.all(np.abs(image.astype(int) - np.round(np.array(cv.POINT_COLOR[:3]) * 255)) <= 3, axis=-1)
-    for x, y in scene.camera.project(scene.positions[added], 1.0, scene.viewport).pixels.astype(int):
+    for x, y in scene.camera.project(scene.installed.positions[added], 1.0, scene.viewport).pixels.astype(int):
         assert discs[y - 2:y + 3, x - 2:x + 3].all()
 
     show_only_walk_panels(scene, walk)
@@ -100,16 +100,16 @@ def test_control_points_drawn_and_the_slider_moves_the_marker_and_changes_the_im
         t = walk.path.traversal.t
         assert t == pytest.approx(fraction, abs=0.03)
         latent = walk.path.current_latent()
-        assert frames_until(app, lambda: scene.output_caption == f"walk  t = {t:.3f}", 200)
+        assert frames_until(app, lambda: scene.output_images.caption == f"walk  t = {t:.3f}", 200)
         decoder = scene.bundle.load_decoder("cpu")
         from latentwalk.vae.decode import decode_latents
         expected = decode_latents(decoder, latent[None].astype(np.float32))[0]
-        np.testing.assert_allclose(scene.decoded_slot.image, expected, atol=1e-5)
+        np.testing.assert_allclose(scene.output_images.decoded_slot.image, expected, atol=1e-5)
         # the ring sits at the projected position of the curve at t
         frames(app)
         ring = np.all(np.abs(app.capture(include_ui=False).astype(int)
                              - np.round(np.array(cv.MARKER_COLOR[:3]) * 255)) <= 3, axis=-1)
-        x, y = scene.camera.project(scene.projection.to_3d(latent[None]), 1.0, scene.viewport).pixels[0]
+        x, y = scene.camera.project(scene.installed.projection.to_3d(latent[None]), 1.0, scene.viewport).pixels[0]
         r = int(walk.view.marker_radius_px)
         assert ring[int(y), int(x) + r - 1] or ring[int(y), int(x) - r + 1]
         ys, xs = np.nonzero(ring)

@@ -1,6 +1,7 @@
 """The picker's CPU prefilter in the real explorer: a turning view re-projects into the same arrays."""
+from latentwalk.scenes.explorer.core import commands as c
 from tests.bundles import make_bundle
-from tests.explorer_helpers import open_explorer, frames, front_point, post_motion
+from tests.explorer_helpers import frames, frames_until, front_point, open_explorer, post_motion
 
 
 def test_picks_while_the_view_turns_reuse_the_work_buffers(gl_app, tmp_path):
@@ -9,17 +10,17 @@ def test_picks_while_the_view_turns_reuse_the_work_buffers(gl_app, tmp_path):
     index, pixel = front_point(scene)
     post_motion(pixel)
     frames(app)
-    assert scene.hovered_index == index
+    assert scene.state.pointer.hovered == index
     buffers, projected = picker.buffers, picker.projections
     arrays = dict(vars(buffers))
     assert buffers.count == 300
 
-    scene.camera.orbit(0.35, 0.15)
-    scene.camera.snap()
+    scene.submit(c.Orbit(0.35, 0.15))
+    assert frames_until(app, lambda: not scene.camera.is_moving)
     index, pixel = front_point(scene)
     post_motion(pixel)
     frames(app)
-    assert scene.hovered_index == index  # still exact
+    assert scene.state.pointer.hovered == index  # still exact
     assert picker.projections > projected  # the turned view was projected again ...
     assert picker.buffers is buffers and all(getattr(buffers, name) is array for name, array in arrays.items())
 

@@ -270,7 +270,7 @@ def test_with_panels_the_output_panel_shows_each_frames_own_image(gl_window, gl_
     class OutputSink(ListSink):
         def write(self, frame):
             super().write(frame)
-            shown.append(np.array(recorder.scene.outputs.decoded_slot.image, copy=True))
+            shown.append(np.array(recorder.scene.output_images.decoded_slot.image, copy=True))
 
     try:
         recorder.record(OutputSink())

@@ -66,7 +66,7 @@ def test_cancel_stops_the_child_and_the_file_plays_what_was_written(bundle_path,
 
 def test_the_record_button_opens_the_dialog_which_records_while_the_window_draws(gl_app, bundle_path, tmp_path):
     app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE, panels=True, data_dir=None)
-    walk = scene.walk
+    walk = scene.walk_tools
     show_only_walk_panels(scene, walk)
     scene.panels.append(walk.record_dialog)
     for index in (0, 1, 2):
@@ -99,7 +99,7 @@ def test_the_record_button_opens_the_dialog_which_records_while_the_window_draws
 
 def test_a_bad_output_or_no_walk_is_refused_in_the_dialog(gl_app, bundle_path, tmp_path):
     app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE, panels=True, data_dir=None)
-    dialog = scene.walk.record_dialog
+    dialog = scene.walk_tools.record_dialog
     dialog.open()
     dialog.out = str(tmp_path / "walk.mp4")
     assert not dialog.start() and dialog.message == "add control points to the walk first"
@@ -112,7 +112,7 @@ def test_a_bad_output_or_no_walk_is_refused_in_the_dialog(gl_app, bundle_path, t
 
 def test_each_start_records_a_new_video_and_a_file_already_there_is_kept(gl_app, bundle_path, tmp_path):
     app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE, panels=True, data_dir=None)
-    walk = scene.walk
+    walk = scene.walk_tools
     show_only_walk_panels(scene, walk)
     scene.panels.append(walk.record_dialog)
     for index in (0, 1):

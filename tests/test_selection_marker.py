@@ -22,7 +22,7 @@ def bundle_path(tmp_path_factory):
 
 def crowded_point(scene, margin=40):
     """A visible point well inside the window with the most other points within the ring's radius."""
-    projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     px, (width, height) = projection.pixels, scene.viewport
     inside = np.flatnonzero(projection.visible & (px[:, 0] > margin) & (px[:, 0] < width - margin)
                             & (px[:, 1] > margin) & (px[:, 1] < height - margin))
@@ -44,7 +44,7 @@ def test_the_selected_point_wears_a_ring_over_the_cloud_until_deselected(gl_app,
     index = scene.state.selection.index
     assert index is not None
     frames(app, 2)
-    centre = scene.camera.project(scene.positions[index][None], 1.0, scene.viewport).pixels[0]
+    centre = scene.camera.project(scene.installed.positions[index][None], 1.0, scene.viewport).pixels[0]
     image = app.capture(include_ui=False)
     white = on_circle(image, centre, RING_RADIUS_PX - RING_RIM_PX / 2)
     inner_edge = on_circle(image, centre, RING_RADIUS_PX - 1.5 * RING_RIM_PX)

@@ -39,7 +39,7 @@ def fresh_places(tmp_path, tmp_path_factory, monkeypatch):
 
 def explorer(gl_app, bundle_path):
     app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE, panels=True)
-    show_only_walk_panels(scene, scene.walk)
+    show_only_walk_panels(scene, scene.walk_tools)
     frames(app, 3)
     return app, scene
 
@@ -52,7 +52,7 @@ def shortcut(app, code, mod=pygame.KMOD_CTRL):
 
 
 def points(scene):
-    return [p.index for p in scene.walk.path.points]
+    return [p.index for p in scene.walk_tools.path.points]
 
 
 def ctrl_s_through_the_loop(app):
@@ -69,7 +69,7 @@ def saved_points(file: Path) -> list[int]:
 def test_ctrl_s_saves_into_the_documents_folder_says_where_and_the_next_start_remembers(gl_app, bundle_path,
                                                                                         tmp_path):
     app, scene = explorer(gl_app, bundle_path)
-    panel = scene.walk.session_panel
+    panel = scene.walk_tools.session_panel
     expected = documents_dir() / "latentwalk-session.json"
     assert panel.file == str(expected)
     scene.submit(AddControlPoint(index=3))
@@ -96,21 +96,21 @@ def test_ctrl_s_saves_into_the_documents_folder_says_where_and_the_next_start_re
     assert elsewhere.is_file()  # folders made as needed
     app.close()
     app, scene = explorer(gl_app, bundle_path)
-    assert scene.walk.session_panel.file == str(elsewhere)  # the next start offers the last place
-    assert scene.walk.session_panel.places.recent[:2] == [str(elsewhere), str(expected)]
+    assert scene.walk_tools.session_panel.file == str(elsewhere)  # the next start offers the last place
+    assert scene.walk_tools.session_panel.places.recent[:2] == [str(elsewhere), str(expected)]
 
 
 def test_enter_in_the_path_field_loads_and_the_recent_list_loads_too(gl_app, bundle_path, tmp_path):
     app, scene = explorer(gl_app, bundle_path)
-    panel = scene.walk.session_panel
+    panel = scene.walk_tools.session_panel
     for name, indexes in (("one.json", (3, 7)), ("two.json", (11, 12, 13))):
-        scene.walk.path.clear()
+        scene.walk_tools.path.clear()
         for index in indexes:
             scene.submit(AddControlPoint(index=index))
         frames(app)
         panel.file = str(tmp_path / name)
         assert panel.save()
-    scene.walk.path.clear()
+    scene.walk_tools.path.clear()
     frames(app)
     panel.file = ""
     frames(app)
@@ -136,7 +136,7 @@ def test_ctrl_s_in_a_later_run_saves_beside_the_earlier_session_then_updates_its
     app.close()
 
     app, scene = explorer(gl_app, bundle_path)  # a later run: the field offers the same file
-    panel = scene.walk.session_panel
+    panel = scene.walk_tools.session_panel
     assert panel.file == str(first)
     for index in (20, 21):
         scene.submit(AddControlPoint(index=index))
@@ -159,7 +159,7 @@ def test_a_file_this_run_did_not_write_is_replaced_only_when_the_person_confirms
     theirs.parent.mkdir()
     theirs.write_text("not even a session: whatever is here is someone's\n")
     app, scene = explorer(gl_app, bundle_path)
-    panel = scene.walk.session_panel
+    panel = scene.walk_tools.session_panel
     for index in (4, 5):
         scene.submit(AddControlPoint(index=index))
     panel.file = str(theirs)
@@ -182,7 +182,7 @@ def test_clear_is_undone_by_ctrl_z(gl_app, bundle_path):
     for index in (3, 7, 9):
         scene.submit(AddControlPoint(index=index))
     frames(app, 2)
-    click_item(app, scene.walk.path_panel, "clear")
+    click_item(app, scene.walk_tools.path_panel, "clear")
     assert points(scene) == []
     shortcut(app, pygame.K_z)
     assert points(scene) == [3, 7, 9]
@@ -202,7 +202,7 @@ def test_quitting_with_unsaved_work_autosaves_and_the_next_start_offers_it_back(
     assert [p["index"] for p in saved["control_points"]] == [5, 6, 8]
 
     app, scene = explorer(gl_app, bundle_path)  # the next start
-    panel = scene.walk.session_panel
+    panel = scene.walk_tools.session_panel
     assert panel.offer_restore and points(scene) == []
     frames(app, 2)
     click_item(app, panel, "restore")
@@ -214,12 +214,12 @@ def test_quitting_with_unsaved_work_autosaves_and_the_next_start_offers_it_back(
 
     app, scene = explorer(gl_app, bundle_path)
     frames(app, 2)
-    click_item(app, scene.walk.session_panel, "discard")
+    click_item(app, scene.walk_tools.session_panel, "discard")
     frames(app, 2)
     assert points(scene) == [] and not autosave_file().exists()
     scene.submit(AddControlPoint(index=1))
     frames(app)
-    scene.walk.session_panel.file = str(Path(os.getcwd()) / "saved.json")
-    assert scene.walk.session_panel.save()
+    scene.walk_tools.session_panel.file = str(Path(os.getcwd()) / "saved.json")
+    assert scene.walk_tools.session_panel.save()
     app.close()  # saved work is not autosaved
     assert not autosave_file().exists()

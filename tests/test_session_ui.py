@@ -24,7 +24,7 @@ def bundle_path(tmp_path_factory):
 @pytest.fixture
 def explorer(gl_app, bundle_path):
     app, scene = open_explorer(gl_app, bundle_path, WALK_SIZE, panels=True)
-    return app, scene, scene.walk
+    return app, scene, scene.walk_tools
 
 
 def shortcut(app, code):
@@ -37,7 +37,7 @@ def state(scene, walk):
     path, camera = walk.path, scene.camera
     return (path.points, path.kind, path.closed, path.steps, path.traversal.t, path.traversal.mode,
             path.traversal.speed, tuple(camera.goal.target), camera.goal.distance, tuple(camera.goal.orientation),
-            tuple(scene.highlighted), str(scene.bundle.path), scene.selected_index, scene.point_size,
+            tuple(scene.state.highlight.as_array()), str(scene.bundle.path), scene.state.selection.index, scene.state.style.point_size,
             scene.state.style.show_grid)
 
 
@@ -158,7 +158,7 @@ def test_a_bundled_model_is_saved_by_name_and_loads_back(gl_app, tmp_path, monke
     scene = ExplorerScene("tiny", device="cpu")
     app = gl_app(scene, size=WALK_SIZE)
     frames(app, 2)
-    walk = scene.walk
+    walk = scene.walk_tools
     walk.path.add_index(4)
     walk.path.add_index(30)
     walk.session_panel.file = str(tmp_path / "bundled.json")

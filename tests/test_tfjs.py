@@ -159,7 +159,7 @@ def test_original_latents_reconstruct_their_mnist_images():
     first_2000 = summed_bce(logits, images).mean()
     print(f"mean summed BCE: matched {matched:.2f}, shuffled {shuffled:.2f}, first 2000 {first_2000:.2f}")
     assert matched < 0.6 * shuffled
-    # The issue quotes about 132 nats for the original decoder on its own latent means.
+    # The original decoder scores about 132 nats on its own latent means.
     assert 120 < first_2000 < 145
 
 

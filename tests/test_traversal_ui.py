@@ -11,7 +11,7 @@ from tests.walk_scene import WalkScene
 
 @pytest.fixture
 def walk_app(gl_app):
-    scene = WalkScene(lambda s: [TraversalPanel(s.path, s.decoder, s.submit)])
+    scene = WalkScene(lambda s: [TraversalPanel(s.state.walk.path, s.decoder, s.submit)])
     clock = ManualTimeSource()
     app = gl_app(scene, size=(480, 360), time_source=clock)
     frames(app, 2)
@@ -35,24 +35,24 @@ def slider_point(panel, fraction):
 
 def test_slider_works_before_any_curve_exists(walk_app):
     app, scene, panel = walk_app
-    assert scene.path.curve is None
+    assert scene.state.walk.path.curve is None
     click(app, slider_point(panel, 0.75))
-    assert scene.path.traversal.t == pytest.approx(0.75, abs=0.02)
+    assert scene.state.walk.path.traversal.t == pytest.approx(0.75, abs=0.02)
     click_item(app, panel, "play")
     frames(app, 30)  # playing with nothing to walk: t stays, nothing throws
-    assert scene.path.traversal.playing and scene.path.traversal.t == pytest.approx(0.75, abs=0.02)
+    assert scene.state.walk.path.traversal.playing and scene.state.walk.path.traversal.t == pytest.approx(0.75, abs=0.02)
 
 
 def test_slider_moves_the_position_and_changes_the_image(walk_app):
     app, scene, panel = walk_app
     for index in (0, 1):  # x goes 0 -> 1 along the walk, so the image brightens with t
-        scene.path.add_index(index)
-    scene.path.kind = "linear"
+        scene.state.walk.path.add_index(index)
+    scene.state.walk.path.kind = "linear"
     settle(app, scene)
     assert panel.image.image is not None and panel.image.image[0, 0] == pytest.approx(0.5)
     click(app, slider_point(panel, 0.8))
     settle(app, scene)
-    t = scene.path.traversal.t
+    t = scene.state.walk.path.traversal.t
     assert t == pytest.approx(0.8, abs=0.02)
     assert panel.image.image[0, 0] == pytest.approx(1 / (1 + np.exp(-t)), abs=1e-6)
     shown = panel.image.texture.read()
@@ -63,9 +63,9 @@ def test_slider_moves_the_position_and_changes_the_image(walk_app):
 
 def test_playback_speed_follows_the_fake_clock_not_the_frame_rate(walk_app):
     app, scene, panel = walk_app
-    scene.path.add_index(0)
-    scene.path.add_index(1)
-    walk = scene.path.traversal
+    scene.state.walk.path.add_index(0)
+    scene.state.walk.path.add_index(1)
+    walk = scene.state.walk.path.traversal
     walk.speed, walk.mode = 0.25, "once"
     click_item(app, panel, "play")
     assert walk.playing
@@ -83,8 +83,8 @@ def test_playback_speed_follows_the_fake_clock_not_the_frame_rate(walk_app):
 def test_filmstrip_fills_in_chunks_marks_the_current_frame_and_jumps_on_click(walk_app):
     app, scene, panel = walk_app
     for index in (0, 1, 2):
-        scene.path.add_index(index)
-    scene.path.steps = 40
+        scene.state.walk.path.add_index(index)
+    scene.state.walk.path.steps = 40
     frames(app)
     film = [key for channel, key in scene.decoder.requests if channel == FILMSTRIP_CHANNEL]
     assert 0 < len(film) <= FILMSTRIP_IN_FLIGHT  # one chunk, not forty requests at once
@@ -93,7 +93,7 @@ def test_filmstrip_fills_in_chunks_marks_the_current_frame_and_jumps_on_click(wa
     assert strip.complete and len(strip.keys) == 40
     # every cell of the atlas holds its own step's image
     atlas = strip.atlas.read()
-    for step, z in enumerate(scene.path.step_latents()):
+    for step, z in enumerate(scene.state.walk.path.step_latents()):
         (u0, v0), _ = strip.uv(step)
         x, y = round(u0 * strip.atlas.width), round(v0 * strip.atlas.height)
         assert atlas[y, x, 0] == round(255 / (1 + np.exp(-np.float32(z[0]))))
@@ -101,8 +101,8 @@ def test_filmstrip_fills_in_chunks_marks_the_current_frame_and_jumps_on_click(wa
     frames(app)
     target = 3
     click(app, item_center(panel.item_rects, f"frame{target}"))
-    assert scene.path.traversal.step_index == target
-    assert scene.path.traversal.t == pytest.approx(target / 39)
+    assert scene.state.walk.path.traversal.step_index == target
+    assert scene.state.walk.path.traversal.t == pytest.approx(target / 39)
     # the current frame is outlined in the marker's colour
     frames(app)
     image = app.capture()
@@ -113,13 +113,13 @@ def test_filmstrip_fills_in_chunks_marks_the_current_frame_and_jumps_on_click(wa
 
 def test_editing_the_path_restarts_the_filmstrip(walk_app):
     app, scene, panel = walk_app
-    scene.path.add_index(0)
-    scene.path.add_index(2)
-    scene.path.steps = 8
+    scene.state.walk.path.add_index(0)
+    scene.state.walk.path.add_index(2)
+    scene.state.walk.path.steps = 8
     settle(app, scene)
     assert panel.filmstrip.complete
     old_keys = list(panel.filmstrip.keys)
-    scene.path.add_index(3)
+    scene.state.walk.path.add_index(3)
     frames(app)
     assert panel.filmstrip.keys != old_keys and not panel.filmstrip.ready.all()
     settle(app, scene)
@@ -128,10 +128,10 @@ def test_editing_the_path_restarts_the_filmstrip(walk_app):
 
 def test_steps_field_changes_the_number_of_frames(walk_app):
     app, scene, panel = walk_app
-    scene.path.add_index(0)
-    scene.path.add_index(1)
+    scene.state.walk.path.add_index(0)
+    scene.state.walk.path.add_index(1)
     frames(app)
     (x0, y0), (x1, y1) = panel.item_rects["steps"]
     # input_int has "-" and "+" buttons at its right end; + is the last
     click(app, (int(x1) - 8, int((y0 + y1) / 2)))
-    assert scene.path.steps == 101
+    assert scene.state.walk.path.steps == 101

@@ -8,7 +8,7 @@ from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.explorer.input.actions import bind_keys, commands_for
 from latentwalk.scenes.explorer.core.apply import apply
 from latentwalk.scenes.explorer.walk.path import WalkPath
-from latentwalk.scenes.explorer.core.state import ExplorerState
+from latentwalk.scenes.explorer.core.state import ExplorerState, WalkState
 from latentwalk.scenes.explorer.core.undo import History
 
 LATENTS = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]], dtype=np.float32)
@@ -52,9 +52,7 @@ class WalkScene(Scene):
     path and walk commands; every submitted command is kept in `submitted`."""
 
     def __init__(self, make_panels):
-        self.state = ExplorerState()
-        self.path = WalkPath(LATENTS)
-        self.state.walk.path = self.path
+        self.state = ExplorerState(walk=WalkState(WalkPath(LATENTS)))
         self.history = History()
         self.last_refusal = self.refused = None
         self.submitted = []
@@ -92,7 +90,7 @@ class WalkScene(Scene):
 
     def update(self, dt):
         self.apply_commands()
-        self.path.update(dt)
+        self.state.walk.path.update(dt)
 
     def prepare(self, alpha):
         self.apply_commands()

@@ -17,15 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from latentwalk.vae.atomic import atomic_file, check_writable_folder, publish_mode, staging_folder, write_errors
+from latentwalk.vae.atomic import check_writable_folder, publish_mode, staging_folder, write_errors
 from latentwalk.vae.errors import BundleError
 from latentwalk.vae.shapes import decoder_shapes, encoder_shapes
 from latentwalk.vae.safeio import first_line as _first_line, load_json_file
 from latentwalk.vae.safeio import read_npy as _read_npy, safetensors_shapes
 
-# atomic_file, check_writable_folder and write_errors live in vae.atomic; importing them from here still works
-__all__ = ["atomic_file", "Bundle", "check_writable_folder", "load_bundle", "read_npy", "write_bundle",
-           "write_errors"]
+__all__ = ["Bundle", "load_bundle", "read_npy", "write_bundle"]
 
 FORMAT_NAME = "latentwalk-bundle"
 FORMAT_VERSION = 1

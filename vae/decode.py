@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from latentwalk.vae.bundle import atomic_file, check_writable_folder, read_npy, write_errors
+from latentwalk.vae.atomic import atomic_file, check_writable_folder, write_errors
+from latentwalk.vae.bundle import read_npy
 from latentwalk.vae.errors import DecodeError
 from latentwalk.vae.model import ConvDecoder
 

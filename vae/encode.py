@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from latentwalk.vae.bundle import atomic_file, check_writable_folder, write_errors
+from latentwalk.vae.atomic import atomic_file, check_writable_folder, write_errors
 from latentwalk.vae.errors import VaeError
 from latentwalk.vae.model import ConvEncoder
 

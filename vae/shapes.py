@@ -1,5 +1,5 @@
 """The networks' state-dict shapes, without torch: a bundle is checked against them when it loads,
-and the explorer's first frame must not wait for torch to import (issue 12: start-up)."""
+and the explorer's first frame must not wait for torch to import."""
 from __future__ import annotations
 
 

@@ -22,8 +22,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from latentwalk.vae.bundle import (MAX_IMAGE_SIDE, MAX_LATENT_DIM, atomic_file, check_bundle_target,
-                                   check_writable_folder, finite_or_none, write_bundle, write_errors)
+from latentwalk.vae.atomic import atomic_file, check_writable_folder, write_errors
+from latentwalk.vae.bundle import MAX_IMAGE_SIDE, MAX_LATENT_DIM, check_bundle_target, finite_or_none, write_bundle
 from latentwalk.vae.datasets import Dataset
 from latentwalk.vae.errors import VaeError
 from latentwalk.vae.safeio import first_line, parse_json, safetensors_shapes

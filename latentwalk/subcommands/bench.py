@@ -92,7 +92,7 @@ class Timedemo:
         elapsed = time.perf_counter() - start
         samples["frame_ms"].append(elapsed * 1000.0)
         detail = scene.layer_cache.detail
-        samples["drawn"].append(detail.drawn if detail is not None else scene.cloud.count)
+        samples["drawn"].append(detail.drawn if detail is not None else scene.installed.cloud.count)
         if scene.picker.picks > picks:
             samples["pick_ms"].append(scene.picker.last_ms)
         if self.watch_rest and self.rest_to_full_s is None:
@@ -170,20 +170,20 @@ class Timedemo:
         from latentwalk.scenes.explorer.core.commands import PointerMoved
 
         scene, self.hover_frames, self.hover_ms = self.scene, [], []
-        projection = scene.camera.project(scene.positions, 1.0, scene.viewport)
+        projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
         width, height = scene.viewport
         px = projection.pixels
         inside = projection.visible & (px[:, 0] > width * 0.2) & (px[:, 0] < width * 0.8) \
             & (px[:, 1] > height * 0.2) & (px[:, 1] < height * 0.8)
         choices = np.random.default_rng(1).permutation(np.flatnonzero(inside))[:HOVER_SAMPLES]
         for index in choices:
-            scene.outputs.hover_latency_frames = None
+            scene.output_images.hover_latency_frames = None
             scene.submit(PointerMoved((int(px[index, 0]), int(px[index, 1]))))
             start = time.perf_counter()
             for _ in range(300):
                 self.app.step_frame()
-                if scene.outputs.hover_latency_frames is not None:
-                    self.hover_frames.append(scene.outputs.hover_latency_frames)
+                if scene.output_images.hover_latency_frames is not None:
+                    self.hover_frames.append(scene.output_images.hover_latency_frames)
                     self.hover_ms.append((time.perf_counter() - start) * 1000.0)
                     break
                 time.sleep(0.002)
@@ -248,6 +248,6 @@ def run(args: argparse.Namespace) -> int:
             demo = Timedemo(app, scene)
             demo.run(args.seconds)
             renderer = gl.glGetString(gl.GL_RENDERER).decode()
-            result = report(args, source, scene.cloud.count, demo, renderer)
+            result = report(args, source, scene.installed.cloud.count, demo, renderer)
     print(json.dumps(result) if args.json else format_table(result))
     return 0

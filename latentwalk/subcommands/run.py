@@ -25,8 +25,9 @@ def parse_size(text: str) -> tuple[int, int]:
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("run", help="open the explorer window",
                                    description="Open the latent-space explorer on a model bundle.")
-    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="M",
-                        help="a bundled model's name or a bundle folder")
+    parser.add_argument("--model", default=None, metavar="M",
+                        help=f"a bundled model's name or a bundle folder (default: {DEFAULT_MODEL}; with --kiosk, "
+                             "the config's model)")
     parser.add_argument("--data-dir", default=None, metavar="D",
                         help="folder of the model's data set, to show training images beside decoded ones")
     parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
@@ -116,12 +117,13 @@ def make_scene(args: argparse.Namespace):
     from latentwalk.scenes.explorer.scene import ExplorerScene
     from latentwalk.vae.bundle import list_bundled_models
 
-    if args.model == DEFAULT_MODEL and DEFAULT_MODEL not in list_bundled_models():
+    model = DEFAULT_MODEL if args.model is None else args.model  # None: --model not given
+    if model == DEFAULT_MODEL and DEFAULT_MODEL not in list_bundled_models():
         raise SceneError(f"the bundled model {DEFAULT_MODEL!r} is missing (assets/models/{DEFAULT_MODEL}); "
                          "train it with `latentwalk train` or pass --model PATH to a bundle folder "
                          "(`latentwalk import-tfjs` makes one)")
     detail = None if args.target_fps is None else {"target_fps": args.target_fps}
-    return ExplorerScene(args.model, data_dir=args.data_dir, detail=detail)
+    return ExplorerScene(model, data_dir=args.data_dir, detail=detail)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,9 +34,8 @@ _FLAGS = (imgui.WindowFlags_.no_decoration | imgui.WindowFlags_.no_inputs | imgu
 
 
 def decoded_texture(scene) -> int | None:
-    outputs = getattr(scene, "outputs", None)
-    slot = outputs.decoded_slot if outputs is not None else getattr(scene, "decoded_slot", None)
-    return None if slot is None else slot.texture_id
+    images = scene.output_images
+    return None if images is None else images.decoded_slot.texture_id
 
 
 def draw_image(scene, caption: str, viewport: tuple[int, int]) -> bool:

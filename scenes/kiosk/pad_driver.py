@@ -60,8 +60,8 @@ class PadDriver:
 
     @classmethod
     def attach(cls, scene, app, **settings) -> "PadDriver":
-        """For the plain explorer: hook into its fixed-step updaters (its commands then apply one step
-        later, at the next update's start)."""
+        """For the plain explorer: hook into its fixed-step updaters (its commands apply in the same
+        step, drained right after the updaters)."""
         driver = cls(scene, app, **settings)
         scene.updaters.append(driver.step)
         return driver
@@ -103,7 +103,7 @@ class PadDriver:
 
     def latent_of(self, position: np.ndarray) -> np.ndarray:
         """The latent drawn at a 3-d position: the projection's inverse on its subspace."""
-        projection = self.scene.projection
+        projection = self.scene.installed.projection
         return np.asarray(projection.mean, np.float64) + np.asarray(position, np.float64) @ projection.axes
 
     def forget_cursor(self) -> None:

@@ -42,7 +42,7 @@ def _given(args, name: str, configured):
 
 
 def run_kiosk(args) -> int:
-    from latentwalk.subcommands.run import DEFAULT_MODEL, app_with_sources, open_remote_sources
+    from latentwalk.subcommands.run import app_with_sources, open_remote_sources
     from latentwalk.scenes.explorer.scene import ExplorerScene
     from latentwalk.scenes.kiosk.scene import KioskApp, KioskScene
     from latentwalk.vae.errors import VaeError
@@ -55,8 +55,8 @@ def run_kiosk(args) -> int:
         logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     # a kiosk's window may not have the focus, and its pads must still work
     os.environ.setdefault("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS", "1")
-    from_config = args.model == DEFAULT_MODEL and config.path is not None
-    model = config.model if from_config else args.model
+    from_config = args.model is None and config.path is not None  # an explicit --model wins
+    model = _given(args, "model", config.model)
     try:
         explorer = ExplorerScene(model, data_dir=args.data_dir)
     except (VaeError, OSError, ValueError) as exc:

@@ -113,8 +113,8 @@ class KioskScene(Scene):
         key, mods = config.exit_key
         bindings.bind_key(key, EXIT_ACTION, mods)
         explorer.panels[:] = [panel for panel in explorer.panels if self._panel_useful(panel)]
-        if explorer.walk.record_dialog not in explorer.panels:
-            explorer.walk.walk_panel.on_record = None  # no button for a dialog that is not there
+        if explorer.walk_tools.record_dialog not in explorer.panels:
+            explorer.walk_tools.walk_panel.on_record = None  # no button for a dialog that is not there
         self.controls = overlay.control_rows(bindings, self._allowed)
         bundle = explorer.bundle
         tour = config.tour

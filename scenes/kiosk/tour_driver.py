@@ -91,7 +91,7 @@ class TourDriver:
 
     @staticmethod
     def _walk_point(scene) -> np.ndarray | None:
-        latent = scene.path.traversal.point
+        latent = scene.state.walk.path.traversal.point
         if latent is None:
             return None
-        return scene.projection.to_3d(np.asarray(latent, np.float32)[None])[0].astype(np.float64)
+        return scene.installed.projection.to_3d(np.asarray(latent, np.float32)[None])[0].astype(np.float64)

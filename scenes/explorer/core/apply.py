@@ -1,40 +1,44 @@
-"""The one place commands change the explorer: `apply(scene, command)`, called by the scene for each
-queued command at the start of the update phase. Each handler changes the state and the objects
-that mirror it (camera, point cloud highlight, guides, picker) and bumps the versions of the parts it
-changed. A refused command (SceneError) changes nothing and leaves its one-line reason in
-`scene.last_refusal` (and the command in `scene.refused`) until a command of its kind succeeds (any
-path or highlight edit counts as one kind); undoable edits (commands.UNDOABLE) are recorded in `scene.history`.
+"""The one place commands change the explorer: `apply(scene, command)`. The scene drains its queue
+through it (scene.py says when), and applies the few commands it makes itself through it too (the
+held-key orbit, and scene_commands.py: a model installed, the pick, the fixed step, a resize). Each handler changes the state and the objects that mirror it (camera,
+point cloud highlight, guides, picker) and bumps the versions of the parts it changed. A refused
+command (SceneError) changes nothing and leaves its one-line reason in `scene.last_refusal` (and the
+command in `scene.refused`) until a command of its kind succeeds (any path or highlight edit counts as
+one kind); undoable edits (commands.UNDOABLE) are recorded in `scene.history`.
+
+The handlers live here (camera, pointer, selection, and ApplySession, whose parts are commands), in
+apply_edits.py (path, walk, highlight, style, panels, model, undo) and in apply_files.py (the commands
+that open or write files or start programs); all register in handlers.py, and none imports this module.
 """
 from __future__ import annotations
 
 import math
-from typing import Callable
 
 import numpy as np
 
+from latentwalk.engine.camera import CameraState
 from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.core import apply_edits, apply_files  # noqa: F401  (register the remaining handlers)
 from latentwalk.scenes.explorer.core import commands as c
-from latentwalk.scenes.explorer.view.selection import nearest_in_direction, nearest_neighbours, next_control_point
+from latentwalk.scenes.explorer.core.handlers import (HANDLERS, check_classes, check_index, check_latent,
+                                                      check_point_size, handles, take_output, view_moved)
+from latentwalk.scenes.explorer.core.scene_commands import FixedStep, PointHovered, ViewportResized
 from latentwalk.scenes.explorer.core.state import HOVER_REARM_PX, SOURCES
-from latentwalk.scenes.explorer.core.undo import EditSnapshot
-
-Handler = Callable[[object, object], None]
-_HANDLERS: dict[type, Handler] = {}
-
-
-def handles(*types: type):
-    def register(fn: Handler) -> Handler:
-        for kind in types:
-            _HANDLERS[kind] = fn
-        return fn
-    return register
+from latentwalk.scenes.explorer.core.undo import snapshot
+from latentwalk.scenes.explorer.model import install
+from latentwalk.scenes.explorer.view.selection import nearest_in_direction, nearest_neighbours, next_control_point
 
 
-def apply(scene, command) -> bool:
-    """Apply one command now; True if it applied, False if refused (reason in scene.last_refusal)."""
-    handler = _HANDLERS.get(type(command))
+def apply(scene, command, *, part_of=None) -> bool:
+    """Apply one command now; True if it applied, False if refused (reason in scene.last_refusal).
+    `part_of`: the composite command (ApplySession) this one is a part of: a refusal is then the
+    whole command's (SceneError propagates) and the whole command is one undo step."""
+    handler = HANDLERS.get(type(command))
     if handler is None:
         raise TypeError(f"not an explorer command: {command!r}")
+    if part_of is not None:
+        handler(scene, command)
+        return True
     undoable = isinstance(command, c.UNDOABLE)
     before = snapshot(scene) if undoable else None
     model = scene.state.model.version
@@ -55,20 +59,16 @@ def _kind(command) -> object:
 
 
 # -- the camera -------------------------------------------------------------------------------
-def _view_moved(scene) -> None:
-    scene.state.view.touch()
-
-
 @handles(c.Orbit)
 def _orbit(scene, cmd: c.Orbit) -> None:
     scene.camera.orbit(float(cmd.dx), float(cmd.dy))
-    _view_moved(scene)
+    view_moved(scene)
 
 
 @handles(c.ArcballDrag)
 def _arcball(scene, cmd: c.ArcballDrag) -> None:
     scene.camera.rotate_drag(cmd.start, cmd.end, scene.viewport)
-    _view_moved(scene)
+    view_moved(scene)
 
 
 @handles(c.Zoom)
@@ -79,19 +79,19 @@ def _zoom(scene, cmd: c.Zoom) -> None:
     at = cmd.at if cmd.at is not None else (scene.viewport[0] / 2, scene.viewport[1] / 2)
     steps = math.log(factor) / math.log(scene.camera.zoom_step)
     scene.camera.zoom(steps, at, scene.viewport, anchor=cmd.anchor)
-    _view_moved(scene)
+    view_moved(scene)
 
 
 @handles(c.Pan)
 def _pan(scene, cmd: c.Pan) -> None:
     scene.camera.pan_drag((float(cmd.dx), float(cmd.dy)), scene.viewport)
-    _view_moved(scene)
+    view_moved(scene)
 
 
 @handles(c.ResetView)
 def _reset(scene, cmd: c.ResetView) -> None:
     scene.camera.reset(animate=cmd.animate)
-    _view_moved(scene)
+    view_moved(scene)
 
 
 @handles(c.FlyTo)
@@ -102,24 +102,22 @@ def _fly(scene, cmd: c.FlyTo) -> None:
         index = scene.pick_at(tuple(int(v) for v in cmd.pixel))
         if index is None:
             return
-        target = scene.positions[index]
+        target = scene.installed.positions[index]
     elif cmd.index is not None:
-        target = scene.positions[_checked_index(scene, cmd.index)]
+        target = scene.installed.positions[_checked_index(scene, cmd.index)]
     elif cmd.latent is not None:
-        target = scene.projection.to_3d(np.asarray(_checked_latent(scene, cmd.latent))[None])[0]
+        target = scene.installed.projection.to_3d(np.asarray(_checked_latent(scene, cmd.latent))[None])[0]
     else:
         target = np.asarray(cmd.position, np.float64)
         if target.shape != (3,) or not np.all(np.isfinite(target)):
             raise SceneError(f"fly to: a position is 3 finite numbers, got {cmd.position!r}")
     kwargs = {} if cmd.duration is None else {"duration": float(cmd.duration)}
     scene.camera.fly_to(np.asarray(target, np.float64), cmd.distance, **kwargs)
-    _view_moved(scene)
+    view_moved(scene)
 
 
 @handles(c.SetCameraView)
 def _camera_view(scene, cmd: c.SetCameraView) -> None:
-    from latentwalk.engine.camera import CameraState
-
     camera = scene.camera
     camera.fov_y = math.radians(cmd.fov_degrees)
     orientation = np.array(cmd.orientation, np.float64)
@@ -128,49 +126,63 @@ def _camera_view(scene, cmd: c.SetCameraView) -> None:
     camera.flight = None
     if cmd.snap:
         camera.snap()
-    _view_moved(scene)
+    view_moved(scene)
+
+
+@handles(ViewportResized)
+def _resized(scene, cmd: ViewportResized) -> None:
+    scene.viewport = (max(1, int(cmd.size[0])), max(1, int(cmd.size[1])))
+    if scene.picker is not None:
+        scene.picker.resize(*scene.viewport)
+    view_moved(scene)
+
+
+@handles(FixedStep)
+def _fixed_step(scene, cmd: FixedStep) -> None:
+    camera = scene.camera
+    camera.update(cmd.dt)
+    if camera.is_moving:  # a flight, damping: no input, yet every frame shows a new view
+        view_moved(scene)
+        if scene.app is not None:
+            scene.app.frames.request()
+    path = scene.state.walk.path
+    before = (path.traversal.t, path.traversal.playing)
+    path.update(cmd.dt)
+    if (path.traversal.t, path.traversal.playing) != before:
+        scene.state.walk.position_version += 1
 
 
 # -- pointer and selection --------------------------------------------------------------------
 def _checked_index(scene, index) -> int:
-    count = len(scene.positions)
-    if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= int(index) < count:
-        raise SceneError(f"no point {index!r}: the model has {count:,} points (0 to {count - 1})")
-    return int(index)
+    return check_index(index, len(scene.installed.positions))
 
 
 def _checked_latent(scene, latent) -> tuple[float, ...]:
-    values = tuple(float(v) for v in latent)
-    dim = scene.bundle.latent_dim
-    if len(values) != dim or not all(math.isfinite(v) for v in values):
-        raise SceneError(f"a latent is {dim} finite numbers, got {len(values)}: {values[:4]!r:.60}")
-    return values
-
-
-def take_output(scene, intent: str) -> None:
-    """The person's latest intent ("selection" or "walk") takes the Output image (state.output_owner);
-    a hover takes it back once the pointer moves on (`_pointer`)."""
-    output = scene.state.output
-    wanted = (intent, intent, scene.state.pointer.position)
-    if (output.intent, output.chosen, output.yielded_at) != wanted:
-        output.intent, output.chosen, output.yielded_at = wanted
-        output.touch()
+    return check_latent(latent, scene.bundle.latent_dim)
 
 
 @handles(c.PointerMoved)
 def _pointer(scene, cmd: c.PointerMoved) -> None:
-    pointer, output = scene.state.pointer, scene.state.output
+    pointer, intent = scene.state.pointer, scene.state.intent
     position = None if cmd.position is None else (int(cmd.position[0]), int(cmd.position[1]))
     if position != pointer.position:
         pointer.position = position
         if position is None:
             pointer.hovered = None
         pointer.touch()
-    if position is not None and output.intent != "hover":
-        rest = output.yielded_at
+    if position is not None and intent.latest != "hover":
+        rest = intent.yielded_at
         if rest is None or max(abs(position[0] - rest[0]), abs(position[1] - rest[1])) > HOVER_REARM_PX:
-            output.intent = "hover"
-            output.touch()
+            intent.latest = "hover"
+            intent.touch()
+
+
+@handles(PointHovered)
+def _hovered(scene, cmd: PointHovered) -> None:
+    pointer = scene.state.pointer
+    if cmd.index != pointer.hovered:
+        pointer.hovered = cmd.index
+        pointer.touch()
 
 
 @handles(c.Select)
@@ -196,11 +208,11 @@ def _set_selection(scene, index, latent, source, fly, *, keep_chain: bool = Fals
     if not selection.empty:  # a new selection is the latest intent, even of the point already selected
         take_output(scene, "selection")
     if fly and index is not None:
-        scene.camera.fly_to(scene.positions[index])
-        _view_moved(scene)
+        scene.camera.fly_to(scene.installed.positions[index])
+        view_moved(scene)
     elif fly and latent is not None:
-        scene.camera.fly_to(scene.projection.to_3d(np.asarray(latent)[None])[0].astype(np.float64))
-        _view_moved(scene)
+        scene.camera.fly_to(scene.installed.projection.to_3d(np.asarray(latent)[None])[0].astype(np.float64))
+        view_moved(scene)
 
 
 def _reference_point(scene) -> int | None:
@@ -211,7 +223,7 @@ def _reference_point(scene) -> int | None:
 @handles(c.SelectInDirection)
 def _select_direction(scene, cmd: c.SelectInDirection) -> None:
     start = _reference_point(scene)
-    projected = scene.camera.project(scene.positions, 1.0, scene.viewport)
+    projected = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     if start is None:  # from the middle of the view
         origin, exclude = np.array(scene.viewport, np.float64) / 2, None
     else:
@@ -245,7 +257,7 @@ def _ranked_neighbours(scene, anchor: int, count: int):
     """The `count` nearest points to `anchor`, itself excluded: from the model's neighbour index once
     it is built (~0.1 ms), else by brute force (20-40 ms at 1M points) while the first use starts the
     index's build in the background."""
-    tools = getattr(scene, "neighbours", None)
+    tools = scene.neighbours
     if tools is not None:
         tools.ensure_index()
         if tools.index is not None:
@@ -255,7 +267,7 @@ def _ranked_neighbours(scene, anchor: int, count: int):
 
 @handles(c.SelectAlongWalk)
 def _select_along_walk(scene, cmd: c.SelectAlongWalk) -> None:
-    points = scene.path.points
+    points = scene.state.walk.path.points
     position = next_control_point([p.index for p in points], _reference_point(scene), int(cmd.step))
     if position is None:
         raise SceneError("the walk has no control points to step along")
@@ -263,10 +275,48 @@ def _select_along_walk(scene, cmd: c.SelectAlongWalk) -> None:
     _set_selection(scene, point.index, point.coords, cmd.source, cmd.fly)
 
 
-def snapshot(scene) -> EditSnapshot:
-    path = scene.path
-    return EditSnapshot(path.points, path.kind, path.closed, path.steps, scene.state.highlight.mask)
+# -- sessions ---------------------------------------------------------------------------------
+@handles(c.ApplySession)
+def _session(scene, cmd: c.ApplySession) -> None:
+    """Everything is checked before anything changes: the session's model is loaded (not installed)
+    and every part is checked against it, so a refused session leaves model, walk and camera as they
+    were. Then the parts apply as commands (InstallModel, SetCameraView, Highlight, SetPointStyle,
+    Select) and the path takes the session's walk; the whole session is one undo step."""
+    from latentwalk.scenes.explorer.session.session import model_reference
+
+    session = cmd.session
+    switch = None
+    if session.model != model_reference(scene.bundle.path):
+        switch = install.prepare_now(scene, session.model)
+        if switch.prepared is None:
+            raise SceneError(switch.error or f"{session.model}: cannot load this model")
+    bundle = scene.bundle if switch is None else switch.prepared.bundle
+    parts = _session_parts(session, len(bundle.latents), bundle.latent_dim, len(bundle.class_names))
+    if switch is not None:
+        apply(scene, switch, part_of=cmd)
+    scene.state.walk.path.apply_session(session)
+    for part in parts:
+        apply(scene, part, part_of=cmd)
+    scene.state.walk.position_version += 1
+    if session.style is None or session.selection is None:  # its walk shows, unless it selected a point
+        take_output(scene, "walk")
 
 
-# the walk's, highlight's and the remaining commands' handlers register themselves on import
-from latentwalk.scenes.explorer.core import apply_edits, apply_files  # noqa: E402,F401
+def _session_parts(session, n_points: int, dim: int, n_classes: int) -> list:
+    """The session's commands, each checked against a model of these sizes (SceneError: refused)."""
+    from latentwalk.scenes.explorer.walk.path import check_session
+
+    check_session(session, n_points, dim)
+    view = session.camera
+    parts = [c.SetCameraView(view.target, view.distance, view.orientation, view.fov_degrees),
+             c.Highlight(check_classes(session.highlighted_classes, n_classes) or None)]  # []: no highlighting
+    if session.style is not None:  # a version 2 file: its style and selection too
+        style, point = session.style, session.selection
+        parts.append(c.SetPointStyle(check_point_size(style.point_size), style.show_axes, style.show_grid))
+        if point is not None and point.index is not None:
+            check_index(point.index, n_points)
+        elif point is not None:
+            check_latent(point.coords, dim)
+        parts.append(c.Select(None if point is None else point.index, source="session",
+                              latent=None if point is None else point.coords))
+    return parts

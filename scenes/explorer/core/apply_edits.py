@@ -1,5 +1,5 @@
-"""Handlers of the path, walk, highlight, style, panels, model, session and undo commands (the camera
-and selection ones are in apply.py, which imports this module to register them)."""
+"""Handlers of the path, walk, highlight, style, panels, model and undo commands (the camera,
+selection and session ones are in apply.py, which imports this module so they all register)."""
 from __future__ import annotations
 
 import math
@@ -8,14 +8,17 @@ import numpy as np
 
 from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.explorer.core import commands as c
-from latentwalk.scenes.explorer.core.apply import _checked_index, handles, snapshot, take_output
-from latentwalk.scenes.explorer.core.undo import EditSnapshot
+from latentwalk.scenes.explorer.core.handlers import check_classes, check_point_size, handles, take_output
+from latentwalk.scenes.explorer.core.scene_commands import InstallModel
+from latentwalk.scenes.explorer.core.undo import EditSnapshot, snapshot
+from latentwalk.scenes.explorer.model import install
+from latentwalk.scenes.explorer.view.palette import class_colors
 
 
 # -- the path ---------------------------------------------------------------------------------
 @handles(c.AddControlPoint)
 def _add(scene, cmd: c.AddControlPoint) -> None:
-    path, state = scene.path, scene.state
+    path, state = scene.state.walk.path, scene.state
     if cmd.index is not None and cmd.latent is not None:
         raise SceneError("add control point: give a point index or a latent, not both")
     if cmd.latent is not None:
@@ -34,39 +37,39 @@ def _add(scene, cmd: c.AddControlPoint) -> None:
 
 @handles(c.RemoveControlPoint)
 def _remove(scene, cmd: c.RemoveControlPoint) -> None:
-    scene.path.remove(cmd.position)
+    scene.state.walk.path.remove(cmd.position)
 
 
 @handles(c.RemoveLastControlPoint)
 def _remove_last(scene, cmd) -> None:
-    if len(scene.path) == 0:
+    if len(scene.state.walk.path) == 0:
         raise SceneError("the path has no control points to remove")
-    scene.path.remove(-1)
+    scene.state.walk.path.remove(-1)
 
 
 @handles(c.MoveControlPoint)
 def _move(scene, cmd: c.MoveControlPoint) -> None:
-    scene.path.move(cmd.position, cmd.offset)
+    scene.state.walk.path.move(cmd.position, cmd.offset)
 
 
 @handles(c.ClearPath)
 def _clear(scene, cmd) -> None:
-    scene.path.clear()
+    scene.state.walk.path.clear()
 
 
 @handles(c.SetInterpolation)
 def _interpolation(scene, cmd: c.SetInterpolation) -> None:
-    scene.path.kind = cmd.name
+    scene.state.walk.path.kind = cmd.name
 
 
 @handles(c.SetClosed)
 def _closed(scene, cmd: c.SetClosed) -> None:
-    scene.path.closed = bool(cmd.closed)
+    scene.state.walk.path.closed = bool(cmd.closed)
 
 
 @handles(c.SetWalkSteps)
 def _steps(scene, cmd: c.SetWalkSteps) -> None:
-    scene.path.steps = cmd.steps
+    scene.state.walk.path.steps = cmd.steps
 
 
 # -- the walk ---------------------------------------------------------------------------------
@@ -82,38 +85,38 @@ def _walk_t(scene, cmd: c.SetWalkT) -> None:
     t = float(cmd.t)
     if math.isnan(t):
         raise SceneError("walk position: t is not a number")
-    scene.path.traversal.seek(t)
+    scene.state.walk.path.traversal.seek(t)
     _walk_moved(scene)
 
 
 @handles(c.PlayWalk)
 def _play(scene, cmd: c.PlayWalk) -> None:
-    walk = scene.path.traversal
+    traversal = scene.state.walk.path.traversal
     if cmd.playing is None:
-        walk.toggle()
+        traversal.toggle()
     elif cmd.playing:
-        walk.play()
+        traversal.play()
     else:
-        walk.pause()
+        traversal.pause()
     _walk_moved(scene)
 
 
 @handles(c.StepWalk)
 def _step_walk(scene, cmd: c.StepWalk) -> None:
-    walk = scene.path.traversal
-    walk.jump_to_step(walk.step_index + int(cmd.steps))
+    traversal = scene.state.walk.path.traversal
+    traversal.jump_to_step(traversal.step_index + int(cmd.steps))
     _walk_moved(scene)
 
 
 @handles(c.SetWalkMode)
 def _mode(scene, cmd: c.SetWalkMode) -> None:
-    scene.path.traversal.mode = cmd.mode
+    scene.state.walk.path.traversal.mode = cmd.mode
     _walk_moved(scene, intent=False)
 
 
 @handles(c.SetWalkSpeed)
 def _speed(scene, cmd: c.SetWalkSpeed) -> None:
-    scene.path.traversal.speed = cmd.speed
+    scene.state.walk.path.traversal.speed = cmd.speed
     _walk_moved(scene, intent=False)
 
 
@@ -123,7 +126,7 @@ def set_highlight_mask(scene, mask) -> None:
     highlight = scene.state.highlight
     if mask != highlight.mask:
         highlight.mask = mask
-        scene.cloud.set_highlight(np.array(mask, bool))
+        scene.installed.cloud.set_highlight(np.array(mask, bool))
         highlight.touch()
 
 
@@ -133,10 +136,7 @@ def _highlight(scene, cmd: c.Highlight) -> None:
     if cmd.classes is None:
         set_highlight_mask(scene, [True] * count)
         return
-    classes = tuple(cmd.classes)
-    for value in classes:
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < count:
-            raise SceneError(f"no class {value!r}: the model has {count} classes")
+    classes = check_classes(cmd.classes, count)
     set_highlight_mask(scene, [i in classes for i in range(count)])
 
 
@@ -156,10 +156,7 @@ def _style(scene, cmd: c.SetPointStyle) -> None:
     wanted = {name: getattr(cmd, name) for name in ("point_size", "show_axes", "show_grid", "pick_prefilter")
               if getattr(cmd, name) is not None}
     if "point_size" in wanted:
-        size = float(wanted["point_size"])
-        if not math.isfinite(size) or size <= 0:
-            raise SceneError(f"point size must be a positive number, got {cmd.point_size!r}")
-        wanted["point_size"] = size
+        wanted["point_size"] = check_point_size(wanted["point_size"])
     changed = {k: v for k, v in wanted.items() if getattr(style, k) != v}
     for name, value in changed.items():
         setattr(style, name, type(getattr(style, name))(value))
@@ -170,8 +167,6 @@ def _style(scene, cmd: c.SetPointStyle) -> None:
 
 @handles(c.SetClassColor)
 def _class_color(scene, cmd: c.SetClassColor) -> None:
-    from latentwalk.scenes.explorer.view.palette import class_colors
-
     count = len(scene.bundle.class_names)
     if not isinstance(cmd.index, int) or not 0 <= cmd.index < count:
         raise SceneError(f"class {cmd.index!r} is out of range: the model has {count} classes")
@@ -183,8 +178,7 @@ def _class_color(scene, cmd: c.SetClassColor) -> None:
         if len(rgb) != 3 or not all(math.isfinite(v) and 0.0 <= v <= 1.0 for v in rgb):
             raise SceneError(f"a class colour is three numbers in [0, 1], got {cmd.rgb!r}")
         overrides[cmd.index] = rgb
-    scene.class_colors = class_colors(count, overrides)
-    scene.cloud.set_colors(scene.class_colors)
+    scene.installed.cloud.set_colors(class_colors(count, overrides))
     scene.state.style.touch()
 
 
@@ -200,41 +194,19 @@ def _panels(scene, cmd: c.ShowPanels) -> None:
 
 @handles(c.LoadModel)
 def _load_model(scene, cmd: c.LoadModel) -> None:
-    scene.request_model(cmd.name)
+    install.request_model(scene, cmd.name)
 
 
-@handles(c.ApplySession)
-def _session(scene, cmd: c.ApplySession) -> None:
-    """The session was validated against its model by SessionIO; switching models here may still
-    fail (SceneError), and then nothing has changed."""
-    from latentwalk.scenes.explorer.session.session import model_reference
-
-    session = cmd.session
-    if session.model != model_reference(scene.bundle.path) and not scene.load_model(session.model):
-        raise SceneError(scene.state.model.error or f"{session.model}: cannot load this model")
-    scene.path.apply_session(session)
-    view = session.camera
-    _apply_now(scene, c.SetCameraView(view.target, view.distance, view.orientation, view.fov_degrees))
-    _apply_now(scene, c.Highlight(tuple(session.highlighted_classes) or None))  # []: no highlighting
-    if session.style is not None:  # a version 2 file: its style and selection too
-        style = session.style
-        _apply_now(scene, c.SetPointStyle(style.point_size, style.show_axes, style.show_grid))
-        point = session.selection
-        _apply_now(scene, c.Select(None if point is None else point.index, source="session",
-                                   latent=None if point is None else point.coords))
-    scene.state.walk.position_version += 1
-    if session.style is None or session.selection is None:  # its walk shows, unless it selected a point
-        take_output(scene, "walk")
-
-
-def _apply_now(scene, command) -> None:
-    from latentwalk.scenes.explorer.core.apply import _HANDLERS
-
-    _HANDLERS[type(command)](scene, command)
+@handles(InstallModel)
+def _install_model(scene, cmd: InstallModel) -> None:
+    if cmd.prepared is None:
+        install.set_error(scene, cmd.error)
+    else:
+        install.install(scene, cmd.prepared)
 
 
 def _restore(scene, target: EditSnapshot) -> None:
-    scene.path.restore_edit(target.points, target.kind, target.closed, target.steps)
+    scene.state.walk.path.restore_edit(target.points, target.kind, target.closed, target.steps)
     set_highlight_mask(scene, target.mask)
 
 
@@ -253,5 +225,3 @@ def _redo(scene, cmd) -> None:
         raise SceneError("nothing to redo")
     _restore(scene, target)
 
-
-__all__ = ["set_highlight_mask", "_checked_index"]

@@ -5,7 +5,7 @@ that this work passes `scene.submit` like every other change, and a policy there
 from __future__ import annotations
 
 from latentwalk.scenes.explorer.core import commands as c
-from latentwalk.scenes.explorer.core.apply import handles
+from latentwalk.scenes.explorer.core.handlers import handles
 
 
 @handles(c.CompareModels)
@@ -15,18 +15,18 @@ def _compare(scene, cmd: c.CompareModels) -> None:
 
 @handles(c.SaveSession)
 def _save_session(scene, cmd: c.SaveSession) -> None:
-    panel = scene.walk.session_panel
+    panel = scene.walk_tools.session_panel
     panel.autosave() if cmd.autosave else panel.replace_kept() if cmd.replace else panel.save()
 
 
 @handles(c.LoadSession)
 def _load_session(scene, cmd) -> None:
-    scene.walk.session_panel.load()
+    scene.walk_tools.session_panel.load()
 
 
 @handles(c.RestoreAutosave)
 def _restore_autosave(scene, cmd: c.RestoreAutosave) -> None:
-    scene.walk.session_panel.restore_autosave(cmd.restore)
+    scene.walk_tools.session_panel.restore_autosave(cmd.restore)
 
 
 @handles(c.TakeScreenshot)
@@ -41,4 +41,4 @@ def _encode_picture(scene, cmd: c.EncodePicture) -> None:
 
 @handles(c.StartRecording)
 def _start_recording(scene, cmd) -> None:
-    scene.walk.record_dialog.start()
+    scene.walk_tools.record_dialog.start()

@@ -4,7 +4,8 @@
 function (scenes/explorer/core/apply.py) bumps whenever a command changes it. Redraw, idle skipping and
 the cached 3-d layer compare versions, never hashed copies of the state.
 
-Read it anywhere (`scene.state`); change it only by `scene.submit(command)`.
+Read it anywhere (`scene.state`); change it only through commands: drivers `scene.submit(command)`,
+and the scene applies the few it makes itself (core/scene_commands.py) through the same apply().
 
 Parts:
 - `view`: the camera goal lives in the scene's `OrbitCamera` (it also owns the damped current
@@ -17,10 +18,12 @@ Parts:
 - `style`: point size, axes, grid.
 - `walk`: the `WalkPath` (control points, interpolation, closed, steps) and its `Traversal`
   (t, playing, mode, speed); `walk.version` (curve) and `walk.position_version` (t) move apart.
-- `output`: who owns the Output image: the person's most recent intent (`intent`, `chosen`), which
-  commands set in apply, read by the rule in `output_owner`.
+- `intent`: what the person last meant the Output image to show (`latest`, `chosen`), which commands
+  set in apply, read by the rule in `output_owner`. Whose image is on screen, and its caption, is the
+  prepare phase's finding (model/outputs.py, `OutputImages.shown_owner`), not state.
 - `ui`: panels shown or hidden.
-- `model`: which bundle is installed (`version` moves on each install).
+- `model`: which bundle is installed (`version` moves on each install) and why the last load failed;
+  what the install uploaded (points, projection, guides) is `scene.installed` (model/install.py).
 """
 from __future__ import annotations
 
@@ -119,10 +122,8 @@ class WalkState:
 
 
 @dataclass
-class OutputState(Part):
-    owner: str | None = None  # one of OUTPUT_OWNERS whose image is shown now, or None: nothing
-    caption: str = ""
-    intent: str = "selection"  # the person's latest: "hover", "selection" or "walk"
+class IntentState(Part):
+    latest: str = "selection"  # the person's latest intent: "hover", "selection" or "walk"
     chosen: str = "selection"  # the latest that was not a hover: what Output falls back to when a hover ends
     yielded_at: tuple[int, int] | None = None  # the pointer when a selection or the walk last took over
 
@@ -146,14 +147,14 @@ class ExplorerState:
     highlight: HighlightState = field(default_factory=HighlightState)
     style: StyleState = field(default_factory=StyleState)
     walk: WalkState = field(default_factory=WalkState)
-    output: OutputState = field(default_factory=OutputState)
+    intent: IntentState = field(default_factory=IntentState)
     ui: UiState = field(default_factory=UiState)
     model: ModelState = field(default_factory=ModelState)
 
     def versions(self) -> tuple[int, ...]:
         """Every part's version (and the walk's position): equal tuples mean nothing was changed."""
         return (self.view.version, self.pointer.version, self.selection.version, self.highlight.version,
-                self.style.version, self.walk.version, self.walk.position_version, self.output.version,
+                self.style.version, self.walk.version, self.walk.position_version, self.intent.version,
                 self.ui.version, self.model.version)
 
 
@@ -161,12 +162,12 @@ def output_owner(state: ExplorerState, walk_has_image: bool) -> str | None:
     """The Output image's owner: the most recent intent that has something to show. A hover owns
     while it is the latest intent and a point is under the pointer; otherwise the latest of the
     selection and the walk (`chosen`), else the other one; a hovered point when neither has anything."""
-    output, hovered = state.output, state.pointer.hovered is not None
-    if hovered and output.intent == "hover":
+    intent, hovered = state.intent, state.pointer.hovered is not None
+    if hovered and intent.latest == "hover":
         return "hover"
     available = {"selection": not state.selection.empty, "walk": walk_has_image}
-    other = "walk" if output.chosen == "selection" else "selection"
-    for owner in (output.chosen, other):
+    other = "walk" if intent.chosen == "selection" else "selection"
+    for owner in (intent.chosen, other):
         if available[owner]:
             return owner
     return "hover" if hovered else None

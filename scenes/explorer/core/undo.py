@@ -18,19 +18,17 @@ class EditSnapshot:
     mask: tuple[bool, ...]
 
 
+def snapshot(scene) -> EditSnapshot:
+    """What an undoable edit may change, now."""
+    path = scene.state.walk.path
+    return EditSnapshot(path.points, path.kind, path.closed, path.steps, scene.state.highlight.mask)
+
+
 class History:
     def __init__(self, limit: int = HISTORY_LIMIT) -> None:
         self.limit = limit
         self._undo: list[EditSnapshot] = []
         self._redo: list[EditSnapshot] = []
-
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._redo)
 
     def record(self, before: EditSnapshot, after: EditSnapshot) -> None:
         """An edit took the state from `before` to `after`."""

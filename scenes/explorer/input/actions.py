@@ -44,7 +44,7 @@ def _drag_rotate(scene, action: Action) -> list:
 
 def _zoom(scene, action: Action) -> list:
     hovered = scene.state.pointer.hovered
-    anchor = None if hovered is None else tuple(float(v) for v in scene.positions[hovered])
+    anchor = None if hovered is None else tuple(float(v) for v in scene.installed.positions[hovered])
     return [c.Zoom(scene.camera.zoom_step ** action.value, at=action.pos, anchor=anchor)]
 
 

@@ -3,7 +3,7 @@ the main thread submits requests and, once a frame, `pump()`s finished results t
 subscribed to their channel (the Output panel for "hover", a filmstrip for its own channel).
 
 The worker never touches GL and the render loop never waits on it. On CPU it runs torch with one
-thread so llvmpipe keeps its core (ENVIRONMENT.md: two torch threads cost 27 % missed frames).
+thread so llvmpipe keeps its core (measured: two torch threads cost 27 % missed frames).
 """
 from __future__ import annotations
 

@@ -1,14 +1,16 @@
 """What the Output panel shows, by one rule (state.output_owner): the person's most recent intent, a
-hovered point, the selection or the walk (commands record it in state.output). The tour, the gamepad
+hovered point, the selection or the walk (commands record the intent in state.intent). The tour, the gamepad
 cursor and a drawn digit are selections (their `source` says which), so they plug into the same rule;
 the caption names what is shown in the words the Neighbours panel uses too (state.shown_word).
 
 Prepare phase, once a frame: `request()` asks the decoder for the hovered and the selected point (a
 new request only when they changed; latest wins), `show()` puts the owner's image in `decoded_slot`
-(and the real training image in `real_slot`, when the data set is at hand) and records the owner and
-caption in `state.output`. Until the owner's image arrives the panel keeps what it showed; with no
-owner at all it keeps the last point's image, captioned "last hovered" when the pointer has left it,
-but a walk that is gone takes its image with it.
+(and the real training image in `real_slot`, when the data set is at hand) and records whose image
+that is (`shown_owner`) and its `caption`. Those are prepare's findings, not explorer state: no
+command sets them, and `version` moves when they change (the idle check compares it). Until the
+owner's image arrives the panel keeps what it showed; with no owner at all it keeps the last point's
+image, captioned "last hovered" when the pointer has left it, but a walk that is gone takes its image
+with it.
 `pending()` says what the frame shows that has not arrived yet (the deterministic mode waits on it).
 """
 from __future__ import annotations
@@ -42,6 +44,9 @@ class OutputImages:
         self.shows_point = False  # the real training image beside the decoded one
         self.coming = ""  # what Output will show once its first image arrives, in words
         self.hover_latency_frames: int | None = None
+        self.shown_owner: str | None = None  # one of OUTPUT_OWNERS whose image is in the slot, or None
+        self.caption = ""
+        self.version = 0  # moves when the slot, its owner, its caption or `coming` changed
         self._wanted: dict[str, Hashable | None] = {HOVER_CHANNEL: None, SELECTION_CHANNEL: None}
         self._arrived: dict[str, tuple[Hashable, object]] = {}  # channel -> (key, image or error)
         self._requested_frame = 0
@@ -58,6 +63,8 @@ class OutputImages:
         self._shown = None
         self.shows_point = False
         self.coming = ""
+        self.shown_owner, self.caption = None, ""
+        self.version += 1
 
     def owner(self) -> str | None:
         """Who owns the Output image by the rule, now (its image may still be on its way)."""
@@ -88,7 +95,7 @@ class OutputImages:
         else:
             decoder.request_latent(np.asarray(latent, np.float32), channel, latest_only=True)
         if channel == HOVER_CHANNEL:
-            self._requested_frame = self.scene.frame_index
+            self._requested_frame = self.scene.app.frame_index
 
     def _receive(self, result: WorkResult) -> None:
         if result.key == self._wanted.get(result.channel):
@@ -115,37 +122,36 @@ class OutputImages:
         return key, image, caption, index
 
     def show(self) -> None:
-        scene, state = self.scene, self.scene.state
+        scene = self.scene
         owner = self.owner()
-        output = state.output
         if owner is None:
-            if output.owner == "walk":  # the walk is gone: so is its image
+            if self.shown_owner == "walk":  # the walk is gone: so is its image
                 self.decoded_slot.clear()
                 self._shown = None
-                output.owner, output.caption = None, ""
-                output.touch()
-            elif output.owner == "hover":  # the pointer left the point: its image stays, said as such
-                output.owner = None
-                output.caption = output.caption.replace(f"({shown_word('hover')})", f"({LAST_HOVERED})")
-                output.touch()
+                self.shown_owner, self.caption = None, ""
+                self.version += 1
+            elif self.shown_owner == "hover":  # the pointer left the point: its image stays, said as such
+                self.shown_owner = None
+                self.caption = self.caption.replace(f"({shown_word('hover')})", f"({LAST_HOVERED})")
+                self.version += 1
             return
         key, image, caption, index = self._owner_image(owner)
         if image is None:  # on its way: keep showing what is there, or say what is coming
             if self._shown is None and self.coming != caption + DECODING:
                 self.coming = caption + DECODING
-                output.touch()
+                self.version += 1
             return
-        if self._shown != (owner, key, id(image)) or output.caption != caption:
+        if self._shown != (owner, key, id(image)) or self.caption != caption:
             self.decoded_slot.show(image)
-            training = scene.training_images
+            training = scene.installed.training_images
             self.shows_point = index is not None and training is not None
             if self.shows_point:
                 self.real_slot.show(training[index])
             if owner == "hover" and (self._shown is None or self._shown[1] != key):
-                self.hover_latency_frames = scene.frame_index - self._requested_frame
+                self.hover_latency_frames = scene.app.frame_index - self._requested_frame
             self._shown = (owner, key, id(image))
-            output.owner, output.caption = owner, caption
-            output.touch()
+            self.shown_owner, self.caption = owner, caption
+            self.version += 1
 
     def pending(self) -> str | None:
         """What this frame would show that has not arrived yet, in words; None when all is in."""

@@ -56,8 +56,8 @@ class ClassesPanel:
             if imgui.small_button("invert"):
                 highlighted = ~highlighted
             swatch = imgui.get_frame_height()
-            for index, (name, count) in enumerate(zip(scene.bundle.class_names, scene.class_counts)):
-                r, g, b = (float(c) for c in scene.class_colors[index])
+            for index, (name, count) in enumerate(zip(scene.bundle.class_names, scene.installed.class_counts)):
+                r, g, b = (float(c) for c in scene.installed.cloud.colors[index])
                 if imgui.color_button(f"##swatch{index}", imgui.ImVec4(r, g, b, 1.0),
                                       imgui.ColorEditFlags_.no_tooltip, (swatch, swatch)):
                     highlighted[:] = False  # a swatch click shows that class alone

@@ -46,8 +46,8 @@ def hint_rect(scene: "ExplorerScene", text: str) -> tuple[float, float, float, f
     """Where the hint goes (x, y, wrap width, height), or None when no uncovered place holds it."""
     display = imgui.get_io().display_size
     pad = imgui.get_font_size() * 0.5
-    layout = getattr(scene, "panel_layout", None)
-    if layout is None or not scene.state.ui.panels_visible:
+    layout = scene.panel_layout
+    if not scene.state.ui.panels_visible:
         left, bottom, width = pad, display.y - pad, display.x - 2 * pad
     else:
         left, bottom, width = layout.free_strip()
@@ -55,7 +55,7 @@ def hint_rect(scene: "ExplorerScene", text: str) -> tuple[float, float, float, f
         return None
     size = imgui.calc_text_size(text, False, width)
     rect = (left, bottom - size.y, width, size.y)
-    if rect[1] < 0 or (layout is not None and scene.state.ui.panels_visible
+    if rect[1] < 0 or (scene.state.ui.panels_visible
                        and any(rects_overlap(rect, other) for other in layout.shown_rects().values())):
         return None
     return rect

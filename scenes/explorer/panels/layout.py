@@ -31,7 +31,7 @@ follow a resize, and each no taller than leaves room for its neighbours, so none
 
 Panels call `begin_panel` instead of imgui.begin; the layout records each window's rect right after its
 begin (`rect(title)`), which the panels below it, the next frame and the tests read. A scene has one
-layout, `scene.panel_layout`, made by the first panel that asks for it (`layout_of`); it asks the App
+layout, `scene.panel_layout`, which panels reach through `layout_of`; it asks the App
 for frames while panels settle into place (a rect moved, a collapse due, a new window size to judge).
 """
 from __future__ import annotations
@@ -312,11 +312,9 @@ def title_bar_clicked_while_collapsed() -> bool:
 
 
 def layout_of(scene) -> PanelLayout:
-    """The scene's PanelLayout, made on first use."""
-    layout = getattr(scene, "panel_layout", None)
-    if layout is None:
-        layout = scene.panel_layout = PanelLayout()
-    if layout.frames is None and getattr(scene, "app", None) is not None:
+    """The scene's PanelLayout, told where to ask for frames once the scene has an App."""
+    layout = scene.panel_layout
+    if layout.frames is None and scene.app is not None:
         layout.frames = scene.app.frames
     return layout
 

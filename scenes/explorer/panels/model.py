@@ -38,8 +38,8 @@ class ModelPanel:
             bundle = scene.bundle
             imgui.text(f"{bundle.path.name}: {len(bundle.latents):,} points, d = {bundle.latent_dim}, "
                        f"{bundle.image_shape[0]}x{bundle.image_shape[1]}")
-            if scene.projection.method == "pca":
-                explained = ", ".join(f"{100 * v:.0f}%" for v in scene.projection.explained)
+            if scene.installed.projection.method == "pca":
+                explained = ", ".join(f"{100 * v:.0f}%" for v in scene.installed.projection.explained)
                 note_line(f"shown through PCA ({explained} of the variance)")
             imgui.separator()
             imgui.text("bundled models")
@@ -62,8 +62,8 @@ class ModelPanel:
             if (clicked or entered) and self.path_text.strip():
                 scene.submit(LoadModel(self.path_text.strip()))
             note_line("or drop a bundle folder on the window")
-            if scene.model_loading is not None:
-                note_line(f"loading {scene.model_loading} ...")
-            if scene.model_error:
-                error_line(scene.model_error)
+            if scene.loader.loading is not None:
+                note_line(f"loading {scene.loader.loading} ...")
+            if scene.state.model.error:
+                error_line(scene.state.model.error)
         imgui.end()

@@ -63,15 +63,15 @@ class OutputPanel:
         self._widest = (context, max(min_width, self.rect[2]) if same else 0.0)
         if expanded:
             size = image_px(display.y, scene.bundle.image_shape[1])
-            self.caption_shown = scene.output_caption or scene.outputs.coming or "hover a point to decode it"
+            self.caption_shown = scene.output_images.caption or scene.output_images.coming or "hover a point to decode it"
             imgui.text(self.caption_shown)
-            decoded, real = scene.decoded_slot.texture_id, scene.real_slot.texture_id
+            decoded, real = scene.output_images.decoded_slot.texture_id, scene.output_images.real_slot.texture_id
             if decoded is not None:
                 self._image(decoded, size)
                 remember_item(self.item_rects, "decoded")
             else:
                 imgui.dummy((size, size))
-            if real is not None and scene.output_shows_point:
+            if real is not None and scene.output_images.shows_point:
                 imgui.same_line()
                 self._image(real, size)
                 imgui.text_disabled("decoded")
@@ -81,8 +81,8 @@ class OutputPanel:
             self.error_shown = f"decoder: {scene.decoder.last_error}" if scene.decoder.last_error else ""
             if self.error_shown:
                 error_line(self.error_shown)
-            if scene.dataset_note:
-                note_line(scene.dataset_note)
+            if scene.installed.dataset_note:
+                note_line(scene.installed.dataset_note)
             for section in self.sections:
                 section()
         imgui.end()

@@ -47,10 +47,10 @@ class StatsPanel:
         scene = self.scene
         picker, decoder = scene.picker, scene.decoder
         detail = scene.layer_cache.detail
-        drawn = scene.cloud.count if detail is None else detail.drawn
+        drawn = scene.installed.cloud.count if detail is None else detail.drawn
         stats = decoder.worker.stats
-        latency = scene.hover_latency_frames
-        return [f"points  {drawn:,} of {scene.cloud.count:,} drawn, d = {scene.bundle.latent_dim}",
+        latency = scene.output_images.hover_latency_frames
+        return [f"points  {drawn:,} of {scene.installed.cloud.count:,} drawn, d = {scene.bundle.latent_dim}",
                 f"pick    {picker.last_ms:6.2f} ms  ({picker.last_candidates:,} candidates)",
                 f"decode  {decoder.last_batch_ms:6.2f} ms / batch of {decoder.last_batch_size} on {decoder.device}",
                 f"        {stats.items} decoded, {stats.cache_hits} cached, {stats.dropped_stale} stale dropped",

@@ -207,20 +207,20 @@ class TraversalPanel:
 
     def _controls(self) -> None:
         """A row of play, mode, speed and steps; then the position and step in words, and its slider."""
-        walk, strip = self.path.traversal, self.filmstrip
-        if imgui.button("Pause" if walk.playing else "Play", imgui.ImVec2(60, 0)):
+        traversal, strip = self.path.traversal, self.filmstrip
+        if imgui.button("Pause" if traversal.playing else "Play", imgui.ImVec2(60, 0)):
             self.submit(PlayWalk(None))
         remember_item(self.item_rects, "play")
         imgui.same_line()
         imgui.set_next_item_width(90)
-        changed, mode = imgui.combo("##mode", MODES.index(walk.mode), list(MODES))
+        changed, mode = imgui.combo("##mode", MODES.index(traversal.mode), list(MODES))
         remember_item(self.item_rects, "mode")
         if changed:
             self.submit(SetWalkMode(MODES[mode]))
         imgui.same_line()
         imgui.set_next_item_width(100)
         # a drag field, not a slider: a slider's handle sits on its own value text
-        changed, speed = imgui.drag_float("##speed", walk.speed, 0.005, 0.0, MAX_SPEED, "speed %.2f /s")
+        changed, speed = imgui.drag_float("##speed", traversal.speed, 0.005, 0.0, MAX_SPEED, "speed %.2f /s")
         remember_item(self.item_rects, "speed")
         if imgui.is_item_hovered():
             imgui.set_tooltip("walk speed, in walks per second: drag, or double-click to type")
@@ -240,9 +240,9 @@ class TraversalPanel:
             self.submit(SetWalkSteps(min(MAX_STEPS, max(MIN_STEPS, steps))))
         # The position exists with or without a curve (Traversal keeps t valid), so this never throws.
         # Its value is written beside the slider, where the slider's handle cannot cover it.
-        value = f"t = {walk.t:.3f}"
+        value = f"t = {traversal.t:.3f}"
         if self.path.curve is not None:
-            value += f"   step {walk.step_index + 1} / {self.path.steps}"
+            value += f"   step {traversal.step_index + 1} / {self.path.steps}"
             if not strip.complete:
                 value += f"   decoding {int(strip.ready.sum())} / {len(strip.ready)}"
         imgui.text(value)
@@ -253,7 +253,7 @@ class TraversalPanel:
                 self.on_record()
             remember_item(self.item_rects, "record")
         imgui.set_next_item_width(-1)
-        changed, t = imgui.slider_float("##t", walk.t, 0.0, 1.0, "")
+        changed, t = imgui.slider_float("##t", traversal.t, 0.0, 1.0, "")
         remember_item(self.item_rects, "t")
         if changed:
             self.submit(SetWalkT(t))

@@ -2,7 +2,7 @@
 (saved to a temporary session file), its progress read back line by line, cancellable.
 
 Why a process: offline rendering needs its own GL context at the video's size and a decoder kept busy,
-and ENVIRONMENT.md measured what Python-heavy work in a thread does to the render loop (3 fps). In a
+and Python-heavy work in a thread was measured to drop the render loop to 3 fps. In a
 child, the window stays responsive and the recording is exactly what `latentwalk record` makes.
 Cancel sends the child SIGINT: it closes the file properly (a video of the frames written) and exits
 with 130. Two reader threads only wait on the child's pipes.

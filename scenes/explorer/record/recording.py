@@ -138,7 +138,7 @@ class WalkRecorder:
         for _ in range(WARM_FRAMES):
             self.app.step_frame(self._dt)
         if plan.ui:  # the Walk panel's filmstrip whole before the first frame: no thumbnail pops in mid-video
-            strip, deadline = self.scene.walk.walk_panel.filmstrip, time.monotonic() + FILMSTRIP_WAIT_S
+            strip, deadline = self.scene.walk_tools.walk_panel.filmstrip, time.monotonic() + FILMSTRIP_WAIT_S
             while not strip.complete and time.monotonic() < deadline:
                 self.scene.decoder.wait(1.0)
                 self.app.step_frame(self._dt)

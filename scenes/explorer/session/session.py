@@ -113,8 +113,8 @@ def model_reference(bundle_path: str | os.PathLike) -> str:
 
 def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], Any], what: str) -> None:
     """Call write(file) on a temporary file beside `path`, then rename it over `path` with the usual
-    file mode (vae.bundle.atomic_file: the one place that knows how)."""
-    from latentwalk.vae.bundle import atomic_file
+    file mode (vae.atomic.atomic_file: the one place that knows how)."""
+    from latentwalk.vae.atomic import atomic_file
 
     try:
         with atomic_file(path) as temp, open(temp, "wb") as f:
@@ -190,11 +190,11 @@ def session_from_json(data: Any, *, n_points: int | None = None, dim: int | None
                     what="classes")
                for i, c in enumerate(checked_list(top["highlighted_classes"], "highlighted_classes"))]
 
-    walk = checked_object(top["traversal"], "traversal", ("t", "mode", "speed", "playing"))
-    t = checked_number(walk["t"], "traversal.t", 0.0, 1.0)
-    mode = checked_choice(walk["mode"], "traversal.mode", MODES)
-    speed = checked_number(walk["speed"], "traversal.speed", 0.0, MAX_SPEED)
-    playing = checked_bool(walk["playing"], "traversal.playing")
+    traversal = checked_object(top["traversal"], "traversal", ("t", "mode", "speed", "playing"))
+    t = checked_number(traversal["t"], "traversal.t", 0.0, 1.0)
+    mode = checked_choice(traversal["mode"], "traversal.mode", MODES)
+    speed = checked_number(traversal["speed"], "traversal.speed", 0.0, MAX_SPEED)
+    playing = checked_bool(traversal["playing"], "traversal.playing")
     selection, style = (_selection_and_style(top, n_points, dim) if version >= 2 else (None, None))
 
     return Session(

@@ -103,7 +103,7 @@ class EncodeJob:
     def setup(self) -> None:
         import torch
 
-        torch.set_num_threads(1)  # llvmpipe keeps its core (ENVIRONMENT.md)
+        torch.set_num_threads(1)  # llvmpipe keeps its core (scenes/explorer/model/decoding.py)
         self.encoder = self.bundle.load_encoder() if self.bundle.has_encoder else None
 
     def __call__(self, payloads: list) -> list:
@@ -233,7 +233,7 @@ class DrawTools:
     def marker_position(self) -> np.ndarray | None:
         if self.latent is None:
             return None
-        return self.scene.projection.to_3d(self.latent[None])[0]
+        return self.scene.installed.projection.to_3d(self.latent[None])[0]
 
     def render_marker(self, ctx) -> None:
         position = self.marker_position()

@@ -46,7 +46,7 @@ class InsightJob:
     def setup(self) -> None:
         import torch
 
-        torch.set_num_threads(1)  # llvmpipe keeps its core (ENVIRONMENT.md)
+        torch.set_num_threads(1)  # llvmpipe keeps its core (scenes/explorer/model/decoding.py)
         if self.bundle.kind in ("conv", "onnx"):
             self.decoder = self.bundle.load_decoder()
         if self.bundle.kind == "onnx":
@@ -84,7 +84,7 @@ class InsightJob:
 
 def output_latent(scene) -> np.ndarray | None:
     """The latent of the image the Output panel shows (its owner's), or None."""
-    state, owner = scene.state, scene.state.output.owner
+    state, owner = scene.state, scene.output_images.shown_owner
     if owner == "hover" and state.pointer.hovered is not None:
         return scene.bundle.latents[state.pointer.hovered]
     if owner == "selection":
@@ -92,8 +92,8 @@ def output_latent(scene) -> np.ndarray | None:
             return scene.bundle.latents[state.selection.index]
         if state.selection.latent is not None:
             return np.asarray(state.selection.latent, np.float32)
-    if owner == "walk" and scene.path is not None:
-        latent = scene.path.current_latent()
+    if owner == "walk" and scene.state.walk.path is not None:
+        latent = scene.state.walk.path.current_latent()
         return None if latent is None else np.asarray(latent, np.float32)
     return None
 

@@ -111,7 +111,7 @@ class NeighborTools:
         """What Output shows, by its rule (state.output_owner), named in its words (state.shown_word):
         the hovered or selected point, or the walk where its shown image was decoded."""
         scene = self.scene
-        state, owner = scene.state, scene.outputs.owner()
+        state, owner = scene.state, scene.output_images.owner()
         word = shown_word(owner, state.selection.source)
         if owner == "hover":
             return ("point", int(state.pointer.hovered)), f"#{state.pointer.hovered} ({word})"
@@ -120,7 +120,7 @@ class NeighborTools:
             return ("point", int(selection.index)), f"#{selection.index} ({word})"
         if owner == "selection":
             return ("latent", tuple(float(v) for v in selection.latent)), f"the {word} point"
-        shown = scene.outputs.walk_latent() if owner == "walk" else None
+        shown = scene.output_images.walk_latent() if owner == "walk" else None
         if shown is not None:
             latent, t = shown
             return ("latent", tuple(float(v) for v in latent)), walk_caption(t, self.scene.bundle)
@@ -163,7 +163,7 @@ class NeighborTools:
             self.scene.app.frames.request_while(self.wants_frames)
 
     def _show_pictures(self) -> None:
-        training = self.scene.training_images
+        training = self.scene.installed.training_images
         self.real_images = training is not None
         for rank, (slot, point) in enumerate(zip(self.slots, self.indices)):
             if self.real_images:
@@ -187,7 +187,7 @@ class NeighborTools:
         """How to see the real training images, while the panel shows decoded ones."""
         if self.real_images or self.scene.bundle is None:
             return None
-        return training_images_hint(self.scene.bundle.dataset, self.scene.data_dir, self.scene.dataset_note)
+        return training_images_hint(self.scene.bundle.dataset, self.scene.data_dir, self.scene.installed.dataset_note)
 
     @property
     def waiting(self) -> int:

@@ -36,7 +36,7 @@ class CursorMarker:
         selection = self.scene.state.selection
         if selection.source != CURSOR_SOURCE or selection.latent is None:
             return None
-        return self.scene.projection.to_3d(np.asarray(selection.latent)[None])[0]
+        return self.scene.installed.projection.to_3d(np.asarray(selection.latent)[None])[0]
 
     def render(self, ctx) -> None:
         position = self.position()

@@ -21,8 +21,8 @@ import threading
 
 import numpy as np
 
-# The frame rate a moving view holds. The issue suggested 24 but asks for 30 at 60k points and for a
-# million points to turn 10x faster than vispy's Markers, which draw them at 3.3 fps on a quiet
+# The frame rate a moving view holds. It must be at least 30 at 60k points, and a million points must
+# turn 10x faster than vispy's Markers, which draw them at 3.3 fps on a quiet
 # llvmpipe (bench/results/peers.md): 33 fps. 36 keeps that with room for a noisy machine; at 60k
 # every point is still drawn while turning (~20 ms a frame).
 TARGET_FPS = 36.0

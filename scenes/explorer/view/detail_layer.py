@@ -1,4 +1,4 @@
-"""The 3-d layer cache with adaptive detail (issue 12): a big cloud draws a subset while the layer
+"""The 3-d layer cache with adaptive detail: a big cloud draws a subset while the layer
 changes frame to frame, and at rest its cached layer fills up a chunk of the draw order per frame until
 every point is in it, so a turning view holds its frame rate and a resting one reaches full detail
 within about a second (detail.py has the order, the budget and the schedule).

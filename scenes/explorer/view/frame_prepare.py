@@ -1,42 +1,43 @@
-"""Jobs of the explorer's prepare phase (scene.py): picking, only when something it depends on changed;
+"""Jobs of the explorer's prepare phase (scene.py): picking, only when something it depends on changed
+(its finding is a command, PointHovered, which the scene applies);
 the deterministic mode's bounded wait for the images a frame shows; whether an idle frame may skip."""
 from __future__ import annotations
 
 import time
 
 from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.explorer.core.scene_commands import PointHovered
 
 
-def pick(scene, alpha: float, view_projection, view) -> None:
-    """The point under the pointer, when the pointer, the view, the points' look or the model changed
-    since the last pick. The hovered point is prepare's finding, not a driver's change."""
+def pick(scene, alpha: float, view_projection, view) -> PointHovered | None:
+    """The point under the pointer, as the command that records it (the scene applies it), when the
+    pointer, the view, the points' look or the model changed since the last pick; else None."""
     state = scene.state
-    seen = (state.pointer.version, scene.view_key(alpha), state.style.version, state.highlight.version,
+    seen = (state.pointer.version, scene.view_cache.key(alpha), state.style.version, state.highlight.version,
             state.model.version)
     if state.pointer.position is None or seen == scene.picked_for:
-        return
+        return None
     scene.picked_for = seen
-    hovered = scene.picker.pick(scene.cloud, scene.framebuffer_pixel(state.pointer.position), view_projection, view, scene.style)
-    if hovered != state.pointer.hovered:
-        state.pointer.hovered = hovered
-        state.pointer.touch()
+    hovered = scene.picker.pick(scene.installed.cloud, scene.framebuffer_pixel(state.pointer.position),
+                                view_projection, view, scene.style)
     scene.style.hovered = hovered
+    return PointHovered(hovered)
 
 
 def wait_for_shown_images(scene, alpha: float) -> None:
     """Deterministic mode: pump the decoder until every image this frame shows has arrived; SceneError
     (one line) after `scene.deterministic_timeout` seconds."""
     deadline = time.monotonic() + scene.deterministic_timeout
-    while (missing := scene.outputs.pending()) is not None:
+    while (missing := scene.output_images.pending()) is not None:
         left = deadline - time.monotonic()
         if left <= 0:
             error = scene.decoder.last_error or scene.decoder.worker.last_error
-            raise SceneError(f"deterministic frame {scene.frame_index}: {missing} did not arrive within "
+            raise SceneError(f"deterministic frame {scene.app.frame_index}: {missing} did not arrive within "
                              f"{scene.deterministic_timeout:g} s" + (f" (decoder: {error})" if error else ""))
         scene.decoder.pump(timeout=min(left, 0.05))
         for preparer in list(scene.preparers):
             preparer(alpha)
-        scene.outputs.show()
+        scene.output_images.show()
 
 
 def wants_redraw(scene) -> bool:
@@ -52,5 +53,5 @@ def wants_redraw(scene) -> bool:
 def shown_versions(scene) -> tuple:
     """What a drawn frame shows, in versions (and the few App settings it depends on)."""
     app = scene.app
-    return (scene.state.versions(), scene.viewport, app.show_stats, tuple(app.clear_color),
-            scene.decoder.results_seen)
+    return (scene.state.versions(), scene.output_images.version, scene.viewport, app.show_stats,
+            tuple(app.clear_color), scene.decoder.results_seen)

@@ -89,6 +89,11 @@ class PointCloud(GLResource):
         self.style_texture = Texture2D.from_image(self._style_texels, filter="nearest")
 
     # ----------------------------------------------------------------- small state
+    @property
+    def colors(self) -> np.ndarray:
+        """RGB per class, floats in [0, 1]."""
+        return self._colors
+
     def set_colors(self, colors: np.ndarray) -> None:
         """New RGB per class (C texels uploaded)."""
         self._colors = np.asarray(colors, dtype=np.float32)

@@ -30,11 +30,11 @@ class SelectionMarker:
         scene = self.scene
         selection = scene.state.selection
         if selection.index is not None:
-            if not 0 <= selection.index < len(scene.positions):  # an index of a model no longer shown
+            if not 0 <= selection.index < len(scene.installed.positions):  # an index of a model no longer shown
                 return None
-            return np.asarray(scene.positions[selection.index], np.float64)
+            return np.asarray(scene.installed.positions[selection.index], np.float64)
         if selection.latent is not None and selection.source not in OWN_MARKERS:
-            return np.asarray(scene.projection.to_3d(np.asarray(selection.latent, np.float32)[None])[0], np.float64)
+            return np.asarray(scene.installed.projection.to_3d(np.asarray(selection.latent, np.float32)[None])[0], np.float64)
         return None
 
     def render(self, ctx) -> None:

@@ -12,12 +12,12 @@ class ViewCache:
         self._styled_for: tuple | None = None  # the view key the fog range was computed for
 
     def key(self, alpha: float) -> tuple:
-        """Equal keys, equal matrices: the view's version, and the camera's (immutable, compared by
-        identity) states, so even a camera changed outside the commands (tests, benches) is seen."""
-        scene, camera = self.scene, self.scene.camera
-        moving = camera.is_moving
-        return (scene.state.view.version, camera.current, camera.previous if moving else None,
-                alpha if moving else None, camera.fov_y, scene.viewport)
+        """Equal keys, equal matrices: the view's version (every command that moves the camera, each
+        fixed step it moves in, a resize bump it), and while it moves, how far the frame is between
+        two steps."""
+        scene = self.scene
+        moving = scene.camera.is_moving
+        return (scene.state.view.version, alpha if moving else None, scene.viewport)
 
     def matrices(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
         """The view-projection and view matrices (float32, maths convention)."""

@@ -80,18 +80,12 @@ class WalkPath:
     def set_latents(self, latents: np.ndarray) -> bool:
         """Another model's points. Returns True when the control points survived, False if cleared."""
         latents = self._checked_latents(latents)
-        keep = all(self._fits(p, len(latents), latents.shape[1]) for p in self._points)
+        keep = all(_fits(p, len(latents), latents.shape[1]) for p in self._points)
         self._latents = latents
         if not keep:
             self._points.clear()
         self._changed()
         return keep
-
-    @staticmethod
-    def _fits(point: ControlPoint, n_points: int, dim: int) -> bool:
-        if point.index is not None:
-            return point.index < n_points
-        return len(point.coords) == dim
 
     # -- control points --------------------------------------------------------------------------
     @property
@@ -239,33 +233,46 @@ class WalkPath:
     # -- sessions --------------------------------------------------------------------------------
     def to_session(self, model: str, camera: CameraView | None = None,
                    highlighted_classes: Iterable[int] = ()) -> Session:
-        walk = self.traversal
+        traversal = self.traversal
         return Session(
             model=model,
             control_points=list(self._points),
-            curve=CurveSettings(kind=self._kind, closed=self._closed, steps=walk.steps),
+            curve=CurveSettings(kind=self._kind, closed=self._closed, steps=traversal.steps),
             camera=camera or CameraView(),
             highlighted_classes=[int(c) for c in highlighted_classes],
-            traversal=PlaybackState(t=walk.t, mode=walk.mode, speed=walk.speed, playing=walk.playing),
+            traversal=PlaybackState(t=traversal.t, mode=traversal.mode, speed=traversal.speed,
+                                    playing=traversal.playing),
         )
 
     def apply_session(self, session: Session) -> None:
         """Take the session's points, curve settings and traversal. Everything is checked against the
         current model before anything changes, so a refused session leaves the path as it was."""
-        for position, point in enumerate(session.control_points):
-            if not self._fits(point, self.n_points, self.dim):
-                what = (f"index {point.index} is out of range ({self.n_points} points)" if point.index is not None
-                        else f"has {len(point.coords)} coordinates, the latent space has {self.dim}")
-                raise SceneError(f"session control point {position} {what}")
+        check_session(session, self.n_points, self.dim)
         settings, playback = session.curve, session.traversal
-        if settings.kind not in KINDS or settings.steps < MIN_STEPS:
-            raise SceneError(f"session curve settings are invalid: {settings}")
-        # The Traversal setters validate; try them on a scratch object so a failure changes nothing here.
-        Traversal(steps=settings.steps, mode=playback.mode, speed=playback.speed, t=playback.t)
         self._points = list(session.control_points)
         self._kind, self._closed = settings.kind, bool(settings.closed)
-        walk = self.traversal
-        walk.steps, walk.mode, walk.speed = settings.steps, playback.mode, playback.speed
-        walk.seek(playback.t)
-        walk.playing = bool(playback.playing)
+        traversal = self.traversal
+        traversal.steps, traversal.mode, traversal.speed = settings.steps, playback.mode, playback.speed
+        traversal.seek(playback.t)
+        traversal.playing = bool(playback.playing)
         self._changed()
+
+
+def _fits(point: ControlPoint, n_points: int, dim: int) -> bool:
+    if point.index is not None:
+        return point.index < n_points
+    return len(point.coords) == dim
+
+
+def check_session(session: Session, n_points: int, dim: int) -> None:
+    """SceneError (one line) unless the session's walk fits a model of n_points points in dim dimensions."""
+    for position, point in enumerate(session.control_points):
+        if not _fits(point, n_points, dim):
+            what = (f"index {point.index} is out of range ({n_points} points)" if point.index is not None
+                    else f"has {len(point.coords)} coordinates, the latent space has {dim}")
+            raise SceneError(f"session control point {position} {what}")
+    settings, playback = session.curve, session.traversal
+    if settings.kind not in KINDS or settings.steps < MIN_STEPS:
+        raise SceneError(f"session curve settings are invalid: {settings}")
+    # The Traversal setters validate; try them on a scratch object so a failure changes nothing.
+    Traversal(steps=settings.steps, mode=playback.mode, speed=playback.speed, t=playback.t)

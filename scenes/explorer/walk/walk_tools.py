@@ -22,7 +22,6 @@ from latentwalk.scenes.explorer.panels.path import PathPanel
 from latentwalk.scenes.explorer.panels.record import RecordDialog
 from latentwalk.scenes.explorer.panels.session import SessionIO, SessionPanel
 from latentwalk.scenes.explorer.panels.traversal import TraversalPanel
-from latentwalk.scenes.explorer.walk.path import WalkPath
 from latentwalk.scenes.explorer.session.session import model_reference
 
 
@@ -38,12 +37,12 @@ class WalkTools:
 
     def __init__(self, scene) -> None:
         self.scene = scene
-        self.path = WalkPath(scene.bundle.latents, kind=scene.bundle.walk_interpolation or "catmull-rom")
+        self.path = scene.state.walk.path  # the state's, which commands change
         self._model = scene.bundle.path  # the model the walk's points belong to
         self.view = CurveView()
         self._prepared: tuple | None = None  # what the last prepare synced
         refusal = lambda: (scene.refused, scene.last_refusal)  # noqa: E731
-        self.path_panel = PathPanel(self.path, scene.submit, hovered_index=lambda: scene.hovered_index,
+        self.path_panel = PathPanel(self.path, scene.submit, hovered_index=lambda: scene.state.pointer.hovered,
                                     describe=self.describe, refusal=refusal)
         self.walk_panel = TraversalPanel(self.path, scene.decoder, scene.submit)
         self.walk_panel.show_preview = False  # the Output panel shows the walk's image, larger
@@ -65,9 +64,9 @@ class WalkTools:
         scene.panels.extend([self.path_panel, self.walk_panel, self.session_panel, self, self.record_dialog])
         scene.preparers.append(self.prepare)
         scene.model_listeners.append(self._on_model)
-        scene.outputs.walk_image = self.output_image
-        scene.outputs.walk_pending = lambda: self.walk_panel.pending
-        scene.outputs.walk_latent = self.shown_latent
+        scene.output_images.walk_image = self.output_image
+        scene.output_images.walk_pending = lambda: self.walk_panel.pending
+        scene.output_images.walk_latent = self.shown_latent
 
     # -- hooks -----------------------------------------------------------------------------------
     def prepare(self, alpha: float) -> None:
@@ -79,7 +78,7 @@ class WalkTools:
             return
         self._prepared = seen
         self.walk_panel.sync()
-        self.view.sync(self.path, self.scene.projection.to_3d)
+        self.view.sync(self.path, self.scene.installed.projection.to_3d)
 
     def __call__(self, ctx) -> None:
         """The curve, in the scene's cached 3-d layer."""
@@ -112,8 +111,9 @@ class WalkTools:
         return self.path.curve.at(t), t
 
     def _on_model(self, bundle) -> None:
-        """Another model: its walk starts empty and stopped (an index or a latent of the old model
-        names another picture in the new one); the same model loaded again keeps the walk that fits."""
+        """Another model, within the InstallModel command: its walk starts empty and stopped (an index or
+        a latent of the old model names another picture in the new one); the same model loaded again
+        keeps the walk that fits."""
         same = bundle.path == self._model
         self._model = bundle.path
         if not same:
