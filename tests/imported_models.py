@@ -69,6 +69,17 @@ class PrimaryDecoder(nn.Module):
         return self.pattern.unsqueeze(0) * level[:, :, None, None]
 
 
+class PrimaryEncoder(nn.Module):
+    """(N, 3, 12, 12) -> (mean, logvar), each (N, 4): the mean of red, of green and of blue, and 0, so a
+    grey input (equal channels) cannot pass for a coloured one. Stands in for a colour model's encoder."""
+
+    latent_dim, image_shape, channels = LATENT_DIM, PRIMARY_SHAPE, 3
+
+    def forward(self, x: torch.Tensor):
+        mean = torch.cat([x.mean(dim=(2, 3)), torch.zeros_like(x[:, :1, 0, 0])], dim=1)
+        return mean, torch.zeros_like(mean)
+
+
 def primary_images(latents: np.ndarray) -> np.ndarray:
     """What PrimaryDecoder makes of `latents`, as (N, 12, 12, 3) in [0, 1], computed without it."""
     level = 0.5 + 0.5 / (1.0 + np.exp(-np.asarray(latents, np.float64)[:, 0]))
