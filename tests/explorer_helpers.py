@@ -134,3 +134,12 @@ def open_explorer(gl_app, model, size, *, panels: bool = False, warm_frames: int
     scene.submit(ShowPanels(panels))
     frames(app, warm_frames)
     return app, scene
+
+
+def sample_picture(screen: np.ndarray, origin, scale: float, shape) -> np.ndarray:
+    """One screen pixel from the middle of each picture pixel of a picture of `shape` (height, width)
+    drawn at `origin` (x, y) with `scale` screen pixels a picture pixel: (H, W, 3) ints."""
+    height, width = shape[:2]
+    rows = (origin[1] + (np.arange(height) + 0.5) * scale).astype(int)
+    columns = (origin[0] + (np.arange(width) + 0.5) * scale).astype(int)
+    return screen[np.ix_(rows, columns)].astype(int)

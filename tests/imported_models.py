@@ -41,6 +41,51 @@ class TinyGenerator(nn.Module):
         return torch.tanh(3.0 * z[:, :1, None, None] + texture)
 
 
+PRIMARY_SHAPE = (12, 12)
+
+
+def primary_pattern() -> np.ndarray:
+    """(3, 12, 12): every pixel pure red, green or blue. Top half: red, green, blue bands left to right;
+    bottom half: blue, red, green, so a swapped axis or channel order shows as much as a grey path."""
+    pattern = np.zeros((3, *PRIMARY_SHAPE), np.float32)
+    for column in range(PRIMARY_SHAPE[1]):
+        band = column // 4
+        pattern[band, :6, column] = 1.0
+        pattern[(band + 2) % 3, 6:, column] = 1.0
+    return pattern
+
+
+class PrimaryDecoder(nn.Module):
+    """(N, 4) -> (N, 3, 12, 12) in [0, 1]: primary_pattern() at a brightness 0.5 + 0.5 sigmoid(z0), so
+    every picture is pure colour and each latent's picture is its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dense = nn.Linear(LATENT_DIM, 1)  # names the latent width (TorchScript imports read it)
+        self.register_buffer("pattern", torch.from_numpy(primary_pattern()))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        level = 0.5 + 0.5 * torch.sigmoid(z[:, :1])
+        return self.pattern.unsqueeze(0) * level[:, :, None, None]
+
+
+class PrimaryEncoder(nn.Module):
+    """(N, 3, 12, 12) -> (mean, logvar), each (N, 4): the mean of red, of green and of blue, and 0, so a
+    grey input (equal channels) cannot pass for a coloured one. Stands in for a colour model's encoder."""
+
+    latent_dim, image_shape, channels = LATENT_DIM, PRIMARY_SHAPE, 3
+
+    def forward(self, x: torch.Tensor):
+        mean = torch.cat([x.mean(dim=(2, 3)), torch.zeros_like(x[:, :1, 0, 0])], dim=1)
+        return mean, torch.zeros_like(mean)
+
+
+def primary_images(latents: np.ndarray) -> np.ndarray:
+    """What PrimaryDecoder makes of `latents`, as (N, 12, 12, 3) in [0, 1], computed without it."""
+    level = 0.5 + 0.5 / (1.0 + np.exp(-np.asarray(latents, np.float64)[:, 0]))
+    return (primary_pattern().transpose(1, 2, 0)[None] * level[:, None, None, None]).astype(np.float32)
+
+
 def seeded(module_type) -> nn.Module:
     torch.manual_seed(0)
     return module_type().eval()

@@ -5,6 +5,10 @@ the training images are) is taken as it is. Any other is converted the way the M
 made from NIST's scans: grey, inverted when its background is light, cropped to the ink's
 bounding box, scaled so its longer side fills 20 of 28 pixels (aspect kept, anti-aliased), and
 pasted into the full frame so that its centre of mass sits at the centre.
+
+A colour model (three channels) takes pictures as colour pictures are prepared for training: RGB with
+the EXIF orientation applied and transparency flattened onto black, the shorter side scaled to the
+model's size and the longer one centre-cropped, values in [0, 1].
 """
 from __future__ import annotations
 
@@ -27,16 +31,19 @@ class EncodeError(VaeError):
 
 
 # ----------------------------------------------------------------- pictures -> model input
-def read_picture(path: str | Path) -> np.ndarray:
-    """A PNG or JPEG file as float32 grey (H, W) in [0, 1], transparency flattened onto a background
-    that contrasts with the ink. One-line EncodeError naming the file for anything unreadable."""
-    from PIL import Image, UnidentifiedImageError
+def read_picture(path: str | Path, channels: int = 1) -> np.ndarray:
+    """A PNG or JPEG file as float32 in [0, 1]: grey (H, W), transparency flattened onto a background
+    that contrasts with the ink, or with `channels` 3 RGB (H, W, 3), EXIF orientation applied and
+    transparency flattened onto black. One-line EncodeError naming the file for anything unreadable."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
     try:
         with Image.open(path, formats=IMAGE_FORMATS) as image:
             image.load()
-            return picture_to_grey(image)
+            if channels == 1:
+                return picture_to_grey(image)
+            return picture_to_rgb(ImageOps.exif_transpose(image))
     except FileNotFoundError:
         raise EncodeError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -49,6 +56,39 @@ def read_picture(path: str | Path) -> np.ndarray:
         raise EncodeError(f"{path}: cannot read the image ({_first_line(exc)})") from None
     except (ValueError, SyntaxError) as exc:  # PIL raises these for some corrupt headers
         raise EncodeError(f"{path}: corrupt image ({_first_line(exc)})") from None
+
+
+def picture_to_rgb(image) -> np.ndarray:
+    """A PIL image as float32 RGB (H, W, 3) in [0, 1], transparency flattened onto black."""
+    rgba = np.asarray(image.convert("RGBA"), np.float32) / 255.0
+    return np.ascontiguousarray(rgba[..., :3] * rgba[..., 3:])
+
+
+def to_colour_input(rgb: np.ndarray, image_shape: tuple[int, int], name: str = "image") -> np.ndarray:
+    """float32 (H, W, 3) in [0, 1] at the model's size: scaled (area-averaged when shrinking) until it
+    covers the frame, then centre-cropped; a picture already the model's size is taken as it is."""
+    from PIL import Image
+
+    rgb = np.asarray(rgb, np.float32)
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
+        raise EncodeError(f"{name}: expected an RGB picture (H, W, 3), got shape {rgb.shape}")
+    height, width = image_shape
+    if rgb.shape[:2] == (height, width):
+        return rgb
+    scale = max(height / rgb.shape[0], width / rgb.shape[1])
+    size = (max(width, round(rgb.shape[1] * scale)), max(height, round(rgb.shape[0] * scale)))
+    pixels = Image.fromarray(np.clip(np.rint(rgb * 255.0), 0, 255).astype(np.uint8), "RGB")
+    resized = np.asarray(pixels.resize(size, Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR),
+                         np.float32) / 255.0
+    top, left = (size[1] - height) // 2, (size[0] - width) // 2
+    return np.ascontiguousarray(resized[top:top + height, left:left + width])
+
+
+def picture_input(path: str | Path, image_shape: tuple[int, int], channels: int = 1) -> np.ndarray:
+    """A picture file as the model's input: grey (H, W) the MNIST way, or RGB (H, W, 3) for a colour model."""
+    if channels == 3:
+        return to_colour_input(read_picture(path, 3), image_shape, str(path))
+    return to_model_input(read_picture(path), image_shape, str(path))
 
 
 def picture_to_grey(image) -> np.ndarray:
@@ -129,9 +169,10 @@ def _centre_by_mass(ink: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray
     return frame
 
 
-def load_pictures(paths: list[str | Path], image_shape: tuple[int, int]) -> np.ndarray:
-    """Files -> float32 (N, H, W) model inputs, one line naming the first bad file."""
-    return np.stack([to_model_input(read_picture(path), image_shape, str(path)) for path in paths])
+def load_pictures(paths: list[str | Path], image_shape: tuple[int, int], channels: int = 1) -> np.ndarray:
+    """Files -> float32 (N, H, W) (or (N, H, W, 3) for a colour model) model inputs, one line naming the
+    first bad file."""
+    return np.stack([picture_input(path, image_shape, channels) for path in paths])
 
 
 def idx_to_inputs(images: np.ndarray, image_shape: tuple[int, int], name: str) -> np.ndarray:
@@ -149,20 +190,26 @@ def idx_to_inputs(images: np.ndarray, image_shape: tuple[int, int], name: str) -
 # ----------------------------------------------------------------- the encoder
 def encode_inputs(encoder: ConvEncoder, inputs: np.ndarray, batch_size: int = 256,
                   progress: bool = False) -> np.ndarray:
-    """float32 (N, H, W) in [0, 1] -> the encoder's means, float32 (N, d); `progress`: a bar on stderr."""
+    """float32 (N, H, W) (grey) or (N, H, W, 3) (colour) in [0, 1] -> the encoder's means, float32 (N, d);
+    `progress`: a bar on stderr. A single picture (no N) is a batch of one."""
     from tqdm import tqdm
 
     inputs = np.asarray(inputs, np.float32)
-    if inputs.ndim == 2:
+    if inputs.ndim == 2 or (inputs.ndim == 3 and inputs.shape[2] == 3 and inputs.shape[:2] == tuple(encoder.image_shape)):
         inputs = inputs[None]
-    if tuple(inputs.shape[1:]) != tuple(encoder.image_shape):
+    channels = 3 if inputs.ndim == 4 else 1
+    if channels != getattr(encoder, "channels", 1):
+        raise EncodeError(f"{'colour' if channels == 3 else 'grey'} inputs do not fit an encoder of "
+                          f"{getattr(encoder, 'channels', 1)} channel(s)")
+    if tuple(inputs.shape[1:3]) != tuple(encoder.image_shape):
         raise EncodeError(f"inputs of shape {inputs.shape[1:]} do not fit a {encoder.image_shape} encoder")
-    device = next(encoder.parameters()).device
+    device = next(encoder.parameters(), torch.empty(0)).device  # a model of no weights runs on the CPU
     means = np.empty((len(inputs), encoder.latent_dim), np.float32)
     with torch.inference_mode():
         for start in tqdm(range(0, len(inputs), batch_size), desc="encoding", unit="batch", disable=not progress,
                           leave=False, dynamic_ncols=True):
-            x = torch.from_numpy(np.ascontiguousarray(inputs[start:start + batch_size])).unsqueeze(1).to(device)
+            x = torch.from_numpy(np.ascontiguousarray(inputs[start:start + batch_size]))
+            x = (x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)).to(device)  # (B, C, H, W)
             means[start:start + len(x)] = encoder(x)[0].float().cpu().numpy()
     return means
 

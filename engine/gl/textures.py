@@ -29,12 +29,16 @@ class Texture2D(GLResource):
     """Row 0 of the numpy image is uploaded first, i.e. at texture coordinate v = 0.
 
     `Texture2D.generation` moves whenever any texture's pixels change: what shows textures may cache
-    its output until it does (the UI layer, engine/ui_layer.py)."""
+    its output until it does (the UI layer, engine/ui_layer.py).
+
+    `grey`: a one-channel texture sampled as grey (r, r, r, 1) rather than red (r, 0, 0, 1), so a grey
+    picture takes a third of an RGB texture's memory and uploads and still shows as grey anywhere."""
 
     generation = 0
 
     def __init__(self, width: int, height: int, *, components: int = 4, dtype=np.uint8,
-                 filter: str = "linear", wrap: int = gl.GL_CLAMP_TO_EDGE, data: np.ndarray | None = None) -> None:
+                 filter: str = "linear", wrap: int = gl.GL_CLAMP_TO_EDGE, data: np.ndarray | None = None,
+                 grey: bool = False) -> None:
         self.dtype = np.dtype(dtype)
         if (self.dtype, components) not in _INTERNAL:
             raise ValueError(f"unsupported texture: {components} x {self.dtype} (use uint8 or float32, 1-4 channels)")
@@ -45,6 +49,10 @@ class Texture2D(GLResource):
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_S, wrap)
         gl.glTexParameteri(gl.GL_TEXTURE_2D, gl.GL_TEXTURE_WRAP_T, wrap)
         self.set_filter(filter)
+        self.grey = grey and components == 1
+        if self.grey:
+            for channel in (gl.GL_TEXTURE_SWIZZLE_G, gl.GL_TEXTURE_SWIZZLE_B):
+                gl.glTexParameteri(gl.GL_TEXTURE_2D, channel, gl.GL_RED)
         self._allocate(data)
 
     @classmethod
@@ -95,11 +103,14 @@ class Texture2D(GLResource):
         self._allocate(data)
 
     def read(self) -> np.ndarray:
-        """The whole texture back as numpy (H, W[, C]); for tests and debugging."""
+        """The whole texture back as numpy (H, W[, C]), as it is sampled (a grey texture as (H, W, 3));
+        for tests and debugging."""
         self.bind()
         gl.glPixelStorei(gl.GL_PACK_ALIGNMENT, 1)
         out = np.empty((self.height, self.width, self.components), self.dtype)
         gl.glGetTexImage(gl.GL_TEXTURE_2D, 0, _FORMATS[self.components], _TYPES[self.dtype], out)
+        if self.grey:
+            return np.repeat(out, 3, axis=2)
         return out if self.components > 1 else out[..., 0]
 
     def release(self) -> None:

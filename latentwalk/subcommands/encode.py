@@ -15,7 +15,8 @@ def add_parser(subparsers) -> None:
         description="Encode images with a model bundle's encoder. Pictures in the model's input format "
                     "(28x28 grey, light on dark, for MNIST) are taken as they are; others are converted "
                     "as MNIST digits were made (grey, inverted if the background is light, cropped, "
-                    "scaled to 20x20, centred by centre of mass).")
+                    "scaled to 20x20, centred by centre of mass). A colour model takes RGB pictures, "
+                    "the shorter side scaled to its size and the longer one centre-cropped.")
     parser.add_argument("--model", metavar="M", default="mnist",
                         help="a bundled model's name or a bundle folder")
     source = parser.add_mutually_exclusive_group(required=True)
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             images = images[:args.limit]
         inputs = idx_to_inputs(images, bundle.image_shape, args.idx)
     else:
-        inputs = load_pictures(args.images, bundle.image_shape)
+        inputs = load_pictures(args.images, bundle.image_shape, bundle.channels)
     latents = encode_inputs(encoder, inputs, batch_size=args.batch_size,
                             progress=len(inputs) > PROGRESS_FROM and not args.no_progress)
     path = write_latents(latents, args.out)

@@ -64,11 +64,48 @@ class DecodeJob:
 
 
 def image_to_rgb_u8(image: np.ndarray) -> np.ndarray:
-    """A float image in [0, 1], (H, W) grey or (H, W, 3), as uint8 RGB for a texture."""
-    pixels = np.clip(np.rint(np.asarray(image, np.float32) * 255.0), 0, 255).astype(np.uint8)
+    """A float image in [0, 1], (H, W) grey or (H, W, 3), as uint8 RGB (what a frame shows of it)."""
+    pixels = texture_pixels(image)
     if pixels.ndim == 2:
         pixels = np.repeat(pixels[:, :, None], 3, axis=2)
     return np.ascontiguousarray(pixels)
+
+
+def texture_pixels(image: np.ndarray) -> np.ndarray:
+    """An image as a texture holds it: uint8 (H, W) for grey, (H, W, 3) for colour. Float images are
+    in [0, 1]; uint8 ones (training pictures) are taken as they are."""
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.dtype == np.uint8:
+        return np.ascontiguousarray(image)
+    return np.ascontiguousarray(np.clip(np.rint(image.astype(np.float32) * 255.0), 0, 255).astype(np.uint8))
+
+
+def upload_image(texture: Texture2D | None, pixels: np.ndarray, *, at: tuple[int, int] | None = None,
+                 size: tuple[int, int] | None = None) -> Texture2D:
+    """The one path by which pictures reach textures: a single-channel texture shown grey or an RGB
+    one, chosen by `pixels`' channels (texture_pixels). The texture is made, or made again when its
+    channels or `size` (width, height; default the pixels' own) differ, then `pixels` go in at `at`
+    (a cell of an atlas) or fill it. Returns the texture to keep."""
+    height, width = pixels.shape[:2]
+    components = 1 if pixels.ndim == 2 else pixels.shape[2]
+    size = size or (width, height)
+    if texture is not None and texture.components != components:
+        texture.release()
+        texture = None
+    whole = at is None and size == (width, height)
+    if texture is None:
+        blank = pixels if whole else np.zeros((size[1], size[0], *pixels.shape[2:]), np.uint8)
+        texture = Texture2D.from_image(blank, filter="nearest", grey=components == 1)
+        if whole:
+            return texture
+    elif (texture.width, texture.height) != size:
+        texture.resize(*size, data=pixels if whole else np.zeros((size[1], size[0], *pixels.shape[2:]), np.uint8))
+        if whole:
+            return texture
+    texture.update(pixels, *(at or (0, 0)))
+    return texture
 
 
 class ImageSlot:
@@ -79,14 +116,7 @@ class ImageSlot:
         self.image: np.ndarray | None = None  # what was uploaded, float or uint8
 
     def show(self, image: np.ndarray) -> None:
-        pixels = image_to_rgb_u8(image) if image.dtype != np.uint8 else image_to_rgb_u8(image / 255.0)
-        height, width = pixels.shape[:2]
-        if self.texture is None:
-            self.texture = Texture2D.from_image(pixels, filter="nearest")
-        elif (self.texture.width, self.texture.height) != (width, height):
-            self.texture.resize(width, height, pixels)
-        else:
-            self.texture.update(pixels)
+        self.texture = upload_image(self.texture, texture_pixels(image))
         self.image = image
 
     def clear(self) -> None:

@@ -1,7 +1,9 @@
 """Panel "Draw": sketch a digit on a canvas shown large (the model's 28x28 underneath); every change is
 encoded in the background (scenes/explorer/tools/drawing.py), its point is marked in the cloud and its
 reconstruction shows in Output. Brush size, clear, undo, the encoder's view of the drawing, and one
-click to make it a control point of the walk. Dropping a PNG or JPEG on the window does the same."""
+click to make it a control point of the walk. Dropping a PNG or JPEG on the window does the same. A colour
+model's canvas is in colour, with a colour picker for the brush; an imported decoder without an encoder
+shows one line saying why there is nothing to draw on."""
 from __future__ import annotations
 
 from imgui_bundle import imgui
@@ -9,11 +11,13 @@ from imgui_bundle import imgui
 from latentwalk.scenes.explorer.model.decoding import ImageSlot
 from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
 from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
+from latentwalk.scenes.explorer.tools.drawing import no_encoder_line
 
 CANVAS_SHARE_OF_HEIGHT = 0.36
 MAX_CANVAS_PX = 336.0
 INPUT_SCALE = 3  # the encoder's input, shown small beside the controls
 BRUSH_RANGE = (0.5, 3.0)  # radius in canvas pixels
+COLOUR_EDIT_EMS = 14  # the brush colour's R, G, B fields and swatch
 FIRST_PLACE = (10.0, 0.38)  # x in pixels, y as a share of the window's height (first run only)
 
 
@@ -36,6 +40,7 @@ class DrawPanel:
         self.item_rects: ItemRects = {}
         self.layout = layout_of(scene)
         self._shown = (-1, None)  # canvas version, model input object uploaded
+        self.note: str | None = None  # the one line shown instead of a canvas, if any
 
     def build(self) -> None:
         display = imgui.get_io().display_size
@@ -49,11 +54,16 @@ class DrawPanel:
         imgui.end()
 
     def _body(self, display) -> None:
-        tools, canvas = self.tools, self.tools.canvas
-        if not self.scene.bundle.has_encoder and not tools.error:
-            note_line(f"{self.scene.bundle.path.name} has no encoder: drawings cannot be placed in its space")
+        tools, canvas, bundle = self.tools, self.tools.canvas, self.scene.bundle
+        if not bundle.has_encoder and bundle.kind != "conv":  # nothing to draw on: one line says why
+            self.note = no_encoder_line(bundle)
+            note_line(self.note)
+            return
+        self.note = None
+        if not bundle.has_encoder and not tools.error:
+            note_line(f"{bundle.path.name} has no encoder: drawings cannot be placed in its space")
         self._upload()
-        height, width = canvas.pixels.shape
+        height, width = canvas.pixels.shape[:2]
         size = canvas_px(display.y, width)
         origin = imgui.get_cursor_screen_pos()
         imgui.invisible_button("##canvas", imgui.ImVec2(size, size))
@@ -77,9 +87,16 @@ class DrawPanel:
         if imgui.button("Undo"):
             canvas.undo()
         remember_item(self.item_rects, "undo")
-        changed, centre = imgui.checkbox("centre and scale as MNIST digits", tools.centre)
-        if changed:
-            tools.recentre(centre)
+        if canvas.pixels.ndim == 3:
+            imgui.set_next_item_width(COLOUR_EDIT_EMS * imgui.get_font_size())
+            changed, colour = imgui.color_edit3("brush colour", list(canvas.colour))
+            remember_item(self.item_rects, "colour")
+            if changed:
+                canvas.colour = tuple(float(v) for v in colour)
+        else:
+            changed, centre = imgui.checkbox("centre and scale as MNIST digits", tools.centre)
+            if changed:
+                tools.recentre(centre)
         if self.input_slot.texture_id is not None:
             side = INPUT_SCALE * width
             imgui.image(imgui.ImTextureRef(self.input_slot.texture_id), imgui.ImVec2(side, side * height / width))

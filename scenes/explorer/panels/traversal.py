@@ -22,7 +22,7 @@ from imgui_bundle import imgui
 
 from latentwalk.engine.gl import Texture2D
 from latentwalk.scenes.explorer.core.commands import PlayWalk, SetWalkMode, SetWalkSpeed, SetWalkSteps, SetWalkT
-from latentwalk.scenes.explorer.model.decoding import ImageSlot, image_to_rgb_u8
+from latentwalk.scenes.explorer.model.decoding import ImageSlot, texture_pixels, upload_image
 from latentwalk.scenes.explorer.panels import error_line, remember_item, window_rect
 from latentwalk.scenes.explorer.panels.layout import begin_panel
 from latentwalk.scenes.explorer.walk.path import WalkPath
@@ -91,7 +91,7 @@ class Filmstrip:
         if result.error is not None:
             self.error = result.error
             return
-        pixels = image_to_rgb_u8(result.value)
+        pixels = texture_pixels(result.value)
         for step in steps:
             self._put(step, pixels)
             self.ready[step] = True
@@ -105,15 +105,9 @@ class Filmstrip:
         rows = math.ceil(max(1, len(self.keys)) / ATLAS_COLUMNS)
         size = (ATLAS_COLUMNS * width, rows * height)
         # Only a new path (new steps, another model) changes the size, and then nothing is ready yet.
-        if self.atlas is None or self.cell != (height, width) or (self.atlas.width, self.atlas.height) != size:
-            blank = np.zeros((size[1], size[0], 3), np.uint8)
-            if self.atlas is None:
-                self.atlas = Texture2D.from_image(blank, filter="nearest")
-            else:
-                self.atlas.resize(*size, data=blank)
-            self.cell = (height, width)
         row, column = divmod(step, ATLAS_COLUMNS)
-        self.atlas.update(pixels, x=column * width, y=row * height)
+        self.atlas = upload_image(self.atlas, pixels, at=(column * width, row * height), size=size)
+        self.cell = (height, width)
 
     def uv(self, step: int) -> tuple[tuple[float, float], tuple[float, float]]:
         """Texture coordinates (uv0, uv1) of one step's cell."""

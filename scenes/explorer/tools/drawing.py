@@ -3,6 +3,9 @@ painted with a soft round brush, encoded on every change by a background worker 
 thread; latest wins), and shown as a selection with source "draw" (the Output panel then shows its
 reconstruction, by the usual ownership rule) and as its own marker in the cloud. A PNG or JPEG dropped on
 the window goes the same way (the engine's `drop_file` action; other drops stay with the Model panel).
+A colour model gets a colour canvas and brush, and dropped pictures prepared as its training pictures
+were (vae.encode: RGB, centre-cropped to its size); an imported decoder without an encoder gets one line
+saying so instead of a canvas.
 
 Attached to an ExplorerScene through its extension points only, like the walk tools. torch and the
 encoder are imported in the worker, so they never delay the explorer's first frame.
@@ -25,15 +28,17 @@ UNDO_DEPTH = 64
 
 
 class Canvas:
-    """A float image in [0, 1] (model size) painted by strokes; every stroke (and clear) can be undone."""
+    """A float image in [0, 1] (model size; (H, W) grey or (H, W, 3) colour) painted by strokes; every
+    stroke (and clear) can be undone."""
 
-    def __init__(self, shape: tuple[int, int]) -> None:
-        self.pixels = np.zeros(shape, np.float32)
+    def __init__(self, shape: tuple[int, int], channels: int = 1) -> None:
+        self.pixels = np.zeros((*shape, 3) if channels == 3 else tuple(shape), np.float32)
         self.brush = 1.2  # radius in canvas pixels
+        self.colour = (1.0, 1.0, 1.0)  # the brush's RGB on a colour canvas
         self.version = 0
         self._undo: list[np.ndarray] = []
         self._last: tuple[float, float] | None = None
-        self._rows, self._cols = np.indices(shape, dtype=np.float32) + 0.5
+        self._rows, self._cols = np.indices(tuple(shape), dtype=np.float32) + 0.5
 
     @property
     def empty(self) -> bool:
@@ -89,7 +94,13 @@ class Canvas:
         t = np.zeros_like(self._cols) if length2 == 0 else \
             np.clip(((self._cols - x0) * dx + (self._rows - y0) * dy) / length2, 0.0, 1.0)
         distance = np.hypot(self._cols - (x0 + t * dx), self._rows - (y0 + t * dy))
-        np.maximum(self.pixels, np.clip(self.brush + 0.5 - distance, 0.0, 1.0), out=self.pixels)
+        coverage = np.clip(self.brush + 0.5 - distance, 0.0, 1.0)
+        if self.pixels.ndim == 2:
+            np.maximum(self.pixels, coverage, out=self.pixels)
+        else:  # paint over what is there: colours mix only at the brush's soft edge
+            coverage = coverage[..., None]
+            self.pixels *= 1.0 - coverage
+            self.pixels += coverage * np.asarray(self.colour, np.float32)
         self.version += 1
 
 
@@ -110,22 +121,29 @@ class EncodeJob:
         return [self._one(payload) for payload in payloads]
 
     def _one(self, payload) -> tuple[np.ndarray, np.ndarray]:
-        import torch
-
-        from latentwalk.vae.encode import read_picture, require_encoder, to_model_input
+        from latentwalk.vae.encode import encode_inputs, picture_input, require_encoder, to_model_input
 
         if self.encoder is None:
             require_encoder(self.bundle)  # raises the one-line reason
-        shape = self.bundle.image_shape
+        shape, channels = self.bundle.image_shape, self.bundle.channels
         if payload[0] == "file":
-            model_input = to_model_input(read_picture(payload[1]), shape, str(payload[1]))
+            model_input = picture_input(payload[1], shape, channels)
         else:
             pixels, centre = payload[1], payload[2]
+            # a colour canvas is already the model's input; a grey one may be centred as MNIST digits were
+            centre = centre and channels == 1
             model_input = to_model_input(pixels, shape, "drawing", keep_fitting=False) if centre else pixels
-        x = torch.from_numpy(np.ascontiguousarray(model_input, np.float32))[None, None]
-        with torch.inference_mode():
-            latent = self.encoder(x)[0][0].numpy().astype(np.float32)
+        latent = encode_inputs(self.encoder, model_input[None])[0]
         return model_input, latent
+
+
+def no_encoder_line(bundle) -> str:
+    """Why a model takes no drawings or pictures, in one line."""
+    if bundle.kind in ("onnx", "torchscript", "pictures"):
+        what = "holds pictures and no encoder" if bundle.kind == "pictures" else \
+            f"is an imported {'ONNX' if bundle.kind == 'onnx' else 'TorchScript'} decoder without an encoder"
+        return f"{bundle.path.name} {what}: drawings and pictures cannot be placed in its space"
+    return f"{bundle.path.name} has no encoder: drawings and pictures cannot be placed in its space"
 
 
 def _error_text(error: str) -> str:
@@ -139,7 +157,7 @@ class DrawTools:
 
     def __init__(self, scene) -> None:
         self.scene = scene
-        self.canvas = Canvas(scene.bundle.image_shape)
+        self.canvas = Canvas(scene.bundle.image_shape, scene.bundle.channels)
         self.centre = True  # crop, scale and centre by mass, as MNIST digits were made
         self.latent: np.ndarray | None = None  # the drawing's (or dropped picture's) encoder mean
         self.model_input: np.ndarray | None = None  # what the encoder saw
@@ -178,7 +196,7 @@ class DrawTools:
     def _submit(self, payload) -> None:
         bundle = self.scene.bundle
         if not bundle.has_encoder:  # said at once, without a trip through the worker
-            self.error = f"{bundle.path.name} has no encoder: drawings and pictures cannot be placed in its space"
+            self.error = no_encoder_line(bundle)
             self._arrive()
             return
         key = ("encode", self.worker.stats.requests, payload[0])
@@ -249,8 +267,9 @@ class DrawTools:
         """Another model: its own encoder and size; the old point means nothing in the new space."""
         job = EncodeJob(bundle)
         self.worker.replace_fn(job, setup=job.setup)
-        if tuple(self.canvas.pixels.shape) != tuple(bundle.image_shape):
-            self.canvas = Canvas(bundle.image_shape)
+        fresh = Canvas(bundle.image_shape, bundle.channels)
+        if self.canvas.pixels.shape != fresh.pixels.shape:
+            self.canvas = fresh
         self.latent = self.model_input = self._wanted = None
         self.error = None
         self._sent_version = -1
