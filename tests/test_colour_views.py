@@ -4,6 +4,9 @@ that went through a grey path anywhere (one channel copied to three) fails on sc
 Neighbours thumbnails, the Walk panel's filmstrip, `latentwalk record`'s frames read back with PyAV."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -50,19 +53,19 @@ def assert_pure_colour(pixels: np.ndarray, latent: np.ndarray, tolerance: int = 
 def test_output_neighbours_and_filmstrip_show_the_colour_model_in_colour(gl_app, colour_bundle):
     app, scene = open_explorer(gl_app, colour_bundle, SIZE, panels=True)
     assert scene.bundle.channels == 3
-    walk_panel, neighbours = scene.walk.walk_panel, scene.neighbours
-    scene.panels[:] = [scene.output, neighbours.panel, walk_panel]
-    scene.output.place, neighbours.panel.place, walk_panel.place = (5, 5), (5, 260), (440, 5)
+    walk_panel, neighbours = scene.walk_tools.walk_panel, scene.neighbours
+    scene.panels[:] = [scene.output_panel, neighbours.panel, walk_panel]
+    scene.output_panel.place, neighbours.panel.place, walk_panel.place = (5, 5), (5, 260), (440, 5)
     latents = scene.bundle.latents
 
     scene.submit(c.Select(index=7, source="keyboard"))
-    assert frames_until(app, lambda: scene.decoded_slot.image is not None and scene.output_caption.startswith("#7 ")
+    assert frames_until(app, lambda: scene.output_images.decoded_slot.image is not None and scene.output_images.caption.startswith("#7 ")
                         and neighbours.index is not None and len(neighbours.indices) and neighbours.waiting == 0)
     frames(app, 3)
     screen = app.capture(include_ui=True)
-    (x0, y0), (x1, _) = scene.output.item_rects["decoded"]
+    (x0, y0), (x1, _) = scene.output_panel.item_rects["decoded"]
     assert_pure_colour(sample_picture(screen, (x0, y0), (x1 - x0) / PRIMARY_SHAPE[1], PRIMARY_SHAPE), latents[7])
-    assert scene.decoded_slot.texture.components == 3
+    assert scene.output_images.decoded_slot.texture.components == 3
 
     from imgui_bundle import imgui
 
@@ -75,13 +78,13 @@ def test_output_neighbours_and_filmstrip_show_the_colour_model_in_colour(gl_app,
                            latents[int(neighbours.indices[rank])])
 
     for index in (3, 11, 20):
-        scene.path.add_index(index)
-    scene.path.steps = 6
+        scene.state.walk.path.add_index(index)
+    scene.state.walk.path.steps = 6
     assert frames_until(app, lambda: walk_panel.filmstrip.complete)
     frames(app, 3)
     screen = app.capture(include_ui=True)
-    current = scene.path.traversal.step_index  # outlined in the marker's colour: the others are checked
-    for step, latent in enumerate(scene.path.step_latents()):
+    current = scene.state.walk.path.traversal.step_index  # outlined in the marker's colour: the others are checked
+    for step, latent in enumerate(scene.state.walk.path.step_latents()):
         if step == current:
             continue
         (x0, y0), (x1, _) = walk_panel.item_rects[f"frame{step}"]
@@ -95,15 +98,15 @@ def test_a_grey_model_keeps_one_channel_textures_that_show_grey(gl_app, tmp_path
     from tests.explorer_helpers import grab
 
     app, scene = open_explorer(gl_app, make_bundle(tmp_path / "grey", count=40), SIZE, panels=True)
-    scene.panels[:] = [scene.output]
-    scene.output.place = (5, 5)
+    scene.panels[:] = [scene.output_panel]
+    scene.output_panel.place = (5, 5)
     scene.submit(c.Select(index=2, source="keyboard"))
-    assert frames_until(app, lambda: scene.decoded_slot.image is not None)
+    assert frames_until(app, lambda: scene.output_images.decoded_slot.image is not None)
     screen = grab(app)
-    (x0, y0), (x1, _) = scene.output.item_rects["decoded"]
+    (x0, y0), (x1, _) = scene.output_panel.item_rects["decoded"]
     shown = sample_picture(screen, (x0, y0), (x1 - x0) / 28, (28, 28))
-    expected = as_shown(scene.decoded_slot.image)
-    assert scene.decoded_slot.texture.components == 1  # a third of an RGB texture
+    expected = as_shown(scene.output_images.decoded_slot.image)
+    assert scene.output_images.decoded_slot.texture.components == 1  # a third of an RGB texture
     assert np.abs(shown - expected[..., None]).max() <= 2  # red, green and blue alike: grey, not red
 
 
@@ -217,8 +220,12 @@ def test_record_writes_colour_frames(layout, colour_bundle, tmp_path):
     from latentwalk.vae.bundle import load_bundle
 
     out = tmp_path / f"{layout}.mp4"
-    assert main("record", "--model", colour_bundle, "--through", "0,5", "--out", out, "--frames", 3,
-                "--size", "320x240", "--layout", layout, "--crf", 0) == 0
+    # in a child process, as a person runs it: the command opens (and at its end closes) a window of
+    # its own, which in this process would close the tests' shared one
+    done = subprocess.run([sys.executable, "-m", "latentwalk", "record", "--model", str(colour_bundle), "--through",
+                           "0,5", "--out", str(out), "--frames", "3", "--size", "320x240", "--layout", layout,
+                           "--crf", "0"], capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
     video, _, size = read_video(out)
     assert len(video) == 3 and size == (320, 240)
     first = np.asarray(video[0]).astype(int)
