@@ -54,6 +54,7 @@ from latentwalk.scenes.explorer.view.tooltip import hover_tooltip
 from latentwalk.scenes.explorer.core.undo import History
 from latentwalk.scenes.explorer.view.view_cache import ViewCache
 from latentwalk.scenes.explorer.walk.walk_tools import WalkTools
+from latentwalk.scenes.explorer.model.layout_tools import LayoutTools
 from latentwalk.scenes.explorer.view.selection_marker import SelectionMarker
 from latentwalk.vae.bundle import Bundle, load_bundle
 
@@ -114,6 +115,7 @@ class ExplorerScene(ReadOnlyViews, Scene):
         install.install(self, prepare_model(self._first_bundle, self.data_dir))
         self.walk = WalkTools(self)  # the path, its view, panels and sessions, through the hooks above
         self.state.walk.path = self.walk.path
+        self.layouts = LayoutTools(self)  # the bundle's layouts and the flight between them
         self.drawing = DrawTools(self)  # the Draw panel, dropped pictures, the drawn point's marker
         self.cursor_marker = CursorMarker(self)  # where the gamepad's stick cursor is, when it selects
         self.selection_marker = SelectionMarker(self)  # a ring around the selected point
