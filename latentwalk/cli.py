@@ -35,6 +35,7 @@ COMMANDS = {
     "encode": "latentwalk.subcommands.encode",
     "compare": "latentwalk.subcommands.compare",
     "bench": "latentwalk.subcommands.bench",
+    "project": "latentwalk.subcommands.project",
 }
 
 

@@ -195,6 +195,7 @@ def bad_argument_of(name: str, tmp_path: Path) -> tuple[list[str], str]:
         "record": (["--through", "1,2", "--out", str(tmp_path / "w.mp4"), "--orbit", "nan"], "--orbit"),
         "compare": (["mnist", "mnist", "--samples", "0"], "--samples"),
         "bench": (["--points", "0"], "--points"),
+        "project": (["--method", "pca", "--neighbors", "0"], "--neighbors"),
     }[name]
 
 

@@ -64,6 +64,7 @@ from latentwalk.scenes.explorer.core.undo import History
 from latentwalk.scenes.explorer.view.view_cache import ViewCache
 from latentwalk.scenes.explorer.walk.path import WalkPath
 from latentwalk.scenes.explorer.walk.walk_tools import WalkTools
+from latentwalk.scenes.explorer.model.layout_tools import LayoutTools
 from latentwalk.scenes.explorer.view.selection_marker import SelectionMarker
 from latentwalk.vae.bundle import Bundle, load_bundle
 
@@ -148,6 +149,7 @@ class ExplorerScene(Scene):
         self.panels, self.stats_panel, self.output_panel, self.help_panel = make_panels(self)
         apply_command(self, InstallModel(prepare_model(self._first_bundle, self.data_dir)))
         self.walk_tools = WalkTools(self)  # the path's view, panels and sessions, through the hooks above
+        self.layouts = LayoutTools(self)  # the bundle's layouts and the flight between them
         self.drawing = DrawTools(self)  # the Draw panel, dropped pictures, the drawn point's marker
         self.cursor_marker = CursorMarker(self)  # where the gamepad's stick cursor is, when it selects
         self.selection_marker = SelectionMarker(self)  # a ring around the selected point

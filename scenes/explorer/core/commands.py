@@ -310,6 +310,13 @@ class LoadModel:
 
 
 @dataclass(frozen=True)
+class SwitchLayout:
+    """Show the points in another of the bundle's layouts ("" = the PCA view every model has): every
+    point flies from where it is to its place in that layout (model/layout_tools.py handles it)."""
+    name: str
+
+
+@dataclass(frozen=True)
 class ApplySession:
     """A validated `session.Session` (already checked against the model): path, camera, highlight."""
     effects = (SWITCHES_MODEL, CAMERA, SELECT, PATH, WALK, HIGHLIGHT, STYLE)

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# PCA of a million points needs only the covariance, which a sample estimates well; the
-# projection itself is applied to every point.
-_PCA_FIT_SAMPLE = 200_000
+from latentwalk.vae.layout_maps import principal_axes
 
 
 @dataclass(frozen=True)
@@ -38,22 +36,8 @@ def fit_projection(latents: np.ndarray, seed: int = 0) -> LatentProjection:
         axes = np.zeros((3, dim), np.float32)
         axes[np.arange(dim), np.arange(dim)] = 1.0
         return LatentProjection(np.zeros(dim, np.float32), axes, np.ones(3, np.float32), "identity")
-    sample = latents
-    if len(latents) > _PCA_FIT_SAMPLE:
-        rows = np.random.default_rng(seed).choice(len(latents), _PCA_FIT_SAMPLE, replace=False)
-        sample = latents[rows]
-    mean = sample.mean(axis=0, dtype=np.float64)
-    covariance = np.cov((sample - mean).T.astype(np.float64))
-    values, vectors = np.linalg.eigh(covariance)
-    order = np.argsort(values)[::-1][:3]
-    axes = vectors[:, order].T
-    # eigenvector signs are arbitrary: make each axis' largest component positive, so a model
-    # always looks the same
-    signs = np.sign(axes[np.arange(3), np.abs(axes).argmax(axis=1)])
-    axes = axes * np.where(signs == 0, 1.0, signs)[:, None]
-    total = float(values.sum()) or 1.0
-    return LatentProjection(mean.astype(np.float32), axes.astype(np.float32),
-                            (values[order] / total).astype(np.float32), "pca")
+    mean, axes, explained = principal_axes(latents, 3, seed)
+    return LatentProjection(mean, axes, explained, "pca")
 
 
 class LayoutProjection(LatentProjection):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from imgui_bundle import imgui
 
-from latentwalk.scenes.explorer.core.commands import LoadModel
+from latentwalk.scenes.explorer.core.commands import LoadModel, SwitchLayout
 from latentwalk.scenes.explorer.panels import error_line, note_line, window_rect
 from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 from latentwalk.scenes.explorer.panels.path import ItemRects, remember_item
@@ -41,6 +41,7 @@ class ModelPanel:
             if scene.installed.projection.method == "pca":
                 explained = ", ".join(f"{100 * v:.0f}%" for v in scene.installed.projection.explained)
                 note_line(f"shown through PCA ({explained} of the variance)")
+            self._layouts()
             imgui.separator()
             imgui.text("bundled models")
             imgui.same_line()
@@ -67,3 +68,18 @@ class ModelPanel:
             if scene.state.model.error:
                 error_line(scene.state.model.error)
         imgui.end()
+
+    def _layouts(self) -> None:
+        """The bundle's layouts (`latentwalk project` makes them); choosing one flies the points there."""
+        layouts = getattr(self.scene, "layouts", None)
+        if layouts is None:
+            return
+        imgui.text("layouts")
+        for name in ["", *layouts.available]:
+            if imgui.selectable(layouts.label(name), layouts.current == name)[0] and layouts.current != name:
+                self.scene.submit(SwitchLayout(name))
+            remember_item(self.item_rects, f"layout {name}")
+        if not layouts.available:
+            note_line("more with: latentwalk project --model M --method umap")
+        if layouts.note:
+            error_line(layouts.note)

@@ -54,7 +54,7 @@ class PointCloud(GLResource):
         if positions.ndim != 2 or positions.shape[1] != 3:
             raise ValueError(f"positions must be (N, 3), got {positions.shape}")
         self.count = len(positions)
-        # CPU copies for the pick prefilter (never changed after upload)
+        # CPU copies for the pick prefilter (changed only by move_to)
         self.host_positions = positions
         self.host_labels = np.asarray(labels)
         self.class_count = len(colors)
@@ -125,6 +125,12 @@ class PointCloud(GLResource):
         self.order = order
         self._vao_first = -1  # point all three attributes at the new buffers
         self._point_vao_at(0)
+
+    def move_to(self, positions: np.ndarray) -> None:
+        """New places for every point (a layout's flight). The host copy changes in place, so the
+        picker's prefilter sees them; the GPU copy follows the draw order when one is set."""
+        np.copyto(self.host_positions, positions, casting="same_kind")
+        self.position_buffer.write(self.host_positions if self.order is None else self.host_positions[self.order])
 
     @property
     def ordered(self) -> bool:

@@ -1,0 +1,105 @@
+"""Switching layouts in the explorer (model/layout_tools.py): every point flies to its new place through
+the real App.run loop with its idle skip on, a switch during the flight turns back from where the points
+are, picking works mid-flight, and the walk is drawn where its latents fall in the layout shown."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from latentwalk.scenes.explorer.core.commands import AddControlPoint, ShowPanels, SwitchLayout
+from latentwalk.vae.bundle import load_bundle
+from latentwalk.vae.layouts import compute_layout, load_layout, store_layout
+from tests.bundles import make_bundle
+from tests.explorer_helpers import frames, isolated_point, post_motion
+from tests.person import PersonClock, run_as_a_person
+
+SIZE = (400, 300)
+
+
+@pytest.fixture(scope="module")
+def layered(tmp_path_factory):
+    """A d = 8 bundle with a second PCA layout, mirrored: every point has another place."""
+    path = make_bundle(tmp_path_factory.mktemp("layout_switch") / "d8", count=200, classes=4, dim=8)
+    bundle = load_bundle(path)
+    positions, maps, entry = compute_layout(bundle.latents, "pca")
+    mirrored = {"pca.mean": maps["pca.mean"], "pca.axes": -maps["pca.axes"]}
+    store_layout(bundle, "mirrored", -positions, mirrored, entry)
+    return path
+
+
+def open_on_a_person_clock(gl_app, model):
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+
+    scene = ExplorerScene(model, device="cpu")
+    clock = PersonClock()
+    app = clock.app = gl_app(scene, size=SIZE, time_source=clock)
+    scene.submit(ShowPanels(False))  # the points, uncovered
+    frames(app, 2)
+    return app, scene, clock
+
+
+def test_switching_flies_every_point_to_its_new_place_and_then_rests(gl_app, layered):
+    app, scene, clock = open_on_a_person_clock(gl_app, layered)
+    start = scene.installed.cloud.host_positions.copy()
+    target = load_layout(scene.bundle, "mirrored").positions
+    seen = []
+    script = [(0.2, lambda: scene.submit(SwitchLayout("mirrored"))),
+              (0.7, lambda: seen.append(scene.installed.cloud.host_positions.copy()))]
+    shown = run_as_a_person(app, clock, script, rest_until=3.0)
+
+    middle = seen[0]
+    moved = np.linalg.norm(middle - start, axis=1).mean()
+    left = np.linalg.norm(middle - target, axis=1).mean()
+    assert moved > 0.1 * left and left > 0.1 * moved  # half-way: off both ends
+    np.testing.assert_allclose(scene.installed.cloud.host_positions, target, atol=1e-6)
+    assert not scene.layouts.flying and scene.layouts.current == "mirrored"
+    assert shown["skipped"] > 30  # after the flight the loop rests
+    # the last frame shown is the settled layout: the same as a fresh full draw of it
+    scene.invalidate_layer()
+    frames(app, 2, dt=0.0)
+    assert np.abs(shown["frame"] - app.capture(include_ui=False).astype(int)).max() <= 2
+    assert np.abs(shown["frame"] - shown["frame"][0, 0]).max() > 0  # points on the screen
+
+
+def test_a_switch_during_the_flight_turns_back_from_where_the_points_are(gl_app, layered):
+    app, scene, _ = open_on_a_person_clock(gl_app, layered)
+    home = scene.installed.cloud.host_positions.copy()
+    scene.submit(SwitchLayout("mirrored"))
+    frames(app, 20)
+    between = scene.installed.cloud.host_positions.copy()
+    scene.submit(SwitchLayout(""))
+    frames(app, 1)
+    # the way back starts where the points were, not at the mirrored places
+    assert np.linalg.norm(scene.installed.cloud.host_positions - between, axis=1).max() < \
+        0.5 * np.linalg.norm(between - home, axis=1).max()
+    frames(app, 80)
+    np.testing.assert_allclose(scene.installed.cloud.host_positions, home, atol=1e-6)
+
+
+def test_hover_picks_the_point_where_it_is_during_the_flight(gl_app, layered):
+    app, scene, _ = open_on_a_person_clock(gl_app, layered)
+    scene.submit(SwitchLayout("mirrored"))
+    frames(app, 12)  # early on: a mirror's flight squeezes the cloud through its centre half-way
+    assert scene.layouts.flying
+    index, pixel = isolated_point(scene, clearance=8.0)  # scene.installed.positions is the cloud's host copy: where points are now
+    post_motion(pixel)
+    frames(app, 1, dt=0.0)  # no fixed step: the points stay put for this pick
+    assert scene.state.pointer.hovered == index
+
+
+def test_the_walk_is_drawn_where_its_latents_fall_in_the_layout_shown(gl_app, layered):
+    app, scene, _ = open_on_a_person_clock(gl_app, layered)
+    for index in (3, 50, 120):
+        scene.submit(AddControlPoint(index=index))
+    frames(app, 2)
+    scene.state.walk.path.traversal.seek(0.4)
+    scene.submit(SwitchLayout("mirrored"))
+    frames(app, 90)
+    layout = load_layout(scene.bundle, "mirrored")
+    view = scene.walk_tools.view
+    np.testing.assert_allclose(view.control_points_3d, layout.positions[[3, 50, 120]], atol=1e-4)
+    t = scene.state.walk.path.traversal.t
+    expected = layout.to_3d(scene.state.walk.path.curve.at(np.array([t])))[0]
+    np.testing.assert_allclose(view.marker_3d, expected, atol=1e-4)
+    # and it is not where the model's own PCA view would draw it
+    assert np.linalg.norm(view.marker_3d + expected) > 1e-3 or np.linalg.norm(expected) < 1e-6
