@@ -48,3 +48,21 @@ def test_run_hands_its_target_frame_rate_to_adaptive_detail():
     scene = make_scene(build_parser().parse_args(["run", "--target-fps", "45"]))
     assert scene.layer_cache.options == {"target_fps": 45.0}
     assert make_scene(build_parser().parse_args(["run"])).layer_cache.options == {}  # detail.TARGET_FPS
+
+
+def test_full_detail_runs_the_path_again_drawing_every_point_in_every_frame(display, tmp_path):
+    env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy", LATENTWALK_CONFIG_DIR=str(tmp_path))
+    count = 25000  # above adaptive detail's smallest moving subset, so the adaptive pass may draw fewer
+    done = subprocess.run([sys.executable, "-m", "latentwalk", "bench", "--points", str(count), "--seconds", "1.5",
+                           "--size", "320x240", "--full-detail", "--json"], capture_output=True, text=True,
+                          env=env, timeout=240)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert list(result["phases"]) == ["turn", "zoom", "hover", "rest"]  # the adaptive pass, as without the flag
+    full = result["full_detail"]
+    assert list(full["phases"]) == ["turn", "zoom", "hover", "rest"]
+    for name, phase in full["phases"].items():
+        assert phase["frames"] >= 1
+        assert phase["points_drawn_min"] == count, name
+    assert full["hover_to_image_frames"] >= 1
+    assert len(result["load_average"]) == 2

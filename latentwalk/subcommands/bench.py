@@ -1,7 +1,9 @@
 """`latentwalk bench`: a built-in timedemo. A scripted camera path (turn, zoom, hover sweep, rest) on a
 model or on a seeded synthetic cloud of N points, timed frame by frame (each frame ends with glFinish,
 so the GPU's work counts), and reported per phase: frame-time median / p95 / p99 and fps, points drawn,
-pick time; plus hover-to-image in frames and the time from rest to full detail."""
+pick time; plus hover-to-image in frames and the time from rest to full detail. With --full-detail the
+same path runs a second time in the same window with every point drawn while moving, and both are
+reported."""
 from __future__ import annotations
 
 import argparse
@@ -39,6 +41,9 @@ def add_parser(subparsers) -> None:
                         help="window size")
     parser.add_argument("--target-fps", type=positive_float, default=None, metavar="N",
                         help="frame rate a moving view holds by drawing a subset of a big cloud (default: 36)")
+    parser.add_argument("--full-detail", action="store_true",
+                        help="run the path again with every point drawn while moving (adaptive detail off) "
+                             "and report both")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=run)
 
@@ -121,6 +126,7 @@ class Timedemo:
                   "frame_ms_p95": percentile(frames, 95), "frame_ms_p99": percentile(frames, 99),
                   "fps": len(frames) / wall if wall > 0 else None,
                   "points_drawn": int(statistics.median(samples["drawn"])) if samples["drawn"] else None,
+                  "points_drawn_min": min(samples["drawn"]) if samples["drawn"] else None,
                   "pick_ms": percentile(samples["pick_ms"], 50)}
         self.results[name] = result
         return result
@@ -189,33 +195,51 @@ class Timedemo:
                 time.sleep(0.002)
 
 
-def report(args, source: str, count: int, demo: Timedemo, renderer: str) -> dict:
-    detail = demo.scene.layer_cache.detail
-    return {"source": source, "points": count, "size": list(args.size), "seconds": args.seconds,
-            "renderer": renderer, "target_fps": None if detail is None else detail.controller.target_fps,
-            "phases": demo.results,
+def mode_report(demo: Timedemo) -> dict:
+    """One pass of the path: its phases, hover to image and rest to full detail."""
+    return {"phases": demo.results,
             "hover_to_image_frames": statistics.median(demo.hover_frames) if demo.hover_frames else None,
             "hover_to_image_ms": statistics.median(demo.hover_ms) if demo.hover_ms else None,
             "rest_to_full_detail_s": demo.rest_to_full_s}
+
+
+def report(args, source: str, count: int, passes: dict[str, dict], renderer: str, target_fps: float | None,
+           load: tuple[float, float]) -> dict:
+    """The adaptive pass at the top level; the full-detail pass, when run, under "full_detail"."""
+    return {"source": source, "points": count, "size": list(args.size), "seconds": args.seconds,
+            "renderer": renderer, "target_fps": target_fps, "load_average": list(load),
+            **passes["adaptive"], **({"full_detail": passes["full_detail"]} if "full_detail" in passes else {})}
 
 
 def format_table(result: dict) -> str:
     def cell(value, fmt):
         return "-" if value is None else format(value, fmt)
 
+    def section(title: str, mode: dict) -> list[str]:
+        lines = [title, "",
+                 f"{'phase':<7}{'frames':>7}{'median ms':>11}{'p95 ms':>9}{'p99 ms':>9}{'fps':>7}"
+                 f"{'points drawn':>14}{'pick ms':>9}"]
+        for name, p in mode["phases"].items():
+            lines.append(f"{name:<7}{p['frames']:>7}{cell(p['frame_ms_median'], '.1f'):>11}"
+                         f"{cell(p['frame_ms_p95'], '.1f'):>9}{cell(p['frame_ms_p99'], '.1f'):>9}"
+                         f"{cell(p['fps'], '.1f'):>7}{cell(p['points_drawn'], ','):>14}{cell(p['pick_ms'], '.2f'):>9}")
+        return lines + ["", f"hover to image: {cell(mode['hover_to_image_frames'], 'g')} frames "
+                        f"({cell(mode['hover_to_image_ms'], '.0f')} ms)",
+                        f"rest to full detail: {cell(mode['rest_to_full_detail_s'], '.2f')} s"]
+
+    load = result["load_average"]
     lines = [f"latentwalk bench: {result['points']:,} points ({result['source']}), "
-             f"{result['size'][0]}x{result['size'][1]}, {result['renderer']}"
-             + ("" if result["target_fps"] is None else f", detail held at {result['target_fps']:g} fps while moving"),
-             "",
-             f"{'phase':<7}{'frames':>7}{'median ms':>11}{'p95 ms':>9}{'p99 ms':>9}{'fps':>7}"
-             f"{'points drawn':>14}{'pick ms':>9}"]
-    for name, p in result["phases"].items():
-        lines.append(f"{name:<7}{p['frames']:>7}{cell(p['frame_ms_median'], '.1f'):>11}"
-                     f"{cell(p['frame_ms_p95'], '.1f'):>9}{cell(p['frame_ms_p99'], '.1f'):>9}"
-                     f"{cell(p['fps'], '.1f'):>7}{cell(p['points_drawn'], ','):>14}{cell(p['pick_ms'], '.2f'):>9}")
-    lines += ["", f"hover to image: {cell(result['hover_to_image_frames'], 'g')} frames "
-              f"({cell(result['hover_to_image_ms'], '.0f')} ms)",
-              f"rest to full detail: {cell(result['rest_to_full_detail_s'], '.2f')} s"]
+             f"{result['size'][0]}x{result['size'][1]}, {result['renderer']}; "
+             f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end", ""]
+    lines += section("adaptive detail" + ("" if result["target_fps"] is None else
+                                          f", held at {result['target_fps']:g} fps while moving"), result)
+    full = result.get("full_detail")
+    if full is not None:
+        lines += ["", *section("full detail: every point drawn while moving", full), ""]
+        for name in ("turn", "zoom"):
+            ours, every = result["phases"][name]["frame_ms_median"], full["phases"][name]["frame_ms_median"]
+            if ours and every:
+                lines.append(f"{name}: full detail's median frame is {every / ours:.2f}x adaptive detail's")
     return "\n".join(lines)
 
 
@@ -245,9 +269,16 @@ def run(args: argparse.Namespace) -> int:
             if detail is not None and detail.builder is not None:
                 detail.builder.wait()  # the order is built in the background; the path starts with it
             app.step_frame()
-            demo = Timedemo(app, scene)
-            demo.run(args.seconds)
+            load_before = os.getloadavg()[0]
+            passes = {}
+            for mode in ("adaptive", "full_detail") if args.full_detail else ("adaptive",):
+                scene.layer_cache.full_detail = mode == "full_detail"
+                demo = Timedemo(app, scene)
+                demo.run(args.seconds)
+                passes[mode] = mode_report(demo)
             renderer = gl.glGetString(gl.GL_RENDERER).decode()
-            result = report(args, source, scene.cloud.count, demo, renderer)
+            result = report(args, source, scene.cloud.count, passes, renderer,
+                            None if detail is None else detail.controller.target_fps,
+                            (load_before, os.getloadavg()[0]))
     print(json.dumps(result) if args.json else format_table(result))
     return 0
