@@ -164,29 +164,22 @@ class Bench:
         Framebuffer.unbind()
         return results
 
-    def hover_latency(self, points: int = 12) -> tuple[float, float, float]:
-        """Frames and ms from the frame a new point is hovered until its image is on screen."""
-        import pygame
+    def hover_latency(self) -> dict:
+        """Frames and ms from the frame a new point is hovered until its image is on screen: the same
+        measure, on the same kind of points, as `latentwalk bench`."""
+        from latentwalk.subcommands.bench import HOVER_SAMPLES, hover_pixels, hover_summary, hover_to_image
 
-        latencies, waits = [], []
-        for pos in self.hover_pixels[-points:]:
-            pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(1, 0), buttons=(0, 0, 0),
-                                                 touch=False))
-            self.app.step_frame()
-            index = self.scene.state.pointer.hovered
-            start = time.perf_counter()
-            for _ in range(200):
-                if self.scene.output_images.caption.startswith(f"#{index} "):
-                    break
-                self.app.step_frame()
-            waits.append((time.perf_counter() - start) * 1000.0)
-            latencies.append(self.scene.output_images.hover_latency_frames)
-        return statistics.median(latencies), max(latencies), statistics.median(waits)
+        return hover_summary(hover_to_image(self.app, self.scene, hover_pixels(self.scene, 4 * HOVER_SAMPLES)))
 
 
 # The panels the explorer had before the insight, neighbours, draw, record and help panels: with
 # --panels-before the figures compare like for like with tables measured before those existed.
 PANELS_BEFORE = ("Classes", "Output", "Model", "Stats", "Path", "Walk", "Session", "WalkTools")
+
+
+CONFIGURATIONS = {"bare": "bare instanced", "arrays": "bare glDrawArrays", "idle": "explorer idle",
+                  "hovering": "explorer hovering", "turning": "explorer turning",
+                  "turning_full": "explorer turning, every point"}
 
 
 def run_size(window, ui, folder: Path, count: int, frames: int, rounds: int, panels_before: bool = False) -> dict:
@@ -225,10 +218,10 @@ def run_size(window, ui, folder: Path, count: int, frames: int, rounds: int, pan
             if round_number:
                 samples[name] += frame_times
     picks = bench.pick_costs()
-    latency = bench.hover_latency(12 if count < 500_000 else 5)
+    latency = bench.hover_latency()
     app.close()
     medians = {name: statistics.median(values) for name, values in samples.items()}
-    return {"count": count, "medians": medians, "picks": picks, "latency": latency}
+    return {"count": count, "medians": medians, "samples": samples, "picks": picks, "latency": latency}
 
 
 def format_report(results: list[dict], args) -> str:
@@ -240,6 +233,7 @@ def format_report(results: list[dict], args) -> str:
         "",
         f"`python bench/bench_explorer.py --frames {args.frames} --big-frames {args.big_frames} --rounds {args.rounds}"
         f"{' --panels-before' if args.panels_before else ''}` on {renderer}, {WINDOW[0]}x{WINDOW[1]}, {os.cpu_count()} CPUs, {platform.python_version()};"
+        f" {benchenv.load_note(*args.load)} (a shared machine: ratios are side by side in this run);"
         " medians of per-frame wall ms, each frame ended with glFinish."
         + (" Only the panels the explorer had before the Neighbours, Draw, Activations, Weights, Record and Help"
            " panels (like for like with older tables)." if args.panels_before else
@@ -256,17 +250,26 @@ def format_report(results: list[dict], args) -> str:
                      f"{m['idle'] / m['bare']:.2f}x | {m['hovering']:.1f} | {m['hovering'] / m['bare']:.2f}x | "
                      f"{m['turning']:.1f} | {m['turning'] / m['bare']:.2f}x | {m['turning_full']:.1f} | "
                      f"{m['turning_full'] / m['bare']:.2f}x |")
+    lines += ["", "Frame-time spread (ms, the same frames):", "",
+              "| points | configuration | p50 | p95 | p99 |", "| ---: | --- | ---: | ---: | ---: |"]
+    for r in results:
+        for name, values in r["samples"].items():
+            p50, p95, p99 = benchenv.spread(values)
+            lines.append(f"| {r['count']:,} | {CONFIGURATIONS[name]} | {p50:.1f} | {p95:.1f} | {p99:.1f} |")
     lines += ["", "Pick cost (median ms of one pick, cursor over the cloud; candidates = points drawn into the "
               "9x9 id square):", "", "| points | mode | ms | candidates |", "| ---: | --- | ---: | ---: |"]
     for r in results:
         for mode, (ms, candidates) in r["picks"].items():
             lines.append(f"| {r['count']:,} | {mode} | {ms:.2f} | {candidates:,} |")
-    lines += ["", "Hover-to-image latency (a new point hovered -> its decoded image uploaded; CPU decoder, "
-              "1 torch thread):", "", "| points | median frames | worst frames | median ms |",
-              "| ---: | ---: | ---: | ---: |"]
+    lines += ["", "Hover to image (a new point hovered -> its decoded image on screen, frames drawn back to back; "
+              "CPU decoder, 1 torch thread; the measure `latentwalk bench` prints, latentwalk/subcommands/bench.py):",
+              "", "| points | hovered | median frames | p95 frames | worst frames | median ms | p95 ms |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
-        median, worst, ms = r["latency"]
-        lines.append(f"| {r['count']:,} | {median:g} | {worst} | {ms:.1f} |")
+        h = r["latency"]
+        lines.append(f"| {r['count']:,} | {h['hover_samples']} | {h['hover_to_image_frames']:g} | "
+                     f"{h['hover_to_image_frames_p95']:g} | {h['hover_to_image_frames_worst']} | "
+                     f"{h['hover_to_image_ms']:.1f} | {h['hover_to_image_ms_p95']:.1f} |")
     lines += ["", "Notes: *turning* holds adaptive detail's frame rate (36 fps by default: a subset of a big cloud "
               "while the view moves); *turning, every point* is the same with detail off, the 60k target "
               "(<= 1.15x the bare draw). The ratio columns hold the targets (idle <= 1.15x). On llvmpipe a non-instanced "
@@ -296,11 +299,13 @@ def main() -> int:
     window = Window(WINDOW, vsync=False, title="bench explorer")
     ui = Ui(scale=1.0)
     results = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for count in (int(s) for s in args.sizes.split(",")):
             frames = args.big_frames if count >= 500_000 else args.frames
             print(f"{count:,} points ...", flush=True)
             results.append(run_size(window, ui, Path(tmp), count, frames, args.rounds, args.panels_before))
+    args.load = (load_before, os.getloadavg()[0])
     report = format_report(results, args)
     ui.shutdown()
     window.close()

@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     from latentwalk.engine.app import App
     from latentwalk.engine.clock import ManualTimeSource
 
+    load_before = os.getloadavg()[0]
     bare_cls, overlay_cls = make_scenes()
     app = App(bare_cls(spin=True), size=(width, height), vsync=False, time_source=ManualTimeSource())
     app.sync_timings = True
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Median ms per frame over {args.rounds} interleaved rounds x {args.frames} frames per configuration, "
         f"glFinish between phases; {renderer}; Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs; Xvfb. Overlay: the demo panel plus 3 windows "
+        f"{os.cpu_count()} CPUs; Xvfb; {benchenv.load_note(load_before, os.getloadavg()[0])}. Overlay: the demo panel plus 3 windows "
         "(8 sliders, checkbox, button, combo; a 20x3 table; a 200-point plot, progress bar, wrapped text).",
         "",
         "| phase | bare (ms) | overlay (ms) | overlay / bare |",
@@ -133,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{overlay / bare:.2f}x" if bare > 0 else "-"
         label = f"&nbsp;&nbsp;{phase}" if phase.startswith("ui_") else phase
         lines.append(f"| {label} | {bare:.3f} | {overlay:.3f} | {ratio} |")
+    lines += ["", "Whole frame, the same frames (ms):", "", "| configuration | p50 | p95 | p99 |", "| --- | ---: | ---: | ---: |"]
+    for name in results:
+        p50, p95, p99 = benchenv.spread(results[name]["frame"])
+        lines.append(f"| {name} | {p50:.3f} | {p95:.3f} | {p99:.3f} |")
     overlay_cost = median["overlay"]["frame"] - median["bare"]["frame"]
     lines += ["", "ui = ui_build (scene.build_ui: Python widget calls) + ui_draw (imgui.render and the "
               "pygame backend's GL draw). Medians per phase need not sum to the frame's median.",

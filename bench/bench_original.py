@@ -5,9 +5,11 @@ Everything in latentwalk's column is measured by this script, in one run, on the
 - first frame: wall time of `latentwalk run --frames 1` from process start to exit (an upper bound:
   it includes start-up, the first frame, the screenshot and shutdown), median of 3;
 - peak memory: the peak RSS of `latentwalk run --frames 60` (the explorer, worker running);
-- hover -> image: a data-set point's decode request to its image, through the explorer's decoder
-  service (worker thread, CPU, one torch thread), median over 50 distinct points; the explorer's
-  frame-level latency (1 frame) is in bench/results/explorer.md;
+- turning and hover -> image on screen: `latentwalk bench --model mnist --full-detail` in this run:
+  the camera turning with every point drawn (median frame -> fps, p95 and p99 beside it), and the
+  frames from a hovered point's decode request to its image in the Output panel;
+- the decode itself: a data-set point's decode request to its image, through the explorer's decoder
+  service (worker thread, CPU, one torch thread), median over 50 distinct points;
 - 100-step traversal: the 100 decoded images of a walk through 5 points, batched through the same
   worker (as the filmstrip does), against the same 100 requested one at a time, each waited for
   (as the original tool did), side by side.
@@ -16,6 +18,8 @@ Everything in latentwalk's column is measured by this script, in one run, on the
 """
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import resource
@@ -93,21 +97,18 @@ def decode_timings() -> tuple[float, float, float]:
     return statistics.median(hover), batched, one_by_one
 
 
-def explorer_figures() -> tuple[str, str]:
-    """(idle fps, hover-to-image latency) at 60k from bench/results/explorer.md."""
-    table = ROOT / "bench" / "results" / "explorer.md"
-    fps = hover = "run bench/bench_explorer.py"
-    if table.exists():
-        for line in table.read_text().splitlines():
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if cells[0] == "60,000" and len(cells) == 11:  # frame-cost table; column 9: turning, every point
-                fps = 1000.0 / float(cells[9])
-            elif cells[0] == "60,000" and len(cells) == 4 and cells[1].isdigit():  # hover latency
-                hover = f"{cells[1]} frame, {float(cells[3]):.0f} ms"
-    return fps, hover
+def explorer_figures(env: dict, seconds: float) -> dict:
+    """`latentwalk bench --model mnist --full-detail --json`: the explorer turning and hovering."""
+    done = subprocess.run([sys.executable, "-m", "latentwalk", "bench", "--model", "mnist", "--full-detail",
+                           "--seconds", f"{seconds:g}", "--json"], check=True, env=env, cwd=ROOT,
+                          capture_output=True, text=True)
+    return json.loads(done.stdout)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of `latentwalk bench`'s path")
+    args = parser.parse_args()
     from latentwalk.engine.headless import ensure_display
 
     server = ensure_display()
@@ -118,18 +119,23 @@ def main() -> None:
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         run_explorer(60, env)
         peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
+        explorer = explorer_figures(env, args.seconds)
     finally:
         if server is not None:
             server.terminate()
     hover, batched, one_by_one = decode_timings()
 
-    fps, hover_frames = explorer_figures()
-    turning = (f"{fps:.0f} fps", f"{fps / ORIGINAL['fps'][1]:.1f}x its best; bench_explorer.py: camera turning "
-               "every frame, every point drawn, the start-up panels shown") if isinstance(fps, float) else (fps, "")
+    full_turn = explorer["full_detail"]["phases"]["turn"]
+    fps = 1000.0 / full_turn["frame_ms_median"]
+    turning = (f"{fps:.0f} fps", f"{fps / ORIGINAL['fps'][1]:.1f}x its best; `latentwalk bench --full-detail`: camera "
+               f"turning every frame, every point drawn, the start-up panels shown; frame p95 "
+               f"{full_turn['frame_ms_p95']:.0f} ms, p99 {full_turn['frame_ms_p99']:.0f} ms")
+    hover_frames = (f"{explorer['hover_to_image_frames']:g} frame"
+                    f"{'' if explorer['hover_to_image_frames'] == 1 else 's'}, {explorer['hover_to_image_ms']:.0f} ms")
     rows = [
         ("frame rate while turning, 60k points", span(ORIGINAL["fps"], "fps"), *turning),
         ("hover -> decoded image on screen", span(ORIGINAL["hover_s"], "s"), hover_frames,
-         f"bench_explorer.py; the decode itself: {hover * 1000:.1f} ms (median of 50)"),
+         f"`latentwalk bench`, median of its hovered points; the decode itself: {hover * 1000:.1f} ms (median of 50)"),
         ("100-step traversal decoded", span(ORIGINAL["traversal_s"], "s"), f"{batched * 1000:.0f} ms",
          f"batched; one at a time here: {one_by_one * 1000:.0f} ms (one torch thread gains nothing "
          "from batching; see decode.md)"),
@@ -143,7 +149,9 @@ def main() -> None:
         "# latentwalk vs the original browser tool (bundled MNIST model, 60k points)",
         "",
         f"`python bench/bench_original.py`; {platform.python_version()}, {os.cpu_count()} CPUs, "
-        "llvmpipe under Xvfb, decoder on the CPU with one torch thread. The original's figures are "
+        "llvmpipe under Xvfb, decoder on the CPU with one torch thread; load average "
+        f"{explorer['load_average'][0]:.1f} at the start of the explorer's path, {explorer['load_average'][1]:.1f} "
+        "at its end (a shared machine). Every latentwalk figure is from this run; the original's are "
         "quoted from its measurement on these machines.",
         "",
         "| what | original | latentwalk | note |",

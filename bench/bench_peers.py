@@ -7,6 +7,15 @@ and at rest (the same view drawn again).
 - vispy: scene.visuals.Markers (size 4, no edge) in a SceneCanvas with a TurntableCamera, antialias 0
   and 1, on the glfw backend (a visible window on the same X server).
 - matplotlib: a 3-d scatter (Agg), view_init per frame, fig.canvas.draw().
+- pygfx (WGPU; fastplotlib draws through it): gfx.Points (4 px screen-space discs, no aa) on an offscreen
+  canvas, pixel_ratio 1 and ppaa "none" (its defaults, 2x internal resolution and ddaa, cost ~10x), the
+  camera set from the same OrbitCamera path as bare; on Mesa's Vulkan driver (lavapipe) and on its OpenGL
+  backend (WGPU_BACKEND_TYPE=OpenGL; llvmpipe's GL lacks float32-filterable). A frame ends when the
+  offscreen canvas has read it back (wgpu 0.32 cannot wait on the queue otherwise). Its pick: the frame
+  rendered with pick_write on (its pick target is written by every such frame) and get_pick_info.
+
+latentwalk's pick: one pick after the view changed (the CPU prefilter's candidates, then the scissored
+id pass), at a point in the middle of the window.
 
 Each configuration runs in its own process (two GL toolkits in one process fight over the context);
 every frame ends with glFinish (matplotlib: a finished Agg draw). Peers are optional: `pip install
@@ -31,7 +40,9 @@ from pathlib import Path
 import benchenv  # noqa: F401  (sys.path and the headless environment)
 
 RESULTS = benchenv.RESULTS_DIR / "peers.md"
-PEERS = ("latentwalk", "latentwalk-full", "bare", "vispy-aa0", "vispy-aa1", "matplotlib")
+PEERS = ("latentwalk", "latentwalk-full", "bare", "vispy-aa0", "vispy-aa1", "matplotlib", "pygfx-vulkan",
+         "pygfx-gl")
+PICKS = 5
 POINT_PX = 4
 WARMUP = 3
 LATENTWALK_WARMUP = 20  # the detail budget settles from the frame times of the first turning frames
@@ -63,7 +74,7 @@ def timed(step, frames: int, finish) -> list[float]:
 def child_latentwalk(count: int, frames: int, size, detail: bool) -> dict:
     from OpenGL import GL as gl
 
-    from latentwalk.subcommands.bench import write_synthetic_bundle
+    from latentwalk.subcommands.bench import hover_pixels, write_synthetic_bundle
     from latentwalk.engine.app import App
     from latentwalk.scenes.explorer.core.commands import Orbit, PointerMoved, ShowPanels
     from latentwalk.scenes.explorer.scene import ExplorerScene
@@ -92,7 +103,15 @@ def child_latentwalk(count: int, frames: int, size, detail: bool) -> dict:
             drawn = int(statistics.median(drawn))
             timed(lambda i: app.step_frame(), 60, gl.glFinish)  # the camera settles; detail refines
             rest = timed(lambda i: app.step_frame(), frames, gl.glFinish)
-            return {"turning": moving, "rest": rest, "drawn_turning": drawn,
+            picks = []
+            pixel = hover_pixels(scene, 1)[0]
+            for _ in range(PICKS):
+                scene.picker.forget_view()
+                gl.glFinish()  # charge the pick only for itself
+                scene.pick_at(pixel)
+                gl.glFinish()
+                picks.append(scene.picker.last_ms)
+            return {"turning": moving, "rest": rest, "drawn_turning": drawn, "pick": picks,
                     "renderer": gl.glGetString(gl.GL_RENDERER).decode()}
 
 
@@ -182,6 +201,64 @@ def child_matplotlib(count: int, frames: int, size) -> dict:
     return {"turning": moving, "rest": rest, "drawn_turning": count}
 
 
+def child_pygfx(count: int, frames: int, size, backend: str) -> dict:
+    if backend == "gl":
+        os.environ["WGPU_BACKEND_TYPE"] = "OpenGL"
+    import numpy as np
+    import pygfx as gfx
+    from rendercanvas.offscreen import RenderCanvas
+
+    from latentwalk.engine.camera import OrbitCamera
+    from latentwalk.scenes.explorer.scene import HOME_ORIENTATION
+    from latentwalk.scenes.explorer.view.palette import class_colors
+
+    if backend == "gl":  # before the device is made: llvmpipe's GL has no filterable float32 textures
+        gfx.renderers.wgpu.enable_wgpu_features("!float32-filterable")
+    positions, labels = cloud(count)
+    canvas = RenderCanvas(size=size, pixel_ratio=1)
+    renderer = gfx.renderers.WgpuRenderer(canvas, pixel_ratio=1, ppaa="none")
+    world = gfx.Scene()
+    world.add(gfx.Background.from_color((0.08, 0.08, 0.10, 1.0)))
+    colors = np.ones((count, 4), np.float32)
+    colors[:, :3] = class_colors(10)[labels][:, :3]
+    material = gfx.PointsMaterial(size=POINT_PX, size_space="screen", color_mode="vertex", aa=False,
+                                  pick_write=False)
+    points = gfx.Points(gfx.Geometry(positions=positions, colors=colors), material)
+    world.add(points)
+    orbit = OrbitCamera(orientation=HOME_ORIENTATION)
+    orbit.frame_points(positions.min(axis=0), positions.max(axis=0), aspect=size[0] / size[1])
+    orbit.snap()
+    camera = gfx.PerspectiveCamera(math.degrees(orbit.fov_y), size[0] / size[1])
+    camera.depth_range = tuple(float(v) for v in orbit.near_far(1.0))
+
+    def draw(turn: float):
+        if turn:
+            orbit.orbit(turn, 0.0)
+            orbit.update(1 / 60)
+        camera.local.matrix = np.linalg.inv(orbit.view_matrix(1.0))
+        canvas.request_draw(lambda: renderer.render(world, camera))
+        canvas.draw()  # rendered and read back: the frame is done
+    timed(lambda i: draw(math.radians(1.0)), WARMUP, lambda: None)
+    moving = timed(lambda i: draw(math.radians(1.0)), frames, lambda: None)
+    rest = timed(lambda i: draw(0.0), frames, lambda: None)
+    material.pick_write = True
+    draw(0.0)  # the pipeline with a pick target is built once
+    centre = (size[0] // 2, size[1] // 2)
+    picks, pick_frames, hits = [], [], 0
+    for _ in range(PICKS):
+        start = time.perf_counter()
+        draw(math.radians(1.0))  # the view changed: its pick target is drawn with the frame
+        picked = time.perf_counter()
+        info = renderer.get_pick_info(centre)
+        picks.append((time.perf_counter() - picked) * 1000.0)
+        pick_frames.append((picked - start) * 1000.0)
+        hits += info.get("world_object") is points
+    adapter = renderer.device.adapter.info
+    return {"turning": moving, "rest": rest, "drawn_turning": count, "pick": picks, "pick_frame": pick_frames,
+            "pick_hits": hits,
+            "renderer": f"{adapter['device']} ({adapter['backend_type']})"}
+
+
 def child(peer: str, count: int, frames: int, size) -> dict:
     if peer in ("bare", "latentwalk", "latentwalk-full"):
         from latentwalk.engine.headless import ensure_display
@@ -194,6 +271,8 @@ def child(peer: str, count: int, frames: int, size) -> dict:
         return child_bare(count, frames, size)
     if peer.startswith("vispy"):
         return child_vispy(count, frames, size, antialias=int(peer[-1]))
+    if peer.startswith("pygfx"):
+        return child_pygfx(count, frames, size, backend=peer.split("-")[1])
     return child_matplotlib(count, frames, size)
 
 
@@ -215,38 +294,58 @@ def format_report(results: dict, args, renderer: str) -> str:
     lines = ["# latentwalk and its peers: same cloud, same camera path, same window",
              "",
              f"`python bench/bench_peers.py --sizes {args.sizes} --frames {args.frames}` on {renderer}, "
-             f"{args.size}, {os.cpu_count()} CPUs, Python {platform.python_version()}; median ms per frame "
-             "(each ended with glFinish), fps = 1000 / median. Turning: 1 degree a frame; rest: the same view again. "
-             f"Load average {args.load[0]:.1f} at the start, {args.load[1]:.1f} at the end (a shared machine: "
-             "compare within a row group, not with other runs).",
-             "", "| points | peer | turning ms | turning fps | points drawn turning | rest ms | rest fps |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+             f"{args.size}, {os.cpu_count()} CPUs, Python {platform.python_version()}; ms per frame (each ended "
+             "with glFinish; pygfx: read back), fps = 1000 / p50. Turning: 1 degree a frame; rest: the same view "
+             f"again. {benchenv.load_note(*args.load).capitalize()} (a shared machine: compare within a row group, "
+             "not with other runs).",
+             "", "| points | peer | turning p50 ms | p95 | p99 | turning fps | points drawn turning | rest p50 ms | "
+             "p95 | p99 | rest fps | pick ms |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    adapters = {}
     for count, peers in results.items():
         for peer, r in peers.items():
             if "error" in r:
-                lines.append(f"| {count:,} | {peer} | not run: {r['error']} | | | | |")
+                lines.append(f"| {count:,} | {peer} | not run: {r['error']} | | | | | | | | | |")
                 continue
-            t, s = statistics.median(r["turning"]), statistics.median(r["rest"])
-            lines.append(f"| {count:,} | {peer} | {t:.1f} | {1000 / t:.1f} | {r['drawn_turning']:,} | {s:.1f} | "
-                         f"{1000 / s:.1f} |")
-    lines += ["", "Ratios, same run (peer's median ms / latentwalk's; above 1 means latentwalk is faster):", "",
-              "| points | turning vs vispy aa0 | turning vs vispy aa1 | rest vs vispy aa0 | rest vs matplotlib | "
-              "full-detail turning / bare |", "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+            t50, t95, t99 = benchenv.spread(r["turning"])
+            r50, r95, r99 = benchenv.spread(r["rest"])
+            pick = f"{statistics.median(r['pick']):.2f}" if r.get("pick") else "-"
+            lines.append(f"| {count:,} | {peer} | {t50:.1f} | {t95:.1f} | {t99:.1f} | {1000 / t50:.1f} | "
+                         f"{r['drawn_turning']:,} | {r50:.1f} | {r95:.1f} | {r99:.1f} | {1000 / r50:.1f} | {pick} |")
+            if peer.startswith("pygfx"):
+                adapters[peer] = r["renderer"]
+    lines += ["", "Ratios, same run (peer's p50 ms / latentwalk's; above 1 means latentwalk is faster; pygfx: its "
+              "faster backend of the two in that row group):", "",
+              "| points | turning vs vispy aa0 | turning vs pygfx | every point drawn turning vs pygfx | "
+              "rest vs vispy aa0 | rest vs pygfx | rest vs matplotlib | pick vs pygfx (its frame with a pick target "
+              "+ get_pick_info) | full-detail turning / bare |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for count, peers in results.items():
         def med(peer, phase):
             r = peers.get(peer, {})
-            return statistics.median(r[phase]) if phase in r else None
+            return statistics.median(r[phase]) if r.get(phase) else None
+
+        def best(phase):
+            values = [v for v in (med(p, phase) for p in peers if p.startswith("pygfx")) if v is not None]
+            return min(values) if values else None
 
         def ratio(a, b):
             return "-" if a is None or b is None else f"{a / b:.1f}x"
-        ours_t, ours_r = med("latentwalk", "turning"), med("latentwalk", "rest")
+        ours_t, ours_r, ours_pick = med("latentwalk", "turning"), med("latentwalk", "rest"), med("latentwalk", "pick")
         full, bare = med("latentwalk-full", "turning"), med("bare", "turning")
-        lines.append(f"| {count:,} | {ratio(med('vispy-aa0', 'turning'), ours_t)} | "
-                     f"{ratio(med('vispy-aa1', 'turning'), ours_t)} | {ratio(med('vispy-aa0', 'rest'), ours_r)} | "
-                     f"{ratio(med('matplotlib', 'rest'), ours_r)} | {ratio(full, bare)} |")
+        pygfx_pick = [med(p, "pick_frame") + med(p, "pick") for p in peers
+                      if p.startswith("pygfx") and med(p, "pick") is not None]
+        lines.append(f"| {count:,} | {ratio(med('vispy-aa0', 'turning'), ours_t)} | {ratio(best('turning'), ours_t)} | "
+                     f"{ratio(best('turning'), full)} | {ratio(med('vispy-aa0', 'rest'), ours_r)} | "
+                     f"{ratio(best('rest'), ours_r)} | {ratio(med('matplotlib', 'rest'), ours_r)} | "
+                     f"{ratio(min(pygfx_pick) if pygfx_pick else None, ours_pick)} | {ratio(full, bare)} |")
     lines += ["", "latentwalk turning draws a subset sized to hold its target frame rate (adaptive detail, 36 fps "
               f"by default) after {LATENTWALK_WARMUP} warm-up frames; at rest it shows the cached layer once refined. "
-              "latentwalk-full is the same with detail off. matplotlib: fewer frames (seconds each)."]
+              "latentwalk-full is the same with detail off. matplotlib: fewer frames (seconds each). "
+              "latentwalk's pick: one pick after the view changed (CPU prefilter, then the scissored id pass). "
+              "pygfx's pick ms is get_pick_info alone; a pick after the view changed also needs a frame drawn with "
+              "pick_write on (its pick target), which the pick ratio counts. pygfx adapters: "
+              + ("; ".join(f"{peer}: {adapter}" for peer, adapter in adapters.items()) or "none ran") + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -276,7 +375,8 @@ def main() -> int:
             print(f"{count:,} points: {peer} ...", flush=True)
             result = run_peer(peer, count, frames_for(peer, count, args.frames), size, args.timeout)
             results[count][peer] = result
-            renderer = result.get("renderer", renderer)
+            if not peer.startswith("pygfx"):
+                renderer = result.get("renderer", renderer)
             print("   ", result.get("error") or f"turning {statistics.median(result['turning']):.1f} ms, "
                   f"rest {statistics.median(result['rest']):.1f} ms", flush=True)
     args.load = (load_before, os.getloadavg()[0])

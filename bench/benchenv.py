@@ -23,3 +23,16 @@ def publish(lines: list[str], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table, encoding="utf-8")
     print(f"written to {out}")
+
+
+def spread(frame_ms) -> tuple[float, float, float]:
+    """(p50, p95, p99) of frame times: every frame-time table prints all three, since a person notices
+    the hitches, not the median."""
+    from latentwalk.subcommands.bench import percentile
+
+    return percentile(frame_ms, 50), percentile(frame_ms, 95), percentile(frame_ms, 99)
+
+
+def load_note(before: float, after: float) -> str:
+    """The machine's load beside the figures it moves (a shared machine)."""
+    return f"load average {before:.1f} at the start, {after:.1f} at the end"

@@ -12,11 +12,11 @@ PHASE_FIELDS = ("frames", "frame_ms_median", "frame_ms_p95", "frame_ms_p99", "fp
 def test_bench_json_prints_every_field(display, tmp_path):
     env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy", LATENTWALK_CONFIG_DIR=str(tmp_path))
     done = subprocess.run([sys.executable, "-m", "latentwalk", "bench", "--points", "20000", "--seconds", "2",
-                           "--size", "320x240", "--target-fps", "40", "--json"], capture_output=True, text=True,
+                           "--size", "640x360", "--target-fps", "40", "--json"], capture_output=True, text=True,
                           env=env, timeout=240)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # one object, nothing else on stdout
-    assert result["points"] == 20000 and result["size"] == [320, 240] and result["renderer"]
+    assert result["points"] == 20000 and result["size"] == [640, 360] and result["renderer"]
     assert result["target_fps"] == 40
     assert list(result["phases"]) == ["turn", "zoom", "hover", "rest"]
     for name, phase in result["phases"].items():
@@ -24,7 +24,10 @@ def test_bench_json_prints_every_field(display, tmp_path):
         assert phase["frames"] >= 1 and phase["fps"] > 0 and phase["points_drawn"] > 0
         assert 0 < phase["frame_ms_median"] <= phase["frame_ms_p95"] <= phase["frame_ms_p99"]
     assert result["phases"]["hover"]["pick_ms"] is not None  # the sweep picks every frame
-    assert result["hover_to_image_frames"] >= 1 and result["hover_to_image_ms"] > 0
+    assert result["hover_samples"] >= 1  # hovered points that asked for a decode, each waited for
+    assert 1 <= result["hover_to_image_frames"] <= result["hover_to_image_frames_p95"] \
+        <= result["hover_to_image_frames_worst"]
+    assert 0 < result["hover_to_image_ms"] <= result["hover_to_image_ms_p95"]
     assert result["rest_to_full_detail_s"] is not None
 
 
@@ -48,3 +51,33 @@ def test_run_hands_its_target_frame_rate_to_adaptive_detail():
     scene = make_scene(build_parser().parse_args(["run", "--target-fps", "45"]))
     assert scene.layer_cache.options == {"target_fps": 45.0}
     assert make_scene(build_parser().parse_args(["run"])).layer_cache.options == {}  # detail.TARGET_FPS
+
+
+def test_full_detail_runs_the_path_again_drawing_every_point_in_every_frame(display, tmp_path):
+    env = dict(os.environ, DISPLAY=display, SDL_AUDIODRIVER="dummy", LATENTWALK_CONFIG_DIR=str(tmp_path))
+    count = 25000  # above adaptive detail's smallest moving subset, so the adaptive pass may draw fewer
+    done = subprocess.run([sys.executable, "-m", "latentwalk", "bench", "--points", str(count), "--seconds", "1.5",
+                           "--size", "640x360", "--full-detail", "--json"], capture_output=True, text=True,
+                          env=env, timeout=240)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert list(result["phases"]) == ["turn", "zoom", "hover", "rest"]  # the adaptive pass, as without the flag
+    full = result["full_detail"]
+    assert list(full["phases"]) == ["turn", "zoom", "hover", "rest"]
+    for name, phase in full["phases"].items():
+        assert phase["frames"] >= 1
+        assert phase["points_drawn_min"] == count, name
+    assert full["hover_to_image_frames"] >= 1
+    assert len(result["load_average"]) == 2
+
+
+def test_the_busy_core_spins_until_its_block_ends_and_stops_itself_at_its_deadline():
+    from latentwalk.cli import build_parser
+    from latentwalk.subcommands.bench import busy_core
+
+    assert build_parser().parse_args(["bench", "--busy-core"]).busy_core is True
+    with busy_core(600) as child:
+        assert child.poll() is None  # spinning while the bench runs
+    assert child.returncode is not None  # ended with the block, long before its deadline
+    with busy_core(0.2) as child:
+        assert child.wait(timeout=60) == 0  # the deadline ends it on its own, should the bench not

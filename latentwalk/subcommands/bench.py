@@ -1,13 +1,19 @@
 """`latentwalk bench`: a built-in timedemo. A scripted camera path (turn, zoom, hover sweep, rest) on a
 model or on a seeded synthetic cloud of N points, timed frame by frame (each frame ends with glFinish,
 so the GPU's work counts), and reported per phase: frame-time median / p95 / p99 and fps, points drawn,
-pick time; plus hover-to-image in frames and the time from rest to full detail."""
+pick time; plus hover-to-image in frames and the time from rest to full detail. With --full-detail the
+same path runs a second time in the same window with every point drawn while moving, and both are
+reported. With --busy-core a child process keeps one core busy for the whole run (a machine doing
+something else), and the table says how far the turning frames' p99 strays from their median."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,7 +28,11 @@ PHASES = (("turn", 0.3), ("zoom", 0.2), ("hover", 0.3), ("rest", 0.2))
 TURN_RADIANS_PER_SECOND = 0.8
 ZOOM_PER_SECOND = 2.0
 REST_LIMIT_S = 10.0
-HOVER_SAMPLES = 5
+HOVER_SAMPLES = 20  # enough for a 95th percentile
+HOVER_FRAME_LIMIT = 300
+# The busy core's child stops on its own this long after the path should have ended, should the bench
+# die before it can end the child.
+BUSY_CORE_GRACE_S = 120.0
 
 
 def add_parser(subparsers) -> None:
@@ -39,6 +49,11 @@ def add_parser(subparsers) -> None:
                         help="window size")
     parser.add_argument("--target-fps", type=positive_float, default=None, metavar="N",
                         help="frame rate a moving view holds by drawing a subset of a big cloud (default: 36)")
+    parser.add_argument("--full-detail", action="store_true",
+                        help="run the path again with every point drawn while moving (adaptive detail off) "
+                             "and report both")
+    parser.add_argument("--busy-core", action="store_true",
+                        help="keep one core busy during the run (a child process spinning, ended with the run)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=run)
 
@@ -65,6 +80,18 @@ def write_synthetic_bundle(folder: Path, count: int, seed: int = 0) -> Path:
     return write_bundle(folder / f"synthetic-{count}", decoder=ConvDecoder(3, (28, 28)), latents=latents,
                         labels=labels, dataset="synthetic", class_names=[str(i) for i in range(10)],
                         summary={"synthetic": True, "seed": seed})
+
+
+@contextlib.contextmanager
+def busy_core(seconds: float):
+    """A child process spinning on one core for at most `seconds`, ended when the block ends."""
+    spin = f"import time\nend = time.monotonic() + {seconds!r}\nwhile time.monotonic() < end:\n    pass\n"
+    child = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        yield child
+    finally:
+        child.kill()
+        child.wait()
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -121,6 +148,7 @@ class Timedemo:
                   "frame_ms_p95": percentile(frames, 95), "frame_ms_p99": percentile(frames, 99),
                   "fps": len(frames) / wall if wall > 0 else None,
                   "points_drawn": int(statistics.median(samples["drawn"])) if samples["drawn"] else None,
+                  "points_drawn_min": min(samples["drawn"]) if samples["drawn"] else None,
                   "pick_ms": percentile(samples["pick_ms"], 50)}
         self.results[name] = result
         return result
@@ -166,56 +194,111 @@ class Timedemo:
             self.frame(samples)
 
     def hover_to_image(self) -> None:
-        """Hover a few points in turn and wait on each until its decoded image is shown."""
-        from latentwalk.scenes.explorer.core.commands import PointerMoved
-
-        scene, self.hover_frames, self.hover_ms = self.scene, [], []
-        projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
-        width, height = scene.viewport
-        px = projection.pixels
-        inside = projection.visible & (px[:, 0] > width * 0.2) & (px[:, 0] < width * 0.8) \
-            & (px[:, 1] > height * 0.2) & (px[:, 1] < height * 0.8)
-        choices = np.random.default_rng(1).permutation(np.flatnonzero(inside))[:HOVER_SAMPLES]
-        for index in choices:
-            scene.output_images.hover_latency_frames = None
-            scene.submit(PointerMoved((int(px[index, 0]), int(px[index, 1]))))
-            start = time.perf_counter()
-            for _ in range(300):
-                self.app.step_frame()
-                if scene.output_images.hover_latency_frames is not None:
-                    self.hover_frames.append(scene.output_images.hover_latency_frames)
-                    self.hover_ms.append((time.perf_counter() - start) * 1000.0)
-                    break
-                time.sleep(0.002)
+        self.hover = hover_to_image(self.app, self.scene, hover_pixels(self.scene, 4 * HOVER_SAMPLES))
 
 
-def report(args, source: str, count: int, demo: Timedemo, renderer: str) -> dict:
-    detail = demo.scene.layer_cache.detail
+def hover_pixels(scene, count: int, seed: int = 1) -> list[tuple[int, int]]:
+    """Window pixels of `count` distinct points in the middle of the view (clear of the panels at the
+    sides), in a seeded random order."""
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
+    width, height = scene.viewport
+    px = projection.pixels
+    inside = projection.visible & (px[:, 0] > width * 0.25) & (px[:, 0] < width * 0.75) \
+        & (px[:, 1] > height * 0.2) & (px[:, 1] < height * 0.8)
+    chosen = np.random.default_rng(seed).permutation(np.flatnonzero(inside))[:count]
+    return [(int(px[i, 0]), int(px[i, 1])) for i in chosen]
+
+
+def hover_to_image(app, scene, pixels: list[tuple[int, int]], count: int = HOVER_SAMPLES) -> dict:
+    """Hover to image, the one definition every bench uses: the pointer moves onto a point (a posted
+    mouse motion, as a person's), frames are drawn back to back, and the count is the scene's own: frames
+    from the one whose prepare asked for the decode to the one whose prepare shows the image (1: the
+    very next frame); ms from the start of the asking frame to the end of the showing one. One hover
+    first, untimed (the decoder's first call is slow); a pointer that lands on the point already
+    hovered, or on a panel, asks for nothing and the next pixel is tried, until `count` are timed."""
+    import pygame
+
+    frames, waits = [], []
+    warm = False
+    for pos in pixels:
+        if len(frames) >= count:
+            break
+        before = scene.state.pointer.hovered
+        scene.output_images.hover_latency_frames = None
+        pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(1, 0), buttons=(0, 0, 0),
+                                             touch=False))
+        start = time.perf_counter()
+        app.step_frame()
+        if scene.state.pointer.hovered is None or scene.state.pointer.hovered == before:
+            continue
+        for _ in range(HOVER_FRAME_LIMIT):
+            if scene.output_images.hover_latency_frames is not None:
+                if warm:
+                    frames.append(scene.output_images.hover_latency_frames)
+                    waits.append((time.perf_counter() - start) * 1000.0)
+                warm = True
+                break
+            app.step_frame()
+    return {"frames": frames, "ms": waits}
+
+
+def hover_summary(hover: dict) -> dict:
+    frames, waits = hover["frames"], hover["ms"]
+    return {"hover_to_image_frames": percentile(frames, 50), "hover_to_image_frames_p95": percentile(frames, 95),
+            "hover_to_image_frames_worst": max(frames) if frames else None,
+            "hover_to_image_ms": percentile(waits, 50), "hover_to_image_ms_p95": percentile(waits, 95),
+            "hover_samples": len(frames)}
+
+
+def mode_report(demo: Timedemo) -> dict:
+    """One pass of the path: its phases, hover to image and rest to full detail."""
+    return {"phases": demo.results, **hover_summary(demo.hover), "rest_to_full_detail_s": demo.rest_to_full_s}
+
+
+def report(args, source: str, count: int, passes: dict[str, dict], renderer: str, target_fps: float | None,
+           load: tuple[float, float]) -> dict:
+    """The adaptive pass at the top level; the full-detail pass, when run, under "full_detail"."""
     return {"source": source, "points": count, "size": list(args.size), "seconds": args.seconds,
-            "renderer": renderer, "target_fps": None if detail is None else detail.controller.target_fps,
-            "phases": demo.results,
-            "hover_to_image_frames": statistics.median(demo.hover_frames) if demo.hover_frames else None,
-            "hover_to_image_ms": statistics.median(demo.hover_ms) if demo.hover_ms else None,
-            "rest_to_full_detail_s": demo.rest_to_full_s}
+            "renderer": renderer, "target_fps": target_fps, "load_average": list(load), "busy_core": args.busy_core,
+            **passes["adaptive"], **({"full_detail": passes["full_detail"]} if "full_detail" in passes else {})}
 
 
 def format_table(result: dict) -> str:
     def cell(value, fmt):
         return "-" if value is None else format(value, fmt)
 
+    def section(title: str, mode: dict) -> list[str]:
+        lines = [title, "",
+                 f"{'phase':<7}{'frames':>7}{'median ms':>11}{'p95 ms':>9}{'p99 ms':>9}{'fps':>7}"
+                 f"{'points drawn':>14}{'pick ms':>9}"]
+        for name, p in mode["phases"].items():
+            lines.append(f"{name:<7}{p['frames']:>7}{cell(p['frame_ms_median'], '.1f'):>11}"
+                         f"{cell(p['frame_ms_p95'], '.1f'):>9}{cell(p['frame_ms_p99'], '.1f'):>9}"
+                         f"{cell(p['fps'], '.1f'):>7}{cell(p['points_drawn'], ','):>14}{cell(p['pick_ms'], '.2f'):>9}")
+        turn = mode["phases"]["turn"]
+        if turn["frame_ms_median"]:
+            lines += ["", f"turning: p95 {turn['frame_ms_p95'] / turn['frame_ms_median']:.2f}x the median, "
+                      f"p99 {turn['frame_ms_p99'] / turn['frame_ms_median']:.2f}x"]
+        return lines + [f"hover to image ({mode['hover_samples']} points): median {cell(mode['hover_to_image_frames'], 'g')} "
+                        f"frames, p95 {cell(mode['hover_to_image_frames_p95'], 'g')}, worst "
+                        f"{cell(mode['hover_to_image_frames_worst'], 'g')}; median "
+                        f"{cell(mode['hover_to_image_ms'], '.0f')} ms, p95 {cell(mode['hover_to_image_ms_p95'], '.0f')} ms",
+                        f"rest to full detail: {cell(mode['rest_to_full_detail_s'], '.2f')} s"]
+
+    load = result["load_average"]
     lines = [f"latentwalk bench: {result['points']:,} points ({result['source']}), "
-             f"{result['size'][0]}x{result['size'][1]}, {result['renderer']}"
-             + ("" if result["target_fps"] is None else f", detail held at {result['target_fps']:g} fps while moving"),
-             "",
-             f"{'phase':<7}{'frames':>7}{'median ms':>11}{'p95 ms':>9}{'p99 ms':>9}{'fps':>7}"
-             f"{'points drawn':>14}{'pick ms':>9}"]
-    for name, p in result["phases"].items():
-        lines.append(f"{name:<7}{p['frames']:>7}{cell(p['frame_ms_median'], '.1f'):>11}"
-                     f"{cell(p['frame_ms_p95'], '.1f'):>9}{cell(p['frame_ms_p99'], '.1f'):>9}"
-                     f"{cell(p['fps'], '.1f'):>7}{cell(p['points_drawn'], ','):>14}{cell(p['pick_ms'], '.2f'):>9}")
-    lines += ["", f"hover to image: {cell(result['hover_to_image_frames'], 'g')} frames "
-              f"({cell(result['hover_to_image_ms'], '.0f')} ms)",
-              f"rest to full detail: {cell(result['rest_to_full_detail_s'], '.2f')} s"]
+             f"{result['size'][0]}x{result['size'][1]}, {result['renderer']}; "
+             f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end"
+             + ("; one more core kept busy by the bench (--busy-core)" if result["busy_core"] else ""), ""]
+    lines += section("adaptive detail" + ("" if result["target_fps"] is None else
+                                          f", held at {result['target_fps']:g} fps while moving"), result)
+    full = result.get("full_detail")
+    if full is not None:
+        lines += ["", *section("full detail: every point drawn while moving", full), ""]
+        for name in ("turn", "zoom"):
+            ours, every = result["phases"][name]["frame_ms_median"], full["phases"][name]["frame_ms_median"]
+            if ours and every:
+                lines.append(f"{name}: full detail's median frame is {every / ours:.2f}x adaptive detail's")
     return "\n".join(lines)
 
 
@@ -245,9 +328,19 @@ def run(args: argparse.Namespace) -> int:
             if detail is not None and detail.builder is not None:
                 detail.builder.wait()  # the order is built in the background; the path starts with it
             app.step_frame()
-            demo = Timedemo(app, scene)
-            demo.run(args.seconds)
+            load_before = os.getloadavg()[0]
+            passes = {}
+            modes = ("adaptive", "full_detail") if args.full_detail else ("adaptive",)
+            path_s = len(modes) * (args.seconds + 2 * REST_LIMIT_S)  # the longest the path can take
+            with busy_core(path_s + BUSY_CORE_GRACE_S) if args.busy_core else contextlib.nullcontext():
+                for mode in modes:
+                    scene.layer_cache.full_detail = mode == "full_detail"
+                    demo = Timedemo(app, scene)
+                    demo.run(args.seconds)
+                    passes[mode] = mode_report(demo)
             renderer = gl.glGetString(gl.GL_RENDERER).decode()
-            result = report(args, source, scene.installed.cloud.count, demo, renderer)
+            result = report(args, source, scene.installed.cloud.count, passes, renderer,
+                            None if detail is None else detail.controller.target_fps,
+                            (load_before, os.getloadavg()[0]))
     print(json.dumps(result) if args.json else format_table(result))
     return 0
