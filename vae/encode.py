@@ -8,6 +8,7 @@ pasted into the full frame so that its centre of mass sits at the centre.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -183,6 +184,8 @@ def check_npy_output(path: str | Path) -> Path:
         raise EncodeError(f"{path}: --out must end in .npy")
     if path.is_dir():
         raise EncodeError(f"{path}: is a folder")
+    if os.path.lexists(path) and not path.is_file():  # written beside and renamed: a link would be replaced
+        raise EncodeError(f"{path}: is a link to nothing, a loop or a special file, not a .npy file")
     if not path.parent.is_dir():
         raise EncodeError(f"{path}: folder {path.parent} does not exist")
     check_writable_folder(path.parent, EncodeError, subject=path)

@@ -160,6 +160,10 @@ def record(recorder, open_writer, *, lines: bool = False) -> int:
             signal.signal(signal.SIGINT, previous_int)
             signal.signal(signal.SIGTERM, previous_term)
     elapsed = time.perf_counter() - started
+    if writer.error is not None:  # what the disk holds, not what was handed over: one line, exit 1
+        print(f"latentwalk record: error: {writer.error}; the recording was cut short after "
+              f"{summary.frames} of {total} frames", file=sys.stderr)
+        return EXIT_FAILURE
     print(f"wrote {summary.line()}; rendered in {elapsed:.1f} s "
           f"({summary.seconds / max(elapsed, 1e-9):.2f} s of video per second)")
     if status:
