@@ -9,6 +9,7 @@ pasted into the full frame so that its centre of mass sits at the centre.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import torch
 from latentwalk.vae.bundle import atomic_file, check_writable_folder, write_errors
 from latentwalk.vae.errors import VaeError
 from latentwalk.vae.model import ConvEncoder
+from latentwalk.vae.safeio import MAX_PICTURE_PIXELS, open_regular
 
 IMAGE_FORMATS = ("PNG", "JPEG")
 DIGIT_BOX = 20 / 28  # MNIST: the digit's longer side is 20 pixels of the 28-pixel frame
@@ -29,19 +31,24 @@ class EncodeError(VaeError):
 
 # ----------------------------------------------------------------- pictures -> model input
 def read_picture(path: str | Path) -> np.ndarray:
-    """A PNG or JPEG file as float32 grey (H, W) in [0, 1], transparency flattened onto a background
-    that contrasts with the ink. One-line EncodeError naming the file for anything unreadable."""
-    from PIL import Image, UnidentifiedImageError
+    """A PNG or JPEG file as float32 grey (H, W) in [0, 1], upright as its EXIF orientation says (as a
+    viewer shows it), transparency flattened onto a background that contrasts with the ink. Only a
+    regular file is opened (a FIFO would block), and its pixels are counted from the header before it
+    is decoded. One-line EncodeError naming the file for anything unreadable."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
     try:
-        with Image.open(path, formats=IMAGE_FORMATS) as image:
-            image.load()
-            return picture_to_grey(image)
-    except FileNotFoundError:
-        raise EncodeError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise EncodeError(f"{path}: is a folder, not an image") from None
+        with open_regular(path, EncodeError, what="an image") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own cap is lower: checked below
+            image = Image.open(handle, formats=IMAGE_FORMATS)
+            with image:
+                width, height = image.size
+                if width * height > MAX_PICTURE_PIXELS:
+                    raise EncodeError(f"{path}: {width}x{height} is too large (the limit is "
+                                      f"{MAX_PICTURE_PIXELS // 1_000_000} million pixels)")
+                image.load()
+                return picture_to_grey(ImageOps.exif_transpose(image))
     except UnidentifiedImageError:
         raise EncodeError(f"{path}: not a PNG or JPEG image") from None
     except Image.DecompressionBombError:
@@ -133,6 +140,21 @@ def _centre_by_mass(ink: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray
 def load_pictures(paths: list[str | Path], image_shape: tuple[int, int]) -> np.ndarray:
     """Files -> float32 (N, H, W) model inputs, one line naming the first bad file."""
     return np.stack([to_model_input(read_picture(path), image_shape, str(path)) for path in paths])
+
+
+def encode_in_chunks(encoder: ConvEncoder, count: int, inputs_of, chunk: int, batch_size: int = 256,
+                     progress: bool = False) -> np.ndarray:
+    """The encoder's means for `count` inputs made `chunk` at a time by `inputs_of(start, stop)`, so a
+    large source is never whole in memory as float32 model inputs; float32 (N, d)."""
+    from tqdm import tqdm
+
+    latents = np.empty((count, encoder.latent_dim), np.float32)
+    with tqdm(total=count, unit="image", desc="encoding", disable=not progress) as bar:
+        for start in range(0, count, chunk):
+            stop = min(count, start + chunk)
+            latents[start:stop] = encode_inputs(encoder, inputs_of(start, stop), batch_size=batch_size)
+            bar.update(stop - start)
+    return latents
 
 
 def idx_to_inputs(images: np.ndarray, image_shape: tuple[int, int], name: str) -> np.ndarray:

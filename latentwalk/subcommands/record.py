@@ -15,7 +15,8 @@ import signal
 import sys
 import time
 
-from latentwalk.subcommands._args import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_TERMINATED, positive_float, positive_int
+from latentwalk.subcommands._args import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_TERMINATED, _number, check_at_most,
+                                          check_render_size, positive_float, positive_int)
 from latentwalk.subcommands._through import THROUGH_HELP, parse_through, resolve_through
 from latentwalk.subcommands.run import DEFAULT_MODEL, parse_size
 from latentwalk.scenes.errors import UsageError
@@ -71,8 +72,19 @@ def add_parser(subparsers) -> None:
 def plan_from_args(args: argparse.Namespace) -> RecordPlan:
     """Arguments -> RecordPlan, reading the session file if any: UsageError for a bad argument,
     SceneError for a bad session file (one line each)."""
+    from latentwalk.scenes.limits import MAX_FPS, MAX_FRAMES
+
     if not math.isfinite(args.orbit):
         raise UsageError(f"--orbit must be a finite number of degrees, got {args.orbit}")
+    check_at_most("--fps", args.fps, MAX_FPS)
+    check_render_size("--size", args.size)
+    if args.frames is not None:
+        check_at_most("--frames", args.frames, MAX_FRAMES)
+    else:
+        seconds = args.seconds or DEFAULT_SECONDS
+        if not args.fps * seconds <= MAX_FRAMES:
+            raise UsageError(f"--seconds {_number(seconds)} at {_number(args.fps)} fps is over the limit of "
+                             f"{_number(MAX_FRAMES)} frames")
     frames = args.frames or max(1, round(args.fps * (args.seconds or DEFAULT_SECONDS)))
     session = None
     if args.session is not None:

@@ -214,16 +214,16 @@ def load_config(path: str | Path | None) -> KioskConfig:
     """The config at `path` (None: the defaults); KioskConfigError, one line, for any problem."""
     if path is None:
         return KioskConfig()
+    from latentwalk.scenes.limits import MAX_CONFIG_BYTES
+    from latentwalk.vae.safeio import read_limited
+
     path = Path(path)
+    # a regular file only, judged by its length first: a FIFO would block the start for ever
+    raw = read_limited(path, KioskConfigError, MAX_CONFIG_BYTES, what="a TOML file")
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise KioskConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise KioskConfigError(f"{path}: is a folder, not a TOML file") from None
-    except OSError as exc:
-        raise KioskConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise KioskConfigError(f"{path}: not valid TOML ({str(exc).splitlines()[0]})") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables by recursion
+        raise KioskConfigError(f"{path}: not valid TOML (tables or arrays nested too deeply)") from None
     return parse_config(data, str(path), path)
