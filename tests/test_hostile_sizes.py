@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import struct
-import threading
 import zlib
 
 import numpy as np
@@ -16,6 +15,7 @@ from latentwalk import cli
 from latentwalk.scenes import limits
 from latentwalk.vae.idx import encode_idx
 from tests.bundles import make_bundle
+from tests.hostile_files import Fifo
 
 
 def one_line_error(capsys) -> str:
@@ -44,34 +44,6 @@ def must_not_render(monkeypatch):
     monkeypatch.setattr(headless, "choose_gl_mode", refuse)
     monkeypatch.setattr(headless, "headless_if_no_display", refuse)
     monkeypatch.setattr(recording.WalkRecorder, "__init__", refuse)
-
-
-class Fifo:
-    """A FIFO whose writer side waits in a thread: `opened` tells whether anyone opened it to read (and
-    would have hung without the writer)."""
-
-    def __init__(self, path) -> None:
-        self.path = path
-        os.mkfifo(path)
-        self.opened = False
-        self.thread = threading.Thread(target=self._writer, daemon=True)
-        self.thread.start()
-
-    def _writer(self) -> None:
-        fd = os.open(self.path, os.O_WRONLY)  # returns once a reader opened it
-        self.opened = not self.released
-        os.close(fd)
-
-    released = False
-
-    def release(self) -> bool:
-        """Unblock the writer; whether a reader had opened the FIFO before."""
-        opened_before = self.opened
-        self.released = True
-        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
-        self.thread.join(5)
-        os.close(fd)
-        return opened_before or self.opened
 
 
 @pytest.mark.parametrize("args, message", [
