@@ -88,8 +88,12 @@ def plan_from_args(args: argparse.Namespace) -> RecordPlan:
     frames = args.frames or max(1, round(args.fps * (args.seconds or DEFAULT_SECONDS)))
     session = None
     if args.session is not None:
-        from latentwalk.scenes.explorer.session.session import load_session
-        session = load_session(args.session)
+        from latentwalk.scenes.explorer.session.session import bundle_sizes, load_session
+        session = load_session(args.session)  # its structure first: its model decides the sizes
+        model = args.model or session.model
+        points, dim, classes = bundle_sizes(model)
+        # indices, coordinate widths and classes that this model does not have mean nothing: refused
+        session = load_session(args.session, n_points=points, dim=dim, n_classes=classes)
     model = args.model or (session.model if session is not None else DEFAULT_MODEL)
     through: list[int] = []
     if args.through is not None:

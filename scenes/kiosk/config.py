@@ -38,6 +38,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pygame
+
 from latentwalk.engine.input_names import BindingError, parse_input, parse_key_chord
 from latentwalk.scenes.errors import SceneError
 
@@ -160,9 +162,9 @@ def parse_config(data: dict, source: str = "<config>", path: Path | None = None)
         key, mods = parse_key_chord(exit_chord)
     except BindingError as exc:
         raise top.fail("exit_chord", str(exc)) from None
-    if not mods:
-        raise top.fail("exit_chord", f"{exit_chord!r} needs at least one modifier (ctrl, alt, shift, meta), "
-                                     "or any visitor could leave with one key")
+    if not mods & (pygame.KMOD_CTRL | pygame.KMOD_ALT | pygame.KMOD_META):  # shift+a is typing a capital A
+        raise top.fail("exit_chord", f"{exit_chord!r} needs at least one modifier besides shift (ctrl, alt, "
+                                     "meta), or any visitor could leave by typing")
     inhibit = top.flag("inhibit_screensaver", True)
 
     reader = top.sub("tour")

@@ -100,6 +100,21 @@ def load_session(path: str | os.PathLike, *, n_points: int | None = None, dim: i
         raise SceneError(f"{path}: {exc}") from None
 
 
+ModelSizes = tuple[int, int, int]  # data-set points, latent width, classes
+
+
+def bundle_sizes(model: str) -> ModelSizes:
+    """Points, latent width and classes of a model not loaded yet (to check a session against it)."""
+    from latentwalk.vae.bundle import load_bundle
+    from latentwalk.vae.errors import VaeError
+
+    try:
+        bundle = load_bundle(model)
+    except VaeError as exc:
+        raise SceneError(str(exc)) from None
+    return len(bundle.latents), bundle.latent_dim, len(bundle.class_names)
+
+
 def model_reference(bundle_path: str | os.PathLike) -> str:
     """What a session records as its model: a bundled model's name (assets/models/<name>), so the file
     works wherever latentwalk is installed, else the bundle folder's absolute path."""
