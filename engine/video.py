@@ -7,7 +7,8 @@ Decisions:
   an even width and height for the 4:2:0 codecs. Any problem is one VideoError line naming the file.
 - MP4 is written fragmented (a fragment per keyframe, a keyframe every second): a file cut short by a
   full disk or a killed process still plays up to its last whole fragment, and one closed normally
-  knows its duration. WebM clusters and GIF frames survive truncation by themselves.
+  knows its duration. WebM is written a cluster a second, each flushed to the disk as it closes, so it
+  survives a kill the same way; GIF frames survive truncation by themselves.
 - The queue is bounded: when encoding falls behind, rendering waits instead of piling frames up in
   memory. `write` copies the frame, so a caller may reuse its array at once.
 - An encoder or disk error (ENOSPC) stops the thread; the next `write` or `close` raises it as one
@@ -58,7 +59,9 @@ class VideoFormat:
 FORMATS = {
     ".mp4": VideoFormat("mp4", ("libx264", "libopenh264"), "yuv420p", True,
                         {"movflags": "frag_keyframe+empty_moov+default_base_moof"}),
-    ".webm": VideoFormat("webm", ("libvpx-vp9", "libvpx"), "yuv420p", True),
+    # a cluster a second, each handed to the disk whole: a killed WebM plays up to its last second too
+    ".webm": VideoFormat("webm", ("libvpx-vp9", "libvpx"), "yuv420p", True,
+                         {"cluster_time_limit": "1000", "flush_packets": "1"}),
     ".gif": VideoFormat("gif", ("gif",), "pal8", False),
 }
 KNOWN_TARGETS = ", ".join([*FORMATS, "or a folder (PNG frames)"])
