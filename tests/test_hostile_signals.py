@@ -33,8 +33,8 @@ def wait_for(condition, seconds: float = 90.0, what: str = "") -> None:
 class BackgroundJob:
     """`cmd &` from a non-interactive shell, as a script starts it: SIGINT and SIGQUIT come ignored."""
 
-    def __init__(self, argv: list[str], folder: Path) -> None:
-        self.log = folder / f"{Path(argv[argv.index('--out') + 1]).name}.log"
+    def __init__(self, argv: list[str], folder: Path, name: str | None = None) -> None:
+        self.log = folder / f"{name or Path(argv[argv.index('--out') + 1]).name}.log"
         command = " ".join(map(str, argv))
         self.shell = subprocess.Popen(["bash", "-c", f"{command} >{self.log} 2>&1 & echo $!; wait $!; exit $?"],
                                       stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -55,7 +55,7 @@ def sigint_is_ignored(pid: int) -> bool:
 
 def test_a_background_job_of_a_script_starts_with_sigint_ignored(tmp_path):
     """What the tests below rely on: the job starts with SIGINT ignored (latentwalk takes it over)."""
-    job = BackgroundJob(["sleep", "30", "--out", "x"], tmp_path)  # sleep takes no --out: it stays as it started
+    job = BackgroundJob(["sleep", "30"], tmp_path, "sleep")  # sleep keeps its signals as it started
     try:
         wait_for(lambda: sigint_is_ignored(job.pid), 5, "the shell to set up its job")
     finally:
