@@ -13,17 +13,23 @@ from latentwalk.engine.errors import ContextError
 DEFAULT_SCREEN = (1920, 1080)
 
 
-def _die_with_parent() -> None:
-    """Runs in the child: SIGTERM when the parent exits. Stopping Xvfb from Python instead races
-    libraries that still talk to the X server during interpreter shutdown (they abort with XIO errors)."""
-    import ctypes
-    import signal
+def _die_with_parent(parent: int):
+    """The child's start: SIGTERM when the parent exits (and at once if it already has, in the moment
+    between fork and prctl). Stopping Xvfb from Python instead races libraries that still talk to the
+    X server during interpreter shutdown (they abort with XIO errors)."""
+    def start() -> None:
+        import ctypes
+        import signal
 
-    PR_SET_PDEATHSIG = 1
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # not Linux: the caller must terminate it
-        pass
+        PR_SET_PDEATHSIG = 1
+        try:
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):  # not Linux: the caller must terminate it
+            return
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return start
 
 
 def start_xvfb(screen: tuple[int, int] = DEFAULT_SCREEN) -> tuple[subprocess.Popen, str]:
@@ -34,7 +40,10 @@ def start_xvfb(screen: tuple[int, int] = DEFAULT_SCREEN) -> tuple[subprocess.Pop
             ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{screen[0]}x{screen[1]}x24",
              "-nolisten", "tcp", "-noreset"],
             pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent)
+            # a session of its own: a terminal's Ctrl+C goes to our process group, and an X server
+            # that died with it first would take the program down (Xlib exits) before it could close
+            # its files; it ends when this process does
+            start_new_session=True, preexec_fn=_die_with_parent(os.getpid()))
     except FileNotFoundError:
         os.close(read_fd)
         raise ContextError("Xvfb not found: install it (apt-get install xvfb) or set DISPLAY") from None

@@ -7,12 +7,19 @@ Decisions:
   an even width and height for the 4:2:0 codecs. Any problem is one VideoError line naming the file.
 - MP4 is written fragmented (a fragment per keyframe, a keyframe every second): a file cut short by a
   full disk or a killed process still plays up to its last whole fragment, and one closed normally
-  knows its duration. WebM clusters and GIF frames survive truncation by themselves.
+  knows its duration. WebM is written a cluster a second, each flushed to the disk as it closes, so it
+  survives a kill the same way; GIF frames survive truncation by themselves.
 - The queue is bounded: when encoding falls behind, rendering waits instead of piling frames up in
   memory. `write` copies the frame, so a caller may reuse its array at once.
 - An encoder or disk error (ENOSPC) stops the thread; the next `write` or `close` raises it as one
   VideoError line that says how many frames the file holds. `close` encodes what was queued, flushes
   and closes the container, so it belongs in a `finally` (Ctrl+C, SIGTERM).
+- FFmpeg's own file layer forgets write errors (a full disk looked like a finished file, and most of a
+  short clip, a WebM or a GIF is written at close), so the container writes through `_DiskFile`, whose
+  every failed write is kept and reported. After an error the encoder is not flushed into the broken
+  container (that crashed FFmpeg), and the summary counts the frames read back from the file itself
+  (packets, not decoded: cheap), so what it says is what is on disk. A video file is created new
+  (O_EXCL, no symlink followed): a writer never replaces anything.
 """
 from __future__ import annotations
 
@@ -52,7 +59,9 @@ class VideoFormat:
 FORMATS = {
     ".mp4": VideoFormat("mp4", ("libx264", "libopenh264"), "yuv420p", True,
                         {"movflags": "frag_keyframe+empty_moov+default_base_moof"}),
-    ".webm": VideoFormat("webm", ("libvpx-vp9", "libvpx"), "yuv420p", True),
+    # a cluster a second, each handed to the disk whole: a killed WebM plays up to its last second too
+    ".webm": VideoFormat("webm", ("libvpx-vp9", "libvpx"), "yuv420p", True,
+                         {"cluster_time_limit": "1000", "flush_packets": "1"}),
     ".gif": VideoFormat("gif", ("gif",), "pal8", False),
 }
 KNOWN_TARGETS = ", ".join([*FORMATS, "or a folder (PNG frames)"])
@@ -90,9 +99,14 @@ class VideoSummary:
 
 
 def is_folder_target(path: str | os.PathLike) -> bool:
-    """A folder means a PNG sequence: an existing folder, a name ending in a separator, or no extension."""
+    """A folder means a PNG sequence: a name ending in a separator, else an existing folder or a name
+    without an extension; a video's extension (x.mp4) always names a file, even where a folder is."""
     text = os.fspath(path)
-    return Path(text).is_dir() or text.endswith(("/", os.sep)) or not Path(text).suffix
+    if text.endswith(("/", os.sep)):
+        return True
+    if Path(text).suffix.lower() in FORMATS:
+        return False
+    return Path(text).is_dir() or not Path(text).suffix
 
 
 def encoder_available(name: str) -> bool:
@@ -107,7 +121,13 @@ def encoder_available(name: str) -> bool:
 
 def check_video_target(path: str | os.PathLike, size: tuple[int, int], fps: float) -> VideoTarget:
     """Everything that can be known before rendering: refuse now, in one line, what would fail later."""
-    path = Path(path)
+    text = os.fspath(path)
+    if not text.strip():
+        raise VideoError("the output path is empty (name a video file or a folder for PNG frames)")
+    if text.endswith(("/", os.sep)) and Path(text).suffix.lower() in FORMATS:
+        raise VideoError(f"{text}: names a {Path(text).suffix} video but ends in a separator "
+                         f"(drop the {text[-1]!r} for a video, or the extension for a folder of PNG frames)")
+    path = Path(text)
     width, height = int(size[0]), int(size[1])
     if not (fps > 0 and np.isfinite(fps)):
         raise VideoError(f"{path}: frame rate must be a positive number, got {fps}")
@@ -134,6 +154,8 @@ def check_video_target(path: str | os.PathLike, size: tuple[int, int], fps: floa
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise VideoError(f"{path}: is a folder (a video needs a file name)")
+    if os.path.lexists(path) and not path.is_file():
+        raise VideoError(f"{path}: is a link to nothing, a loop or a special file, not a video file")
     if not parent.is_dir():
         raise VideoError(f"{path}: folder {parent} does not exist")
     _probe_writable(parent, path)
@@ -151,14 +173,65 @@ def _probe_writable(folder: Path, path: Path) -> None:
         raise VideoError(f"{path}: cannot write in {folder} ({exc.strerror or exc})") from None
 
 
+class _DiskFile:
+    """The file a container writes through: created new, and every failed write kept in `error` (FFmpeg
+    only marks its buffer and carries on). A write after a failure fails at once."""
+
+    def __init__(self, path: Path) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        self.fd: int | None = os.open(path, flags, 0o666)
+        self.error: OSError | None = None
+
+    def write(self, data) -> int:
+        if self.error is not None:
+            raise self.error
+        view = memoryview(data).cast("B")
+        try:
+            while view:
+                view = view[os.write(self.fd, view):]
+        except OSError as exc:
+            self.error = exc
+            raise
+        return len(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return os.lseek(self.fd, offset, whence)
+
+    def tell(self) -> int:
+        return os.lseek(self.fd, 0, os.SEEK_CUR)
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            try:
+                os.close(fd)  # network file systems report a failed write here
+            except OSError as exc:
+                self.error = self.error or exc
+
+
 class _AvSink:
-    """One PyAV output container with one video stream."""
+    """One PyAV output container with one video stream, writing through a `_DiskFile`."""
 
     def __init__(self, target: VideoTarget, crf: float | None, preset: str | None) -> None:
         import av
 
         fmt = target.format
-        self.container = av.open(str(target.path), "w", format=fmt.container, options=dict(fmt.container_options))
+        self.file = _DiskFile(target.path)
+        try:
+            self.container = av.open(self.file, "w", format=fmt.container, options=dict(fmt.container_options))
+        except BaseException:
+            self.file.close()
+            target.path.unlink(missing_ok=True)
+            raise
         fps = round(target.fps) if float(target.fps).is_integer() else _fraction(target.fps)
         self.stream = self.container.add_stream(target.codec, rate=fps)
         self.stream.width, self.stream.height = target.size
@@ -182,13 +255,29 @@ class _AvSink:
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
         for packet in self.stream.encode(frame):
             self.container.mux(packet)
+        self._raise_write_error()
+
+    def _raise_write_error(self) -> None:
+        if self.file.error is not None:
+            raise self.file.error
 
     def close(self) -> None:
         try:
-            for packet in self.stream.encode(None):
-                self.container.mux(packet)
+            if self.file.error is None:  # flushing the encoder into a container that failed to write crashes
+                for packet in self.stream.encode(None):
+                    self.container.mux(packet)
         finally:
-            self.container.close()
+            try:
+                self.container.close()
+            except Exception:  # noqa: BLE001 -- the trailer's write error is the file's, raised below
+                if self.file.error is None:
+                    raise
+            finally:
+                self.file.close()
+        self._raise_write_error()
+
+    def frames_on_disk(self, path: Path) -> int | None:
+        return count_video_frames(path, decode=self.file.error is not None)
 
 
 class _PngSink:
@@ -212,6 +301,9 @@ class _PngSink:
 
     def close(self) -> None:
         pass
+
+    def frames_on_disk(self, path: Path) -> int | None:
+        return len(list(path.glob("frame_*.png")))
 
 
 def _palette_image(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -288,16 +380,45 @@ class VideoWriter:
                 except queue.Full:
                     continue
             self._thread.join()
-            self._summary = VideoSummary(self.target.path, self.frames_written, self.target.fps,
-                                         self.target.size, self.target.codec, _size_on_disk(self.target.path))
+            self._summary = self._read_back()
         if raise_error:
             self._raise_error()
         return self._summary
 
+    @property
+    def error(self) -> str | None:
+        """The one line of what went wrong writing, once closed (None: every frame is on disk)."""
+        if self._error is None:
+            return None
+        return self._error_line()
+
+    def _read_back(self) -> VideoSummary:
+        """What the file holds, read back from the disk; a file that holds fewer frames than were
+        handed over is an error even when no write reported one. A file of ours that holds nothing
+        playable is removed."""
+        path = self.target.path
+        on_disk = self._sink.frames_on_disk(path) if os.path.lexists(path) else 0
+        frames = self.frames_written if on_disk is None else on_disk
+        if frames < self.frames_written and self._error is None:
+            self._error = OSError(f"the file holds {frames} of the {self.frames_written} frames written")
+        if frames == 0 and self._error is not None and not self.target.is_folder:
+            path.unlink(missing_ok=True)
+        self.frames_on_disk = frames
+        return VideoSummary(path, frames, self.target.fps, self.target.size, self.target.codec, _size_on_disk(path))
+
+    def _error_line(self) -> str:
+        if self._closed and self._summary is not None:
+            held = self._summary.frames
+            kept = ("nothing playable was kept" if held == 0 and not self.target.is_folder
+                    else f"it holds {held} frames, {_human_bytes(self._summary.bytes)}, and plays them")
+            return (f"{self.target.path}: writing stopped after {self.frames_written} frames "
+                    f"({_reason(self._error)}); {kept}")
+        return (f"{self.target.path}: writing stopped after {self.frames_written} frames "
+                f"({_reason(self._error)}); the file plays up to where it stopped")
+
     def _raise_error(self) -> None:
         if self._error is not None:
-            raise VideoError(f"{self.target.path}: writing stopped after {self.frames_written} frames "
-                             f"({_reason(self._error)}); the file plays up to where it stopped") from None
+            raise VideoError(self._error_line()) from None
 
     def _run(self) -> None:
         try:
@@ -317,6 +438,38 @@ class VideoWriter:
         """After an error: take frames until close() sends None, so no producer blocks on a full queue."""
         while self._queue.get() is not None:
             pass
+
+
+# Reading a file back to count its frames: demuxing (packets) is cheap below the first size, decoding
+# (needed after a failed write, where the last packets may be cut) below the second; larger: not read.
+READ_BACK_MAX_BYTES = 256 << 20
+DECODE_BACK_MAX_BYTES = 32 << 20
+
+
+def count_video_frames(path: Path, decode: bool = False) -> int | None:
+    """The frames a video file holds, up to a damaged tail: its packets, or with `decode` the frames that
+    decode; None when the file is too large to read back cheaply."""
+    import av
+
+    try:
+        if path.stat().st_size > (DECODE_BACK_MAX_BYTES if decode else READ_BACK_MAX_BYTES):
+            return None
+        count = 0
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            try:
+                if decode:
+                    stream.thread_type = "AUTO"
+                    for _ in container.decode(stream):
+                        count += 1
+                else:
+                    for packet in container.demux(stream):
+                        count += packet.size > 0
+            except av.error.FFmpegError:
+                pass
+        return count
+    except (OSError, av.error.FFmpegError, IndexError):
+        return 0
 
 
 def _reason(exc: BaseException) -> str:

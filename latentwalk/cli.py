@@ -8,16 +8,15 @@ why in one line. Command modules import their heavy dependencies inside run(), s
 
 Exit status, the same for every command (latentwalk/subcommands/_args.py): 0 done; 2 a usage error (argparse's,
 or a UsageError a command raises about an argument's value), one line naming the argument; 1 a
-failure (one line naming the file or the problem); 130 interrupted by Ctrl+C (SIGINT); 143 SIGTERM.
+failure (one line naming the file or the problem); 130 interrupted by Ctrl+C (SIGINT); 143 SIGTERM;
+129 SIGHUP (latentwalk/subcommands/_signals.py: the first signal stops, later ones cannot cut cleanup).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import os
-import signal
 import sys
-import threading
 
 DESCRIPTION = ("Explore a VAE's latent space in a real-time 3-D viewer (`latentwalk run`), and train, "
                "import, decode and walk the models it shows.")
@@ -49,10 +48,6 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
         except (ImportError, AttributeError):
             pass
     return tuple(types)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that cleanup runs as it does for Ctrl+C."""
 
 
 def _version() -> str:
@@ -93,8 +88,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from latentwalk.subcommands._args import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE,
-                                           attach_dash_values, usage_line)
+    """The command line (`argv`, default sys.argv) run to its exit status. The stopping signals are
+    taken first, so a Ctrl+C while the modules load is one line too; a call with `argv` (in-process,
+    as tests do) gives the old handlers back at the end, the real process ignores them from then on."""
+    from latentwalk.subcommands._signals import STOP, Stopped
+
+    STOP.install()
+    try:
+        return _main(argv)
+    except Stopped as stopped:
+        print(f"latentwalk: {stopped.reason}", file=sys.stderr)
+        return stopped.status
+    finally:
+        if argv is not None:
+            STOP.restore()
+        else:
+            STOP.settle()
+
+
+def _main(argv: list[str] | None) -> int:
+    from latentwalk.subcommands._args import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, attach_dash_values, usage_line
+    from latentwalk.subcommands._signals import Stopped
     from latentwalk.scenes.errors import UsageError
 
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -108,14 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
     args = build_parser().parse_args(argv)
     user_errors = _user_error_types()
-    previous = _on_sigterm(_raise_terminated)
     try:
         return int(args.func(args) or 0)
-    except Terminated:
-        print("latentwalk: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
+    except Stopped as stopped:
+        print(f"latentwalk {args.command}: {stopped.reason}", file=sys.stderr)
+        return stopped.status
     except KeyboardInterrupt:
-        print("latentwalk: interrupted", file=sys.stderr)
+        print(f"latentwalk {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except UsageError as exc:
         print(usage_line(f"latentwalk {args.command}", str(exc)), file=sys.stderr)
@@ -127,19 +140,6 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"latentwalk {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILURE
-    finally:
-        _on_sigterm(previous)
-
-
-def _raise_terminated(signum, frame) -> None:
-    raise Terminated()
-
-
-def _on_sigterm(handler):
-    """Install `handler` for SIGTERM (main thread only; elsewhere signals cannot be handled); the old one."""
-    if handler is None or threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, handler)
 
 
 if __name__ == "__main__":

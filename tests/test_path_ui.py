@@ -100,3 +100,26 @@ def test_curve_kind_and_closed_from_the_panel(path_app):
     row = y1 - panel.item_rects["kind"][0][1]
     click(app, (int(x0 + 20), int(y1 + 1.5 * row + 4)))  # the second item: linear
     assert scene.state.walk.path.kind == "linear" and scene.state.walk.path.version > version
+
+
+def test_a_long_walk_builds_only_the_rows_in_view_and_scrolls_to_the_rest(path_app):
+    app, scene, panel = path_app
+    for index in range(5000):
+        scene.state.walk.path.add_index(index % len(LATENTS))
+    panel.item_rects.clear()
+    frames(app, 2)
+    built = sorted(int(name[2:]) for name in panel.item_rects if name.startswith("go"))
+    assert built and built[0] == 0 and len(built) < 60  # a window's height of rows, not 5000
+    first_view = set(built)
+    (x0, y0), (x1, y1) = panel.item_rects["go0"]
+    motion((int(x1) + 20, int(y1)))
+    for _ in range(20):  # the mouse wheel over the list scrolls it: later rows are built, the first ones not
+        pygame.event.post(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=-5, flipped=False, precise_x=0.0,
+                                             precise_y=-5.0, which=0, touch=False))
+        frames(app)
+    panel.item_rects.clear()
+    frames(app, 2)
+    # ImGui's clipper always lays out the first row or two to measure a row's height
+    scrolled = sorted(int(name[2:]) for name in panel.item_rects if name.startswith("go") and int(name[2:]) > 1)
+    assert scrolled and scrolled[0] > max(first_view) and len(scrolled) < 60
+    assert panel.label(scrolled[0]).startswith(f"{scrolled[0] + 1}. #")

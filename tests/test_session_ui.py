@@ -13,6 +13,7 @@ from latentwalk.scenes.explorer.core.commands import (AddControlPoint, ClearPath
                                           SetWalkT)
 from latentwalk.scenes.explorer.session.session import CameraView
 from tests.bundles import make_bundle
+from tests.hostile_files import Fifo
 from tests.explorer_helpers import open_explorer, WALK_SIZE, click_item, frames, key, show_only_walk_panels
 
 
@@ -116,6 +117,37 @@ def test_bad_files_are_refused_with_one_line_and_change_nothing(explorer, tmp_pa
     assert panel.failed and message in panel.message and "\n" not in panel.message
     assert str(bad) in panel.message or "no-such-model" in panel.message
     assert state(scene, walk) == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "too many points"])
+def test_special_and_oversized_files_are_refused_before_reading_and_the_loop_runs_on(explorer, tmp_path, kind):
+    from latentwalk.scenes.limits import MAX_CONTROL_POINTS
+
+    app, scene, walk = explorer
+    set_up(app, scene)
+    before = state(scene, walk)
+    fifo = None
+    if kind == "fifo":
+        fifo = Fifo(tmp_path / "walk.json")
+        target, message = fifo.path, "is a FIFO, not a session file"
+    elif kind == "/dev/zero":
+        target, message = "/dev/zero", "is a character device, not a session file"
+    else:
+        from latentwalk.scenes.explorer.session.session import session_to_json
+        data = session_to_json(walk.path.to_session(str(scene.bundle.path), CameraView()))
+        data["control_points"] = [{"index": 1}] * (MAX_CONTROL_POINTS + 1)
+        target, message = tmp_path / "long.json", f"{MAX_CONTROL_POINTS + 1} control points, more than a walk"
+        target.write_text(json.dumps(data))
+    walk.session_panel.file = str(target)
+    shortcut(app, pygame.K_o)
+    panel = walk.session_panel
+    assert panel.failed and message in panel.message and "\n" not in panel.message
+    assert state(scene, walk) == before
+    if fifo is not None:
+        assert not fifo.release()  # never opened: the UI thread did not wait on it
+    scene.submit(AddControlPoint(index=5))  # the loop runs on
+    frames(app)
+    assert len(walk.path) == len(before[0]) + 1
 
 
 @pytest.mark.parametrize("field, value, message", [

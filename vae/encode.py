@@ -12,6 +12,8 @@ model's size and the longer one centre-cropped, values in [0, 1].
 """
 from __future__ import annotations
 
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ import torch
 from latentwalk.vae.atomic import atomic_file, check_writable_folder, write_errors
 from latentwalk.vae.errors import VaeError
 from latentwalk.vae.model import ConvEncoder
+from latentwalk.vae.safeio import MAX_PICTURE_PIXELS, open_regular
 
 IMAGE_FORMATS = ("PNG", "JPEG")
 DIGIT_BOX = 20 / 28  # MNIST: the digit's longer side is 20 pixels of the 28-pixel frame
@@ -32,22 +35,26 @@ class EncodeError(VaeError):
 
 # ----------------------------------------------------------------- pictures -> model input
 def read_picture(path: str | Path, channels: int = 1) -> np.ndarray:
-    """A PNG or JPEG file as float32 in [0, 1]: grey (H, W), transparency flattened onto a background
-    that contrasts with the ink, or with `channels` 3 RGB (H, W, 3), EXIF orientation applied and
-    transparency flattened onto black. One-line EncodeError naming the file for anything unreadable."""
+    """A PNG or JPEG file as float32 in [0, 1], upright as its EXIF orientation says (as a viewer shows
+    it): grey (H, W), transparency flattened onto a background that contrasts with the ink, or with
+    `channels` 3 RGB (H, W, 3), transparency flattened onto black. Only a regular file is opened (a FIFO
+    would block), and its pixels are counted from the header before it is decoded. One-line EncodeError
+    naming the file for anything unreadable."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
     try:
-        with Image.open(path, formats=IMAGE_FORMATS) as image:
-            image.load()
-            if channels == 1:
-                return picture_to_grey(image)
-            return picture_to_rgb(ImageOps.exif_transpose(image))
-    except FileNotFoundError:
-        raise EncodeError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise EncodeError(f"{path}: is a folder, not an image") from None
+        with open_regular(path, EncodeError, what="an image") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own cap is lower: checked below
+            image = Image.open(handle, formats=IMAGE_FORMATS)
+            with image:
+                width, height = image.size
+                if width * height > MAX_PICTURE_PIXELS:
+                    raise EncodeError(f"{path}: {width}x{height} is too large (the limit is "
+                                      f"{MAX_PICTURE_PIXELS // 1_000_000} million pixels)")
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                return picture_to_grey(upright) if channels == 1 else picture_to_rgb(upright)
     except UnidentifiedImageError:
         raise EncodeError(f"{path}: not a PNG or JPEG image") from None
     except Image.DecompressionBombError:
@@ -175,6 +182,21 @@ def load_pictures(paths: list[str | Path], image_shape: tuple[int, int], channel
     return np.stack([picture_input(path, image_shape, channels) for path in paths])
 
 
+def encode_in_chunks(encoder: ConvEncoder, count: int, inputs_of, chunk: int, batch_size: int = 256,
+                     progress: bool = False) -> np.ndarray:
+    """The encoder's means for `count` inputs made `chunk` at a time by `inputs_of(start, stop)`, so a
+    large source is never whole in memory as float32 model inputs; float32 (N, d)."""
+    from tqdm import tqdm
+
+    latents = np.empty((count, encoder.latent_dim), np.float32)
+    with tqdm(total=count, unit="image", desc="encoding", disable=not progress) as bar:
+        for start in range(0, count, chunk):
+            stop = min(count, start + chunk)
+            latents[start:stop] = encode_inputs(encoder, inputs_of(start, stop), batch_size=batch_size)
+            bar.update(stop - start)
+    return latents
+
+
 def idx_to_inputs(images: np.ndarray, image_shape: tuple[int, int], name: str) -> np.ndarray:
     """uint8 (N, H, W) images of an IDX file -> float32 model inputs (exactly /255 when they fit)."""
     if images.ndim != 3 or images.dtype != np.uint8:
@@ -230,6 +252,8 @@ def check_npy_output(path: str | Path) -> Path:
         raise EncodeError(f"{path}: --out must end in .npy")
     if path.is_dir():
         raise EncodeError(f"{path}: is a folder")
+    if os.path.lexists(path) and not path.is_file():  # written beside and renamed: a link would be replaced
+        raise EncodeError(f"{path}: is a link to nothing, a loop or a special file, not a .npy file")
     if not path.parent.is_dir():
         raise EncodeError(f"{path}: folder {path.parent} does not exist")
     check_writable_folder(path.parent, EncodeError, subject=path)

@@ -22,6 +22,9 @@ MAX_JSON_BYTES = 8 << 20
 MAX_JSON_DIGITS = 40  # no number a model file needs has more digits than this
 MAX_NPY_BYTES = 4 << 30
 MAX_SAFETENSORS_HEADER = 16 << 20
+# a picture given to encode: its pixels are counted from the header, before it is decoded (a
+# 13000x13000 RGBA PNG is under Pillow's own bomb limit and would take 0.7 GB, then 2.7 GB as floats)
+MAX_PICTURE_PIXELS = 25_000_000
 MAX_NPY_HEADER = 10_000  # numpy's own default max_header_size
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGIC = b"PK\x03\x04"

@@ -51,6 +51,41 @@ def positive_float(text: str) -> float:
     return value
 
 
+def seed(text: str) -> int:
+    """A generator seed: a whole number every generator we seed takes (numpy refuses negatives, torch
+    anything past 64 bits)."""
+    from latentwalk.scenes.limits import MAX_SEED
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to {MAX_SEED}, got {text}")
+    return value
+
+
+def check_at_most(argument: str, value: float, cap: float, unit: str = "") -> None:
+    """UsageError when `value` is over `cap` (a limit of latentwalk.scenes.limits)."""
+    if not value <= cap:
+        raise UsageError(f"{argument} {_number(value)} is over the limit of {_number(cap)}{unit}")
+
+
+def _number(value: float) -> str:
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+def check_render_size(argument: str, size: tuple[int, int]) -> None:
+    """UsageError for a frame larger than MAX_RENDER_SIZE either way."""
+    from latentwalk.scenes.limits import MAX_RENDER_SIZE
+
+    if size[0] > MAX_RENDER_SIZE[0] or size[1] > MAX_RENDER_SIZE[1]:
+        raise UsageError(f"{argument} {size[0]}x{size[1]} is over the limit of "
+                         f"{MAX_RENDER_SIZE[0]}x{MAX_RENDER_SIZE[1]}")
+
+
 def path_ending_in(*suffixes: str):
     """An argparse type: a path whose name ends in one of `suffixes` (any case), since that suffix
     decides what is written."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from latentwalk.subcommands._args import positive_float, positive_int
+from latentwalk.subcommands._args import check_at_most, check_render_size, positive_float, positive_int
 from latentwalk.subcommands.run import parse_size
 
 # Shares of --seconds per phase; rest runs at least until full detail (bounded by REST_LIMIT_S).
@@ -305,6 +305,12 @@ def format_table(result: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     import os
 
+    from latentwalk.scenes.limits import MAX_BENCH_POINTS, MAX_BENCH_SECONDS
+
+    if args.points is not None:
+        check_at_most("--points", args.points, MAX_BENCH_POINTS)
+    check_at_most("--seconds", args.seconds, MAX_BENCH_SECONDS)
+    check_render_size("--size", args.size)
     from latentwalk.engine.headless import headless_if_no_display
 
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from latentwalk.subcommands._args import positive_int
+from latentwalk.subcommands._args import check_at_most, positive_int, seed
 
 
 def add_parser(subparsers) -> None:
@@ -18,13 +18,19 @@ def add_parser(subparsers) -> None:
     parser.add_argument("b", metavar="B", help="bundled model name or bundle folder")
     parser.add_argument("--samples", metavar="N", type=positive_int, default=500,
                         help="training images to compare on")
-    parser.add_argument("--seed", type=int, default=0, help="which images")
+    parser.add_argument("--seed", type=seed, default=0, help="which images")
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from latentwalk.scenes.errors import UsageError
+    from latentwalk.scenes.limits import MAX_COMPARE_SAMPLES, MIN_COMPARE_SAMPLES
     from latentwalk.vae.bundle import load_bundle
+
+    if args.samples < MIN_COMPARE_SAMPLES:
+        raise UsageError(f"--samples {args.samples}: CKA needs at least {MIN_COMPARE_SAMPLES} images")
+    check_at_most("--samples", args.samples, MAX_COMPARE_SAMPLES)
     from latentwalk.vae.similarity import compare_bundles, format_table
 
     first, second = load_bundle(args.a), load_bundle(args.b)

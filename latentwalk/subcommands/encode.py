@@ -32,7 +32,8 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from latentwalk.scenes.errors import UsageError
     from latentwalk.vae.bundle import load_bundle
-    from latentwalk.vae.encode import (check_npy_output, encode_inputs, idx_to_inputs, load_pictures,
+    from latentwalk.scenes.limits import ENCODE_CHUNK
+    from latentwalk.vae.encode import (check_npy_output, encode_in_chunks, idx_to_inputs, load_pictures,
                                        require_encoder, write_latents)
 
     if args.limit is not None and args.idx is None:
@@ -40,17 +41,23 @@ def run(args: argparse.Namespace) -> int:
     check_npy_output(args.out)
     bundle = load_bundle(args.model)
     encoder = require_encoder(bundle)
+    progress = not args.no_progress
     if args.idx is not None:
         from latentwalk.vae.idx import read_idx
 
-        images = read_idx(args.idx)
+        images = read_idx(args.idx)  # uint8, at most MAX_IDX_BYTES; converted to floats a chunk at a time
         if args.limit is not None:
             images = images[:args.limit]
-        inputs = idx_to_inputs(images, bundle.image_shape, args.idx)
+        idx_to_inputs(images[:1], bundle.image_shape, args.idx)  # the layout's refusals, before any work
+        latents = encode_in_chunks(encoder, len(images),
+                                   lambda start, stop: idx_to_inputs(images[start:stop], bundle.image_shape,
+                                                                     args.idx),
+                                   ENCODE_CHUNK, args.batch_size, progress and len(images) > PROGRESS_FROM)
     else:
-        inputs = load_pictures(args.images, bundle.image_shape, bundle.channels)
-    latents = encode_inputs(encoder, inputs, batch_size=args.batch_size,
-                            progress=len(inputs) > PROGRESS_FROM and not args.no_progress)
+        latents = encode_in_chunks(encoder, len(args.images),
+                                   lambda start, stop: load_pictures(args.images[start:stop], bundle.image_shape,
+                                                                     bundle.channels),
+                                   ENCODE_CHUNK, args.batch_size, progress and len(args.images) > PROGRESS_FROM)
     path = write_latents(latents, args.out)
     print(f"encoded {len(latents)} images with {bundle.path.name} -> {path} ({latents.shape[0]}, {latents.shape[1]}) float32")
     return 0

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     rows = [{"index": int(i), "label": int(bundle.labels[i]), "distance": float(d)}
             for i, d in zip(found.indices, found.distances)]
     if args.json:
-        print(json.dumps(rows))
+        print(json.dumps(rows, allow_nan=False))  # Infinity and NaN are not JSON
         return 0
     names = bundle.class_names
     width = max(5, len(str(len(bundle.latents) - 1)))
@@ -85,5 +85,11 @@ def _checked_latent(values: list[float], dim: int, model: str) -> list[float]:
                              f"but {model}'s latent space has {dim}")
     if not all(math.isfinite(value) for value in values):
         raise UsageError(f"--latent contains NaN or Inf: {','.join(map(str, values))}")
+    from latentwalk.scenes.explorer.session.session_fields import MAX_COORDINATE
+
+    # squared distances of larger values overflow to inf: every neighbour would be "at infinity"
+    if not all(abs(value) <= MAX_COORDINATE for value in values):
+        raise UsageError(f"--latent values must lie within +-{MAX_COORDINATE:g} (a session's range), got "
+                         f"{','.join(f'{value:g}' for value in values)}")
     return values
 

@@ -3,19 +3,20 @@
 Order of work, so every refusal comes before any rendering: arguments, the output (type, encoder,
 folder writable), the model and the walk, then a way to render (a display, a private Xvfb or EGL,
 probed in a child process before OpenGL is imported here), then the frames' images, then the frames.
-A full disk, Ctrl+C or SIGTERM closes the file properly, so what was written plays; the exit status
-says the recording was cut short (130 Ctrl+C, 143 SIGTERM, 1 a write error).
+A full disk, Ctrl+C, SIGTERM or SIGHUP closes the file properly, so what was written plays; the exit
+status says the recording was cut short (130 Ctrl+C, 143 SIGTERM, 129 SIGHUP, 1 a write error).
 """
 from __future__ import annotations
 
 import argparse
 import math
 import os
-import signal
 import sys
 import time
 
-from latentwalk.subcommands._args import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_TERMINATED, positive_float, positive_int
+from latentwalk.subcommands._signals import STOP, Stopped
+from latentwalk.subcommands._args import (EXIT_FAILURE, EXIT_INTERRUPTED, _number, check_at_most,
+                                          check_render_size, positive_float, positive_int)
 from latentwalk.subcommands._through import THROUGH_HELP, parse_through, resolve_through
 from latentwalk.subcommands.run import DEFAULT_MODEL, parse_size
 from latentwalk.scenes.errors import UsageError
@@ -26,10 +27,6 @@ DEFAULT_SECONDS = 5.0
 CRF_RANGE = {"libx264": (0, 51), "libvpx-vp9": (0, 63), "libvpx": (4, 63)}
 # The render modes tried for recording: never a window on the person's own screen when another works.
 RECORD_GL_MODES = ("xvfb", "egl", "display")
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised where the frame loop is, so the video is closed like after Ctrl+C."""
 
 
 def add_parser(subparsers) -> None:
@@ -72,13 +69,28 @@ def add_parser(subparsers) -> None:
 def plan_from_args(args: argparse.Namespace) -> RecordPlan:
     """Arguments -> RecordPlan, reading the session file if any: UsageError for a bad argument,
     SceneError for a bad session file (one line each)."""
+    from latentwalk.scenes.limits import MAX_FPS, MAX_FRAMES
+
     if not math.isfinite(args.orbit):
         raise UsageError(f"--orbit must be a finite number of degrees, got {args.orbit}")
+    check_at_most("--fps", args.fps, MAX_FPS)
+    check_render_size("--size", args.size)
+    if args.frames is not None:
+        check_at_most("--frames", args.frames, MAX_FRAMES)
+    else:
+        seconds = args.seconds or DEFAULT_SECONDS
+        if not args.fps * seconds <= MAX_FRAMES:
+            raise UsageError(f"--seconds {_number(seconds)} at {_number(args.fps)} fps is over the limit of "
+                             f"{_number(MAX_FRAMES)} frames")
     frames = args.frames or max(1, round(args.fps * (args.seconds or DEFAULT_SECONDS)))
     session = None
     if args.session is not None:
-        from latentwalk.scenes.explorer.session.session import load_session
-        session = load_session(args.session)
+        from latentwalk.scenes.explorer.session.session import bundle_sizes, load_session
+        session = load_session(args.session)  # its structure first: its model decides the sizes
+        model = args.model or session.model
+        points, dim, classes = bundle_sizes(model)
+        # indices, coordinate widths and classes that this model does not have mean nothing: refused
+        session = load_session(args.session, n_points=points, dim=dim, n_classes=classes)
     model = args.model or (session.model if session is not None else DEFAULT_MODEL)
     through: list[int] = []
     if args.through is not None:
@@ -129,48 +141,44 @@ def run(args: argparse.Namespace) -> int:
 
 def record(recorder, open_writer, *, lines: bool = False) -> int:
     """Prepare the recorder, then open the writer (so a failure before the first frame leaves no empty
-    file) and render into it with a progress bar; close it whatever happens; print what was written."""
+    file) and render into it with a progress bar; close it whatever happens, with the stopping signals
+    held (a second Ctrl+C or a SIGTERM cannot cut the closing); print what the file holds."""
     from latentwalk.engine.video import VideoError
 
     started = time.perf_counter()
+    total = recorder.plan.frames
+    writer = bar = summary = None
+    status, reason = 0, ""
     try:
         recorder.prepare()
         writer = open_writer()
-    except BaseException:
-        recorder.close()
-        raise
-    previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
-    total = recorder.plan.frames
-    status, reason = 0, ""
-    bar = _progress(total, lines)
-    try:
+        bar = _progress(total, lines)
         recorder.record(writer, progress=bar)
-    except KeyboardInterrupt:
-        status, reason = EXIT_INTERRUPTED, "interrupted (Ctrl+C)"
-    except Terminated:
-        status, reason = EXIT_TERMINATED, "terminated (SIGTERM)"
-    except VideoError as exc:
-        status, reason = EXIT_FAILURE, str(exc)
+    except (KeyboardInterrupt, VideoError) as exc:
+        if writer is None:
+            raise
+        status, reason = (exc.status, exc.reason) if isinstance(exc, Stopped) else \
+            (EXIT_INTERRUPTED, "interrupted") if isinstance(exc, KeyboardInterrupt) else (EXIT_FAILURE, str(exc))
     finally:
-        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not cut the close
-        try:
-            bar.close()
-            summary = writer.close(raise_error=False)
+        with STOP.held():
+            if bar is not None:
+                bar.close()
+            if writer is not None:
+                summary = writer.close(raise_error=False)
             recorder.close()
-        finally:
-            signal.signal(signal.SIGINT, previous_int)
-            signal.signal(signal.SIGTERM, previous_term)
+    if not status and STOP.stopped is not None:  # it came while the file was being closed
+        status, reason = STOP.stopped.status, STOP.stopped.reason
     elapsed = time.perf_counter() - started
+    if writer.error is not None:  # what the disk holds, not what was handed over: one line, exit 1
+        print(f"latentwalk record: error: {writer.error}; the recording was cut short after "
+              f"{summary.frames} of {total} frames", file=sys.stderr)
+        return EXIT_FAILURE
     print(f"wrote {summary.line()}; rendered in {elapsed:.1f} s "
           f"({summary.seconds / max(elapsed, 1e-9):.2f} s of video per second)")
     if status:
         print(f"latentwalk record: {reason}: the recording was cut short after {summary.frames} of {total} "
               f"frames; {summary.path} plays what was written", file=sys.stderr)
     return status
-
-
-def _raise_terminated(signum, frame) -> None:
-    raise Terminated()
 
 
 class _Lines:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from latentwalk.subcommands._args import positive_float, positive_int
+from latentwalk.subcommands._args import positive_float, positive_int, seed
 
 
 def dataset_name(text: str) -> str:
@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--epochs", type=positive_int, default=30, help="passes over the training images")
     parser.add_argument("--batch-size", type=positive_int, default=128, help="images per optimizer step")
     parser.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=seed, default=0,
                         help="seed of the initial weights, the shuffling and the sampling noise")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where training runs (auto: cuda when available)")

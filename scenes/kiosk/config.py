@@ -47,6 +47,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pygame
+
 from latentwalk.engine.input_names import BindingError, parse_input, parse_key_chord
 from latentwalk.scenes.errors import SceneError
 
@@ -175,9 +177,9 @@ def parse_config(data: dict, source: str = "<config>", path: Path | None = None)
         key, mods = parse_key_chord(exit_chord)
     except BindingError as exc:
         raise top.fail("exit_chord", str(exc)) from None
-    if not mods:
-        raise top.fail("exit_chord", f"{exit_chord!r} needs at least one modifier (ctrl, alt, shift, meta), "
-                                     "or any visitor could leave with one key")
+    if not mods & (pygame.KMOD_CTRL | pygame.KMOD_ALT | pygame.KMOD_META):  # shift+a is typing a capital A
+        raise top.fail("exit_chord", f"{exit_chord!r} needs at least one modifier besides shift (ctrl, alt, "
+                                     "meta), or any visitor could leave by typing")
     inhibit = top.flag("inhibit_screensaver", True)
     osc_port = top.integer("osc_port", None, low=1, high=65535)
     osc_host = top.text("osc_host", OSC_DEFAULT_HOST)
@@ -241,16 +243,16 @@ def load_config(path: str | Path | None) -> KioskConfig:
     """The config at `path` (None: the defaults); KioskConfigError, one line, for any problem."""
     if path is None:
         return KioskConfig()
+    from latentwalk.scenes.limits import MAX_CONFIG_BYTES
+    from latentwalk.vae.safeio import read_limited
+
     path = Path(path)
+    # a regular file only, judged by its length first: a FIFO would block the start for ever
+    raw = read_limited(path, KioskConfigError, MAX_CONFIG_BYTES, what="a TOML file")
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise KioskConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise KioskConfigError(f"{path}: is a folder, not a TOML file") from None
-    except OSError as exc:
-        raise KioskConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise KioskConfigError(f"{path}: not valid TOML ({str(exc).splitlines()[0]})") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables by recursion
+        raise KioskConfigError(f"{path}: not valid TOML (tables or arrays nested too deeply)") from None
     return parse_config(data, str(path), path)

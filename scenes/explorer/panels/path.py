@@ -61,8 +61,8 @@ class PathPanel:
         self.coords_text = ""
         self.submit(c.AddControlPoint(latent=coords))
 
-    def label(self, position: int) -> str:
-        point = self.path.points[position]
+    def label(self, position: int, point=None) -> str:
+        point = self.path.points[position] if point is None else point
         if point.index is not None:
             return f"{position + 1}. {self.describe(point.index)}"
         shown = ", ".join(f"{c:.3g}" for c in point.coords[:MAX_SHOWN_COORDS])
@@ -128,15 +128,20 @@ class PathPanel:
         imgui.end_disabled()
         # compact rows, but with a little padding so no glyph is clipped (a small button has none)
         imgui.push_style_var(imgui.StyleVar_.frame_padding, imgui.ImVec2(imgui.get_style().frame_padding.x, 2))
-        for position in range(count):
-            imgui.push_id(position)
-            self._row(position)
-            imgui.pop_id()
+        # only the rows in view are built (a walk can hold thousands of points), from one copy of the list
+        points = self.path.points
+        clipper = imgui.ListClipper()
+        clipper.begin(count)
+        while clipper.step():
+            for position in range(clipper.display_start, clipper.display_end):
+                imgui.push_id(position)
+                self._row(position, points[position], count - 1)
+                imgui.pop_id()
+        clipper.end()
         imgui.pop_style_var()
 
-    def _row(self, position: int) -> None:
+    def _row(self, position: int, point, last: int) -> None:
         """Arrows, remove and fly-to buttons, each with a tooltip; `^i`, `vi`, `xi`, `goi` in item_rects."""
-        last = len(self.path) - 1
         for name, enabled, command, tip in (
                 ("^", position > 0, c.MoveControlPoint(position, -1), "move earlier in the walk"),
                 ("v", position < last, c.MoveControlPoint(position, +1), "move later in the walk"),
@@ -153,12 +158,11 @@ class PathPanel:
             _tooltip(tip)
             imgui.same_line(0, 2)
         if imgui.button("Fly to"):
-            point = self.path.points[position]
             self.submit(c.FlyTo(index=point.index) if point.index is not None else c.FlyTo(latent=point.coords))
         remember_item(self.item_rects, f"go{position}")
         _tooltip("fly the camera to this point")
         imgui.same_line()
-        imgui.text(self.label(position))
+        imgui.text(self.label(position, point))
 
 
 def _tooltip(text: str) -> None:

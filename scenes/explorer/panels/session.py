@@ -27,13 +27,11 @@ from latentwalk.scenes.explorer.panels.layout import begin_panel
 from latentwalk.scenes.explorer.walk.path import WalkPath
 from latentwalk.scenes.explorer.panels.session_files import (SessionPlaces, autosave_enabled, autosave_file,
                                                       default_session_file, draw_toast, restore_offer)
-from latentwalk.scenes.explorer.session.session import (CameraView, ControlPoint, Session, StyleSettings, load_session,
-                                         save_session, session_to_json)
+from latentwalk.scenes.explorer.session.session import (CameraView, ControlPoint, ModelSizes, Session, StyleSettings,
+                                                          bundle_sizes, load_session, save_session, session_to_json)
 
 WIDTH_PX = 320.0
 OK_COLOR = imgui.ImVec4(0.55, 0.9, 0.55, 1.0)
-
-ModelSizes = tuple[int, int, int]  # data-set points, latent width, classes
 
 
 def camera_view(camera: OrbitCamera) -> CameraView:
@@ -41,18 +39,6 @@ def camera_view(camera: OrbitCamera) -> CameraView:
     return CameraView(target=tuple(float(c) for c in goal.target), distance=float(goal.distance),
                       orientation=tuple(float(c) for c in goal.orientation),
                       fov_degrees=math.degrees(camera.fov_y))
-
-
-def bundle_sizes(model: str) -> ModelSizes:
-    """Points, latent width and classes of a model not loaded yet (to check a session against it)."""
-    from latentwalk.vae.bundle import load_bundle
-    from latentwalk.vae.errors import VaeError
-
-    try:
-        bundle = load_bundle(model)
-    except VaeError as exc:
-        raise SceneError(str(exc)) from None
-    return len(bundle.latents), bundle.latent_dim, len(bundle.class_names)
 
 
 class SessionIO:

@@ -96,6 +96,7 @@ class WalkRecorder:
         self.frames: WalkFrames | None = None
         self._window, self._ui = window, ui
         self._owned_window = self._owned_ui = None
+        self._scratch: str | None = None  # the throwaway imgui.ini's folder, removed by close()
         self.app = None
         self.scene = None
         self._view: np.ndarray | None = None
@@ -215,12 +216,18 @@ class WalkRecorder:
         return self.frames_rendered
 
     def close(self) -> None:
-        if self.app is not None:
-            self.app.close()
-            self.app = None
-        if self._owned_ui is not None:
-            self._owned_ui.shutdown()
-            self._owned_window.close()
-            self._owned_ui = self._owned_window = None
-            shutil.rmtree(self._scratch, ignore_errors=True)
+        try:
+            if self.app is not None:
+                self.app.close()
+                self.app = None
+            if self._owned_ui is not None:
+                self._owned_ui.shutdown()
+                self._owned_ui = None
+            if self._owned_window is not None:
+                self._owned_window.close()
+                self._owned_window = None
+        finally:
+            if self._scratch is not None:  # whatever failed above, no folder is left in the temp folder
+                shutil.rmtree(self._scratch, ignore_errors=True)
+                self._scratch = None
 

@@ -39,6 +39,8 @@ from pathlib import Path
 from typing import Any, Callable, IO
 
 from latentwalk.scenes.errors import SceneError
+from latentwalk.scenes.limits import MAX_CONTROL_POINTS, MAX_SESSION_BYTES
+from latentwalk.vae.safeio import read_limited
 from latentwalk.scenes.explorer.walk.curve import KINDS
 from latentwalk.scenes.explorer.session.session_fields import (MAX_COORDINATE, MAX_INDEX, Invalid, brief, checked_bool,
                                                 checked_choice, checked_control_point, checked_int, checked_list,
@@ -76,10 +78,9 @@ def load_session(path: str | os.PathLike, *, n_points: int | None = None, dim: i
                  n_classes: int | None = None) -> Session:
     """Read and validate a session file; with n_points / dim / n_classes, check indices, coordinate
     widths and classes against the model at hand. Any problem: SceneError naming the file."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise SceneError(f"{path}: cannot read session file: {exc.strerror or exc}") from None
+    # a regular file only, judged by its length before it is read: a FIFO would block, /dev/zero never ends
+    raw = read_limited(path, SceneError, MAX_SESSION_BYTES, what="a session file",
+                       missing="cannot read session file: No such file or directory")
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=refuse_constant)
     except UnicodeDecodeError:
@@ -97,6 +98,21 @@ def load_session(path: str | os.PathLike, *, n_points: int | None = None, dim: i
         return session_from_json(data, n_points=n_points, dim=dim, n_classes=n_classes)
     except Invalid as exc:
         raise SceneError(f"{path}: {exc}") from None
+
+
+ModelSizes = tuple[int, int, int]  # data-set points, latent width, classes
+
+
+def bundle_sizes(model: str) -> ModelSizes:
+    """Points, latent width and classes of a model not loaded yet (to check a session against it)."""
+    from latentwalk.vae.bundle import load_bundle
+    from latentwalk.vae.errors import VaeError
+
+    try:
+        bundle = load_bundle(model)
+    except VaeError as exc:
+        raise SceneError(str(exc)) from None
+    return len(bundle.latents), bundle.latent_dim, len(bundle.class_names)
 
 
 def model_reference(bundle_path: str | os.PathLike) -> str:
@@ -169,8 +185,10 @@ def session_from_json(data: Any, *, n_points: int | None = None, dim: int | None
         raise Invalid(f"model is {len(model)} characters long, more than a path can be ({MAX_MODEL_CHARS})")
     if any(ord(c) < 32 or ord(c) == 127 for c in model):
         raise Invalid(f"model must not contain control characters, got {brief(model)}")
-    points = [checked_control_point(p, f"control_points[{i}]", n_points, dim)
-              for i, p in enumerate(checked_list(top["control_points"], "control_points"))]
+    listed = checked_list(top["control_points"], "control_points")
+    if len(listed) > MAX_CONTROL_POINTS:
+        raise Invalid(f"{len(listed)} control points, more than a walk may have ({MAX_CONTROL_POINTS})")
+    points = [checked_control_point(p, f"control_points[{i}]", n_points, dim) for i, p in enumerate(listed)]
 
     curve = checked_object(top["curve"], "curve", ("kind", "closed", "steps"))
     kind = checked_choice(curve["kind"], "curve.kind", KINDS)
