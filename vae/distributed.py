@@ -60,7 +60,7 @@ def shard(count: int, world: World) -> tuple[int, int]:
     return start, start + base + (1 if world.rank < extra else 0)
 
 
-def gather_rows(part: np.ndarray, count: int, world: World, device: torch.device) -> np.ndarray | None:
+def gather_rows(part: np.ndarray, count: int, world: World, device: torch.device | str = "cpu") -> np.ndarray | None:
     """Every rank's shard (rows of shard()) stacked in rank order on rank 0 (None elsewhere)."""
     if not world.distributed:
         return part

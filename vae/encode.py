@@ -149,22 +149,42 @@ def idx_to_inputs(images: np.ndarray, image_shape: tuple[int, int], name: str) -
 # ----------------------------------------------------------------- the encoder
 def encode_inputs(encoder: ConvEncoder, inputs: np.ndarray, batch_size: int = 256,
                   progress: bool = False) -> np.ndarray:
-    """float32 (N, H, W) in [0, 1] -> the encoder's means, float32 (N, d); `progress`: a bar on stderr."""
+    """float32 (N, H, W) (or (N, H, W, 3) for a colour encoder) in [0, 1] -> the encoder's means, float32
+    (N, d); `progress`: a bar on stderr."""
     from tqdm import tqdm
 
+    colour = getattr(encoder, "channels", 1) == 3
     inputs = np.asarray(inputs, np.float32)
-    if inputs.ndim == 2:
+    if inputs.ndim == (3 if colour else 2):
         inputs = inputs[None]
-    if tuple(inputs.shape[1:]) != tuple(encoder.image_shape):
-        raise EncodeError(f"inputs of shape {inputs.shape[1:]} do not fit a {encoder.image_shape} encoder")
+    expected = tuple(encoder.image_shape) + ((3,) if colour else ())
+    if tuple(inputs.shape[1:]) != expected:
+        raise EncodeError(f"inputs of shape {inputs.shape[1:]} do not fit a {expected} encoder")
     device = next(encoder.parameters()).device
     means = np.empty((len(inputs), encoder.latent_dim), np.float32)
     with torch.inference_mode():
         for start in tqdm(range(0, len(inputs), batch_size), desc="encoding", unit="batch", disable=not progress,
                           leave=False, dynamic_ncols=True):
-            x = torch.from_numpy(np.ascontiguousarray(inputs[start:start + batch_size])).unsqueeze(1).to(device)
+            x = torch.from_numpy(np.ascontiguousarray(inputs[start:start + batch_size]))
+            x = (x.permute(0, 3, 1, 2) if colour else x.unsqueeze(1)).to(device)
             means[start:start + len(x)] = encoder(x)[0].float().cpu().numpy()
     return means
+
+
+def load_colour_pictures(paths: list[str | Path], bundle) -> np.ndarray:
+    """Files -> float32 inputs of a colour-network bundle, made as its training pictures were (shorter
+    side scaled, centre crop, vae.images): (N, H, W, 3), or (N, H, W) for a one-channel model."""
+    from latentwalk.vae.images import PictureRefused, decode_picture
+
+    side = bundle.image_shape[0]
+    pictures = []
+    for path in paths:
+        try:
+            pixels, _ = decode_picture(path, side)
+        except PictureRefused as exc:
+            raise EncodeError(f"{path}: {exc}") from None
+        pictures.append(pixels if bundle.channels == 3 else pixels @ np.array([0.299, 0.587, 0.114]))
+    return np.stack(pictures).astype(np.float32) / 255.0
 
 
 def require_encoder(bundle, device: str | torch.device = "cpu") -> ConvEncoder:

@@ -1,5 +1,6 @@
 """`latentwalk encode`: images (PNG/JPEG files, or an IDX images file) -> the encoder's means, an (N, d)
-float32 .npy whose row i belongs to input i."""
+float32 .npy whose row i belongs to input i. Under torchrun each process encodes a contiguous shard and
+rank 0 writes the rows back in input order."""
 from __future__ import annotations
 
 import argparse
@@ -30,26 +31,50 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from latentwalk.scenes.errors import UsageError
-    from latentwalk.vae.bundle import load_bundle
-    from latentwalk.vae.encode import (check_npy_output, encode_inputs, idx_to_inputs, load_pictures,
-                                       require_encoder, write_latents)
 
     if args.limit is not None and args.idx is None:
         raise UsageError("--limit applies to --idx only (it takes the first N images of the IDX file)")
+    from latentwalk.vae import distributed
+
+    world = distributed.join("cpu")  # under torchrun: each process encodes its shard, rank 0 writes
+    try:
+        return _encode(args, world)
+    finally:
+        distributed.leave()
+
+
+def _encode(args: argparse.Namespace, world) -> int:
+    from latentwalk.vae import distributed
+    from latentwalk.vae.bundle import COLOUR_ARCHITECTURE, load_bundle
+    from latentwalk.vae.encode import (check_npy_output, encode_inputs, idx_to_inputs, load_colour_pictures,
+                                       load_pictures, require_encoder, write_latents)
+
     check_npy_output(args.out)
     bundle = load_bundle(args.model)
     encoder = require_encoder(bundle)
-    if args.idx is not None:
-        from latentwalk.vae.idx import read_idx
-
-        images = read_idx(args.idx)
-        if args.limit is not None:
-            images = images[:args.limit]
-        inputs = idx_to_inputs(images, bundle.image_shape, args.idx)
+    colour_pictures = args.idx is None and bundle.meta["architecture"] == COLOUR_ARCHITECTURE
+    if colour_pictures:  # made as the model's training pictures were; each process reads only its shard
+        count = len(args.images)
+        start, end = distributed.shard(count, world)
+        inputs = load_colour_pictures(args.images[start:end], bundle)
     else:
-        inputs = load_pictures(args.images, bundle.image_shape)
+        if args.idx is not None:
+            from latentwalk.vae.idx import read_idx
+
+            images = read_idx(args.idx)
+            if args.limit is not None:
+                images = images[:args.limit]
+            inputs = idx_to_inputs(images, bundle.image_shape, args.idx)
+        else:
+            inputs = load_pictures(args.images, bundle.image_shape)
+        count = len(inputs)
+        start, end = distributed.shard(count, world)
+        inputs = inputs[start:end]
     latents = encode_inputs(encoder, inputs, batch_size=args.batch_size,
-                            progress=len(inputs) > PROGRESS_FROM and not args.no_progress)
+                            progress=count > PROGRESS_FROM and not args.no_progress and world.is_main)
+    latents = distributed.gather_rows(latents, count, world)
+    if not world.is_main:
+        return 0
     path = write_latents(latents, args.out)
     print(f"encoded {len(latents)} images with {bundle.path.name} -> {path} ({latents.shape[0]}, {latents.shape[1]}) float32")
     return 0
