@@ -120,7 +120,7 @@ def test_cli_trains_on_shapes_and_the_bundle_keeps_the_factors(tmp_path, capsys)
     assert bundle.latent_dim == 32 and bundle.channels == 3 and bundle.class_names == list(SHAPE_NAMES)
     assert bundle.meta["factor_names"] == list(FACTOR_NAMES) and bundle.factors.shape == (64, 6)
     np.testing.assert_array_equal(bundle.factors, make_shapes(64, 32, seed=0)["train_factors"])
-    assert bundle.meta["network"]["likelihood"] == "gaussian" and bundle.meta["preprocessing"]["source"] == "shapes"
+    assert bundle.meta["network"]["likelihood"] == "gaussian-learned" and bundle.meta["preprocessing"]["source"] == "shapes"
 
 
 def test_shapes_count_must_be_a_positive_whole_number(capsys):

@@ -51,7 +51,7 @@ class TrainConfig:
     limit: int | None = None  # train on the first N training images (and test on the first N test images)
     threads: int | None = None  # torch CPU threads; None: every core this process may use
     beta: float = 1.0  # weight of the KL term (1: the ELBO)
-    likelihood: str = "gaussian"  # colour network only (vae.colour_model.LIKELIHOODS)
+    likelihood: str = "gaussian-learned"  # colour network only (vae.colour_model.LIKELIHOODS)
     depth: int | None = None  # colour network: halvings of the picture; None: default_widths
 
     def __post_init__(self) -> None:

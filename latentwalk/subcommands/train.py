@@ -60,8 +60,10 @@ def add_parser(subparsers) -> None:
                              "(default: 3 for IDX sets, 32 for pictures, cifar10 and shapes)")
     parser.add_argument("--beta", type=positive_float, default=1.0,
                         help="weight of the KL term (1: the ELBO; more: a smoother, less detailed latent space)")
-    parser.add_argument("--likelihood", choices=("gaussian", "gaussian-learned", "bernoulli"), default="gaussian",
-                        help="colour models: how pixels are scored (gaussian: fixed sigma 0.1, measured best)")
+    parser.add_argument("--likelihood", choices=("gaussian-learned", "gaussian", "bernoulli"), default="gaussian-learned",
+                        help="colour models: how pixels are scored: a Gaussian whose sigma (one per channel) is "
+                             "learnt, a Gaussian of sigma 0.1, or Bernoulli (which left the latent code unused "
+                             "on colour pictures)")
     parser.add_argument("--epochs", type=positive_int, default=30, help="passes over the training images")
     parser.add_argument("--batch-size", type=positive_int, default=128, help="images per optimizer step")
     parser.add_argument("--lr", type=positive_float, default=1e-3, help="Adam learning rate")
