@@ -185,7 +185,7 @@ def _to_rgb(image):
     from PIL import Image
 
     if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-        values = np.asarray(image, np.float64)
+        values = np.asarray(image, np.float32)  # at most MAX_SOURCE_PIXELS * 4 bytes
         top = 65535.0 if image.mode != "F" else max(1.0, float(values.max()))
         if image.mode == "I" and values.max(initial=0) <= 255:
             top = 255.0

@@ -191,7 +191,7 @@ class Trainer:
         self.test_images = self._on_device(dataset.test_images[:test_count])
         torch.manual_seed(config.seed)
         self.model = build_model(dataset, config).to(self.device)
-        self.recon_name = "recon" if dataset.is_colour_set else "bce"
+        self.recon_name = "nll" if dataset.is_colour_set else "bce"
         if self.device.type == "cpu":
             # oneDNN runs the transposed convs channels-last: ~13% faster steps measured on 1 thread
             self.model.to(memory_format=torch.channels_last)
