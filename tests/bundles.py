@@ -34,3 +34,19 @@ def make_bundle(path: Path, *, count: int = 400, classes: int = 4, dim: int = 3,
                      class_names=[f"c{i}" for i in range(classes)], summary={"test": True})
     arguments.update(overrides)
     return write_bundle(path, **arguments)
+
+
+def make_colour_bundle(path: Path, *, side: int = 32, channels: int = 3, dim: int = 8, count: int = 60,
+                       seed: int = 0, factors: bool = False) -> Path:
+    """A bundle of the colour network (untrained, made right after torch.manual_seed(seed)) with its
+    encoder; `factors` adds a factors.npy of two named columns."""
+    from latentwalk.vae.colour_model import ColourVAE, NetworkSpec, default_widths
+
+    torch.manual_seed(seed)
+    model = ColourVAE(NetworkSpec(dim, (side, side), channels, default_widths(side), "gaussian-learned"))
+    latents, labels = clustered_latents(count, 3, dim, seed)
+    extra = {"factors": np.random.default_rng(seed).random((count, 2)).astype(np.float32),
+             "factor_names": ["hue", "size"]} if factors else {}
+    return write_bundle(path, decoder=model.decoder, encoder=model.encoder, latents=latents, labels=labels,
+                        dataset="synthetic-colour", class_names=["a", "b", "c"], summary={"test": True},
+                        preprocessing={"source": "test", "image_size": side, "channels": channels}, **extra)

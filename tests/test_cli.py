@@ -134,7 +134,7 @@ def test_help_shows_the_defaults_it_was_asked_for(capsys):
     with pytest.raises(SystemExit):
         cli.main(["train", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    for shown in ("(default: 3)", "(default: 30)", "(default: 128)", "(default: 0)", "(default: auto)"):
+    for shown in ("(default: 3 for IDX sets", "(default: 32)", "(default: 30)", "(default: 128)", "(default: 0)", "(default: auto)"):
         assert shown in out
 
 

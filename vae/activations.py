@@ -31,6 +31,8 @@ class LayerOutput:
 
 def layer_outputs_batch(decoder: ConvDecoder, latents: torch.Tensor) -> list[tuple[str, str, torch.Tensor]]:
     """(name, description, (B, ...) tensor) for each decoder layer, in order."""
+    if hasattr(decoder, "layers"):  # the colour network names its own layers (vae.colour_model)
+        return decoder.layers(latents)
     h0, w0 = decoder.base
     dense = torch.relu(decoder.fc(latents))
     grid = dense.view(-1, 32, h0, w0)

@@ -19,6 +19,7 @@ import numpy as np
 
 from latentwalk.vae.atomic import check_writable_folder, publish_mode, staging_folder, write_errors
 from latentwalk.vae.errors import BundleError
+from latentwalk.vae.colour_bundle import FACTORS_FILE, check_network, colour_shapes, read_factors
 from latentwalk.vae.shapes import decoder_shapes, encoder_shapes
 from latentwalk.vae.safeio import first_line as _first_line, load_json_file
 from latentwalk.vae.safeio import read_npy as _read_npy, safetensors_shapes
@@ -36,7 +37,9 @@ LABELS_FILE = "labels.npy"
 # Imported models: a decoder from another framework, or pictures and no decoder at all.
 IMPORTED_ARCHITECTURE = "imported-decoder-v1"
 PICTURES_ARCHITECTURE = "pictures-v1"
-ARCHITECTURES = (ARCHITECTURE, IMPORTED_ARCHITECTURE, PICTURES_ARCHITECTURE)
+# latentwalk's colour network (vae.colour_model), rebuilt from model.json's "network"
+COLOUR_ARCHITECTURE = "conv-vae-colour-v1"
+ARCHITECTURES = (ARCHITECTURE, IMPORTED_ARCHITECTURE, PICTURES_ARCHITECTURE, COLOUR_ARCHITECTURE)
 IMPORTED_DECODER_FILES = {"onnx": "decoder.onnx", "torchscript": "decoder.pt"}
 POSITIONS_FILE = "positions.npy"  # optional (N, 3) layout, when points are not laid out from their latents
 PICTURES_FILE = "pictures.npy"  # uint8 (N, H, W) or (N, H, W, 3): the picture of each point
@@ -71,6 +74,7 @@ class Bundle:
     class_names: list[str]
     positions: np.ndarray | None = None  # (N, 3) stored layout; None: laid out from the latents
     pictures: np.ndarray | None = None  # uint8 picture of each point (pictures bundles)
+    factors: np.ndarray | None = None  # float32 (N, F) generating factors, named by meta["factor_names"]
 
     @property
     def kind(self) -> str:
@@ -99,6 +103,16 @@ class Bundle:
         Imported bundles give an ImportedDecoder or a PictureTable (numpy in, numpy out)."""
         if self.kind != "conv":
             return self._load_imported_decoder(str(device))
+        if self.meta["architecture"] == COLOUR_ARCHITECTURE:
+            import torch
+
+            from latentwalk.vae.colour_model import ColourDecoder, NetworkSpec
+
+            spec = NetworkSpec.from_json(self.meta["network"])
+            decoder = ColourDecoder(spec)
+            decoder.load_state_dict(read_tensors(self.path / DECODER_FILE, colour_shapes(self.meta)[0], "ColourDecoder"))
+            # oneDNN's transposed convolutions run channels-last about twice as fast on the CPU
+            return decoder.to(device, memory_format=torch.channels_last).eval()
         tensors = read_tensors(self.path / DECODER_FILE, decoder_shapes(self.latent_dim, self.image_shape),
                                "ConvDecoder")
         from latentwalk.vae.model import ConvDecoder  # torch: only once a decoder is wanted
@@ -111,6 +125,12 @@ class Bundle:
         """The encoder, or None for bundles without one (imported decoders)."""
         if not self.has_encoder:
             return None
+        if self.meta["architecture"] == COLOUR_ARCHITECTURE:
+            from latentwalk.vae.colour_model import ColourEncoder, NetworkSpec
+
+            encoder = ColourEncoder(NetworkSpec.from_json(self.meta["network"]))
+            encoder.load_state_dict(read_tensors(self.path / ENCODER_FILE, colour_shapes(self.meta)[1], "ColourEncoder"))
+            return encoder.to(device).eval()
         tensors = read_tensors(self.path / ENCODER_FILE, encoder_shapes(self.latent_dim, self.image_shape),
                                "ConvEncoder")
         from latentwalk.vae.model import ConvEncoder
@@ -265,7 +285,7 @@ def _load_meta(path: Path) -> dict:
         raise BundleError(f"{meta_path}: latent_dim must be a positive integer up to {MAX_LATENT_DIM}, "
                           f"got {_short(latent_dim)}")
     shape = meta.get("image_shape")
-    step = 4 if architecture == ARCHITECTURE else 1  # latentwalk's decoder upsamples twice by 2
+    step = 4 if architecture in (ARCHITECTURE, COLOUR_ARCHITECTURE) else 1  # our decoders upsample by 2 twice or more
     if (not isinstance(shape, list) or len(shape) != 2
             or not all(_is_int(s) and 0 < s <= MAX_IMAGE_SIDE and s % step == 0 for s in shape)):
         raise BundleError(f"{meta_path}: image_shape must be two positive "
@@ -274,6 +294,8 @@ def _load_meta(path: Path) -> dict:
         raise BundleError(f"{meta_path}: channels must be 1 or 3, got {_short(meta.get('channels'))}")
     if architecture == IMPORTED_ARCHITECTURE:
         _check_decoder_spec(meta.get("decoder"), meta_path)
+    if architecture == COLOUR_ARCHITECTURE:
+        check_network(meta, meta_path)
     walk = meta.get("walk", {})
     if not isinstance(walk, dict) or walk.get("interpolation", "catmull-rom") not in ("catmull-rom", "linear", "slerp"):
         raise BundleError(f"{meta_path}: walk.interpolation must be catmull-rom, linear or slerp, got {_short(walk)}")
@@ -363,6 +385,11 @@ def _load_bundle(path: Path) -> Bundle:
         check_tensors(path / DECODER_FILE, decoder_shapes(latent_dim, image_shape), "ConvDecoder")
         if os.path.lexists(path / ENCODER_FILE):
             check_tensors(path / ENCODER_FILE, encoder_shapes(latent_dim, image_shape), "ConvEncoder")
+    elif architecture == COLOUR_ARCHITECTURE:
+        decoder_expected, encoder_expected = colour_shapes(meta)
+        check_tensors(path / DECODER_FILE, decoder_expected, "ColourDecoder")
+        if os.path.lexists(path / ENCODER_FILE):
+            check_tensors(path / ENCODER_FILE, encoder_expected, "ColourEncoder")
     elif architecture == IMPORTED_ARCHITECTURE:
         decoder_path = path / meta["decoder"]["file"]
         if not decoder_path.is_file():  # read, hashed and checked whole by load_decoder, in the worker
@@ -401,10 +428,12 @@ def _load_bundle(path: Path) -> Bundle:
                 raise BundleError(f"{pictures_path}: {dtype} {shape}, expected uint8 {expected}")
 
         pictures = read_npy(pictures_path, check=check_pictures, max_bytes=MAX_PICTURE_BYTES)
+    factors = read_factors(path, meta, len(latents))
     return Bundle(path=path, meta=meta, latents=latents,
                   labels=labels.astype(compact_label_dtype(len(class_names)), copy=False), latent_dim=latent_dim,
                   image_shape=image_shape, dataset=meta["dataset"], class_names=class_names,
-                  positions=positions, pictures=pictures)
+                  positions=positions, pictures=pictures, factors=factors)
+
 
 
 def _json_safe(summary: dict, where: Path) -> dict:
@@ -440,9 +469,12 @@ def check_points(out_dir: Path, latents: np.ndarray, labels: np.ndarray, class_n
 
 def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEncoder | None = None,
                  latents: np.ndarray, labels: np.ndarray, dataset: str, class_names: list[str],
-                 summary: dict) -> Path:
+                 summary: dict, preprocessing: dict | None = None, factors: np.ndarray | None = None,
+                 factor_names: list[str] | None = None) -> Path:
     """Write a bundle atomically; an existing bundle at `out_dir` is replaced only once the new
-    one is complete and loads. Refuses (BundleError) anything inconsistent or non-finite."""
+    one is complete and loads. Refuses (BundleError) anything inconsistent or non-finite. A colour
+    network's decoder (it has a `spec`) is written with its description and `preprocessing`, and
+    `factors` (N, F) named by `factor_names` when given."""
     import torch
     from safetensors.torch import save_file
 
@@ -467,6 +499,12 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
         "has_encoder": encoder is not None,
         "summary": _json_safe(summary, out_dir),
     }
+    spec = getattr(decoder, "spec", None)
+    if spec is not None:
+        meta.update(architecture=COLOUR_ARCHITECTURE, channels=spec.channels, network=spec.to_json(),
+                    preprocessing=_json_safe(preprocessing or {}, out_dir))
+        if factors is not None:
+            meta["factor_names"] = [str(name) for name in factor_names or []]
 
     def write_weights(staging: Path) -> None:
         for name, module in ((DECODER_FILE, decoder), (ENCODER_FILE, encoder)):
@@ -477,7 +515,10 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
             if bad:
                 raise BundleError(f"{out_dir}: {name} weights {bad[0]} contain NaN or Inf")
             with write_errors(out_dir / name):
-                save_file(state, str(staging / name), metadata={"architecture": ARCHITECTURE})
+                save_file(state, str(staging / name), metadata={"architecture": meta["architecture"]})
+        if spec is not None and factors is not None:
+            with write_errors(out_dir / FACTORS_FILE):
+                np.save(staging / FACTORS_FILE, np.asarray(factors, np.float32), allow_pickle=False)
 
     return _publish_bundle(out_dir, meta, latents, labels, write_weights)
 

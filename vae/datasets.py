@@ -1,5 +1,6 @@
-"""Data sets: `mnist`, `fashion-mnist` (found in a data dir, else downloaded and verified) and
-`idx:DIR` (any folder holding the four standard IDX files).
+"""Data sets: `mnist`, `fashion-mnist` (found in a data dir, else downloaded and verified),
+`idx:DIR` (any folder holding the four standard IDX files), `cifar10` / `cifar10:DIR` (vae.cifar),
+`shapes[:N]` (made in code, vae.sprites) and folders of pictures (vae.images, picture_dataset).
 
 Downloaded files are checked against the published MD5 of the official .gz files. Files that are
 already on disk are accepted by validating their IDX headers and sizes instead, because
@@ -71,9 +72,13 @@ DATASETS: dict[str, DatasetSpec] = {
 }
 
 
+COLOUR_SETS = ("cifar10", "shapes")
+
+
 @dataclass
 class Dataset:
-    """A labelled image data set held in memory: uint8 images (N, H, W), uint8 labels (N,)."""
+    """A labelled image data set: uint8 images (N, H, W) grey or (N, H, W, 3) colour, labels (N,);
+    optionally each image's generating factors (float32 (N, F), named by factor_names)."""
     name: str
     source: Path
     train_images: np.ndarray
@@ -81,10 +86,24 @@ class Dataset:
     test_images: np.ndarray
     test_labels: np.ndarray
     class_names: list[str] = field(default_factory=list)
+    train_factors: np.ndarray | None = None
+    test_factors: np.ndarray | None = None
+    factor_names: list[str] = field(default_factory=list)
+    preprocessing: dict = field(default_factory=dict)  # how pictures became these images (model.json)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # pictures refused: (path, reason)
 
     @property
     def image_shape(self) -> tuple[int, int]:
-        return tuple(self.train_images.shape[1:])  # type: ignore[return-value]
+        return tuple(self.train_images.shape[1:3])  # type: ignore[return-value]
+
+    @property
+    def channels(self) -> int:
+        return 3 if self.train_images.ndim == 4 else 1
+
+    @property
+    def is_colour_set(self) -> bool:
+        """Pictures (a folder, CIFAR-10, shapes) rather than an IDX set: trained with the colour network."""
+        return bool(self.preprocessing)
 
 
 def default_data_dir(name: str) -> Path:
@@ -106,7 +125,12 @@ def find_split_files(folder: Path) -> dict[str, Path] | None:
 
 def load_dataset(spec: str, data_dir: str | Path | None = None, *, base_url: str | None = None,
                  download: bool = True, progress: bool = True) -> Dataset:
-    """Load `mnist`, `fashion-mnist` or `idx:DIR`; download the named sets when absent."""
+    """Load `mnist`, `fashion-mnist`, `idx:DIR`, `cifar10[:DIR]` or `shapes[:N]`; download the named
+    sets when absent."""
+    if spec == "shapes" or spec.startswith("shapes:"):
+        return shapes_dataset(spec)
+    if spec == "cifar10" or spec.startswith("cifar10:"):
+        return cifar10_dataset(spec, data_dir, base_url=base_url, download=download, progress=progress)
     if spec.startswith("idx:"):
         folder = Path(spec[4:]).expanduser()
         if not folder.is_dir():
@@ -128,6 +152,69 @@ def load_dataset(spec: str, data_dir: str | Path | None = None, *, base_url: str
         files = find_split_files(folder)
         assert files is not None
     return _assemble(spec, folder, files, list(dataset_spec.class_names))
+
+
+def shapes_dataset(spec: str, side: int = 32, seed: int = 0) -> Dataset:
+    from latentwalk.vae import sprites
+
+    try:
+        count = sprites.parse_count(spec)
+    except ValueError as exc:
+        raise DatasetError(str(exc)) from None
+    parts = sprites.make_shapes(count, side, seed)
+    return Dataset(spec, Path("shapes"), parts["train_images"], parts["train_labels"], parts["test_images"],
+                   parts["test_labels"], list(sprites.SHAPE_NAMES), parts["train_factors"], parts["test_factors"],
+                   list(sprites.FACTOR_NAMES),
+                   preprocessing={"source": "shapes", "seed": seed, "image_size": side, "channels": 3})
+
+
+def cifar10_dataset(spec: str, data_dir: str | Path | None = None, *, base_url: str | None = None,
+                    download: bool = True, progress: bool = True) -> Dataset:
+    from latentwalk.vae.cifar import CLASS_NAMES, load_cifar10
+
+    if spec.startswith("cifar10:"):
+        folder = Path(spec[len("cifar10:"):]).expanduser()
+        if not folder.is_dir():
+            raise DatasetError(f"{folder}: no such folder for data set {spec!r}")
+        download = False
+    else:
+        folder = Path(data_dir).expanduser() if data_dir else default_data_dir("cifar10")
+    parts = load_cifar10(folder, base_url=base_url, download=download, progress=progress)
+    return Dataset(spec, folder, parts["train_images"], parts["train_labels"], parts["test_images"],
+                   parts["test_labels"], list(CLASS_NAMES),
+                   preprocessing={"source": "cifar10", "image_size": 32, "channels": 3})
+
+
+def picture_dataset(folder: str | Path, side: int = 32, channels: str | int = "auto", *, progress: bool = True,
+                    cache: str | Path | None = None) -> Dataset:
+    """A folder of pictures (vae.images) as a data set: every tenth picture is held out to measure the
+    model on pictures it did not train on (none below 20 pictures: then the test set is the training set)."""
+    from latentwalk.vae.images import load_picture_folder
+
+    found = load_picture_folder(folder, side, progress=progress, cache=cache)
+    count = len(found.images)
+    wanted = (1 if bool(found.grey.all()) else 3) if channels == "auto" else int(channels)
+    held_out = np.arange(count) % 10 == 9 if count >= 20 else np.zeros(count, bool)
+    train_rows, test_rows = np.flatnonzero(~held_out), np.flatnonzero(held_out)
+    if not len(test_rows):
+        test_rows = train_rows
+
+    def pick(rows: np.ndarray) -> np.ndarray:
+        if len(rows) == count and wanted == 3:
+            return found.images  # the memory map itself: nothing is read before training touches it
+        picked = found.images[rows]
+        if wanted == 3:
+            return picked
+        weights = np.array([0.299, 0.587, 0.114], np.float32)
+        return np.clip(np.rint(picked.astype(np.float32) @ weights), 0, 255).astype(np.uint8)
+
+    root = Path(folder).expanduser().absolute()
+    return Dataset(f"images:{root}", root, pick(train_rows), found.labels[train_rows], pick(test_rows),
+                   found.labels[test_rows], list(found.class_names),
+                   preprocessing={"source": "images", "image_size": side, "channels": wanted,
+                                  "resize": "shorter side to image_size, centre crop", "alpha": "over white",
+                                  "exif_orientation": True, "pictures": count, "held_out": int(held_out.sum())},
+                   skipped=list(found.skipped))
 
 
 def _folder_class_names(folder: Path) -> list[str] | None:

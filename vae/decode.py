@@ -41,7 +41,7 @@ def check_latents(latents: np.ndarray, latent_dim: int, name: str = "latents", *
 
 def decode_latents(decoder: ConvDecoder, latents: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Decode (N, d) latents to float32 images (N, H, W) in [0, 1] ((N, H, W, 3) for a colour
-    imported decoder). Imported decoders (vae.runners) decode numpy to numpy, in the same batches."""
+    decoder). Imported decoders (vae.runners) decode numpy to numpy, in the same batches."""
     array = check_latents(latents, decoder.latent_dim)
     if batch_size < 1:
         raise DecodeError(f"batch size must be positive, got {batch_size}")
@@ -51,12 +51,15 @@ def decode_latents(decoder: ConvDecoder, latents: np.ndarray, batch_size: int = 
             return np.concatenate(parts)
         return np.zeros((0, *decoder.image_shape), np.float32)
     height, width = decoder.image_shape
-    images = np.empty((len(array), height, width), dtype=np.float32)
+    colour = getattr(decoder, "channels", 1) == 3
+    images = np.empty((len(array), height, width) + ((3,) if colour else ()), dtype=np.float32)
     device = next(decoder.parameters()).device
     with torch.inference_mode():
         for start in range(0, len(array), batch_size):
             z = torch.from_numpy(array[start:start + batch_size]).to(device)
-            images[start:start + len(z)] = torch.sigmoid(decoder(z))[:, 0].cpu().numpy()
+            pixels = torch.sigmoid(decoder(z).float())
+            pixels = pixels.permute(0, 2, 3, 1) if colour else pixels[:, 0]
+            images[start:start + len(z)] = pixels.cpu().numpy()
     return images
 
 
@@ -99,12 +102,13 @@ def decode_to_file(decoder: ConvDecoder, latents: np.ndarray, path: str | Path, 
 
         if path.suffix.lower() == ".png":
             return write_png_grid(np.concatenate(list(chunks())), path)
-        channels = (3,) if getattr(decoder, "channels", 1) == 3 else ()
+        colour = getattr(decoder, "channels", 1) == 3  # colour as (N, C, H, W), torch's own layout
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
-                  "shape": (len(latents), height, width, *channels)}
+                  "shape": (len(latents), 3, height, width) if colour else (len(latents), height, width)}
         with atomic_file(path) as temp, open(temp, "wb") as handle:
             np.lib.format.write_array_header_1_0(handle, header)
             for images in chunks():
+                images = images.transpose(0, 3, 1, 2) if colour else images
                 handle.write(np.ascontiguousarray(images, dtype=np.float32).tobytes())
     return path
 

@@ -236,6 +236,22 @@ def encode_inputs(encoder: ConvEncoder, inputs: np.ndarray, batch_size: int = 25
     return means
 
 
+def load_colour_pictures(paths: list[str | Path], bundle) -> np.ndarray:
+    """Files -> float32 inputs of a colour-network bundle, made as its training pictures were (shorter
+    side scaled, centre crop, vae.images): (N, H, W, 3), or (N, H, W) for a one-channel model."""
+    from latentwalk.vae.images import PictureRefused, decode_picture
+
+    side = bundle.image_shape[0]
+    pictures = []
+    for path in paths:
+        try:
+            pixels, _ = decode_picture(path, side)
+        except PictureRefused as exc:
+            raise EncodeError(f"{path}: {exc}") from None
+        pictures.append(pixels if bundle.channels == 3 else pixels @ np.array([0.299, 0.587, 0.114]))
+    return np.stack(pictures).astype(np.float32) / 255.0
+
+
 def require_encoder(bundle, device: str | torch.device = "cpu") -> ConvEncoder:
     encoder = bundle.load_encoder(device)
     if encoder is None:

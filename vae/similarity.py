@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from latentwalk.vae.activations import layer_outputs_batch, tile_grid
-from latentwalk.vae.bundle import Bundle
+from latentwalk.vae.bundle import ARCHITECTURE, Bundle
 from latentwalk.vae.errors import BundleError, VaeError
 from latentwalk.vae.model import ConvDecoder
 
@@ -129,6 +129,9 @@ def compare_bundles(a: Bundle, b: Bundle, samples: int = DEFAULT_SAMPLES, seed: 
         if bundle.kind != "conv":  # no layers of ours to line up: said in one line, not a traceback
             raise BundleError(f"{bundle.path}: an imported {bundle.kind} model; comparisons need two of "
                               f"latentwalk's own decoders")
+        if bundle.meta.get("architecture") != ARCHITECTURE:
+            raise BundleError(f"{bundle.path}: a colour network; comparisons need two of latentwalk's grey "
+                              "28x28-style decoders")
     indices = shared_indices(a, b, samples, seed)
     decoder_a, decoder_b = a.load_decoder(), b.load_decoder()
     return compare_decoders(decoder_a, a.latents[indices], decoder_b, b.latents[indices],

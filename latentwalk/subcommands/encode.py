@@ -1,5 +1,6 @@
 """`latentwalk encode`: images (PNG/JPEG files, or an IDX images file) -> the encoder's means, an (N, d)
-float32 .npy whose row i belongs to input i."""
+float32 .npy whose row i belongs to input i. Under torchrun each process encodes a contiguous shard and
+rank 0 writes the rows back in input order."""
 from __future__ import annotations
 
 import argparse
@@ -31,17 +32,29 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from latentwalk.scenes.errors import UsageError
-    from latentwalk.vae.bundle import load_bundle
-    from latentwalk.scenes.limits import ENCODE_CHUNK
-    from latentwalk.vae.encode import (check_npy_output, encode_in_chunks, idx_to_inputs, load_pictures,
-                                       require_encoder, write_latents)
 
     if args.limit is not None and args.idx is None:
         raise UsageError("--limit applies to --idx only (it takes the first N images of the IDX file)")
+    from latentwalk.vae import distributed
+
+    world = distributed.join("cpu")  # under torchrun: each process encodes its shard, rank 0 writes
+    try:
+        return _encode(args, world)
+    finally:
+        distributed.leave()
+
+
+def _encode(args: argparse.Namespace, world) -> int:
+    from latentwalk.vae import distributed
+    from latentwalk.vae.bundle import COLOUR_ARCHITECTURE, load_bundle
+    from latentwalk.scenes.limits import ENCODE_CHUNK
+    from latentwalk.vae.encode import (check_npy_output, encode_in_chunks, idx_to_inputs, load_colour_pictures,
+                                       load_pictures, require_encoder, write_latents)
+
     check_npy_output(args.out)
     bundle = load_bundle(args.model)
     encoder = require_encoder(bundle)
-    progress = not args.no_progress
+    progress = not args.no_progress and world.is_main
     if args.idx is not None:
         from latentwalk.vae.idx import read_idx
 
@@ -49,15 +62,24 @@ def run(args: argparse.Namespace) -> int:
         if args.limit is not None:
             images = images[:args.limit]
         idx_to_inputs(images[:1], bundle.image_shape, args.idx)  # the layout's refusals, before any work
-        latents = encode_in_chunks(encoder, len(images),
-                                   lambda start, stop: idx_to_inputs(images[start:stop], bundle.image_shape,
-                                                                     args.idx),
-                                   ENCODE_CHUNK, args.batch_size, progress and len(images) > PROGRESS_FROM)
+        count = len(images)
+
+        def load(start, stop):
+            return idx_to_inputs(images[start:stop], bundle.image_shape, args.idx)
     else:
-        latents = encode_in_chunks(encoder, len(args.images),
-                                   lambda start, stop: load_pictures(args.images[start:stop], bundle.image_shape,
-                                                                     bundle.channels),
-                                   ENCODE_CHUNK, args.batch_size, progress and len(args.images) > PROGRESS_FROM)
+        count = len(args.images)
+        colour_model = bundle.meta["architecture"] == COLOUR_ARCHITECTURE
+
+        def load(start, stop):  # pictures made as the model's training pictures were
+            if colour_model:
+                return load_colour_pictures(args.images[start:stop], bundle)
+            return load_pictures(args.images[start:stop], bundle.image_shape, bundle.channels)
+    first, end = distributed.shard(count, world)  # each process reads and encodes only its shard
+    latents = encode_in_chunks(encoder, end - first, lambda start, stop: load(first + start, first + stop),
+                               ENCODE_CHUNK, args.batch_size, progress and count > PROGRESS_FROM)
+    latents = distributed.gather_rows(latents, count, world)
+    if not world.is_main:
+        return 0
     path = write_latents(latents, args.out)
     print(f"encoded {len(latents)} images with {bundle.path.name} -> {path} ({latents.shape[0]}, {latents.shape[1]}) float32")
     return 0

@@ -53,7 +53,7 @@ def training_images_for(bundle: Bundle, data_dir: str | Path | None) -> tuple[np
     except (VaeError, OSError) as exc:
         return None, (f"training images: {exc}" if data_dir is not None else None)
     images = dataset.train_images
-    if len(images) != len(bundle.latents) or tuple(images.shape[1:]) != tuple(bundle.image_shape):
+    if len(images) != len(bundle.latents) or tuple(images.shape[1:3]) != tuple(bundle.image_shape):
         return None, (f"training images: {dataset.source} has {len(images)} of shape {images.shape[1:]}, "
                       f"the model {len(bundle.latents)} of {tuple(bundle.image_shape)}")
     return images, None
