@@ -49,7 +49,7 @@ def test_sigterm_removes_the_temporary_and_keeps_what_was_there(tmp_path):
     assert temp.name.startswith(f".w.npy.{walk.pid}.")
     walk.send_signal(signal.SIGTERM)
     _, err = walk.communicate(timeout=60)
-    assert walk.returncode == 128 + signal.SIGTERM and err == "latentwalk: terminated\n"
+    assert walk.returncode == 128 + signal.SIGTERM and err == "latentwalk walk: terminated (SIGTERM)\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.npy"]  # no temporary, no partial output
     np.testing.assert_array_equal(np.load(tmp_path / "kept.npy"), np.ones(3))
 

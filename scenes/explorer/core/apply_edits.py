@@ -225,3 +225,7 @@ def _redo(scene, cmd) -> None:
         raise SceneError("nothing to redo")
     _restore(scene, target)
 
+
+@handles(c.SwitchLayout)
+def _switch_layout(scene, cmd: c.SwitchLayout) -> None:
+    scene.layouts.switch(cmd.name)  # model/layout_tools.py: the flight, in the fixed step

@@ -313,6 +313,7 @@ class LoadModel:
 class SwitchLayout:
     """Show the points in another of the bundle's layouts ("" = the PCA view every model has): every
     point flies from where it is to its place in that layout (model/layout_tools.py handles it)."""
+    effects = (STYLE,)  # how the points are shown, like their size and colours; it reads only the bundle's own files
     name: str
 
 

@@ -19,8 +19,6 @@ from dataclasses import replace
 import numpy as np
 
 from latentwalk.scenes.errors import SceneError
-from latentwalk.scenes.explorer.core import commands as c
-from latentwalk.scenes.explorer.core.handlers import handles
 from latentwalk.vae.layouts import Layout, LayoutError, list_layouts, load_layout
 
 FLIGHT_S = 1.0
@@ -128,8 +126,3 @@ class LayoutTools:
         kept = quality.get("neighbours_kept")
         figure = f", {100 * kept:.0f}% of neighbours kept" if isinstance(kept, (int, float)) and math.isfinite(kept) else ""
         return f"{name}: {entry.get('method', '?')}{figure}"
-
-
-@handles(c.SwitchLayout)
-def _switch_layout(scene, cmd: c.SwitchLayout) -> None:
-    scene.layouts.switch(cmd.name)
