@@ -37,6 +37,18 @@ def test_submitted_commands_apply_in_order_at_the_next_update_and_bump_versions(
     assert "10000" in scene.last_refusal and len(scene.state.walk.path) == 2
 
 
+def test_a_walk_stops_growing_at_the_control_points_a_session_may_hold(explorer, monkeypatch):
+    from latentwalk.scenes.explorer.core import apply_edits
+
+    app, scene = explorer
+    monkeypatch.setattr(apply_edits, "MAX_CONTROL_POINTS", 3)  # the rule, not 10,000 commands
+    for index in (1, 2, 3, 4):
+        scene.submit(c.AddControlPoint(index=index))
+    frames(app)
+    assert [p.index for p in scene.state.walk.path.points] == [1, 2, 3]
+    assert scene.last_refusal is not None and "at most 3 control points" in scene.last_refusal
+
+
 def test_undo_and_redo_step_through_path_and_highlight_edits(explorer):
     app, scene = explorer
     for command in (c.AddControlPoint(index=1), c.AddControlPoint(index=2), c.Highlight((0, 2)), c.ClearPath()):

@@ -8,6 +8,7 @@ import numpy as np
 
 from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.limits import MAX_CONTROL_POINTS
 from latentwalk.scenes.explorer.core.handlers import check_classes, check_point_size, handles, take_output
 from latentwalk.scenes.explorer.core.scene_commands import InstallModel
 from latentwalk.scenes.explorer.core.undo import EditSnapshot, snapshot
@@ -21,6 +22,8 @@ def _add(scene, cmd: c.AddControlPoint) -> None:
     path, state = scene.state.walk.path, scene.state
     if cmd.index is not None and cmd.latent is not None:
         raise SceneError("add control point: give a point index or a latent, not both")
+    if len(path.points) >= MAX_CONTROL_POINTS:  # as many as a session may hold, so every walk can be saved
+        raise SceneError(f"a walk holds at most {MAX_CONTROL_POINTS:,} control points")
     if cmd.latent is not None:
         path.add_coords(cmd.latent, cmd.position)
         return
