@@ -10,10 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-import torch
+from typing import TYPE_CHECKING
 
-from latentwalk.vae.model import ConvDecoder
+import numpy as np
+
+if TYPE_CHECKING:  # torch is imported where a layer is run: the explorer's panels lay out pictures first
+    import torch
+
+    from latentwalk.vae.model import ConvDecoder
 
 LAYER_NAMES = ("dense", "reshape", "deconv1", "deconv2", "deconv3")
 
@@ -31,6 +35,8 @@ class LayerOutput:
 
 def layer_outputs_batch(decoder: ConvDecoder, latents: torch.Tensor) -> list[tuple[str, str, torch.Tensor]]:
     """(name, description, (B, ...) tensor) for each decoder layer, in order."""
+    import torch
+
     if hasattr(decoder, "layers"):  # the colour network names its own layers (vae.colour_model)
         return decoder.layers(latents)
     h0, w0 = decoder.base
@@ -50,6 +56,8 @@ def layer_outputs_batch(decoder: ConvDecoder, latents: torch.Tensor) -> list[tup
 
 def decoder_activations(decoder: ConvDecoder, latent: np.ndarray) -> list[LayerOutput]:
     """Each layer's output for one latent (d,)."""
+    import torch
+
     z = torch.from_numpy(np.ascontiguousarray(latent, np.float32).reshape(1, -1))
     z = z.to(next(decoder.parameters()).device)
     with torch.inference_mode():
