@@ -124,10 +124,12 @@ def run_as_a_person(app, clock, actions, rest_until: float) -> dict:
 
 
 def follow_as_a_person(app, script, *, describe=None, wait_s: float = 20.0) -> PersonClock:
-    """Play a generator script on a PersonClock that takes over `app`'s time (moving the App's own
-    ManualTimeSource with it, which its input reads)."""
-    clock = PersonClock(app.time_source, wait_s=wait_s)
-    clock.app = app
+    """Play a generator script on the App's PersonClock, or on one that takes over `app`'s time (moving
+    the App's own ManualTimeSource with it, which its input reads)."""
+    clock = app.time_source
+    if not isinstance(clock, PersonClock):
+        clock = PersonClock(app.time_source)
+    clock.app, clock.wait_s = app, wait_s
     if describe is not None:
         clock.describe = describe
     app.time_source = clock

@@ -8,33 +8,20 @@ from __future__ import annotations
 import numpy as np
 import pygame
 import pytest
-import torch
 from PIL import Image
 
 from latentwalk.scenes.explorer.core import commands as c
-from latentwalk.scenes.explorer.model.decoding import image_to_rgb_u8
 from latentwalk.scenes.explorer.tools.drawing import MARKER_COLOR
 from latentwalk.scenes.explorer.panels.path import item_center
 from latentwalk.scenes.explorer.walk.walk_tools import walk_caption
-from latentwalk.vae.decode import decode_latents
-from latentwalk.vae.model import ConvDecoder
-from tests.bundles import make_bundle
-from tests.explorer_helpers import empty_pixel, frames, frames_until, open_explorer, post_button, post_motion
+from tests.bundles import contrasty_decoder, make_bundle
+from tests.explorer_helpers import (decoded, empty_pixel, frames, frames_until, open_explorer, output_pixels, post_button,
+                                    post_motion)
 from tests.explorer_helpers import key as post_key
 from tests.person import follow_as_a_person, until
 
 SIZE = (800, 600)
 WAIT_S = 20.0  # the longest a person waits for a picture (fake seconds; the first decode imports torch)
-
-
-def contrasty_decoder(seed: int) -> ConvDecoder:
-    """An untrained decoder whose images differ a lot from point to point (an untrained one is all grey)."""
-    torch.manual_seed(seed)
-    decoder = ConvDecoder(3, (28, 28))
-    with torch.no_grad():
-        decoder.fc.weight.mul_(8.0)
-        decoder.deconv3.weight.mul_(8.0)
-    return decoder
 
 
 @pytest.fixture(scope="module")
@@ -113,22 +100,6 @@ def key(code) -> None:
 def walk_image(scene) -> np.ndarray:
     """The walk's image where Output's was decoded, as the decoder makes it."""
     return decoded(scene, scene.state.walk.path.curve.at(scene.walk_tools.walk_panel.image_t))
-
-
-def decoded(scene, latent) -> np.ndarray:
-    image = decode_latents(scene.bundle.load_decoder("cpu"), np.asarray(latent, np.float32).reshape(1, -1))[0]
-    return image_to_rgb_u8(image).astype(int)
-
-
-def output_pixels(app, scene) -> np.ndarray:
-    """The Output panel's decoded image as the last drawn frame shows it, one sample per image pixel."""
-    (x0, y0), (x1, _) = scene.output_panel.item_rects["decoded"]
-    height, width = scene.bundle.image_shape
-    scale = (x1 - x0) / width
-    screen = app.capture(include_ui=True)
-    rows = (y0 + (np.arange(height) + 0.5) * scale).astype(int)
-    columns = (x0 + (np.arange(width) + 0.5) * scale).astype(int)
-    return screen[np.ix_(rows, columns)].astype(int)
 
 
 def shows(app, scene, expected, other) -> bool:

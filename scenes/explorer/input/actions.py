@@ -67,16 +67,21 @@ def _click(scene, action: Action) -> list:
     return [c.Select(hovered, source="pointer")]
 
 
-def _place_under_pointer(scene, action: Action) -> tuple[float, float, float]:
-    return tuple(float(v) for v in scene.camera.place_at(action.pos, scene.viewport))
+def _place_under_pointer(scene, action: Action) -> tuple[float, float, float] | None:
+    """The place a click (or a key a config binds, at the pointer) points at, on the plane through the
+    camera's target facing the camera: nothing in empty space says how deep it lies."""
+    pixel = action.pos if action.pos is not None else scene.state.pointer.position
+    return None if pixel is None else tuple(float(v) for v in scene.camera.place_at(pixel, scene.viewport))
 
 
 def _select_place(scene, action: Action) -> list:
-    return [c.Select(place=_place_under_pointer(scene, action), source=PLACE_SOURCE)]
+    place = _place_under_pointer(scene, action)
+    return [] if place is None else [c.Select(place=place, source=PLACE_SOURCE)]
 
 
 def _add_place(scene, action: Action) -> list:
-    return [c.AddControlPoint(place=_place_under_pointer(scene, action))]
+    place = _place_under_pointer(scene, action)
+    return [] if place is None else [c.AddControlPoint(place=place)]
 
 
 def _fly_to_selection(scene, action: Action) -> list:
