@@ -212,3 +212,17 @@ def test_visitors_who_may_select_may_decode_a_place_and_those_who_may_edit_the_p
     assert policy.allows("select_place", select) and not policy.allows("select_place", path)
     assert policy.allows("add_place", path) and not policy.allows("add_place", select)
     assert {"select_place", "add_place"} <= set(policy.bindable_actions())
+
+
+def test_a_generators_stored_layout_decodes_each_points_place_to_its_own_latent():
+    from latentwalk.scenes.explorer.model.projection import LayoutProjection
+
+    rng = np.random.default_rng(7)
+    latents = rng.normal(size=(300, DIM)).astype(np.float32)
+    positions = np.c_[np.sin(latents[:, :2] @ rng.normal(size=(2, 2))), latents[:, 2] ** 2].astype(np.float32)
+    projection = LayoutProjection(latents, positions)
+    np.testing.assert_allclose(projection.to_latent(positions), latents, atol=1e-2)  # float32 distances
+    between = (positions[0] + positions[1]) / 2  # a place between two points decodes between their latents
+    middle = projection.to_latent(between[None])[0]
+    assert np.linalg.norm(middle - (latents[0] + latents[1]) / 2) < np.linalg.norm(latents[0] - latents[1])
+    assert projection.to_latent(positions[:4]).shape == (4, DIM)
