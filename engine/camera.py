@@ -365,6 +365,11 @@ class OrbitCamera:
         s = self.state(alpha)
         return s.eye, s.rotation @ self._camera_direction(px, viewport)
 
+    def place_at(self, px: Sequence[float], viewport: Sequence[int], alpha: float = 1.0) -> np.ndarray:
+        """The world point under pixel `px` on the plane through the target facing the camera: where a
+        click in empty space is, since nothing there says how deep it lies."""
+        return self._point_at_target_depth(self.state(alpha), px, viewport)
+
     # ----------------------------------------------------------------- internals
     def _camera_direction(self, px: Sequence[float], viewport: Sequence[int]) -> np.ndarray:
         w, h = viewport

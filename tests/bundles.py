@@ -22,6 +22,16 @@ def clustered_latents(count: int, classes: int, dim: int = 3, seed: int = 0) -> 
     return (centres + rng.normal(0, 0.35, (count, dim))).astype(np.float32), labels.astype(np.int64)
 
 
+def contrasty_decoder(seed: int, dim: int = 3) -> ConvDecoder:
+    """An untrained decoder whose images differ a lot from point to point (an untrained one is all grey)."""
+    torch.manual_seed(seed)
+    decoder = ConvDecoder(dim, (28, 28))
+    with torch.no_grad():
+        decoder.fc.weight.mul_(8.0)
+        decoder.deconv3.weight.mul_(8.0)
+    return decoder
+
+
 def make_bundle(path: Path, *, count: int = 400, classes: int = 4, dim: int = 3, seed: int = 0,
                 encoder: bool = False, **overrides) -> Path:
     """A bundle of `count` clustered latents (labels i % classes, classes named c0, c1, ...) and an

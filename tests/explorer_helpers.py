@@ -143,3 +143,20 @@ def sample_picture(screen: np.ndarray, origin, scale: float, shape) -> np.ndarra
     rows = (origin[1] + (np.arange(height) + 0.5) * scale).astype(int)
     columns = (origin[0] + (np.arange(width) + 0.5) * scale).astype(int)
     return screen[np.ix_(rows, columns)].astype(int)
+
+
+def decoded(scene, latent) -> np.ndarray:
+    """The image the model's decoder makes of `latent`, as the Output panel draws it (RGB ints)."""
+    from latentwalk.scenes.explorer.model.decoding import image_to_rgb_u8
+    from latentwalk.vae.decode import decode_latents
+
+    image = decode_latents(scene.bundle.load_decoder("cpu"), np.asarray(latent, np.float32).reshape(1, -1))[0]
+    return image_to_rgb_u8(image).astype(int)
+
+
+def output_pixels(app, scene) -> np.ndarray:
+    """The Output panel's decoded image as the last drawn frame shows it, one sample per image pixel."""
+    (x0, y0), (x1, _) = scene.output_panel.item_rects["decoded"]
+    height, width = scene.bundle.image_shape
+    scale = (x1 - x0) / width
+    return sample_picture(app.capture(include_ui=True), (x0, y0), scale, (height, width))

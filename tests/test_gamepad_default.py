@@ -13,6 +13,7 @@ from imgui_bundle import imgui
 from latentwalk.engine.gamepad import NAVIGATE_PANELS
 from latentwalk.scenes.explorer.panels.help import describe
 from tests.explorer_helpers import FRAME, key
+from tests.person import PersonClock
 from tests.kiosk_helpers import tiny_bundle  # noqa: F401
 from tests.virtual_pad import VirtualPad
 
@@ -20,36 +21,14 @@ DEFAULT_SIZE = (1280, 720)  # `latentwalk run`'s window
 PAUSE = 0.4  # seconds a person takes between one press and the next
 
 
-class PersonAtThePad:
-    """The App's time source: each call is one 1/60 s frame later, and the script's steps, (seconds,
-    fn), run once their time has come, as a person's hands would between the loop's frames."""
+def press(person: PersonClock, pad: VirtualPad, button: str) -> PersonClock:
+    person.then(PAUSE, lambda: pad.button(button, True))
+    return person.then(0.1, lambda: pad.button(button, False))
 
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.script: list[tuple[float, object]] = []
 
-    def __call__(self) -> float:
-        self.now += FRAME
-        while self.script and self.script[0][0] <= self.now:
-            self.script.pop(0)[1]()
-        return self.now
-
-    def then(self, after: float, step) -> "PersonAtThePad":
-        """`step` `after` seconds past the last step (or past now)."""
-        last = self.script[-1][0] if self.script else self.now
-        self.script.append((last + after, step))
-        return self
-
-    def press(self, pad: VirtualPad, button: str) -> "PersonAtThePad":
-        self.then(PAUSE, lambda: pad.button(button, True))
-        return self.then(0.1, lambda: pad.button(button, False))
-
-    def nudge_right_stick(self, pad: VirtualPad, seconds: float = 0.2) -> "PersonAtThePad":
-        self.then(PAUSE, lambda: pad.axis("rightx", 1.0))
-        return self.then(seconds, lambda: pad.axis("rightx", 0.0))
-
-    def leave(self, after: float = PAUSE) -> None:
-        self.then(after, lambda: pygame.event.post(pygame.event.Event(pygame.QUIT)))
+def nudge_right_stick(person: PersonClock, pad: VirtualPad, seconds: float = 0.2) -> PersonClock:
+    person.then(PAUSE, lambda: pad.axis("rightx", 1.0))
+    return person.then(seconds, lambda: pad.axis("rightx", 0.0))
 
 
 class ButtonPanel:
@@ -77,14 +56,14 @@ def default_start(gl_app, tiny_bundle):  # noqa: F811
     from latentwalk.scenes.explorer.scene import ExplorerScene
     from latentwalk.scenes.kiosk.pad_driver import PadDriver
 
-    person = PersonAtThePad()
+    person = PersonClock()
     explorer = ExplorerScene(tiny_bundle, device="cpu")
-    app = gl_app(explorer, size=DEFAULT_SIZE, time_source=person)
+    app = person.app = gl_app(explorer, size=DEFAULT_SIZE, time_source=person)
     driver = PadDriver.attach(explorer, app)
     pad = VirtualPad().attach()
     try:
         person.leave(0.2)
-        app.run(idle=True)  # the pad arrives, the start settles
+        person.run()  # the pad arrives, the start settles
         assert len(driver.gamepads.pads) == 1 and explorer.state.ui.panels_visible
         yield app, explorer, driver, person, pad
     finally:
@@ -95,18 +74,15 @@ def default_start(gl_app, tiny_bundle):  # noqa: F811
 
 def run_as_a_person(app, person) -> int:
     """Play the person's script through App.run with the idle skip on; the frames it drew."""
-    drawn = app.frame_index
-    person.leave()
-    app.run(idle=True)
-    assert not person.script
-    return app.frame_index - drawn
+    person.leave(PAUSE)
+    return person.run()["drawn"]
 
 
 def test_three_presses_of_a_from_a_default_start_add_three_control_points(default_start):
     app, explorer, _, person, pad = default_start
     assert len(explorer.state.walk.path.points) == 0
     for _ in range(3):
-        person.nudge_right_stick(pad).press(pad, "a")
+        press(nudge_right_stick(person, pad), pad, "a")
     skipped = app.idle_frames
     run_as_a_person(app, person)
     assert app.idle_frames > skipped  # the loop did rest between the presses
@@ -122,15 +98,15 @@ def test_panel_navigation_is_entered_on_purpose_and_left_again(default_start):
     button = held[0].split(":")[1]
     panel = ButtonPanel()
     explorer.panels.append(panel)
-    person.nudge_right_stick(pad)  # a cursor selection, which A would add to the walk
+    nudge_right_stick(person, pad)  # a cursor selection, which A would add to the walk
     person.then(PAUSE, lambda: pad.button(button, True))  # into the panels
-    person.press(pad, "dpdown")  # ImGui's navigation lands on the focused panel's button
-    person.press(pad, "a").press(pad, "a")
+    press(person, pad, "dpdown")  # ImGui's navigation lands on the focused panel's button
+    press(press(person, pad, "a"), pad, "a")
     person.then(PAUSE, lambda: pad.button(button, False))  # back to the explorer
     run_as_a_person(app, person)
     assert panel.pressed == 2 and len(explorer.state.walk.path.points) == 0  # A pressed the button, not the walk's
     assert not imgui.is_key_down(imgui.Key.gamepad_face_down)
-    person.press(pad, "a")
+    press(person, pad, "a")
     run_as_a_person(app, person)
     assert panel.pressed == 2 and len(explorer.state.walk.path.points) == 1
 
@@ -153,11 +129,11 @@ class PresentedFrames:
 def test_the_right_sticks_cursor_is_marked_in_the_view(default_start, monkeypatch):
     app, explorer, driver, person, pad = default_start
     shown = PresentedFrames(app, monkeypatch)
-    person.then(PAUSE, lambda: None)
+    person.then(PAUSE, app.frames.request)  # one frame drawn at rest: what the window shows before
     run_as_a_person(app, person)
     before = shown.last
     scene_before = app.capture(include_ui=False)
-    person.nudge_right_stick(pad, 0.3)
+    nudge_right_stick(person, pad, 0.3)
     run_as_a_person(app, person)
     assert explorer.state.selection.source == "gamepad"
     after = shown.last

@@ -8,32 +8,20 @@ from __future__ import annotations
 import numpy as np
 import pygame
 import pytest
-import torch
 from PIL import Image
 
 from latentwalk.scenes.explorer.core import commands as c
-from latentwalk.scenes.explorer.model.decoding import image_to_rgb_u8
 from latentwalk.scenes.explorer.tools.drawing import MARKER_COLOR
 from latentwalk.scenes.explorer.panels.path import item_center
 from latentwalk.scenes.explorer.walk.walk_tools import walk_caption
-from latentwalk.vae.decode import decode_latents
-from latentwalk.vae.model import ConvDecoder
-from tests.bundles import make_bundle
-from tests.explorer_helpers import FRAME, empty_pixel, frames, frames_until, open_explorer, post_button, post_motion
+from tests.bundles import contrasty_decoder, make_bundle
+from tests.explorer_helpers import (decoded, empty_pixel, frames, frames_until, open_explorer, output_pixels, post_button,
+                                    post_motion)
 from tests.explorer_helpers import key as post_key
+from tests.person import follow_as_a_person, until
 
 SIZE = (800, 600)
 WAIT_S = 20.0  # the longest a person waits for a picture (fake seconds; the first decode imports torch)
-
-
-def contrasty_decoder(seed: int) -> ConvDecoder:
-    """An untrained decoder whose images differ a lot from point to point (an untrained one is all grey)."""
-    torch.manual_seed(seed)
-    decoder = ConvDecoder(3, (28, 28))
-    with torch.no_grad():
-        decoder.fc.weight.mul_(8.0)
-        decoder.deconv3.weight.mul_(8.0)
-    return decoder
 
 
 @pytest.fixture(scope="module")
@@ -43,50 +31,16 @@ def bundles(tmp_path_factory):
             "small": make_bundle(root / "small", count=60, classes=3, seed=1, decoder=contrasty_decoder(1))}
 
 
-class Person:
-    """The App's time source: every call is one frame later on the App's fake clock (which its input
-    reads too); at the times its script says, the person acts (posts events) or looks (asserts what the
-    last drawn frame shows). The script is a generator yielding seconds to wait, or `until(condition)`;
-    when it ends, the run ends."""
-
-    def __init__(self, app, script) -> None:
-        self.app, self.clock, self.script = app, app.time_source, script
-        self.resume_at, self.condition, self.deadline = self.clock(), None, 0.0
-
-    def __call__(self) -> float:
-        self.clock.advance(FRAME)
-        now = self.clock()
-        if self.condition is not None:
-            if self.condition():
-                self.condition = None
-            elif now > self.deadline:
-                scene = self.app.scene
-                raise AssertionError(f"still waiting after {WAIT_S} s for {self.condition.__doc__} (Output: "
-                                     f"{scene.output_panel.caption_shown!r}, Neighbours: {scene.neighbours.caption!r}, "
-                                     f"hovered: {scene.state.pointer.hovered})")
-        if self.condition is None and now >= self.resume_at:
-            try:
-                wait = next(self.script)
-            except StopIteration:
-                self.app.quit()
-                return now
-            if callable(wait):
-                self.condition, self.deadline = wait, now + WAIT_S
-            else:
-                self.resume_at = now + wait
-        return now
-
-
-def until(condition, what: str):
-    condition.__doc__ = what
-    return condition
-
-
 def run_as_person(app, script) -> None:
-    person = Person(app, script)
-    app.time_source = person
-    app.run(idle=True)
-    assert person.script.gi_frame is None, "the run ended before the script"
+    """Play a generator script as a person (tests/person.py): it acts, waits seconds, or waits (at most
+    WAIT_S) `until` what it looks for shows."""
+    scene = app.scene
+
+    def describe() -> str:
+        return (f"(Output: {scene.output_panel.caption_shown!r}, Neighbours: {scene.neighbours.caption!r}, "
+                f"hovered: {scene.state.pointer.hovered})")
+
+    follow_as_a_person(app, script, describe=describe, wait_s=WAIT_S)
 
 
 def arrange(scene) -> None:
@@ -146,22 +100,6 @@ def key(code) -> None:
 def walk_image(scene) -> np.ndarray:
     """The walk's image where Output's was decoded, as the decoder makes it."""
     return decoded(scene, scene.state.walk.path.curve.at(scene.walk_tools.walk_panel.image_t))
-
-
-def decoded(scene, latent) -> np.ndarray:
-    image = decode_latents(scene.bundle.load_decoder("cpu"), np.asarray(latent, np.float32).reshape(1, -1))[0]
-    return image_to_rgb_u8(image).astype(int)
-
-
-def output_pixels(app, scene) -> np.ndarray:
-    """The Output panel's decoded image as the last drawn frame shows it, one sample per image pixel."""
-    (x0, y0), (x1, _) = scene.output_panel.item_rects["decoded"]
-    height, width = scene.bundle.image_shape
-    scale = (x1 - x0) / width
-    screen = app.capture(include_ui=True)
-    rows = (y0 + (np.arange(height) + 0.5) * scale).astype(int)
-    columns = (x0 + (np.arange(width) + 0.5) * scale).astype(int)
-    return screen[np.ix_(rows, columns)].astype(int)
 
 
 def shows(app, scene, expected, other) -> bool:

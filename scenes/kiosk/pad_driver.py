@@ -16,8 +16,9 @@ Decisions:
   `zoom_per_second ** dt`, the cursor by `cursor_speed * scene radius * dt` along the camera's
   right / up axes, so a held stick moves as far per second at any frame rate.
 - The cursor lives in the 3-d view, starting at the camera's target, and maps back to a latent
-  through the projection (exact for d <= 3, onto the three main axes for PCA); it stays within two
-  scene radii of the centre so it cannot get lost.
+  through the current layout's inverse map (`Select(place=...)`: exact for d <= 3 and PCA, the
+  layout's network for UMAP and t-SNE); it stays within two scene radii of the centre so it cannot
+  get lost.
 """
 from __future__ import annotations
 
@@ -99,12 +100,8 @@ class PadDriver:
         if length > reach:
             moved = camera.scene_center + offset * (reach / length)
         self.cursor = moved
-        self.scene.submit(c.Select(latent=tuple(float(v) for v in self.latent_of(moved)), source="gamepad"))
-
-    def latent_of(self, position: np.ndarray) -> np.ndarray:
-        """The latent drawn at a 3-d position: the projection's inverse on its subspace."""
-        projection = self.scene.installed.projection
-        return np.asarray(projection.mean, np.float64) + np.asarray(position, np.float64) @ projection.axes
+        # the place decodes through the layout shown (its inverse map), as a click or a typed x y z does
+        self.scene.submit(c.Select(place=tuple(float(v) for v in moved), source="gamepad"))
 
     def forget_cursor(self) -> None:
         self.cursor = None

@@ -21,7 +21,8 @@ from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.explorer.core import apply_edits, apply_files  # noqa: F401  (register the remaining handlers)
 from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.explorer.core.handlers import (HANDLERS, check_classes, check_index, check_latent,
-                                                      check_point_size, handles, take_output, view_moved)
+                                                      check_point_size, handles, latent_at_place, take_output,
+                                                      view_moved)
 from latentwalk.scenes.explorer.core.scene_commands import FixedStep, PointHovered, ViewportResized
 from latentwalk.scenes.explorer.core.state import HOVER_REARM_PX, SOURCES
 from latentwalk.scenes.explorer.core.undo import snapshot
@@ -187,7 +188,12 @@ def _hovered(scene, cmd: PointHovered) -> None:
 
 @handles(c.Select)
 def _select(scene, cmd: c.Select) -> None:
-    _set_selection(scene, cmd.index, cmd.latent, cmd.source, cmd.fly)
+    latent = cmd.latent
+    if cmd.place is not None:
+        if cmd.index is not None or cmd.latent is not None:
+            raise SceneError("select: give a point index, a latent or a place, only one")
+        latent = latent_at_place(scene, cmd.place)
+    _set_selection(scene, cmd.index, latent, cmd.source, cmd.fly)
 
 
 def _set_selection(scene, index, latent, source, fly, *, keep_chain: bool = False) -> None:

@@ -9,7 +9,8 @@ import numpy as np
 from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.limits import MAX_CONTROL_POINTS
-from latentwalk.scenes.explorer.core.handlers import check_classes, check_point_size, handles, take_output
+from latentwalk.scenes.explorer.core.handlers import (check_classes, check_point_size, handles, latent_at_place,
+                                                      take_output)
 from latentwalk.scenes.explorer.core.scene_commands import InstallModel
 from latentwalk.scenes.explorer.core.undo import EditSnapshot, snapshot
 from latentwalk.scenes.explorer.model import install
@@ -20,12 +21,12 @@ from latentwalk.scenes.explorer.view.palette import class_colors
 @handles(c.AddControlPoint)
 def _add(scene, cmd: c.AddControlPoint) -> None:
     path, state = scene.state.walk.path, scene.state
-    if cmd.index is not None and cmd.latent is not None:
-        raise SceneError("add control point: give a point index or a latent, not both")
+    if sum(value is not None for value in (cmd.index, cmd.latent, cmd.place)) > 1:
+        raise SceneError("add control point: give a point index, a latent or a place, only one")
     if len(path.points) >= MAX_CONTROL_POINTS:  # as many as a session may hold, so every walk can be saved
         raise SceneError(f"a walk holds at most {MAX_CONTROL_POINTS:,} control points")
-    if cmd.latent is not None:
-        path.add_coords(cmd.latent, cmd.position)
+    if cmd.latent is not None or cmd.place is not None:
+        path.add_coords(cmd.latent if cmd.place is None else latent_at_place(scene, cmd.place), cmd.position)
         return
     index = cmd.index
     if index is None:

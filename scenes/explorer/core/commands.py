@@ -118,14 +118,16 @@ class PointerMoved:
 
 @dataclass(frozen=True)
 class Select:
-    """Select a data-set point (`index`) or a free latent (`latent`), or clear the selection (both
-    None). `source`: "pointer" | "keyboard" | "gamepad" | "tour" | "walk" | "draw". `fly`: the
-    camera flies to it."""
+    """Select a data-set point (`index`), a free latent (`latent`) or the latent a 3-d `place` of the
+    view decodes to (the current layout's inverse map), or clear the selection (all None). `source`:
+    "pointer" | "keyboard" | "gamepad" | "tour" | "walk" | "draw" | "place". `fly`: the camera flies
+    to it."""
     effects = (SELECT, FLY)
     index: int | None = None
     source: str = "keyboard"
     latent: tuple[float, ...] | None = None
     fly: bool = False
+    place: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,13 +165,15 @@ class SelectAlongWalk:
 
 @dataclass(frozen=True)
 class AddControlPoint:
-    """Add a data-set point (`index`), a typed latent (`latent`), or with neither the hovered point,
-    else the selected one; at the end or before `position`."""
+    """Add a data-set point (`index`), a typed latent (`latent`), the latent a 3-d `place` of the view
+    decodes to, or with none of them the hovered point, else the selected one; at the end or before
+    `position`."""
     effects = (PATH,)
     undoable = True
     index: int | None = None
     latent: tuple[float, ...] | None = None
     position: int | None = None
+    place: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,16 @@ def check_latent(latent, dim: int) -> tuple[float, ...]:
     return values
 
 
+def latent_at_place(scene, place) -> tuple[float, ...]:
+    """The latent a 3-d place of the view stands for: the current projection's inverse map (exact for
+    PCA, the layout's network for UMAP and t-SNE), so every way of decoding a place agrees."""
+    values = tuple(float(v) for v in place)
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
+        raise SceneError(f"a place in the view is 3 finite numbers x y z, got {values[:4]!r:.60}")
+    latent = scene.installed.projection.to_latent(np.asarray(values, np.float32)[None])[0]
+    return check_latent(latent, scene.bundle.latent_dim)
+
+
 def check_classes(classes, count: int) -> tuple[int, ...]:
     classes = tuple(classes)
     for value in classes:

@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # Who set the selection (or claims the Output image).
-SOURCES = ("pointer", "keyboard", "gamepad", "tour", "walk", "draw", "session", "remote")  # remote: OSC, MIDI
+# remote: OSC, MIDI; place: a place of the view decoded through the layout's inverse map (Alt+click)
+PLACE_SOURCE = "place"
+SOURCES = ("pointer", "keyboard", "gamepad", "tour", "walk", "draw", "session", "remote", PLACE_SOURCE)
 # What the Output image can show. The most recent intent wins: moving the pointer (hover), selecting
 # (any source: a click, keys, the tour, the gamepad cursor, a drawing), or scrubbing, stepping, playing
 # or pausing the walk. Playback's own steps are no new intent: they carry on the Play that was one.
@@ -183,4 +185,4 @@ def shown_word(owner: str | None, source: str | None = None) -> str:
     return SELECTION_WORDS.get(source, "selected")
 
 
-SELECTION_WORDS = {"draw": "drawn", "gamepad": "gamepad", "tour": "tour"}
+SELECTION_WORDS = {"draw": "drawn", "gamepad": "gamepad", "tour": "tour", PLACE_SOURCE: "decoded place"}

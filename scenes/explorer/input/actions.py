@@ -9,7 +9,8 @@ Alt+arrows select the nearest point on screen that way; N / Shift+N the next / p
 neighbour; ] / [ the next / previous control point along the walk; F flies to the selection; A shows
 or hides the axes; Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc clears the selection (the App gives
 it to an open popup first; Ctrl+Q quits). A click selects the point under the cursor (or clears the
-selection on empty space), a double-click flies there.
+selection on empty space), a double-click flies there; Alt+click in empty space decodes the place under
+the pointer, Alt+Shift+click adds that place to the path.
 
 Actions with a value, which remote sources send (engine/osc.py's addresses, a MIDI knob or pad):
 "select_index" (value: a point's index), "walk_t" (value: the walk's position, 0 to 1),
@@ -28,11 +29,17 @@ from latentwalk.engine.gamepad import NAVIGATE_PANELS_ACTION
 from latentwalk.engine.input import Action, Bindings
 from latentwalk.engine.screenshots import SCREENSHOT, SCREENSHOT_ACTIONS, SCREENSHOT_WITHOUT_UI
 from latentwalk.scenes.explorer.core import commands as c
+from latentwalk.scenes.explorer.core.state import PLACE_SOURCE
 
 # held-key orbit: the direction of each action, in (yaw, pitch)
 ORBIT_KEYS = {"orbit_left": (-1, 0), "orbit_right": (1, 0), "orbit_up": (0, 1), "orbit_down": (0, -1)}
 ORBIT_RADIANS_PER_SECOND = 1.2
 TOGGLE_HELP = "toggle_help"  # the Help panel's (panels/help.py): no command
+# A click with Alt held in empty space decodes the place under the pointer (with Shift too: adds it to
+# the path, as Shift+click adds a point). Alt, because Shift+click already adds the hovered point,
+# Ctrl+click is the right button on a Mac, and Alt already means "a place on screen" here (Alt+arrows).
+PLACE_MODIFIER = pygame.KMOD_ALT
+SELECT_PLACE, ADD_PLACE = "select_place", "add_place"
 
 
 # -- commands made from the action or the scene ---------------------------------------------------
@@ -52,9 +59,29 @@ def _click(scene, action: Action) -> list:
     if action.button != 1:
         return []
     hovered = scene.state.pointer.hovered
+    if action.mods & PLACE_MODIFIER and hovered is None:
+        name = ADD_PLACE if action.mods & pygame.KMOD_SHIFT else SELECT_PLACE
+        return EXPLORER_ACTIONS[name].commands(scene, action)
     if action.mods & pygame.KMOD_SHIFT:
         return [c.AddControlPoint()] if hovered is not None else []
     return [c.Select(hovered, source="pointer")]
+
+
+def _place_under_pointer(scene, action: Action) -> tuple[float, float, float] | None:
+    """The place a click (or a key a config binds, at the pointer) points at, on the plane through the
+    camera's target facing the camera: nothing in empty space says how deep it lies."""
+    pixel = action.pos if action.pos is not None else scene.state.pointer.position
+    return None if pixel is None else tuple(float(v) for v in scene.camera.place_at(pixel, scene.viewport))
+
+
+def _select_place(scene, action: Action) -> list:
+    place = _place_under_pointer(scene, action)
+    return [] if place is None else [c.Select(place=place, source=PLACE_SOURCE)]
+
+
+def _add_place(scene, action: Action) -> list:
+    place = _place_under_pointer(scene, action)
+    return [] if place is None else [c.AddControlPoint(place=place)]
 
 
 def _fly_to_selection(scene, action: Action) -> list:
@@ -114,6 +141,10 @@ DECLARED = (
     ActionSpec("select_next_on_walk", "next control point", ("key:rightbracket",), makes=c.SelectAlongWalk(1)),
     ActionSpec("select_previous_on_walk", "previous control point", ("key:leftbracket",),
                makes=c.SelectAlongWalk(-1)),
+    ActionSpec(SELECT_PLACE, "decode the place in the view under the pointer (not a data point)",
+               unbound="Alt+click in empty space", makes=c.Select, make=_select_place),
+    ActionSpec(ADD_PLACE, "add the place under the pointer to the path", unbound="Alt+Shift+click in empty space",
+               makes=c.AddControlPoint, make=_add_place),
     ActionSpec("fly_to_selection", "fly to the selection", ("key:f",), makes=c.FlyTo, make=_fly_to_selection),
     ActionSpec("toggle_axes", "show / hide the axes", ("key:a",), makes=c.SetPointStyle, make=_toggle_axes),
     ActionSpec("undo", "undo", ("key:ctrl+z",), makes=c.Undo()),

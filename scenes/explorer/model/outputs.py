@@ -21,7 +21,7 @@ import numpy as np
 
 from latentwalk.engine.worker import WorkResult
 from latentwalk.scenes.explorer.model.decoding import HOVER_CHANNEL, ImageSlot
-from latentwalk.scenes.explorer.core.state import output_owner, shown_word
+from latentwalk.scenes.explorer.core.state import PLACE_SOURCE, output_owner, shown_word
 
 SELECTION_CHANNEL = "selection"
 WalkImage = Callable[[], "tuple[np.ndarray, str] | None"]
@@ -118,7 +118,9 @@ class OutputImages:
         if index is not None:
             caption = f"#{index}  class {scene.bundle.class_names[scene.bundle.labels[index]]}  ({word})"
         else:
-            caption = f"{word}: " + ", ".join(f"{v:.3g}" for v in state.selection.latent[:4])
+            # a decoded place is no data point: the caption says so, lest it be read as one
+            note = ", not a data point" if state.selection.source == PLACE_SOURCE else ""
+            caption = f"{word}{note}: " + ", ".join(f"{v:.3g}" for v in state.selection.latent[:4])
         return key, image, caption, index
 
     def show(self) -> None:

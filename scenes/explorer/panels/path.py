@@ -1,5 +1,6 @@
 """Panel "Path": the control points as a list (reorder, delete, clear, fly the camera there), the curve's
-kind and closure, adding the hovered (or selected) point or a typed latent coordinate.
+kind and closure, adding the hovered (or selected) point, a typed latent coordinate, or a typed place
+x y z of the view (decoded through the layout's inverse map, as the gamepad's cursor and Alt+click are).
 
 The panel reads the `WalkPath` and emits commands (scenes/explorer/core/commands.py) through `submit`;
 `hovered_index` says which data-set point is hovered, `describe` names one (its class), `refusal`
@@ -36,6 +37,7 @@ class PathPanel:
         self.describe = describe or (lambda index: f"#{index}")
         self.refusal = refusal
         self.coords_text = ""
+        self.place_text = ""
         self.typing_error: str | None = None  # typed coordinates that do not parse
         self.visible = True
         self.item_rects: ItemRects = {}
@@ -52,14 +54,26 @@ class PathPanel:
         return reason if isinstance(command, c.UNDOABLE) else None
 
     def add_typed(self) -> None:
+        coords = self._parsed(self.coords_text, self.path.dim)
+        if coords is not None:
+            self.coords_text = ""
+            self.submit(c.AddControlPoint(latent=coords))
+
+    def add_place(self) -> None:
+        place = self._parsed(self.place_text, 3, "typed place", "the view (x y z)")
+        if place is not None:
+            self.place_text = ""
+            self.submit(c.AddControlPoint(place=place))
+
+    def _parsed(self, text: str, dim: int, *words: str) -> tuple[float, ...] | None:
+        """The typed numbers, or None with `typing_error` saying why not."""
         try:
-            coords = parse_coordinates(self.coords_text, self.path.dim)
+            values = parse_coordinates(text, dim, *words)
         except SceneError as exc:
             self.typing_error = str(exc)
-            return
+            return None
         self.typing_error = None
-        self.coords_text = ""
-        self.submit(c.AddControlPoint(latent=coords))
+        return values
 
     def label(self, position: int, point=None) -> str:
         point = self.path.points[position] if point is None else point
@@ -116,6 +130,17 @@ class PathPanel:
         if imgui.button("Add") or entered:
             self.add_typed()
         remember_item(self.item_rects, "add_typed")
+        imgui.set_next_item_width(-110)
+        entered, self.place_text = imgui.input_text_with_hint(
+            "##place", "x y z in the view", self.place_text, imgui.InputTextFlags_.enter_returns_true)
+        remember_item(self.item_rects, "place")
+        if imgui.is_item_hovered():
+            imgui.set_tooltip("a place of the view, 3 numbers: the latent it decodes to is added\n"
+                              "(Alt+Shift+click in empty space adds the place under the pointer)")
+        imgui.same_line()
+        if imgui.button("Add place") or entered:
+            self.add_place()
+        remember_item(self.item_rects, "add_place")
 
     def _list(self) -> None:
         count = len(self.path)

@@ -27,22 +27,24 @@ from latentwalk.scenes.explorer.walk.traversal import DEFAULT_STEPS, MIN_STEPS, 
 _SEPARATORS = re.compile(r"[\s,;]+")
 
 
-def parse_coordinates(text: str, dim: int) -> tuple[float, ...]:
-    """'0.1, -2 3e-1' -> floats; SceneError (one line) unless there are exactly `dim` finite numbers."""
+def parse_coordinates(text: str, dim: int, what: str = "typed coordinates",
+                      space: str = "the latent space") -> tuple[float, ...]:
+    """'0.1, -2 3e-1' -> floats; SceneError (one line, starting with `what`) unless there are exactly
+    `dim` finite numbers, as many as `space` has."""
     tokens = [t for t in _SEPARATORS.split(text.strip().strip("[]()")) if t]
     if not tokens:
-        raise SceneError(f"typed coordinates: nothing entered (expected {dim} numbers)")
+        raise SceneError(f"{what}: nothing entered (expected {dim} numbers)")
     values = []
     for position, token in enumerate(tokens):
         try:
             value = float(token)
         except ValueError:
-            raise SceneError(f"typed coordinates: {token!r} (number {position + 1}) is not a number") from None
+            raise SceneError(f"{what}: {token!r} (number {position + 1}) is not a number") from None
         if not math.isfinite(value):
-            raise SceneError(f"typed coordinates: number {position + 1} is {token!r}, not finite")
+            raise SceneError(f"{what}: number {position + 1} is {token!r}, not finite")
         values.append(value)
     if len(values) != dim:
-        raise SceneError(f"typed coordinates: got {len(values)} numbers, the latent space has {dim}")
+        raise SceneError(f"{what}: got {len(values)} numbers, {space} has {dim}")
     return tuple(values)
 
 
