@@ -14,6 +14,7 @@ from latentwalk.scenes.explorer.core.scene_commands import InstallModel
 from latentwalk.scenes.explorer.core.state import PointMask
 from latentwalk.scenes.explorer.core.undo import EditSnapshot, snapshot
 from latentwalk.scenes.explorer.model import install
+from latentwalk.scenes.explorer.tools.colouring import check_colour_map
 from latentwalk.scenes.explorer.view.palette import class_colors
 
 
@@ -226,6 +227,20 @@ def _class_color(scene, cmd: c.SetClassColor) -> None:
         overrides[cmd.index] = rgb
     scene.installed.cloud.set_colors(class_colors(count, overrides))
     scene.state.style.touch()
+
+
+@handles(c.SetColouring)
+def _colouring(scene, cmd: c.SetColouring) -> None:
+    style = scene.state.style
+    source = style.colour_by if cmd.source is None else str(cmd.source)
+    colour_map = style.colour_map if cmd.colour_map is None else check_colour_map(cmd.colour_map)
+    scene.colouring.check(source)
+    if (source, colour_map) == (style.colour_by, style.colour_map):
+        return
+    style.colour_by, style.colour_map = source, colour_map
+    scene.colouring.ensure(source)
+    scene.mirror_point_style()
+    style.touch()
 
 
 # -- the rest ---------------------------------------------------------------------------------

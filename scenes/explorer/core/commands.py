@@ -303,6 +303,17 @@ class SetClassColor:
     rgb: tuple[float, float, float] | None = None
 
 
+@dataclass(frozen=True)
+class SetColouring:
+    """Colour the points by `source` ("class"; "latent:i"; "error", the reconstruction error;
+    "density"; "factor:NAME", a generating factor the bundle stores; "column:NAME", a `--colour-by`
+    column) and/or on `colour_map` ("viridis", "cividis"); None keeps it. A value still being
+    computed colours the points when it is ready (tools/colouring.py)."""
+    effects = (STYLE,)
+    source: str | None = None
+    colour_map: str | None = None
+
+
 # -- the rest -----------------------------------------------------------------------------------
 
 

@@ -16,7 +16,8 @@ Parts:
   digit) and who set it (`source`, one of SOURCES).
 - `highlight`: per class, shown (True) or dimmed (False); and `points`, a per-point mask with a label
   (a search's matches, a range of a colour's values) that dims the points outside it as well.
-- `style`: point size, axes, grid.
+- `style`: point size, axes, grid, class colours, what colours the points (`colour_by`) and on which
+  map.
 - `walk`: the `WalkPath` (control points, interpolation, closed, steps) and its `Traversal`
   (t, playing, mode, speed); `walk.version` (curve) and `walk.position_version` (t) move apart.
 - `intent`: what the person last meant the Output image to show (`latest`, `chosen`), which commands
@@ -112,6 +113,8 @@ class StyleState(Part):
     show_grid: bool = True
     pick_prefilter: bool = True  # the picker's CPU prefilter (a Stats panel switch)
     class_colors: dict = field(default_factory=dict)  # class index -> user-chosen rgb (palette.py)
+    colour_by: str = "class"  # what colours the points: a source of tools/colouring.py
+    colour_map: str = "viridis"  # the map of a continuous value (view/colour_maps.py)
 
 
 @dataclass
