@@ -57,20 +57,30 @@ def assert_points_show(scene, class_frame, value_frame, values, colour_map, poin
     assert checked >= 3
 
 
+def settle(app, scene) -> None:
+    """Frames until the 3-d layer shows every point again (adaptive detail refines after a change)."""
+    for _ in range(200):
+        frames(app)
+        if scene.layer_cache.detail.mode == "full" and not scene.camera.is_moving:
+            return
+    raise AssertionError("the layer never showed every point")
+
+
 def choose_source(app, panel, kind: str) -> None:
     """Open the "colour by" combo and click an entry, as a person does."""
     click_item(app, panel, "colour_by")
     frames(app, 2)
     click_item(app, panel, f"source:{kind}")
-    frames(app, 2)
+    settle(app, panel.scene)
 
 
 def open_with_classes_panel(gl_app, model, **kwargs):
-    app, scene = open_explorer(gl_app, model, SIZE, panels=True, **kwargs)
+    app, scene = open_explorer(gl_app, model, SIZE, panels=True, detail={"fixed": 100, "min_points": 50}, **kwargs)
+    assert scene.layer_cache.detail.builder.wait(30) is not None  # a draw order, as big clouds have
     panel = next(p for p in scene.panels if p.title == "Classes")
     scene.panels[:] = [panel]  # the others would cover the points
     panel.place = (5, 5)
-    frames(app, 3)
+    settle(app, scene)
     return app, scene, panel
 
 
@@ -83,12 +93,13 @@ def test_a_column_given_with_colour_by_colours_each_point_on_the_map(gl_app, bun
     assert scene.state.style.colour_by == "column:height"
     value_frame = app.capture(include_ui=False)
     values = columns["height"]
+    assert scene.installed.cloud.ordered  # the per-point colours follow adaptive detail's draw order
     assert_points_show(scene, class_frame, value_frame, values, "viridis", points)
     # the other map, chosen in the panel: the same points in cividis
     click_item(app, panel, "map")
     frames(app, 2)
     click_item(app, panel, "map:cividis")
-    frames(app, 2)
+    settle(app, scene)
     assert scene.state.style.colour_map == "cividis"
     assert_points_show(scene, class_frame, app.capture(include_ui=False), values, "cividis", points)
     assert "colour_bar" in panel.item_rects  # the legend: the value's bar under its name
@@ -116,6 +127,7 @@ def test_a_range_of_values_set_in_the_panel_dims_the_points_outside_it(gl_app, b
     before = app.capture(include_ui=False)
     (x0, y0), (x1, y1) = panel.item_rects["range_from"]
     click(app, (int(x0 + 0.5 * (x1 - x0)), int((y0 + y1) / 2)))  # a click half-way sets "from" there
+    settle(app, scene)
     points = scene.state.highlight.points
     assert points is not None and points.label.startswith("column: height in [")
     low = panel.colouring.range[0]
