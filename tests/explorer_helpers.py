@@ -100,8 +100,15 @@ def front_point(scene, margin: int = 24) -> tuple[int, tuple[int, int]]:
 
 def isolated_point(scene, clearance: float = 16.0, margin: int = 24) -> tuple[int, tuple[int, int]]:
     """A visible point with no other point's centre within `clearance` pixels, and its pixel."""
+    return lonely_points(scene, 1, clearance, margin)[0]
+
+
+def lonely_points(scene, count: int, clearance: float = 16.0, margin: int = 24) -> list[tuple[int, tuple[int, int]]]:
+    """Up to `count` visible points (at least one) with no other point's centre within `clearance`
+    pixels, and their pixels."""
     projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
     px, (width, height) = projection.pixels, scene.viewport
+    found = []
     for index in np.flatnonzero(projection.visible):
         x, y = px[index]
         if not (margin < x < width - margin and margin < y < height - margin):
@@ -109,8 +116,12 @@ def isolated_point(scene, clearance: float = 16.0, margin: int = 24) -> tuple[in
         distances = np.hypot(px[:, 0] - x, px[:, 1] - y)
         distances[index] = np.inf
         if distances.min() > clearance:
-            return int(index), (int(x), int(y))
-    raise AssertionError("no isolated point")
+            found.append((int(index), (int(x), int(y))))
+            if len(found) == count:
+                break
+    if not found:
+        raise AssertionError("no isolated point")
+    return found
 
 
 def empty_pixel(scene, distance: float = 30.0) -> tuple[int, int]:

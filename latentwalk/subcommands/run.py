@@ -59,6 +59,9 @@ def add_parser(subparsers) -> None:
                         help="read a MIDI input, by (part of) its name: CC 21 moves the walk, notes 36-38 play, "
                              "add a point, reset the view (a kiosk config's [bindings] rebinds; needs the midi "
                              "extra)")
+    parser.add_argument("--colour-by", default=None, metavar="FILE.npy",
+                        help="per-point values the Classes panel can colour the points by: float (N,) or (N, K), "
+                             "a row for each of the model's N points")
     parser.set_defaults(func=run)
 
 
@@ -115,7 +118,7 @@ def make_scene(args: argparse.Namespace):
         return DemoScene()
     from latentwalk.scenes.errors import SceneError
     from latentwalk.scenes.explorer.scene import ExplorerScene
-    from latentwalk.vae.bundle import list_bundled_models
+    from latentwalk.vae.bundle import list_bundled_models, load_bundle
 
     model = DEFAULT_MODEL if args.model is None else args.model  # None: --model not given
     if model == DEFAULT_MODEL and DEFAULT_MODEL not in list_bundled_models():
@@ -123,7 +126,12 @@ def make_scene(args: argparse.Namespace):
                          "train it with `latentwalk train` or pass --model PATH to a bundle folder "
                          "(`latentwalk import-tfjs` makes one)")
     detail = None if args.target_fps is None else {"target_fps": args.target_fps}
-    return ExplorerScene(model, data_dir=args.data_dir, detail=detail)
+    columns = None
+    if args.colour_by is not None:  # checked against the model's points before a window opens
+        from latentwalk.scenes.explorer.tools.colouring import read_colour_file
+        model = load_bundle(model)
+        columns = read_colour_file(args.colour_by, len(model.latents))
+    return ExplorerScene(model, data_dir=args.data_dir, detail=detail, colour_columns=columns)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.screenshot)  # fail before a window opens, not after the run
     if args.config is not None and not args.kiosk:
         raise UsageError("--config is the kiosk's config: use it with --kiosk")
+    if args.colour_by is not None and (args.kiosk or args.demo):
+        raise UsageError("--colour-by colours the explorer's points: not with --kiosk or --demo")
     if args.osc_host is not None:
         with argument_check("--osc-host", ValueError):
             ipaddress.ip_address(args.osc_host)

@@ -52,6 +52,7 @@ from latentwalk.scenes.explorer.view.layer import RenderContext
 from latentwalk.scenes.explorer.model.install import InstalledModel
 from latentwalk.scenes.explorer.model.model_loader import ModelLoader, prepare_model
 from latentwalk.scenes.explorer.tools.neighbor_tools import NeighborTools
+from latentwalk.scenes.explorer.tools.colouring import ColourTools
 from latentwalk.scenes.explorer.model.outputs import OutputImages
 from latentwalk.scenes.explorer.panels.detail_hint import detail_hint
 from latentwalk.scenes.explorer.view.picking import Picker
@@ -78,13 +79,15 @@ DETERMINISTIC_TIMEOUT_S = 30.0
 class ExplorerScene(Scene):
     def __init__(self, model: str | Path | Bundle = "mnist", *, data_dir: str | Path | None = None,
                  device: str | None = None, point_size: float = 4.0, prefilter: bool = True,
-                 detail: dict | None = None) -> None:
+                 detail: dict | None = None, colour_columns: dict | None = None) -> None:
         """Loads the bundle now, so a bad one fails (VaeError, one line) before a window opens.
         `detail`: adaptive detail's options for every model (adaptive_detail.py: target_fps, min_points,
-        fixed, enabled)."""
+        fixed, enabled). `colour_columns`: name -> float (N,) values the points can be coloured by
+        (`run --colour-by`; tools/colouring.py)."""
         map_big_blocks()  # before a million points' arrays and their temporaries (engine/memory.py)
         self._first_bundle = model if isinstance(model, Bundle) else load_bundle(model)
         self.data_dir, self.device = data_dir, device
+        self._colour_columns = colour_columns
         self.state = ExplorerState(style=StyleState(point_size=float(point_size), pick_prefilter=bool(prefilter)),
                                    walk=WalkState(WalkPath(self._first_bundle.latents,
                                                             kind=self._first_bundle.walk_interpolation or "catmull-rom")))
@@ -128,6 +131,7 @@ class ExplorerScene(Scene):
         self.selection_marker: SelectionMarker | None = None
         self.insight: InsightTools | None = None
         self.neighbours: NeighborTools | None = None
+        self.colouring: ColourTools | None = None
         self.screenshots: Screenshots | None = None
 
     @property
@@ -155,6 +159,7 @@ class ExplorerScene(Scene):
         self.selection_marker = SelectionMarker(self)  # a ring around the selected point
         self.insight = InsightTools(self)  # the Activations and Weights panels
         self.neighbours = NeighborTools(self)  # the Neighbours panel; each model's index built off-thread
+        self.colouring = ColourTools(self, self._colour_columns)  # colour by a value; some computed off-thread
         self.screenshots = Screenshots(app)  # F12 / Shift+F12 save the window as a PNG (engine/screenshots.py)
         self.screenshots.bind_keys(app.bindings)  # the keys' actions become TakeScreenshot (actions.py)
 
@@ -167,6 +172,7 @@ class ExplorerScene(Scene):
         self.selection_marker.release()
         self.insight.release()
         self.neighbours.release()
+        self.colouring.close()
         self.loader.close()
         self.decoder.close()
         installed = () if self.installed is None else (self.installed.cloud, self.installed.guides)
@@ -212,6 +218,13 @@ class ExplorerScene(Scene):
         style, guides = self.state.style, self.installed.guides
         guides.show_axes, guides.show_grid = style.show_axes, style.show_grid
         self.picker.prefilter = style.pick_prefilter
+
+    def mirror_point_style(self) -> None:
+        """The cloud's per-point style: colours of the chosen value (SetColouring, or its values
+        arriving) and state.highlight.points (HighlightPoints, undo)."""
+        points = self.state.highlight.points
+        colours = None if self.colouring is None else self.colouring.point_colours()
+        self.installed.cloud.set_point_style(colours, None if points is None else points.shown)
 
     # ----------------------------------------------------------------- input and fixed update
     def handle_action(self, action) -> None:

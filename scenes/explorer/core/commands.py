@@ -270,6 +270,17 @@ class Highlight:
     classes: tuple[int, ...] | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class HighlightPoints:
+    """Show these points and dim the others, as a dimmed class is (on top of the class highlight):
+    `points` is a bool mask over every point or a sequence of point indices; `label` says what they
+    are, for the legend ("search: 7", "x in [0.2, 0.5]"). `points=None` clears it."""
+    effects = (HIGHLIGHT,)
+    undoable = True
+    points: object = None
+    label: str = ""
+
+
 @dataclass(frozen=True)
 class CycleHighlight:
     """Everything -> class 0 alone -> class 1 alone -> ... -> everything."""
@@ -294,6 +305,17 @@ class SetClassColor:
     effects = (STYLE,)
     index: int
     rgb: tuple[float, float, float] | None = None
+
+
+@dataclass(frozen=True)
+class SetColouring:
+    """Colour the points by `source` ("class"; "latent:i"; "error", the reconstruction error;
+    "density"; "factor:NAME", a generating factor the bundle stores; "column:NAME", a `--colour-by`
+    column) and/or on `colour_map` ("viridis", "cividis"); None keeps it. A value still being
+    computed colours the points when it is ready (tools/colouring.py)."""
+    effects = (STYLE,)
+    source: str | None = None
+    colour_map: str | None = None
 
 
 # -- the rest -----------------------------------------------------------------------------------

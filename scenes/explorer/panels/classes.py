@@ -1,7 +1,9 @@
-"""Panel "Classes": the legend (colour swatch, name, count per class), a checkbox per class to
-highlight it (the others are dimmed), all / none / invert, and the display options; a click on a
-swatch shows that class alone, a right-click picks its colour. Every change is a command (Highlight,
-SetPointStyle, SetClassColor)."""
+"""Panel "Classes": the display options, what colours the points (panels/colouring.py: class or a
+continuous value with its colour bar), the highlighted points (a search's matches, a range of values)
+with a button to clear them, and the legend (colour swatch while colouring by class, name, count per
+class) with a checkbox per class to highlight it (the others are dimmed), all / none / invert; a click
+on a swatch shows that class alone, a right-click picks its colour. Every change is a command
+(Highlight, HighlightPoints, SetPointStyle, SetClassColor, SetColouring)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -9,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from imgui_bundle import imgui
 
-from latentwalk.scenes.explorer.core.commands import Highlight, SetClassColor, SetPointStyle
+from latentwalk.scenes.explorer.core.commands import Highlight, HighlightPoints, SetClassColor, SetPointStyle
+from latentwalk.scenes.explorer.panels.colouring import ColouringSection
 from latentwalk.scenes.explorer.panels import remember_item, window_rect
 from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 
@@ -25,6 +28,7 @@ class ClassesPanel:
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.layout = layout_of(scene)
         self.item_rects = {}
+        self.colouring = ColouringSection(scene, self.item_rects)
 
     def build(self) -> None:
         scene, state = self.scene, self.scene.state
@@ -45,6 +49,15 @@ class ClassesPanel:
             if changed:
                 scene.submit(SetPointStyle(show_grid=grid))
             imgui.separator()
+            self.colouring.build()
+            imgui.separator()
+            points = state.highlight.points
+            if points is not None:
+                imgui.text_wrapped(f"highlighted: {points.label} ({points.count:,} of {len(points.shown):,} points)")
+                if imgui.small_button("clear##points"):
+                    scene.submit(HighlightPoints(None))
+                remember_item(self.item_rects, "clear_points")
+            by_class = style.colour_by == "class"
             shown = state.highlight.as_array()
             highlighted = shown.copy()
             if imgui.small_button("all"):
@@ -55,18 +68,10 @@ class ClassesPanel:
             imgui.same_line()
             if imgui.small_button("invert"):
                 highlighted = ~highlighted
-            swatch = imgui.get_frame_height()
             for index, (name, count) in enumerate(zip(scene.bundle.class_names, scene.installed.class_counts)):
-                r, g, b = (float(c) for c in scene.installed.cloud.colors[index])
-                if imgui.color_button(f"##swatch{index}", imgui.ImVec4(r, g, b, 1.0),
-                                      imgui.ColorEditFlags_.no_tooltip, (swatch, swatch)):
-                    highlighted[:] = False  # a swatch click shows that class alone
-                    highlighted[index] = True
-                remember_item(self.item_rects, f"swatch{index}")
-                if imgui.is_item_hovered():
-                    imgui.set_tooltip("click: this class alone; right-click: its colour")
-                self._color_popup(index, (r, g, b))
-                imgui.same_line()
+                if by_class:  # otherwise the colours are the value's: a class swatch would say otherwise
+                    self._swatch(index, highlighted)
+                    imgui.same_line()
                 _, highlighted[index] = imgui.checkbox(f"{name}##class{index}", bool(highlighted[index]))
                 remember_item(self.item_rects, f"class{index}")
                 imgui.same_line()
@@ -74,6 +79,19 @@ class ClassesPanel:
             if not np.array_equal(highlighted, shown):
                 scene.submit(Highlight(None if highlighted.all() else tuple(int(i) for i in np.flatnonzero(highlighted))))
         imgui.end()
+
+    def _swatch(self, index: int, highlighted: np.ndarray) -> None:
+        """The class's colour: a click shows that class alone, a right-click picks its colour."""
+        r, g, b = (float(c) for c in self.scene.installed.cloud.colors[index])
+        swatch = imgui.get_frame_height()
+        if imgui.color_button(f"##swatch{index}", imgui.ImVec4(r, g, b, 1.0),
+                              imgui.ColorEditFlags_.no_tooltip, (swatch, swatch)):
+            highlighted[:] = False
+            highlighted[index] = True
+        remember_item(self.item_rects, f"swatch{index}")
+        if imgui.is_item_hovered():
+            imgui.set_tooltip("click: this class alone; right-click: its colour")
+        self._color_popup(index, (r, g, b))
 
     def _color_popup(self, index: int, rgb: tuple[float, float, float]) -> None:
         """Right-click on a swatch: a colour picker for that class, and back to the palette's colour."""
