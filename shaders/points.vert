@@ -4,9 +4,16 @@
 // colour pass and the pick pass, so a point covers the same pixels in both.
 // Everything that is the same over a point's pixels (its class colour, dimming, fog) is worked out
 // here once per point: on a software rasterizer each fragment-shader operation costs per pixel.
+// With PER_POINT defined (a separate program, used only while some point has a style of its own) a
+// fourth attribute gives each point an rgb of its own (used when point_colours is set) and a mask
+// that dims it like a dimmed class; colouring by class alone never pays for the extra attribute.
 layout(location = 0) in vec3 a_position;
 layout(location = 1) in uint a_label;
 layout(location = 2) in uint a_id;
+#ifdef PER_POINT
+layout(location = 3) in vec4 a_point_style;  // normalized bytes: rgb = own colour, a = 1 shown / 0 dimmed
+uniform bool point_colours;                  // rgb from a_point_style instead of the class colour
+#endif
 
 uniform mat4 view_projection;
 uniform mat4 view;
@@ -32,6 +39,10 @@ flat out uint v_id;
 void main() {
     int id = id_from_attribute ? int(a_id) : first_instance + gl_InstanceID;
     vec4 style = texelFetch(class_style, ivec2(int(a_label), 0), 0);
+#ifdef PER_POINT
+    if (point_colours) style.rgb = a_point_style.rgb;
+    style.a *= a_point_style.a;
+#endif
     vec4 eye = view * vec4(a_position, 1.0);
     float depth = max(-eye.z, 1e-6);
     float size = point_size * clamp(reference_distance / depth, 0.35, 4.0);

@@ -213,6 +213,11 @@ class ExplorerScene(Scene):
         guides.show_axes, guides.show_grid = style.show_axes, style.show_grid
         self.picker.prefilter = style.pick_prefilter
 
+    def mirror_point_style(self) -> None:
+        """The cloud's per-point style from state.highlight.points (HighlightPoints, undo)."""
+        points = self.state.highlight.points
+        self.installed.cloud.set_point_style(None, None if points is None else points.shown)
+
     # ----------------------------------------------------------------- input and fixed update
     def handle_action(self, action) -> None:
         for handler in list(self.action_handlers):

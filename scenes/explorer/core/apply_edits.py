@@ -11,6 +11,7 @@ from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.limits import MAX_CONTROL_POINTS
 from latentwalk.scenes.explorer.core.handlers import check_classes, check_point_size, handles, take_output
 from latentwalk.scenes.explorer.core.scene_commands import InstallModel
+from latentwalk.scenes.explorer.core.state import PointMask
 from latentwalk.scenes.explorer.core.undo import EditSnapshot, snapshot
 from latentwalk.scenes.explorer.model import install
 from latentwalk.scenes.explorer.view.palette import class_colors
@@ -143,6 +144,48 @@ def _highlight(scene, cmd: c.Highlight) -> None:
     set_highlight_mask(scene, [i in classes for i in range(count)])
 
 
+def point_mask_of(points, count: int) -> np.ndarray:
+    """HighlightPoints' `points` as a read-only bool mask over `count` points: a bool mask of that
+    length, or point indices (SceneError in one line otherwise)."""
+    values = np.asarray(points)
+    if values.dtype == bool:
+        if values.shape != (count,):
+            raise SceneError(f"a point mask has one bool per point ({count:,}), got shape {values.shape}")
+        mask = values.copy()
+    else:
+        if values.ndim != 1 or (values.size and values.dtype.kind not in "iu"):
+            raise SceneError(f"highlight points: a bool mask or point indices, got {values.dtype} {values.shape}")
+        values = values.astype(np.int64)
+        if values.size and (values.min() < 0 or values.max() >= count):
+            raise SceneError(f"highlight points: indices run from 0 to {count - 1}, got {values.min()} to {values.max()}")
+        mask = np.zeros(count, bool)
+        mask[values] = True
+    mask.flags.writeable = False
+    return mask
+
+
+def set_point_mask(scene, points) -> None:
+    """state.highlight.points := `points` (a PointMask or None), mirrored to the cloud."""
+    highlight = scene.state.highlight
+    if points is not highlight.points:
+        highlight.points = points
+        scene.mirror_point_style()
+        highlight.touch()
+
+
+@handles(c.HighlightPoints)
+def _highlight_points(scene, cmd: c.HighlightPoints) -> None:
+    current = scene.state.highlight.points
+    if cmd.points is None:
+        set_point_mask(scene, None)
+        return
+    mask = point_mask_of(cmd.points, len(scene.bundle.labels))
+    label = str(cmd.label)
+    if current is not None and current.label == label and np.array_equal(current.shown, mask):
+        return  # the same highlight: no undo step
+    set_point_mask(scene, PointMask(mask, label))
+
+
 @handles(c.CycleHighlight)
 def _cycle(scene, cmd: c.CycleHighlight) -> None:
     count = len(scene.bundle.class_names)
@@ -211,6 +254,7 @@ def _install_model(scene, cmd: InstallModel) -> None:
 def _restore(scene, target: EditSnapshot) -> None:
     scene.state.walk.path.restore_edit(target.points, target.kind, target.closed, target.steps)
     set_highlight_mask(scene, target.mask)
+    set_point_mask(scene, target.point_mask)
 
 
 @handles(c.Undo)

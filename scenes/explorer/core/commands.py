@@ -266,6 +266,17 @@ class Highlight:
     classes: tuple[int, ...] | None = None
 
 
+@dataclass(frozen=True, eq=False)
+class HighlightPoints:
+    """Show these points and dim the others, as a dimmed class is (on top of the class highlight):
+    `points` is a bool mask over every point or a sequence of point indices; `label` says what they
+    are, for the legend ("search: 7", "x in [0.2, 0.5]"). `points=None` clears it."""
+    effects = (HIGHLIGHT,)
+    undoable = True
+    points: object = None
+    label: str = ""
+
+
 @dataclass(frozen=True)
 class CycleHighlight:
     """Everything -> class 0 alone -> class 1 alone -> ... -> everything."""

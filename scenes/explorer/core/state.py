@@ -14,7 +14,8 @@ Parts:
 - `pointer`: where the mouse is (None: not over the 3-d view) and the point under it (`hovered`).
 - `selection`: a point (data-set `index`) or a free latent (`latent`, a gamepad cursor, a drawn
   digit) and who set it (`source`, one of SOURCES).
-- `highlight`: per class, shown (True) or dimmed (False).
+- `highlight`: per class, shown (True) or dimmed (False); and `points`, a per-point mask with a label
+  (a search's matches, a range of a colour's values) that dims the points outside it as well.
 - `style`: point size, axes, grid.
 - `walk`: the `WalkPath` (control points, interpolation, closed, steps) and its `Traversal`
   (t, playing, mode, speed); `walk.version` (curve) and `walk.position_version` (t) move apart.
@@ -76,9 +77,22 @@ class SelectionState(Part):
         return self.index is None and self.latent is None
 
 
+@dataclass(frozen=True, eq=False)
+class PointMask:
+    """Points shown (True) or dimmed, one bool per point (read-only), and what they are, in words
+    for the legend. Replaced whole, never edited: undo compares masks by identity."""
+    shown: np.ndarray
+    label: str
+
+    @property
+    def count(self) -> int:
+        return int(np.count_nonzero(self.shown))
+
+
 @dataclass
 class HighlightState(Part):
     mask: tuple[bool, ...] = ()  # per class; all True: nothing dimmed
+    points: PointMask | None = None  # per point, on top of the classes; None: no point dimmed by it
 
     @property
     def classes(self) -> tuple[int, ...] | None:

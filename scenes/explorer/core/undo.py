@@ -10,18 +10,20 @@ HISTORY_LIMIT = 200
 
 @dataclass(frozen=True)
 class EditSnapshot:
-    """The edited parts: control points, interpolation, closed, steps, highlighted classes."""
+    """The edited parts: control points, interpolation, closed, steps, highlighted classes and points."""
     points: tuple
     kind: str
     closed: bool
     steps: int
     mask: tuple[bool, ...]
+    point_mask: object = None  # state.PointMask (compared by identity) or None
 
 
 def snapshot(scene) -> EditSnapshot:
     """What an undoable edit may change, now."""
     path = scene.state.walk.path
-    return EditSnapshot(path.points, path.kind, path.closed, path.steps, scene.state.highlight.mask)
+    highlight = scene.state.highlight
+    return EditSnapshot(path.points, path.kind, path.closed, path.steps, highlight.mask, highlight.points)
 
 
 class History:

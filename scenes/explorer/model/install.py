@@ -91,6 +91,7 @@ def install(scene, prepared: PreparedModel) -> None:
     scene.history.clear()  # an undo must not bring back another model's classes or points
     state.model.bundle, state.model.error = bundle, None
     state.highlight.mask = (True,) * len(bundle.class_names)
+    state.highlight.points = None  # it counted the old model's points
     state.pointer.hovered = None
     state.selection.index = state.selection.latent = state.selection.source = None
     state.intent.latest = state.intent.chosen = "selection"

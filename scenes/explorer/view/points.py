@@ -2,6 +2,11 @@
 instanced (GL_POINTS, one vertex x N instances; over DRAW_PART points in parts), per-class colour and
 highlight in a tiny texture, and the id pass that picking renders with the same point sizes.
 
+Per-point styles (`set_point_style`: a colour of each point's own, and a mask that dims the points
+outside it like a dimmed class) are a fourth per-instance attribute read by separate programs
+(points.vert with PER_POINT), used only while some point has a style: colouring by class draws
+exactly as before.
+
 Changing highlight, point size or the hovered point touches only uniforms or the C-texel style
 texture; the position buffer is written in the constructor and, once, again by `set_order`.
 
@@ -21,7 +26,7 @@ from latentwalk.engine.gl import Buffer, Program, Texture2D, VertexArray
 from latentwalk.engine.gl.resource import GLResource
 from latentwalk.scenes.explorer.view.palette import to_u8
 
-POSITION, LABEL, ID = 0, 1, 2
+POSITION, LABEL, ID, POINT_STYLE = 0, 1, 2, 3
 # A draw of more points than this goes in parts, with at most two parts in flight: llvmpipe bins
 # every primitive of a draw before it rasterizes and keeps the memory it grew to, ~170 bytes a point
 # for one 1M-point draw, ~25 MB in all in parts. Waiting on a fence for the part before last (not a
@@ -65,6 +70,11 @@ class PointCloud(GLResource):
         self.pick_program = Program.from_files("points.vert", "pick.frag")
         # the hovered point over a cached copy of the cloud, depth-tested against that copy's depth
         self.over_layer_program = Program.from_files("points.vert", "points.frag", defines=("OVER_LAYER",))
+        self.point_styles: np.ndarray | None = None  # (N, 4) uint8 in index order: rgb own colour, a shown
+        self.point_colours = False  # whether point_styles' rgb replaces the class colours
+        self.point_style_buffer: Buffer | None = None
+        self.candidate_styles: Buffer | None = None
+        self._per_point_programs: tuple[Program, Program, Program] | None = None  # colour, pick, over layer
         self.position_buffer = Buffer(positions)
         self.label_buffer = Buffer(np.ascontiguousarray(labels, dtype=self.label_dtype))
         self.vao = VertexArray()
@@ -110,6 +120,48 @@ class PointCloud(GLResource):
         self.style_texture.update(self._style_texels)
         self.style_version += 1
 
+    def set_point_style(self, colours: np.ndarray | None = None, mask: np.ndarray | None = None) -> None:
+        """A colour of each point's own ((N, 3) floats in [0, 1]; None: the class colours) and a mask
+        ((N,) bool; False dims the point like a dimmed class, on top of the class highlight; None:
+        none). Both None: every point is drawn by its class again."""
+        if colours is None and mask is None:
+            if self.point_styles is not None:
+                self.point_styles, self.point_colours = None, False
+                self.style_version += 1
+            return
+        styles = np.zeros((self.count, 4), np.uint8)
+        if colours is not None:
+            colours = np.asarray(colours, np.float32)
+            if colours.shape != (self.count, 3):
+                raise ValueError(f"point colours must be ({self.count}, 3), got {colours.shape}")
+            styles[:, :3] = to_u8(colours)
+        if mask is not None:
+            mask = np.asarray(mask)
+            if mask.shape != (self.count,):
+                raise ValueError(f"a point mask must be ({self.count},), got {mask.shape}")
+            styles[:, 3] = np.where(mask.astype(bool), 255, 0)
+        else:
+            styles[:, 3] = 255
+        if self._per_point_programs is None:
+            self._per_point_programs = (
+                Program.from_files("points.vert", "points.frag", defines=("PER_POINT",)),
+                Program.from_files("points.vert", "pick.frag", defines=("PER_POINT",)),
+                Program.from_files("points.vert", "points.frag", defines=("PER_POINT", "OVER_LAYER")))
+            self.point_style_buffer = Buffer(nbytes=4 * max(1, self.count))
+            self.candidate_styles = Buffer(usage="stream", nbytes=4 * 64)
+            self.candidate_vao.attribute(POINT_STYLE, self.candidate_styles, 4, np.uint8, normalized=True)
+        self.point_styles, self.point_colours = styles, colours is not None
+        self.point_style_buffer.write(styles if self.order is None else styles[self.order])
+        self._vao_first = -1
+        self._point_vao_at(0)
+        self.style_version += 1
+
+    def _programs(self) -> tuple[Program, Program, Program]:
+        """The colour, pick and over-layer programs for how points are styled now."""
+        if self.point_styles is None:
+            return self.color_program, self.pick_program, self.over_layer_program
+        return self._per_point_programs
+
     def set_order(self, order: np.ndarray) -> None:
         """Upload the points in draw order `order` (a permutation, slot -> index), so that any prefix
         of the buffers is the subset that order chose; every id the shaders see stays the point's index."""
@@ -118,6 +170,8 @@ class PointCloud(GLResource):
             raise ValueError(f"draw order must be a permutation of {self.count} points, got shape {order.shape}")
         self.position_buffer.write(self.host_positions[order])
         self.label_buffer.write(np.ascontiguousarray(self.host_labels[order], dtype=self.label_dtype))
+        if self.point_styles is not None:
+            self.point_style_buffer.write(self.point_styles[order])
         if self.id_buffer is None:
             self.id_buffer = Buffer(order)
         else:
@@ -144,6 +198,9 @@ class PointCloud(GLResource):
                            offset=np.dtype(self.label_dtype).itemsize * first, divisor=1)
         if self.id_buffer is not None:
             self.vao.attribute(ID, self.id_buffer, 1, np.uint32, offset=4 * first, divisor=1)
+        if self.point_style_buffer is not None:
+            self.vao.attribute(POINT_STYLE, self.point_style_buffer, 4, np.uint8, offset=4 * first, divisor=1,
+                               normalized=True)
         self._vao_first = first
 
     def _draw_range(self, program: Program, first: int, count: int) -> int:
@@ -188,6 +245,8 @@ class PointCloud(GLResource):
         program["background"] = style.background
         program["dim_amount"] = style.dim_amount
         program["fog_amount"] = style.fog_amount
+        if self.point_styles is not None:
+            program["point_colours"] = int(self.point_colours)
         self.style_texture.bind(0)
 
     def draw(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle, *, first: int = 0,
@@ -196,11 +255,12 @@ class PointCloud(GLResource):
         depth test on, into whatever framebuffer is bound."""
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
-        self._set_uniforms(self.color_program, view_projection, view, style, from_attribute=self.ordered,
+        program = self._programs()[0]
+        self._set_uniforms(program, view_projection, view, style, from_attribute=self.ordered,
                            hovered=style.hovered)
         if not self.ordered:  # without an order a range is not a fair subset: draw every point
             first, count = 0, None
-        self.last_drawn = self._draw_range(self.color_program, first, self.count if count is None else count)
+        self.last_drawn = self._draw_range(program, first, self.count if count is None else count)
         self.draw_calls += 1
 
     def draw_hovered(self, view_projection: np.ndarray, view: np.ndarray, style: PointStyle,
@@ -218,7 +278,8 @@ class PointCloud(GLResource):
             gl.glDisable(gl.GL_DEPTH_TEST)
         gl.glDepthMask(gl.GL_FALSE)
         index = np.asarray([style.hovered])
-        program = self.color_program if layer_depth is None else self.over_layer_program
+        colour_program, _, over_layer_program = self._programs()
+        program = colour_program if layer_depth is None else over_layer_program
         self._set_uniforms(program, view_projection, view, style, from_attribute=True, hovered=style.hovered)
         program["layer_depth"] = 1
         if layer_depth is not None:
@@ -228,6 +289,7 @@ class PointCloud(GLResource):
         self.candidate_positions.write(self.positions_of(index))
         self.candidate_labels.write(self.labels_of(index))
         self.candidate_ids.write(index.astype(np.uint32))
+        self._write_candidate_styles(index)
         self.candidate_vao.draw(gl.GL_POINTS, 1)
         gl.glDepthMask(gl.GL_TRUE)
         gl.glDepthFunc(gl.GL_LESS)
@@ -239,17 +301,23 @@ class PointCloud(GLResource):
         pass's sizes (hover enlargement aside: picking must not depend on what was picked)."""
         gl.glEnable(gl.GL_DEPTH_TEST)
         gl.glEnable(gl.GL_PROGRAM_POINT_SIZE)
-        self._set_uniforms(self.pick_program, view_projection, view, style,
+        program = self._programs()[1]
+        self._set_uniforms(program, view_projection, view, style,
                            from_attribute=candidates is not None or self.ordered, hovered=None)
         if candidates is None:
-            self._draw_range(self.pick_program, 0, self.count)  # picking always considers every point
+            self._draw_range(program, 0, self.count)  # picking always considers every point
             return
         if not len(candidates):
             return
         self.candidate_positions.write(self.positions_of(candidates))
         self.candidate_labels.write(self.labels_of(candidates))
         self.candidate_ids.write(np.ascontiguousarray(candidates, dtype=np.uint32))
+        self._write_candidate_styles(candidates)
         self.candidate_vao.draw(gl.GL_POINTS, len(candidates))
+
+    def _write_candidate_styles(self, indices: np.ndarray) -> None:
+        if self.point_styles is not None:
+            self.candidate_styles.write(np.ascontiguousarray(self.point_styles[indices]))
 
     def positions_of(self, indices: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(self.host_positions[indices], dtype=np.float32)
@@ -267,6 +335,9 @@ class PointCloud(GLResource):
     def release(self) -> None:
         if self.id_buffer is not None:
             self.id_buffer.release()
+        if self._per_point_programs is not None:
+            for resource in (*self._per_point_programs, self.point_style_buffer, self.candidate_styles):
+                resource.release()
         for resource in (self.vao, self.candidate_vao, self.position_buffer, self.label_buffer,
                          self.candidate_positions, self.candidate_labels, self.candidate_ids,
                          self.style_texture, self.color_program, self.pick_program, self.over_layer_program):
