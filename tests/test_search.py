@@ -186,3 +186,132 @@ def test_a_bundle_whose_metadata_file_was_cut_short_is_refused_in_one_line(point
     with pytest.raises(BundleError, match=r"metadata\.tsv: 27 rows of metadata for 30 embeddings") as raised:
         load_bundle(tmp_path / "b")
     assert "\n" not in str(raised.value)
+
+
+# -- the Search panel in the explorer -----------------------------------------------------------------
+PANEL_SIZE = (640, 480)
+BACKGROUND = np.array([0.08, 0.08, 0.10]) * 255
+NEEDLES = list(range(50, 300, 5))  # the points tagged "anchor": the first match is 50
+
+
+@pytest.fixture(scope="module")
+def tagged_bundle(tmp_path_factory):
+    from tests.bundles import make_bundle
+
+    path = make_bundle(tmp_path_factory.mktemp("search") / "tagged", count=300, classes=4)
+    tags = ["anchor" if i in NEEDLES else f"hay{i}" for i in range(300)]
+    (path / METADATA_FILE).write_text("tag\n" + "".join(f"{tag}\n" for tag in tags))
+    return path
+
+
+def open_search(gl_app, path, clock=None):
+    """The explorer with the Search panel alone, pinned in the top-left corner."""
+    from latentwalk.scenes.explorer.core.commands import ShowPanels
+    from latentwalk.scenes.explorer.panels.search import SearchPanel
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+    from tests.explorer_helpers import frames
+
+    scene = ExplorerScene(path, device="cpu")
+    app = gl_app(scene, size=PANEL_SIZE, **({} if clock is None else {"time_source": clock}))
+    if clock is not None:
+        clock.app = app
+    panel = next(p for p in scene.panels if isinstance(p, SearchPanel))
+    scene.panels[:] = [panel]
+    panel.place = (5, 5)
+    scene.submit(ShowPanels(True))
+    frames(app, 3)
+    return app, scene, panel
+
+
+def pixel_of(scene, index) -> tuple[int, int] | None:
+    """Where point `index` is drawn, if it is in view and no other point's centre lies within 8 px."""
+    projection = scene.camera.project(scene.installed.positions, 1.0, scene.viewport)
+    px, (width, height) = projection.pixels, scene.viewport
+    x, y = px[index]
+    if not (projection.visible[index] and 12 < x < width - 12 and 12 < y < height - 12):
+        return None
+    distances = np.hypot(px[:, 0] - x, px[:, 1] - y)
+    distances[index] = np.inf
+    return (int(x), int(y)) if distances.min() > 8 else None
+
+
+def test_typing_highlights_the_matches_and_enter_flies_to_the_first(gl_app, tagged_bundle):
+    import pygame
+
+    from latentwalk.scenes.explorer.core.commands import HighlightPoints
+    from tests.explorer_helpers import frames, key
+    from tests.person import PersonClock, run_as_a_person
+
+    clock = PersonClock()
+    app, scene, panel = open_search(gl_app, tagged_bundle, clock)
+    centre = np.array(scene.viewport) / 2
+    first = NEEDLES[0]
+
+    def where(index):
+        return scene.camera.project(scene.installed.positions[[index]], 1.0, scene.viewport).pixels[0]
+
+    assert np.hypot(*(where(first) - centre)) > 20  # far from the centre before the search
+    script = [(0.3, lambda: key(pygame.KEYDOWN, pygame.K_f, mod=pygame.KMOD_CTRL)),
+              (0.35, lambda: key(pygame.KEYUP, pygame.K_f, mod=pygame.KMOD_CTRL))]
+    axes = scene.state.style.show_axes
+    for step, char in enumerate("anchor"):  # A, N, C, R are keys of the view: here they go to the field
+        script.append((0.6 + 0.15 * step, lambda char=char: key(pygame.KEYDOWN, ord(char), unicode=char)))
+        script.append((0.65 + 0.15 * step, lambda char=char: key(pygame.KEYUP, ord(char))))
+    script += [(1.8, lambda: key(pygame.KEYDOWN, pygame.K_RETURN)), (1.85, lambda: key(pygame.KEYUP, pygame.K_RETURN))]
+    shown = run_as_a_person(app, clock, script, rest_until=4.0)
+
+    assert shown["skipped"] > 30  # the loop rested, as it does for a person
+    assert panel.query == "anchor" and panel.result.matches.tolist() == NEEDLES
+    assert scene.state.style.show_axes == axes and len(scene.state.walk.path) == 0
+    points = scene.state.highlight.points
+    assert points.label == f'search "anchor": {len(NEEDLES)} points'
+    assert np.flatnonzero(points.shown).tolist() == NEEDLES
+    assert scene.camera.flight is None and np.hypot(*(where(first) - centre)) < 2.0  # the flight ended on it
+
+    # matches as bright as with no highlight, the others dimmed toward the background
+    highlighted = app.capture(include_ui=False).astype(int)
+    scene.submit(HighlightPoints(None))
+    frames(app)
+    plain = app.capture(include_ui=False).astype(int)
+    matches = [p for i in NEEDLES if (p := pixel_of(scene, i))]
+    others = [p for i in range(300) if i not in NEEDLES and (p := pixel_of(scene, i))]
+    assert len(matches) >= 2 and len(others) >= 5
+    for x, y in matches:
+        assert np.abs(highlighted[y, x] - plain[y, x]).sum() <= 3
+    for x, y in others:
+        assert np.abs(highlighted[y, x] - BACKGROUND).sum() < np.abs(plain[y, x] - BACKGROUND).sum() - 30
+
+
+def test_ctrl_f_opens_the_field_a_listed_match_is_selected_and_a_bad_regex_says_so(gl_app, tagged_bundle):
+    from latentwalk.scenes.explorer.panels.search import LISTED
+    from tests.explorer_helpers import click_item, frames, type_text
+
+    import pygame
+
+    from latentwalk.scenes.explorer.core.commands import ShowPanels
+    from tests.explorer_helpers import key
+
+    app, scene, panel = open_search(gl_app, tagged_bundle)
+    scene.submit(ShowPanels(False))
+    frames(app)
+    key(pygame.KEYDOWN, pygame.K_f, mod=pygame.KMOD_CTRL)  # Ctrl+F shows the panels, the field takes the keys
+    frames(app)
+    key(pygame.KEYUP, pygame.K_f, mod=pygame.KMOD_CTRL)
+    frames(app, 2)
+    assert scene.state.ui.panels_visible
+    type_text(app, "anchor")
+    frames(app, 2)
+    listed = [name for name in panel.item_rects if name.startswith("match")]
+    assert listed == [f"match{i}" for i in NEEDLES[:LISTED]]
+    click_item(app, panel, f"match{NEEDLES[3]}")
+    assert scene.state.selection.index == NEEDLES[3] and scene.camera.flight is not None
+    assert scene.state.highlight.points is not None
+    click_item(app, panel, "regex")
+    assert panel.regex
+    click_item(app, panel, "query")
+    type_text(app, "(")
+    frames(app, 2)
+    assert panel.query == "anchor(" and panel.result.error.startswith("not a regular expression")
+    assert "\n" not in panel.result.error
+    assert scene.state.highlight.points is None  # a search that finds nothing takes its highlight away
+    assert not any(name.startswith("match") for name in panel.item_rects)  # no list under the error

@@ -2,12 +2,14 @@
 the bundle (plain text, or a regular expression with the .* toggle; in plain text `hue<0.2` compares a
 numeric column), in every column or the one chosen. It shows how many points match, how many of each
 class, and the first matches; a click on one selects it and flies there, Enter flies to the first.
-The matching is scenes/explorer/tools/search.py; the panel submits FlyTo and Select only."""
+The matches are highlighted (HighlightPoints, labelled with the search) and the other points dimmed;
+an empty search, or one that finds nothing, takes its highlight away. The matching is
+scenes/explorer/tools/search.py."""
 from __future__ import annotations
 
 from imgui_bundle import imgui
 
-from latentwalk.scenes.explorer.core.commands import FlyTo, Select
+from latentwalk.scenes.explorer.core.commands import FlyTo, HighlightPoints, Select, ShowPanels
 from latentwalk.scenes.explorer.input.actions import FOCUS_SEARCH
 from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
 from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
@@ -15,11 +17,16 @@ from latentwalk.scenes.explorer.tools.search import EVERY_COLUMN, INDEX, SearchR
 
 LISTED = 8  # matches listed by name; the count says how many more
 CLASSES_LISTED = 6  # classes named with their counts; the rest are summed
+LABEL_START = "search "
+
+
+def highlight_label(result: SearchResult) -> str:
+    return f'{LABEL_START}"{result.query}": {result.count:,} point{"s" if result.count != 1 else ""}'
 
 
 class SearchPanel:
     title = "Search"
-    submits = (FlyTo, Select)  # what it is for: a kiosk leaves it out where these are refused
+    submits = (FlyTo, Select, HighlightPoints)  # what it is for: a kiosk leaves it out where these are refused
 
     def __init__(self, scene) -> None:
         self.scene = scene
@@ -32,13 +39,15 @@ class SearchPanel:
         self.result = SearchResult()
         self.focus_wanted = False
         self._columns = None
-        self._searched = None  # (bundle, query, regex, within) of self.result
+        self._searched = None  # (bundle, (query, regex, within)) of self.result
         scene.action_handlers.append(self.handle_action)
 
     def handle_action(self, action) -> bool:
         if action.name != FOCUS_SEARCH:
             return False
         self.focus_wanted = True
+        if not self.scene.state.ui.panels_visible:
+            self.scene.submit(ShowPanels(True))
         self.layout.open(self.title)
         if self.scene.app is not None:
             self.scene.app.frames.request(2)  # the field takes the focus on the next build
@@ -53,22 +62,32 @@ class SearchPanel:
 
     def update_result(self) -> SearchResult:
         """The search again when its query, options or the model changed since the last."""
-        key = (self.scene.bundle, self.query, self.regex, self.within)
-        if self._searched != key:
-            names = [column.name for column in self.columns] + [INDEX]
-            if self.within not in names:
-                self.within = EVERY_COLUMN
+        bundle = self.scene.bundle
+        if self.within not in [EVERY_COLUMN, INDEX] + [column.name for column in self.columns]:
+            self.within = EVERY_COLUMN  # a column of the model before
+        key = (self.query, self.regex, self.within)
+        if self._searched is None or self._searched[0] is not bundle or self._searched[1] != key:
             self.result = search(self.columns, len(self.scene.bundle.labels), self.query, regex=self.regex,
                                  within=self.within, listed=LISTED)
-            self._searched = key
+            self._searched = (bundle, key)
+            self._highlight(self.result)
         return self.result
+
+    def _highlight(self, result: SearchResult) -> None:
+        """The matches shown and the rest dimmed; no matches: the search's own highlight taken away
+        (a highlight something else set, a colour's range, is left alone)."""
+        if result.count:
+            self.scene.submit(HighlightPoints(result.matches, label=highlight_label(result)))
+            return
+        current = self.scene.state.highlight.points
+        if current is not None and current.label.startswith(LABEL_START):
+            self.scene.submit(HighlightPoints(None))
 
     def fly_to_first(self) -> None:
         if self.result.count:
             self.scene.submit(FlyTo(index=int(self.result.matches[0])))
 
     def build(self) -> None:
-        imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)
         expanded = begin_panel(self)[0]
         self.rect = window_rect()
         if expanded:
@@ -76,6 +95,7 @@ class SearchPanel:
         imgui.end()
 
     def _body(self) -> None:
+        self.item_rects.clear()  # only what this frame drew: the list changes as the search does
         if self.focus_wanted:
             imgui.set_keyboard_focus_here()
             self.focus_wanted = False
