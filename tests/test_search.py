@@ -315,3 +315,15 @@ def test_ctrl_f_opens_the_field_a_listed_match_is_selected_and_a_bad_regex_says_
     assert "\n" not in panel.result.error
     assert scene.state.highlight.points is None  # a search that finds nothing takes its highlight away
     assert not any(name.startswith("match") for name in panel.item_rects)  # no list under the error
+
+
+def test_a_colour_bundles_factors_are_searchable_by_name_and_value(tmp_path):
+    from tests.bundles import make_colour_bundle
+
+    bundle = load_bundle(make_colour_bundle(tmp_path / "colour", count=60, factors=True))
+    columns = bundle_columns(bundle)
+    assert [c.name for c in columns] == ["class", "hue", "size"]
+    hue = bundle.factors[:, 0].astype(np.float64)
+    assert search(columns, 60, "hue<0.5").matches.tolist() == np.flatnonzero(hue < 0.5).tolist()
+    shown = number_text(hue[7])
+    assert 7 in search(columns, 60, shown, within="hue").matches.tolist()
