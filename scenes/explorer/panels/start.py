@@ -20,5 +20,5 @@ class StartPanels(NamedTuple):
 
 def make_panels(scene) -> StartPanels:
     output, help_panel = OutputPanel(scene), HelpPanel(scene)
-    return StartPanels([ClassesPanel(scene), SearchPanel(scene), output, ModelPanel(scene), help_panel], StatsPanel(scene),
-                       output, help_panel)
+    panels = [ClassesPanel(scene), SearchPanel(scene), output, ModelPanel(scene), help_panel]
+    return StartPanels(panels, StatsPanel(scene), output, help_panel)
