@@ -20,6 +20,7 @@ import numpy as np
 from latentwalk.vae.atomic import check_writable_folder, publish_mode, staging_folder, write_errors
 from latentwalk.vae.errors import BundleError
 from latentwalk.vae.colour_bundle import FACTORS_FILE, check_network, colour_shapes, read_factors
+from latentwalk.vae.metadata import METADATA_FILE, Columns, metadata_text, read_bundle_metadata
 from latentwalk.vae.shapes import decoder_shapes, encoder_shapes
 from latentwalk.vae.safeio import first_line as _first_line, load_json_file
 from latentwalk.vae.safeio import read_npy as _read_npy, safetensors_shapes
@@ -75,6 +76,7 @@ class Bundle:
     positions: np.ndarray | None = None  # (N, 3) stored layout; None: laid out from the latents
     pictures: np.ndarray | None = None  # uint8 picture of each point (pictures bundles)
     factors: np.ndarray | None = None  # float32 (N, F) generating factors, named by meta["factor_names"]
+    metadata: Columns | None = None  # text columns by name, one value a point (vae/metadata.py)
 
     @property
     def kind(self) -> str:
@@ -432,7 +434,8 @@ def _load_bundle(path: Path) -> Bundle:
     return Bundle(path=path, meta=meta, latents=latents,
                   labels=labels.astype(compact_label_dtype(len(class_names)), copy=False), latent_dim=latent_dim,
                   image_shape=image_shape, dataset=meta["dataset"], class_names=class_names,
-                  positions=positions, pictures=pictures, factors=factors)
+                  positions=positions, pictures=pictures, factors=factors,
+                  metadata=read_bundle_metadata(path, len(latents)))
 
 
 
@@ -526,10 +529,12 @@ def write_bundle(out_dir: str | Path, *, decoder: ConvDecoder, encoder: ConvEnco
 def write_imported_bundle(out_dir: str | Path, *, model_file=None, decoder_spec: dict | None = None,
                           latents: np.ndarray, labels: np.ndarray, image_shape: tuple[int, int], channels: int,
                           dataset: str, class_names: list[str], summary: dict, positions: np.ndarray | None = None,
-                          pictures: np.ndarray | None = None, walk: dict | None = None) -> Path:
+                          pictures: np.ndarray | None = None, walk: dict | None = None,
+                          metadata: Columns | None = None) -> Path:
     """A bundle around a decoder from another framework (`model_file`, a runners.ModelFile, copied in
     byte for byte with its SHA-256 in model.json) or, with `pictures` and no model, around the real
-    picture of each point. Atomic and verified by loading, as write_bundle."""
+    picture of each point; `metadata`: text columns kept in METADATA_FILE. Atomic and verified by
+    loading, as write_bundle."""
     out_dir = Path(out_dir).expanduser().absolute()
     latents = np.asarray(latents)
     labels = np.asarray(labels)
@@ -567,6 +572,9 @@ def write_imported_bundle(out_dir: str | Path, *, model_file=None, decoder_spec:
         if pictures is not None:
             with write_errors(out_dir / PICTURES_FILE):
                 np.save(staging / PICTURES_FILE, np.ascontiguousarray(pictures, np.uint8), allow_pickle=False)
+        if metadata:
+            with write_errors(out_dir / METADATA_FILE):
+                (staging / METADATA_FILE).write_text(metadata_text(metadata), encoding="utf-8")
 
     return _publish_bundle(out_dir, meta, latents, labels, write_extras)
 

@@ -1,6 +1,5 @@
 """The picture of each embedded row, read from a folder (files in name order) or a list file (one path
-a line, relative to the list's folder), made one size and stored as uint8; and class labels from a
-TensorFlow Embedding Projector metadata TSV."""
+a line, relative to the list's folder), made one size and stored as uint8 (metadata TSVs: vae/metadata.py)."""
 from __future__ import annotations
 
 import io
@@ -15,8 +14,6 @@ from latentwalk.vae.safeio import first_line, read_limited
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 MAX_SOURCE_PIXELS = 64_000_000  # one picture's decoded size: a decompression bomb is refused, not decoded
 MAX_LIST_BYTES = 64 << 20
-MAX_METADATA_BYTES = 256 << 20
-MAX_CLASSES = 100_000
 
 
 class PicturesError(VaeError):
@@ -77,26 +74,3 @@ def read_pictures(source: str | Path, count: int, side: int = 64) -> np.ndarray:
         pictures.append(canvas)
     stacked = np.stack(pictures)
     return stacked if colour else np.ascontiguousarray(stacked[..., 0])
-
-
-def read_metadata_labels(path: str | Path, count: int) -> tuple[np.ndarray, list[str]]:
-    """(labels, class names) from an Embedding Projector metadata TSV: one column without a header,
-    or several with a header line, the first column naming each row's class."""
-    path = Path(path)
-    raw = read_limited(path, PicturesError, MAX_METADATA_BYTES, what="a metadata TSV")
-    try:
-        lines = raw.decode("utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise PicturesError(f"{path}: not UTF-8 text") from None
-    while lines and not lines[-1].strip():
-        lines.pop()
-    if lines and "\t" in lines[0]:
-        lines = lines[1:]  # several columns: the first line is their header
-    values = [line.split("\t")[0].strip() for line in lines]
-    if len(values) != count:
-        raise PicturesError(f"{path}: {len(values)} rows of metadata for {count} embeddings")
-    names = sorted(set(values))
-    if len(names) > MAX_CLASSES:
-        raise PicturesError(f"{path}: {len(names)} distinct classes (at most {MAX_CLASSES})")
-    index = {name: i for i, name in enumerate(names)}
-    return np.array([index[value] for value in values], np.int64), names

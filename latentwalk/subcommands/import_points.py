@@ -2,6 +2,9 @@
 any embedding (CLIP, a classifier's penultimate layer, the TF Embedding Projector's tensor and metadata)
 with the picture of each row, as a bundle without a decoder.
 
+With a multi-column metadata TSV (a header line naming the columns), the bundle keeps every column
+(metadata.tsv) for the explorer's search; the first column still gives the classes.
+
 Hover shows a point's real picture, Neighbours the nearest real pictures, and a walk shows at each step
 the real picture nearest to the walk's point (its caption says so). Points are laid out as any bundle's:
 as they are for d <= 3, by PCA above.
@@ -25,7 +28,8 @@ def add_parser(subparsers) -> None:
     classes = parser.add_mutually_exclusive_group()
     classes.add_argument("--labels", type=npy_path, help="integer (N,) .npy: the class of each row")
     classes.add_argument("--metadata", type=Path, help="Embedding Projector metadata .tsv: the first column "
-                         "names each row's class (a header line when there are several columns)")
+                         "names each row's class; with several columns under a header line, the bundle keeps "
+                         "every column, which the explorer's Search finds points by")
     parser.add_argument("--out", type=Path, required=True, help="bundle folder to write")
     parser.add_argument("--picture-size", type=positive_int, default=64, metavar="S",
                         help="pictures are stored fitted into S x S pixels")
@@ -39,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from latentwalk.scenes.errors import UsageError
     from latentwalk.subcommands.import_tfjs import read_labels
     from latentwalk.vae.bundle import MAX_IMAGE_SIDE, check_bundle_target, read_npy, write_imported_bundle
-    from latentwalk.vae.pictures import PicturesError, read_metadata_labels, read_pictures
+    from latentwalk.vae.metadata import read_metadata
+    from latentwalk.vae.pictures import PicturesError, read_pictures
 
     if args.picture_size > MAX_IMAGE_SIDE:
         raise UsageError(f"--picture-size {args.picture_size}: at most {MAX_IMAGE_SIDE}")
@@ -53,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
         raise PicturesError(f"{args.embeddings}: contains NaN or Inf")
     embeddings = embeddings.astype(np.float32)
     count = len(embeddings)
+    columns = None
     if args.metadata is not None:
-        labels, class_names = read_metadata_labels(args.metadata, count)
+        labels, class_names, columns = read_metadata(args.metadata, count, PicturesError)
     elif args.labels is not None:
         labels = read_labels(Path(args.labels), count, None)
         class_names = [str(i) for i in range(int(labels.max()) + 1)]
@@ -64,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     path = write_imported_bundle(
         out, latents=embeddings, labels=labels, image_shape=pictures.shape[1:3],
         channels=3 if pictures.ndim == 4 else 1, dataset=args.dataset or Path(args.embeddings).stem,
-        class_names=class_names, pictures=pictures,
+        class_names=class_names, pictures=pictures, metadata=columns,
         summary={"embeddings_file": str(Path(args.embeddings).resolve()), "pictures": str(args.images.resolve())})
-    print(f"wrote {path}: {count} pictures, {embeddings.shape[1]}-d embedding, {len(class_names)} classes")
+    kept = f", metadata columns {', '.join(columns)}" if columns else ""
+    print(f"wrote {path}: {count} pictures, {embeddings.shape[1]}-d embedding, {len(class_names)} classes{kept}")
     return 0

@@ -7,10 +7,10 @@ kiosk's list of bindable actions and `commands_for` all read it.
 Keys: Tab panels; Space play / pause; C or Insert (and Shift+click) adds the hovered or selected point;
 Alt+arrows select the nearest point on screen that way; N / Shift+N the next / previous nearest
 neighbour; ] / [ the next / previous control point along the walk; F flies to the selection; A shows
-or hides the axes; Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc clears the selection (the App gives
-it to an open popup first; Ctrl+Q quits). A click selects the point under the cursor (or clears the
-selection on empty space), a double-click flies there; Alt+click in empty space decodes the place under
-the pointer, Alt+Shift+click adds that place to the path.
+or hides the axes; Ctrl+F types into the search field; Ctrl+Z undo, Ctrl+Shift+Z or Ctrl+Y redo; Esc
+clears the selection (the App gives it to an open popup first; Ctrl+Q quits). A click selects the point
+under the cursor (or clears the selection on empty space), a double-click flies there; Alt+click in
+empty space decodes the place under the pointer, Alt+Shift+click adds that place to the path.
 
 Actions with a value, which remote sources send (engine/osc.py's addresses, a MIDI knob or pad):
 "select_index" (value: a point's index), "walk_t" (value: the walk's position, 0 to 1),
@@ -40,6 +40,7 @@ TOGGLE_HELP = "toggle_help"  # the Help panel's (panels/help.py): no command
 # Ctrl+click is the right button on a Mac, and Alt already means "a place on screen" here (Alt+arrows).
 PLACE_MODIFIER = pygame.KMOD_ALT
 SELECT_PLACE, ADD_PLACE = "select_place", "add_place"
+FOCUS_SEARCH = "focus_search"  # the Search panel's (panels/search.py): no command, the field takes the keys
 
 
 # -- commands made from the action or the scene ---------------------------------------------------
@@ -124,6 +125,7 @@ HANDLED = (
 # -- the explorer's own ---------------------------------------------------------------------------
 DECLARED = (
     ActionSpec(TOGGLE_HELP, "this help", ("key:f1",)),
+    ActionSpec(FOCUS_SEARCH, "search points by class, index or metadata", ("key:ctrl+f",)),
     ActionSpec("toggle_panels", "hide / show the panels", ("key:tab", "pad:start"), makes=c.ShowPanels(None)),
     ActionSpec("play_walk", "play / pause the walk", ("key:space", "pad:x", "midi:note:36"), makes=c.PlayWalk(None)),
     ActionSpec("add_hovered_point", "add the hovered (or selected) point to the path",

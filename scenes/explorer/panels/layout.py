@@ -4,11 +4,12 @@ follow a resize, and each no taller than leaves room for its neighbours, so none
     +----------+                                   +----------+
     | ? Help   |                                   |  Output  |
     | Classes  |                                   |  Path    |
-    | Model    |                                   |  Session |
+    | Search   |                                   |  Session |
+    | Model    |                                   |          |
     | Neighbrs |     +--------- Walk ---------+    |          |
     +---------------------------------------------------------+
 
-- Left column, from the top-left corner down: the Help button, Classes, Model, Neighbours, then any
+- Left column, from the top-left corner down: the Help button, Classes, Search, Model, Neighbours, then any
   panel the layout does not name (in the order they first appear). Right column, from the top-right
   corner down: Output, Path, Session. A panel starts below the one above it (as drawn this frame).
 - When a column is short of room, its long list gives way first (Classes, Path: FLEXIBLE), down to a
@@ -45,7 +46,7 @@ GAP = 6.0  # between panels
 WALK_MAX_WIDTH = 760.0
 WALK_MIN_WIDTH = 480.0  # narrower than this between the columns, and the walk spans the window
 HELP_BUTTON = "##help-button"
-LEFT = (HELP_BUTTON, "Classes", "Model", "Neighbours")
+LEFT = (HELP_BUTTON, "Classes", "Search", "Model", "Neighbours")
 RIGHT = ("Output", "Path", "Session")
 BOTTOM = "Walk"
 TOP = "Stats"
@@ -105,6 +106,12 @@ class PanelLayout:
         if room is None or title in self.moved or room[1] != imgui.get_frame_count():
             return None  # not placed by the layout this frame (dragged, or pinned by a test)
         return room[0]
+
+    def open(self, title: str) -> None:
+        """Expand `title` at its next begin, as a click on its collapsed title bar does (a key that
+        goes to a panel's widget opens the panel first)."""
+        self._expand.add(title)
+        self._ask(2)
 
     def ask_height(self, title: str, height: float) -> None:
         """A panel whose content scrolls (and so sizes itself to `room`) says how tall it would like to

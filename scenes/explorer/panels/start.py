@@ -7,6 +7,7 @@ from latentwalk.scenes.explorer.panels.classes import ClassesPanel
 from latentwalk.scenes.explorer.panels.help import HelpPanel
 from latentwalk.scenes.explorer.panels.model import ModelPanel
 from latentwalk.scenes.explorer.panels.output import OutputPanel
+from latentwalk.scenes.explorer.panels.search import SearchPanel
 from latentwalk.scenes.explorer.panels.stats import StatsPanel
 
 
@@ -19,5 +20,5 @@ class StartPanels(NamedTuple):
 
 def make_panels(scene) -> StartPanels:
     output, help_panel = OutputPanel(scene), HelpPanel(scene)
-    return StartPanels([ClassesPanel(scene), output, ModelPanel(scene), help_panel], StatsPanel(scene),
-                       output, help_panel)
+    panels = [ClassesPanel(scene), SearchPanel(scene), output, ModelPanel(scene), help_panel]
+    return StartPanels(panels, StatsPanel(scene), output, help_panel)
