@@ -88,3 +88,26 @@ def test_a_mask_that_does_not_fit_is_refused_in_one_line(explorer, points, words
     frames(app)
     assert scene.state.highlight.points is None
     assert words in scene.last_refusal and "\n" not in scene.last_refusal
+
+
+def test_highlights_in_a_row_with_one_step_key_are_one_undo_step(explorer):
+    app, scene = explorer
+    for letters in ("a", "an", "anc"):  # as a search typed letter by letter submits them
+        scene.submit(c.HighlightPoints([0, len(letters)], label=f"search {letters}", step_key="search"))
+    frames(app)
+    scene.submit(c.Highlight((0, 1)))  # another edit between: a step of its own
+    scene.submit(c.HighlightPoints([5], label="search b", step_key="search"))
+    scene.submit(c.HighlightPoints([6], label="search bc", step_key="search"))
+    frames(app)
+    scene.submit(c.Undo())
+    frames(app)
+    assert scene.state.highlight.points.label == "search anc" and scene.state.highlight.classes == (0, 1)
+    scene.submit(c.Undo())
+    frames(app)
+    assert scene.state.highlight.points.label == "search anc" and scene.state.highlight.classes is None
+    scene.submit(c.Undo())
+    frames(app)
+    assert scene.state.highlight.points is None
+    scene.submit(c.Redo())
+    frames(app)
+    assert scene.state.highlight.points.label == "search anc"

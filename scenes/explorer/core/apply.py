@@ -51,7 +51,7 @@ def apply(scene, command, *, part_of=None) -> bool:
     if scene.refused is not None and _kind(scene.refused) == _kind(command):  # the same try succeeded
         scene.last_refusal = scene.refused = None
     if undoable and scene.state.model.version == model:  # a session that switched models starts afresh
-        scene.history.record(before, snapshot(scene))
+        scene.history.record(before, snapshot(scene), getattr(command, "step_key", ""))
     return True
 
 

@@ -279,6 +279,9 @@ class HighlightPoints:
     undoable = True
     points: object = None
     label: str = ""
+    # Highlights in a row with the same non-empty key are one undo step: a search typed letter by
+    # letter is undone as a whole, not a letter at a time.
+    step_key: str = ""
 
 
 @dataclass(frozen=True)

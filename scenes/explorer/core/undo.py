@@ -31,28 +31,37 @@ class History:
         self.limit = limit
         self._undo: list[EditSnapshot] = []
         self._redo: list[EditSnapshot] = []
+        self._last_key = ""
 
-    def record(self, before: EditSnapshot, after: EditSnapshot) -> None:
-        """An edit took the state from `before` to `after`."""
+    def record(self, before: EditSnapshot, after: EditSnapshot, step_key: str = "") -> None:
+        """An edit took the state from `before` to `after`. Edits in a row with the same non-empty
+        `step_key` are one step: the first one's `before` stays the state to go back to."""
         if before == after:
+            return
+        if step_key and step_key == self._last_key and self._undo:
+            self._redo.clear()
             return
         self._undo.append(before)
         del self._undo[:-self.limit]
         self._redo.clear()
+        self._last_key = step_key
 
     def undo(self, current: EditSnapshot) -> EditSnapshot | None:
         """The state to go back to (None: nothing to undo); `current` becomes a redo step."""
         if not self._undo:
             return None
+        self._last_key = ""
         self._redo.append(current)
         return self._undo.pop()
 
     def redo(self, current: EditSnapshot) -> EditSnapshot | None:
         if not self._redo:
             return None
+        self._last_key = ""
         self._undo.append(current)
         return self._redo.pop()
 
     def clear(self) -> None:
+        self._last_key = ""
         self._undo.clear()
         self._redo.clear()

@@ -18,6 +18,7 @@ from latentwalk.scenes.explorer.tools.search import EVERY_COLUMN, INDEX, SearchR
 LISTED = 8  # matches listed by name; the count says how many more
 CLASSES_LISTED = 6  # classes named with their counts; the rest are summed
 LABEL_START = "search "
+STEP_KEY = "search"  # a search typed letter by letter is one undo step
 
 
 def highlight_label(result: SearchResult) -> str:
@@ -77,11 +78,11 @@ class SearchPanel:
         """The matches shown and the rest dimmed; no matches: the search's own highlight taken away
         (a highlight something else set, a colour's range, is left alone)."""
         if result.count:
-            self.scene.submit(HighlightPoints(result.matches, label=highlight_label(result)))
+            self.scene.submit(HighlightPoints(result.matches, label=highlight_label(result), step_key=STEP_KEY))
             return
         current = self.scene.state.highlight.points
         if current is not None and current.label.startswith(LABEL_START):
-            self.scene.submit(HighlightPoints(None))
+            self.scene.submit(HighlightPoints(None, step_key=STEP_KEY))
 
     def fly_to_first(self) -> None:
         if self.result.count:
