@@ -195,19 +195,19 @@ class WeightsPanel:
         for channel, name in enumerate("RGB"):
             if channel:
                 imgui.same_line()
-            legend_bar(channel_stops(channel), f"{name} -", "+", "0", width_em=RGB_LEGEND_EM)
+            legend_bar(channel_stops(channel), f"{name} -max", "+max", "0", width_em=RGB_LEGEND_EM)
+        imgui.same_line()
         self.cell = cell_size_slider(self.cell)
-        scale = (f"each kernel in its own range, max = its largest |w| over R, G and B "
-                 f"({image.tile_limits.min():.3g} to {image.tile_limits.max():.3g})" if self.per_kernel
-                 else f"one range for the layer, max = {image.limit:.3g} (99th percentile of |w|)")
-        wrapped_note(f"RGB kernels: a cell is one kernel position's R, G and B weights as one colour; "
-                     f"mid-grey = 0, a channel brighter for +, darker for -, full at +-max; {scale}")
+        scale = (f"max: each kernel's largest |w| over R, G, B ({image.tile_limits.min():.3g} to "
+                 f"{image.tile_limits.max():.3g})" if self.per_kernel
+                 else f"max: the layer's {image.limit:.3g} (99th percentile of |w|)")
+        wrapped_note(f"RGB kernels: a cell's R, G, B weights as one colour, mid-grey = 0; {scale}")
 
     def release(self) -> None:
         self.slot.release()
 
 
-RGB_LEGEND_EM = 5.0
+RGB_LEGEND_EM = 3.0  # three bars and the cell slider on one line
 
 
 def channel_stops(channel: int) -> tuple[tuple[int, int, int], ...]:
