@@ -60,3 +60,41 @@ def make_colour_bundle(path: Path, *, side: int = 32, channels: int = 3, dim: in
     return write_bundle(path, decoder=model.decoder, encoder=model.encoder, latents=latents, labels=labels,
                         dataset="synthetic-colour", class_names=["a", "b", "c"], summary={"test": True},
                         preprocessing={"source": "test", "image_size": side, "channels": channels}, **extra)
+
+
+def known_rgb_vae():
+    """A small colour VAE (d = 4, 16x16, widths 8, 16) whose RGB kernels are a known pattern, in the
+    decoder's last layer (kernel k: input channel k) and the encoder's first (kernel k: output channel k):
+    kernel k's weight at (y, x) is +s for channel k % 3, -s/2 for channel (k + 1) % 3 and 0 for the third,
+    s = (1 + y * kw + x) * (k + 1) / 10, so each kernel's largest |w| is at its last position."""
+    from latentwalk.vae.colour_model import ColourVAE, NetworkSpec
+
+    torch.manual_seed(0)
+    model = ColourVAE(NetworkSpec(4, (16, 16), 3, (8, 16)))
+    with torch.no_grad():
+        for weight, rgb_axis in ((model.decoder.out.weight, 0), (model.encoder.convs[0].weight, 1)):
+            weight.zero_()  # Conv2d (out, in, kh, kw): RGB is the decoder's outputs, the encoder's inputs
+            kh, kw = weight.shape[2:]
+            for k in range(weight.shape[1 - rgb_axis]):
+                strength = torch.arange(1, kh * kw + 1, dtype=torch.float32).view(kh, kw) * (k + 1) / 10
+                for channel, share in ((k % 3, 1.0), ((k + 1) % 3, -0.5)):
+                    index = (channel, k) if rgb_axis == 0 else (k, channel)
+                    weight[index] = share * strength
+    return model
+
+
+def expected_rgb_tile(k: int, kh: int, kw: int) -> np.ndarray:
+    """known_rgb_vae's kernel k in its own range: mid-grey + 127.5 * w / max|w|, per channel, (kh, kw, 3)."""
+    strength = np.arange(1, kh * kw + 1, dtype=np.float64).reshape(kh, kw) / (kh * kw)
+    tile = np.full((kh, kw, 3), 127.5)
+    tile[..., k % 3] += 127.5 * strength
+    tile[..., (k + 1) % 3] -= 0.5 * 127.5 * strength
+    return np.rint(tile).astype(np.uint8)
+
+
+def known_rgb_bundle(path: Path, count: int = 120) -> Path:
+    model = known_rgb_vae()
+    latents, labels = clustered_latents(count, 3, 4)
+    return write_bundle(path, decoder=model.decoder, encoder=model.encoder, latents=latents, labels=labels,
+                        dataset="synthetic-colour", class_names=["a", "b", "c"], summary={"test": True},
+                        preprocessing={"source": "test", "image_size": 16, "channels": 3})

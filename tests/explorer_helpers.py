@@ -171,3 +171,24 @@ def output_pixels(app, scene) -> np.ndarray:
     height, width = scene.bundle.image_shape
     scale = (x1 - x0) / width
     return sample_picture(app.capture(include_ui=True), (x0, y0), scale, (height, width))
+
+
+def type_brush_colour(app, panel, rgb: tuple[int, int, int]) -> None:
+    """Type R, G and B (0-255) into the Draw panel's brush colour fields: a double click on each field,
+    the value, Return."""
+    from imgui_bundle import imgui
+
+    from latentwalk.scenes.explorer.panels.draw import COLOUR_EDIT_EMS
+
+    (x0, y0), _ = panel.item_rects["colour"]
+    style = imgui.get_style()
+    inner, square = style.item_inner_spacing.x, imgui.get_frame_height()
+    field = ((COLOUR_EDIT_EMS * imgui.get_font_size() - square - inner) - 2 * inner) / 3
+    for channel, value in enumerate(rgb):
+        at = (x0 + channel * (field + inner) + field / 2, y0 + square / 2)
+        click(app, at)
+        click(app, at)  # a double click types a value
+        type_text(app, str(value))
+        key(pygame.KEYDOWN, pygame.K_RETURN)
+        key(pygame.KEYUP, pygame.K_RETURN)
+        frames(app, 2)

@@ -158,30 +158,17 @@ def test_an_imported_decoder_without_an_encoder_says_so_in_one_line_instead_of_a
 
 def test_a_colour_model_draws_with_a_picked_colour_and_encodes_dropped_pictures_in_colour(gl_app, colour_bundle,
                                                                                         tmp_path):
-    import pygame
-    from imgui_bundle import imgui
     from PIL import Image
 
     from latentwalk.engine.input import DROP_FILE, Action
-    from tests.explorer_helpers import click, key, type_text
+    from tests.explorer_helpers import type_brush_colour
     from tests.test_draw_panel import stroke
 
     app, scene, panel = open_draw(gl_app, with_colour_encoder(colour_bundle))
     tools = scene.drawing
     assert tools.canvas.pixels.shape == (*PRIMARY_SHAPE, 3) and "colour" in panel.item_rects
     # the brush colour's R, G and B fields: red and blue typed down to 0, the brush is green
-    (x0, y0), _ = panel.item_rects["colour"]
-    style = imgui.get_style()
-    inner, square = style.item_inner_spacing.x, imgui.get_frame_height()
-    field = ((14 * imgui.get_font_size() - square - inner) - 2 * inner) / 3
-    for channel in (0, 2):
-        at = (x0 + channel * (field + inner) + field / 2, y0 + square / 2)
-        click(app, at)
-        click(app, at)  # a double click types a value
-        type_text(app, "0")
-        key(pygame.KEYDOWN, pygame.K_RETURN)
-        key(pygame.KEYUP, pygame.K_RETURN)
-        frames(app, 2)
+    type_brush_colour(app, panel, (0, 255, 0))
     assert tools.canvas.colour == (0.0, 1.0, 0.0)
 
     stroke(app, panel, [(0.2, 0.5), (0.8, 0.5)])

@@ -150,3 +150,87 @@ def test_a_model_without_an_encoder_says_so_and_places_nothing(gl_app, tmp_path)
     assert "decoder-only has no encoder" in scene.drawing.error
     assert scene.drawing.latent is None and scene.state.selection.empty
     assert scene.drawing.worker.stats.requests == 0
+
+
+def decoded_hue(image: np.ndarray) -> float:
+    """The hue of the mean colour of a decoded picture's shape (what stands out from the background)."""
+    import colorsys
+
+    from latentwalk.vae.sprites import BACKGROUND
+
+    image = np.asarray(image, np.float64)
+    shape = np.abs(image - np.array(BACKGROUND) / 255.0).sum(axis=2) > 0.25
+    assert shape.sum() > 20  # a shape was decoded, not the bare background
+    return colorsys.rgb_to_hsv(*image[shape].mean(axis=0))[0]
+
+
+def hue_distance(a: float, b: float) -> float:
+    return min(abs(a - b), 1.0 - abs(a - b))
+
+
+def test_a_colour_brush_on_the_shapes_model_decodes_a_shape_of_its_colour(gl_app):
+    """The bundled shapes model and its real encoder, through the real loop as a person: a stroke in a typed
+    colour is encoded off the loop's thread, and the picture Output shows for it is of the brush's hue,
+    nearer to it than to another brush's; its point moves with the colour."""
+    import colorsys
+
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+    from latentwalk.scenes.explorer.core.commands import ShowPanels
+    from tests.explorer_helpers import type_brush_colour
+    from tests.person import PersonClock, run_as_a_person
+
+    scene = ExplorerScene("shapes", device="cpu")
+    clock = PersonClock()
+    app = clock.app = gl_app(scene, size=SIZE, time_source=clock)
+    scene.submit(ShowPanels(True))
+    tools, panel = scene.drawing, scene.drawing.panel
+    scene.panels[:] = [scene.output_panel, panel]
+    panel.place, scene.output_panel.place = (5, 5), (SIZE[0] - 260, 5)
+    frames(app, 3)
+    encoder = load_bundle("shapes").load_encoder()
+    brushes = {"green": (40, 230, 40), "blue": (40, 60, 240)}
+    seen = {}
+    for name, rgb in brushes.items():
+        type_brush_colour(app, panel, rgb)
+        np.testing.assert_allclose(tools.canvas.colour, np.array(rgb) / 255, atol=1e-6)
+        x, y, size, _ = panel.canvas_rect
+        at = [(x + fx * size, y + fy * size) for fx, fy in [(0.3, 0.3), (0.7, 0.35), (0.65, 0.7), (0.35, 0.65),
+                                                             (0.5, 0.5), (0.3, 0.3)]]
+        before = tools.results
+        script = [(0.1, lambda: click_item_now(panel, "clear")), (0.2, lambda: post_motion(at[0])),
+                  (0.3, lambda: post_button(pygame.MOUSEBUTTONDOWN, at[0]))]
+        script += [(0.3 + k / 20, lambda p=p: post_motion(p, buttons=(1, 0, 0))) for k, p in enumerate(at[1:], 1)]
+        script += [(0.7, lambda: post_button(pygame.MOUSEBUTTONUP, at[-1])),
+                   (0.8, lambda: post_motion((SIZE[0] // 2, SIZE[1] - 5))),
+                   # the person waits while the encoder, then the decoder, work off the loop's thread
+                   (1.0, lambda: tools.worker.wait_idle(30)), (1.5, lambda: scene.decoder.worker.wait_idle(30))]
+        shown = run_as_a_person(app, clock, script, rest_until=3.0)
+        assert tools.results > before and tools.error is None
+        assert shown["skipped"] > 30  # it rested between the events, as the loop does for a person
+        painted = tools.model_input
+        assert painted.shape == (32, 32, 3) and (np.abs(painted.reshape(-1, 3).max(axis=0) - np.array(rgb) / 255) < 0.01).all()
+        np.testing.assert_allclose(tools.latent, encode_inputs(encoder, painted[None])[0], atol=1e-5)
+        image = scene.output_images.decoded_slot.image
+        assert scene.output_images.shown_owner == "selection" and image.shape == (32, 32, 3)
+        np.testing.assert_allclose(image, decode_latents(load_bundle("shapes").load_decoder(), tools.latent[None])[0],
+                                   atol=1e-5)
+        (ox0, oy0), (ox1, oy1) = scene.output_panel.item_rects["decoded"]
+        on_screen = shown["frame"][int(oy0) + 2:int(oy1) - 2, int(ox0) + 2:int(ox1) - 2] / 255.0
+        seen[name] = (decoded_hue(image), decoded_hue(on_screen), tools.latent.copy())
+    hues = {name: colorsys.rgb_to_hsv(*(np.array(rgb) / 255))[0] for name, rgb in brushes.items()}
+    for name, other in (("green", "blue"), ("blue", "green")):
+        decoded, on_screen, _ = seen[name]
+        assert hue_distance(decoded, hues[name]) < 0.08, (name, decoded, hues[name])
+        assert hue_distance(decoded, hues[name]) < hue_distance(decoded, hues[other])
+        assert hue_distance(on_screen, decoded) < 0.03  # Output shows it, in colour
+    assert np.linalg.norm(seen["green"][2] - seen["blue"][2]) > 0.5
+
+
+def click_item_now(panel, name) -> None:
+    """Press and release on a panel item in one frame's events (inside a person's script)."""
+    from tests.explorer_helpers import item_center
+
+    at = item_center(panel.item_rects, name)
+    post_motion(at)
+    post_button(pygame.MOUSEBUTTONDOWN, at)
+    post_button(pygame.MOUSEBUTTONUP, at)

@@ -95,6 +95,23 @@ def test_an_imported_decoder_decodes_as_its_source_model(kind, sources, bundles)
     assert (bundles[kind] / spec["file"]).read_bytes() == sources[kind].read_bytes()
 
 
+def test_decode_writes_every_colour_model_as_n_c_h_w_and_grey_as_n_h_w(sources, bundles, tmp_path):
+    """One layout for colour files, whoever made the model: a sampled generator, a picture table, an
+    ONNX decoder (grey here, as a TF.js import is) keep their pictures row for row."""
+    expected_shapes = {"generator": (6, 3, 8, 8), "points": (6, 3, 16, 16), "onnx": (6, 8, 8)}
+    for kind, shape in expected_shapes.items():
+        bundle = load_bundle(bundles[kind])
+        latents = bundle.latents[:6]
+        np.save(tmp_path / f"{kind}-z.npy", latents)
+        assert main("decode", "--model", bundles[kind], "--latents", tmp_path / f"{kind}-z.npy",
+                    "--out", tmp_path / f"{kind}.npy") == 0
+        written = np.load(tmp_path / f"{kind}.npy", allow_pickle=False)
+        assert written.shape == shape and written.dtype == np.float32
+        assert (tmp_path / f"{kind}.npy").stat().st_size == 128 + written.nbytes  # nothing beyond the header's rows
+        pictures = decode_latents(bundle.load_decoder("cpu"), latents)
+        np.testing.assert_array_equal(written, pictures.transpose(0, 3, 1, 2) if len(shape) == 4 else pictures)
+
+
 def test_a_decoder_changed_after_import_is_refused_in_one_line(bundles, tmp_path):
     copy = shutil.copytree(bundles["onnx"], tmp_path / "changed")
     with open(copy / "decoder.onnx", "ab") as handle:

@@ -14,7 +14,7 @@ from latentwalk.vae.activations import decoder_activations, layer_picture, pictu
 from latentwalk.vae.bundle import load_bundle
 from latentwalk.vae.similarity import COMPARED_LAYERS
 from tests.bundles import make_bundle
-from tests.explorer_helpers import click_item, frames, frames_until, open_explorer
+from tests.explorer_helpers import click_item, frames, frames_until, open_explorer, post_motion
 
 SIZE = (800, 600)
 
@@ -139,3 +139,77 @@ def test_an_idle_window_draws_a_comparison_that_arrives(explorer, tmp_path):
     # the auto-sized panel takes a frame or two to fit what arrived (the App asks for them), then it rests
     after = [app.step_frame(1 / 60, skip_if_idle=True) for _ in range(UI_SETTLE_MAX_FRAMES + 10)]
     assert not any(after[UI_SETTLE_MAX_FRAMES:])
+
+
+def test_a_colour_models_rgb_kernels_are_drawn_as_colour_tiles(gl_app, tmp_path):
+    """known_rgb_bundle's kernels make known colours: drawn on screen, per kernel and for the whole layer,
+    for the decoder's last layer and the encoder's first; the read-out names a cell's R, G and B."""
+    from tests.bundles import expected_rgb_tile, known_rgb_bundle
+
+    path = known_rgb_bundle(tmp_path / "known")
+    app, scene = open_explorer(gl_app, path, SIZE, panels=True)
+    panel, service = pinned(app, scene, scene.insight.weights_panel)
+    service.compare_with(str(path))
+    assert frames_until(app, lambda: service.weights is not None, max_frames=1500)
+    frames(app, 3)
+    assert panel.layer == "out" and service.weights.layers == ("dense", "up1", "up2", "out", "enc1")
+    for layer in ("out", "enc1"):
+        click_item(app, panel, f"layer {layer}")
+        click_item(app, panel, "each kernel")
+        frames(app, 2)
+        image = service.weights.images_a[layer]
+        assert panel.layer == layer and panel.picture.cell >= MIN_CELL_PX and "RGB kernel" in panel.axes_text
+        screen = app.capture(include_ui=True)
+        rows, cols, shown = visible_cells(screen, panel, panel.picture, image.rgb.shape)
+        kernel = image.index[rows, cols] >= 0
+        assert kernel.sum() >= 8 * 9
+        kh, kw = image.weights.shape[2:]
+        for k in range(len(image.tile_limits)):  # each kernel's known colours, cell by cell, on screen
+            tile_rows, tile_cols = np.nonzero(image.tile_of == k)
+            expected = expected_rgb_tile(k, kh, kw).reshape(-1, 3)
+            order = np.lexsort((tile_cols, tile_rows))
+            x = panel.picture.x + (tile_cols[order] + 0.5) * panel.picture.cell
+            y = panel.picture.y + (tile_rows[order] + 0.5) * panel.picture.cell
+            drawn = screen[y.astype(int), x.astype(int)].astype(int)
+            assert np.abs(drawn - expected).max() <= 3, (layer, k)
+        # strongest cell of kernel 0: red up (channel 0), green down, blue at mid-grey
+        row, col = np.unravel_index(np.argmax(image.tile_of == 0), image.tile_of.shape)  # its top-left cell
+        row, col = row + kh - 1, col + kw - 1  # its bottom-right, the strongest
+        post_motion((panel.picture.x + (col + 0.5) * panel.picture.cell, panel.picture.y + (row + 0.5) * panel.picture.cell))
+        frames(app, 2)
+        strength = kh * kw / 10
+        where = "input 0 -> R, G, B" if layer == "out" else "R, G, B -> output 0"
+        assert panel.hover_text.startswith(f"{where}, kernel ({kh - 1}, {kw - 1}): R {strength:+.4g}  "
+                                           f"G {-strength / 2:+.4g}  B {0.0:+.4g}"), panel.hover_text
+        post_motion((SIZE[0] - 5, SIZE[1] - 5))
+        click_item(app, panel, "whole layer")
+        frames(app, 2)
+        rows, cols, shown = visible_cells(app.capture(include_ui=True), panel, panel.picture, image.rgb.shape)
+        assert np.abs(shown - image.rgb[rows, cols]).max() <= 3
+        assert not np.array_equal(image.rgb, image.rgb_per_kernel)
+
+
+def test_a_colour_models_activations_show_its_picture_in_colour(gl_app):
+    """The bundled shapes model: the picture its R, G and B logits make, drawn in colour and equal to the
+    picture Output shows for the same point, then each layer."""
+    app, scene = open_explorer(gl_app, "shapes", SIZE, panels=True)
+    panel, service = pinned(app, scene, scene.insight.activations_panel)
+    scene.submit(c.Select(index=7, source="keyboard"))
+    assert frames_until(app, lambda: service.activations_latent is not None
+                        and np.array_equal(service.activations_latent, scene.bundle.latents[7])
+                        and "picture" in panel.drawn and scene.output_images.decoded_slot.image is not None,
+                        max_frames=1500)
+    frames(app, UI_SETTLE_MAX_FRAMES)  # the panel grows to what arrived
+    assert [name for name, _ in panel.shown_layers] == ["picture", "dense", "reshape", "up1", "up2", "up3", "out"]
+    assert panel.shown_layers[0] == ("picture", (3, 32, 32))  # first, before the layers' long scroll
+    picture = panel.drawn["picture"]
+    expected = np.rint(scene.output_images.decoded_slot.image * 255).astype(int)  # (32, 32, 3)
+    assert expected.shape == (32, 32, 3) and np.ptp(expected.reshape(-1, 3).mean(axis=0)) > 20  # coloured
+    rows, cols, shown = visible_cells(app.capture(include_ui=True), panel, picture, (34, 34))
+    inside = (rows >= 1) & (rows <= 32) & (cols >= 1) & (cols <= 32)
+    assert inside.sum() == 32 * 32
+    assert np.abs(shown[inside] - expected[rows[inside] - 1, cols[inside] - 1]).max() <= 3
+    post_motion((picture.x + 16.5 * picture.cell, picture.y + 11.5 * picture.cell))  # pixel (10, 15)
+    frames(app, 2)
+    red, green, blue = scene.output_images.decoded_slot.image[10, 15]
+    assert panel.hover_text == f"pixel (10, 15): R {red:.3f}  G {green:.3f}  B {blue:.3f}"

@@ -125,3 +125,71 @@ def test_weights_image_per_kernel_saturates_each_kernel_and_labels_its_rows_and_
     assert len(image.row_labels) == (image.index.shape[0] - 1) // (tile_height + 1)
     assert len(image.column_labels) == (image.index.shape[1] - 1) // (tile_width + 1)
     assert image.row_axis and image.column_axis and image.tile_axis
+
+
+def test_colour_bundles_of_one_network_compare_layer_by_layer(tmp_path, capsys):
+    """The bundled shapes model against itself, and against a copy whose decoder weights are shuffled
+    (the same latents: the same training images)."""
+    from latentwalk.vae.colour_model import ColourDecoder
+    from latentwalk.vae.similarity import compared_layers
+
+    shapes = load_bundle("shapes")
+    decoder = shapes.load_decoder()
+    layers = list(compared_layers(decoder))
+    assert layers == ["latent", "dense", "up1", "up2", "up3", "out"] and isinstance(decoder, ColourDecoder)
+    itself = compare_json("shapes", "shapes", capsys)
+    assert list(itself) == layers and all(value == pytest.approx(1.0, abs=1e-6) for value in itself.values())
+
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for parameter in decoder.parameters():
+            order = torch.randperm(parameter.numel(), generator=generator)
+            parameter.copy_(parameter.flatten()[order].view_as(parameter))
+    shuffled = write_bundle(tmp_path / "shuffled", decoder=decoder, encoder=shapes.load_encoder(),
+                            latents=shapes.latents, labels=shapes.labels, dataset=shapes.dataset,
+                            class_names=shapes.class_names, summary={"shuffled": True},
+                            preprocessing=shapes.meta.get("preprocessing"))
+    against = compare_json("shapes", shuffled, capsys)
+    assert list(against) == layers and against["latent"] == pytest.approx(1.0, abs=1e-6)
+    # a dense layer of random weights on the same latents stays close (CKA sees random features alike);
+    # the shuffled convolutions compute something else
+    assert all(against[layer] < 0.999 for layer in layers[1:]) and against["out"] < 0.9, against
+
+
+def test_bundles_of_different_networks_are_refused_in_one_line_naming_both(tmp_path, capsys):
+    from tests.bundles import make_colour_bundle
+
+    wider = make_colour_bundle(tmp_path / "wider", side=64)  # other widths and picture size
+    for first, second in (("shapes", wider), ("shapes", "mnist"), ("mnist", "shapes")):
+        assert main(["compare", str(first), str(second)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "comparisons need the same architecture" in err
+        for name in (first, second):
+            assert str(load_bundle(name).path) in err
+    assert "widths 32-64-128" in err and "the grey 28x28 decoder" in err
+
+
+@pytest.mark.parametrize("kind", ["out", "enc1"])
+def test_rgb_kernels_are_colour_tiles_scaled_per_kernel_around_mid_grey(kind):
+    from tests.bundles import expected_rgb_tile, known_rgb_vae
+
+    model = known_rgb_vae()
+    network = model.decoder if kind == "out" else model.encoder
+    image = weights_image(kind, network)
+    kernels, kh, kw = len(image.tile_limits), *image.weights.shape[2:]
+    assert image.rgb_axis == (1 if kind == "out" else 0)
+    assert image.rgb_per_kernel.shape[2] == 3 and image.tile_limits.shape == (kernels,)
+    for k in range(kernels):
+        rows, cols = np.nonzero(image.tile_of == k)
+        tile = image.rgb_per_kernel[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+        np.testing.assert_array_equal(tile, expected_rgb_tile(k, kh, kw))
+        flat = image.weights.reshape(-1)
+        here = image.index[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+        red = flat[here]
+        assert np.allclose(np.abs(np.stack([red, flat[here + image.rgb_stride], flat[here + 2 * image.rgb_stride]])).max(),
+                           image.tile_limits[k])
+    assert np.all(image.rgb_per_kernel[image.index < 0] == 24)  # gaps
+    # one range for the layer: the weakest kernel is paler than in its own range
+    rows, cols = np.nonzero(image.tile_of == 0)
+    assert np.abs(image.rgb[rows, cols].astype(int) - 128).max() < np.abs(image.rgb_per_kernel[rows, cols].astype(int) - 128).max()
+    assert "RGB kernels" in image.caption and image.row_labels and image.column_labels

@@ -41,7 +41,7 @@ def check_latents(latents: np.ndarray, latent_dim: int, name: str = "latents", *
 
 def decode_latents(decoder: ConvDecoder, latents: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Decode (N, d) latents to float32 images (N, H, W) in [0, 1] ((N, H, W, 3) for a colour
-    decoder). Imported decoders (vae.runners) decode numpy to numpy, in the same batches."""
+    decoder, the explorer's texture layout; files get (N, 3, H, W), see decode_to_file). Imported decoders (vae.runners) decode numpy to numpy, in the same batches."""
     array = check_latents(latents, decoder.latent_dim)
     if batch_size < 1:
         raise DecodeError(f"batch size must be positive, got {batch_size}")
@@ -83,7 +83,8 @@ def check_output_size(path: str | Path, count: int) -> None:
 def decode_to_file(decoder: ConvDecoder, latents: np.ndarray, path: str | Path, *, batch_size: int = 256,
                    progress: bool | None = None) -> Path:
     """Decode straight into `path` (.npy: streamed chunk by chunk, so memory stays bounded for any
-    N; .png: a grid of at most MAX_GRID_IMAGES). `progress` None: a bar on stderr for big jobs."""
+    N; float32 (N, H, W), or (N, 3, H, W) for any colour model, ours or imported; .png: a grid of at most
+    MAX_GRID_IMAGES). `progress` None: a bar on stderr for big jobs."""
     from tqdm import tqdm
 
     path = check_output_path(path)
@@ -103,12 +104,15 @@ def decode_to_file(decoder: ConvDecoder, latents: np.ndarray, path: str | Path, 
         if path.suffix.lower() == ".png":
             return write_png_grid(np.concatenate(list(chunks())), path)
         colour = getattr(decoder, "channels", 1) == 3  # colour as (N, C, H, W), torch's own layout
+        picture = (3, height, width) if colour else (height, width)
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
-                  "shape": (len(latents), 3, height, width) if colour else (len(latents), height, width)}
+                  "shape": (len(latents), *picture)}
         with atomic_file(path) as temp, open(temp, "wb") as handle:
             np.lib.format.write_array_header_1_0(handle, header)
             for images in chunks():
                 images = images.transpose(0, 3, 1, 2) if colour else images
+                if images.shape[1:] != picture:  # the header was written first: rows of another shape would garble it
+                    raise DecodeError(f"{path}: the decoder made images of {images.shape[1:]}, not {picture}")
                 handle.write(np.ascontiguousarray(images, dtype=np.float32).tobytes())
     return path
 

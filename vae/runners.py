@@ -278,11 +278,13 @@ class PictureTable:
     pictures: np.ndarray  # (N, H, W) or (N, H, W, 3) uint8
     latent_dim: int = 0
     image_shape: tuple[int, int] = (0, 0)
+    channels: int = 1
     kind: str = "pictures"
 
     def __post_init__(self) -> None:
         self.latent_dim = int(self.embeddings.shape[1])
         self.image_shape = (int(self.pictures.shape[1]), int(self.pictures.shape[2]))
+        self.channels = 3 if self.pictures.ndim == 4 else 1
         self._squared = np.einsum("ij,ij->i", self.embeddings, self.embeddings)
 
     def nearest(self, latents: np.ndarray) -> np.ndarray:

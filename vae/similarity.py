@@ -27,8 +27,11 @@ from latentwalk.vae.errors import BundleError, VaeError
 from latentwalk.vae.model import ConvDecoder
 
 DEFAULT_SAMPLES = 500
+# the grey 28x28 decoder's (vae.model); the colour network's come from weight_layers()
 COMPARED_LAYERS = ("latent", "dense", "deconv1", "deconv2", "deconv3")  # reshape has dense's values
 WEIGHT_LAYERS = (("dense", "fc"), ("deconv1", "deconv1"), ("deconv2", "deconv2"), ("deconv3", "deconv3"))
+# the colour encoder's first convolution, which reads the picture's R, G and B: (layer, module path)
+ENCODER_LAYER = ("enc1", "convs.0")
 
 
 class CompareError(VaeError):
@@ -90,6 +93,41 @@ def shared_indices(a: Bundle, b: Bundle, samples: int = DEFAULT_SAMPLES, seed: i
     return sample_indices(min(len(a.latents), len(b.latents)), samples, seed)
 
 
+def weight_layers(decoder) -> tuple[tuple[str, str], ...]:
+    """(layer name, module path) of each weighted decoder layer, in order; the names are
+    layer_outputs_batch's, so each has its activations for CKA."""
+    if not hasattr(decoder, "ups"):
+        return WEIGHT_LAYERS
+    ups = tuple((f"up{index}", f"ups.{index - 1}") for index in range(1, len(decoder.ups) + 1))
+    return (("dense", "fc"),) + ups + (("out", "out"),)
+
+
+def compared_layers(decoder) -> tuple[str, ...]:
+    return ("latent",) + tuple(layer for layer, _ in weight_layers(decoder))
+
+
+def network_description(bundle: Bundle) -> str:
+    """What must match for two bundles' layers to line up, in words."""
+    height, width = bundle.image_shape
+    if bundle.meta.get("architecture") == ARCHITECTURE:
+        return f"the grey {height}x{width} decoder"
+    net = bundle.meta["network"]
+    colour = "RGB" if net["channels"] == 3 else "grey"
+    return f"the {colour} {height}x{width} network of widths {'-'.join(map(str, net['widths']))}"
+
+
+def check_same_network(a: Bundle, b: Bundle) -> None:
+    """The same layers, of the same shapes but for the latent width (CKA compares across it)."""
+    def network(bundle):
+        net = bundle.meta.get("network") or {}
+        return (bundle.meta.get("architecture"), tuple(bundle.image_shape), bundle.channels,
+                tuple(net.get("widths", ())))
+
+    if network(a) != network(b):
+        raise CompareError(f"{a.path} has {network_description(a)} and {b.path} {network_description(b)}: "
+                           "comparisons need the same architecture")
+
+
 def activations_on(decoder: ConvDecoder, latents: np.ndarray) -> dict[str, torch.Tensor]:
     """Layer name -> (n, features) activations of `decoder` for `latents`, plus "latent" itself."""
     z = torch.from_numpy(np.ascontiguousarray(latents, np.float32))
@@ -112,13 +150,13 @@ def compare_decoders(decoder_a: ConvDecoder, latents_a: np.ndarray, decoder_b: C
                      latents_b: np.ndarray, names: tuple[str, str] = ("A", "B")) -> Comparison:
     """Per-layer linear CKA; row i of both latent arrays must stand for the same input."""
     acts_a, acts_b = activations_on(decoder_a, latents_a), activations_on(decoder_b, latents_b)
-    weights = {layer: module for layer, module in WEIGHT_LAYERS}
+    weights = dict(weight_layers(decoder_a))
     rows = []
-    for layer in COMPARED_LAYERS:
+    for layer in compared_layers(decoder_a):
         correlation = None
         if layer in weights:
-            correlation = weight_correlation(getattr(decoder_a, weights[layer]).weight.detach(),
-                                             getattr(decoder_b, weights[layer]).weight.detach())
+            correlation = weight_correlation(decoder_a.get_submodule(weights[layer]).weight.detach(),
+                                             decoder_b.get_submodule(weights[layer]).weight.detach())
         rows.append(LayerSimilarity(layer, tuple(acts_a[layer].shape[1:]), tuple(acts_b[layer].shape[1:]),
                                     linear_cka(acts_a[layer], acts_b[layer]), correlation))
     return Comparison(names[0], names[1], len(latents_a), rows)
@@ -129,9 +167,7 @@ def compare_bundles(a: Bundle, b: Bundle, samples: int = DEFAULT_SAMPLES, seed: 
         if bundle.kind != "conv":  # no layers of ours to line up: said in one line, not a traceback
             raise BundleError(f"{bundle.path}: an imported {bundle.kind} model; comparisons need two of "
                               f"latentwalk's own decoders")
-        if bundle.meta.get("architecture") != ARCHITECTURE:
-            raise BundleError(f"{bundle.path}: a colour network; comparisons need two of latentwalk's grey "
-                              "28x28-style decoders")
+    check_same_network(a, b)
     indices = shared_indices(a, b, samples, seed)
     decoder_a, decoder_b = a.load_decoder(), b.load_decoder()
     return compare_decoders(decoder_a, a.latents[indices], decoder_b, b.latents[indices],
@@ -183,18 +219,24 @@ def diverging_rgb(values: np.ndarray) -> np.ndarray:
 class WeightsImage:
     layer: str
     rgb: np.ndarray  # uint8 (H, W, 3), one colour range for the layer
-    index: np.ndarray  # int64 (H, W): flat index into the weight tensor, -1 on gaps
+    index: np.ndarray  # int64 (H, W): flat index into the weight tensor, -1 on gaps (an RGB cell: its R weight)
     limit: float  # the layer's colour range is [-limit, +limit] (RANGE_PERCENTILE of |w|)
     caption: str
     rgb_per_kernel: np.ndarray  # uint8 (H, W, 3): each tile in its own range (its largest |w|)
     tile_limits: np.ndarray  # float32 (T,): that range, per tile
     tile_of: np.ndarray  # int64 (H, W): which tile a pixel belongs to, -1 on gaps
-    weights: np.ndarray  # float32, the weight tensor (its shape names the flat index)
+    weights: np.ndarray  # float32 (inputs, outputs, kh, kw) or dense (features, d): its shape names the flat index
     row_labels: list[str]  # what each row of tiles is, top to bottom (a channel number)
     column_labels: list[str]  # what each column of tiles is, left to right
     row_axis: str  # what the rows are, e.g. "32 input channels"
     column_axis: str
     tile_axis: str  # what one tile is, e.g. "a 3x3 kernel"
+    rgb_axis: int | None = None  # RGB kernels: the weights' axis (0 inputs, 1 outputs) that is R, G, B
+
+    @property
+    def rgb_stride(self) -> int:
+        """Flat distance from a cell's R weight to its G weight (and G to B)."""
+        return int(np.prod(self.weights.shape[self.rgb_axis + 1:]))
 
 
 @dataclass(frozen=True)
@@ -208,47 +250,104 @@ class TileAxes:
     column_labels: list[str]
 
 
+def square_axes(count: int, what: str, kernel: str, channel: str) -> TileAxes:
+    """`count` tiles in a near-square grid, channel = row label + column label."""
+    columns = max(1, int(np.ceil(np.sqrt(count))))
+    rows = int(np.ceil(count / columns))
+    return TileAxes(columns, f"{count} {what} of {kernel} (one per {channel})", f"{channel}s, {columns} a row",
+                    f"+0 to +{columns - 1}", f"a {kernel} {what[:-1]} ({channel} = row + column)",
+                    [str(r * columns) for r in range(rows)], [f"+{c}" for c in range(columns)])
+
+
 def weight_tiles(layer: str, weight: np.ndarray, latent_dim: int, base: tuple[int, int]) -> tuple[np.ndarray, TileAxes]:
     """(tiles (T, h, w) of flat weight indices, how they are laid out and labelled) for one decoder layer."""
     flat = np.arange(weight.size).reshape(weight.shape)
-    if layer == "dense":  # (32*h0*w0, d): each latent dimension writes a h0 x w0 map into each channel
-        tiles = flat.reshape(32, base[0], base[1], latent_dim).transpose(3, 0, 1, 2).reshape(-1, *base)
-        return tiles, TileAxes(32, f"rows: {latent_dim} latent dims, columns: 32 channels, {base[0]}x{base[1]} maps",
-                               f"{latent_dim} latent dimensions", "32 channels",
+    if layer == "dense":  # (c*h0*w0, d): each latent dimension writes a h0 x w0 map into each channel
+        channels = weight.shape[0] // (base[0] * base[1])
+        tiles = flat.reshape(channels, base[0], base[1], latent_dim).transpose(3, 0, 1, 2).reshape(-1, *base)
+        return tiles, TileAxes(channels, f"rows: {latent_dim} latent dims, columns: {channels} channels, "
+                                         f"{base[0]}x{base[1]} maps",
+                               f"{latent_dim} latent dimensions", f"{channels} channels",
                                f"the {base[0]}x{base[1]} map a dimension adds to a channel",
-                               [f"z{i}" for i in range(latent_dim)], [str(c) for c in range(32)])
-    inputs, outputs = weight.shape[:2]  # ConvTranspose2d weights are (in, out, kh, kw)
+                               [f"z{i}" for i in range(latent_dim)], [str(c) for c in range(channels)])
+    inputs, outputs = weight.shape[:2]  # (in, out, kh, kw): ConvTranspose2d's own, a Conv2d's transposed
     tiles = flat.reshape(inputs * outputs, *weight.shape[2:])
     kernel = "x".join(str(size) for size in weight.shape[2:])
     if outputs >= 8:
         return tiles, TileAxes(outputs, f"rows: {inputs} input channels, columns: {outputs} output channels, "
                                         f"{kernel} kernels", f"{inputs} input channels", f"{outputs} output channels",
                                f"a {kernel} kernel", [str(i) for i in range(inputs)], [str(o) for o in range(outputs)])
-    columns = max(1, int(np.ceil(np.sqrt(inputs * outputs))))
-    rows = int(np.ceil(inputs * outputs / columns))
-    return tiles, TileAxes(columns, f"{inputs} kernels of {kernel} (one per input channel)",
-                           f"input channels, {columns} a row", f"+0 to +{columns - 1}",
-                           f"a {kernel} kernel (input channel = row + column)",
-                           [str(r * columns) for r in range(rows)], [f"+{c}" for c in range(columns)])
+    return tiles, square_axes(inputs * outputs, "kernels", kernel, "input channel")
 
 
-def weights_image(layer: str, decoder: ConvDecoder, padding: int = 1) -> WeightsImage:
-    """One decoder layer's weights as colour tiles, in a symmetric range: the layer's (+-RANGE_PERCENTILE
-    of |w|), and each tile's own (its largest |w|), where a few strong channels no longer leave the
-    others white."""
-    module = dict(WEIGHT_LAYERS)[layer]
-    weight = getattr(decoder, module).weight.detach().float().cpu().numpy()
-    tiles, axes = weight_tiles(layer, weight, decoder.latent_dim, decoder.base)
+def rgb_tiles(weight: np.ndarray, rgb_axis: int) -> tuple[np.ndarray, TileAxes]:
+    """Tiles (T, h, w) of the flat index of each cell's R weight: one tile a kernel whose three weights
+    per position (R, G, B along `rgb_axis` of (in, out, kh, kw)) are one colour."""
+    flat = np.arange(weight.size).reshape(weight.shape)
+    tiles = flat[:, 0] if rgb_axis == 1 else flat[0]
+    kernel = "x".join(str(size) for size in weight.shape[2:])
+    channel = "input channel" if rgb_axis == 1 else "output channel"
+    return tiles, square_axes(len(tiles), "RGB kernels", kernel, channel)
+
+
+def mid_grey_rgb(values: np.ndarray) -> np.ndarray:
+    """Values in [-1, 1] (..., 3) -> uint8: each channel 0 at -1, mid-grey (128) at 0, 255 at +1."""
+    return np.rint(np.clip(127.5 + 127.5 * values, 0, 255)).astype(np.uint8)
+
+
+def layer_weight(layer: str, network) -> np.ndarray:
+    """A layer's weights as float32 (in, out, kh, kw) for convolutions, (features, d) for dense."""
+    if layer == ENCODER_LAYER[0]:
+        module = network.get_submodule(ENCODER_LAYER[1])
+    else:
+        module = network.get_submodule(dict(weight_layers(network))[layer])
+    weight = module.weight.detach().float().cpu().numpy()
+    if isinstance(module, torch.nn.Conv2d):  # (out, in, kh, kw): read like a transposed one's
+        weight = weight.transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(weight)
+
+
+def rgb_axis_of(layer: str, network) -> int | None:
+    """The axis of R, G, B in layer_weight's layout: a colour network's last decoder layer writes them,
+    its first encoder layer reads them."""
+    if getattr(network, "channels", 1) != 3:
+        return None
+    return {"out": 1, ENCODER_LAYER[0]: 0}.get(layer)
+
+
+def weights_image(layer: str, network, padding: int = 1) -> WeightsImage:
+    """One layer's weights (`network`: a decoder, or a colour encoder for ENCODER_LAYER) as tiles, in a
+    symmetric range: the layer's (+-RANGE_PERCENTILE of |w|), and each tile's own (its largest |w|), where
+    a few strong channels no longer leave the others white. Most layers use the diverging map, one weight
+    a cell; an RGB kernel's cell is its three weights as R, G, B, each 0 at mid-grey (mid_grey_rgb)."""
+    weight = layer_weight(layer, network)
+    rgb_axis = rgb_axis_of(layer, network)
+    if rgb_axis is None:
+        tiles, axes = weight_tiles(layer, weight, network.latent_dim, getattr(network, "base", (1, 1)))
+    else:
+        tiles, axes = rgb_tiles(weight, rgb_axis)
     index = tile_grid(tiles, axes.columns, padding, fill=-1)
     tile_of = tile_grid(np.broadcast_to(np.arange(len(tiles))[:, None, None], tiles.shape), axes.columns,
                         padding, fill=-1)
     flat = weight.reshape(-1)
     limit = float(np.percentile(np.abs(weight), RANGE_PERCENTILE)) or float(np.abs(weight).max()) or 1.0
-    tile_limits = np.abs(flat[tiles]).reshape(len(tiles), -1).max(axis=1).astype(np.float32)
+    if rgb_axis is None:
+        tile_weights = flat[tiles].reshape(len(tiles), -1)
+        shown = flat[np.maximum(index, 0)]
+    else:
+        stride = int(np.prod(weight.shape[rgb_axis + 1:]))
+        components = np.arange(3) * stride
+        tile_weights = flat[tiles[..., None] + components].reshape(len(tiles), -1)
+        shown = flat[np.maximum(index, 0)[..., None] + components]
+    tile_limits = np.abs(tile_weights).max(axis=1).astype(np.float32)
     tile_limits[tile_limits <= 0] = 1.0
-    shown = flat[np.maximum(index, 0)]
-    values = np.where(index >= 0, shown / limit, np.nan)
-    per_kernel = np.where(index >= 0, shown / tile_limits[np.maximum(tile_of, 0)], np.nan)
-    return WeightsImage(layer, diverging_rgb(values), index, limit, axes.caption, diverging_rgb(per_kernel),
-                        tile_limits, tile_of, weight, axes.row_labels, axes.column_labels, axes.row_axis,
-                        axes.column_axis, axes.tile_axis)
+    kernel_limit = tile_limits[np.maximum(tile_of, 0)]
+    if rgb_axis is None:
+        rgb = diverging_rgb(np.where(index >= 0, shown / limit, np.nan))
+        per_kernel = diverging_rgb(np.where(index >= 0, shown / kernel_limit, np.nan))
+    else:
+        rgb, per_kernel = mid_grey_rgb(shown / limit), mid_grey_rgb(shown / kernel_limit[..., None])
+        rgb[index < 0] = per_kernel[index < 0] = GAP_COLOUR
+    return WeightsImage(layer, rgb, index, limit, axes.caption, per_kernel, tile_limits, tile_of, weight,
+                        axes.row_labels, axes.column_labels, axes.row_axis, axes.column_axis, axes.tile_axis,
+                        rgb_axis)

@@ -11,9 +11,11 @@ from latentwalk.subcommands._args import check_at_most, positive_int, seed
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "compare", help="per-layer similarity of two model bundles (linear CKA)",
-        description="Per-layer similarity of two model bundles trained on the same data set: linear CKA "
-                    "of their decoders' activations on the same training images, which is meaningful "
-                    "across independent trainings (invariant to permuted, rotated or rescaled units).")
+        description="Per-layer similarity of two model bundles of the same network (two grey 28x28 "
+                    "decoders, or two colour networks of one picture size and widths; the latent sizes may "
+                    "differ) trained on the same data set: linear CKA of their decoders' activations on the "
+                    "same training images, which is meaningful across independent trainings (invariant to "
+                    "permuted, rotated or rescaled units).")
     parser.add_argument("a", metavar="A", help="bundled model name or bundle folder")
     parser.add_argument("b", metavar="B", help="bundled model name or bundle folder")
     parser.add_argument("--samples", metavar="N", type=positive_int, default=500,

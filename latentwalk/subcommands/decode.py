@@ -1,5 +1,5 @@
-"""`latentwalk decode`: latents (.npy) -> images (.npy float32 (N, H, W) in [0, 1], (N, 3, H, W) for a colour
-model, or a PNG grid)."""
+"""`latentwalk decode`: latents (.npy) -> images (.npy float32 (N, H, W) in [0, 1], (N, 3, H, W) for any colour
+model, latentwalk's or imported, or a PNG grid)."""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +16,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", default="mnist", help="a bundled model's name or a bundle folder")
     parser.add_argument("--latents", required=True, help=".npy file of shape (N, d)")
     parser.add_argument("--out", required=True, type=path_ending_in(".npy", ".png"),
-                        help="OUT.npy (float32 (N, H, W) in [0, 1]; (N, 3, H, W) for a colour model) or OUT.png (grid)")
+                        help="OUT.npy (float32 in [0, 1]: (N, H, W) for a grey model, (N, 3, H, W) RGB for any colour "
+                             "model, latentwalk's or imported) or OUT.png (a grid, grey or RGB)")
     parser.add_argument("--batch-size", type=positive_int, default=256, help="latents per decoder call")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="cpu",
                         help="where the decoder runs; auto picks cuda when there is one, else cpu")

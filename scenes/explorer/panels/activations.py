@@ -7,9 +7,11 @@ layers scroll within the room the layout leaves, and each says what its rows and
 layer is a table, one row per channel it is reshaped into, not a square of noise. By default each channel
 (each row of the dense table) is scaled to its own largest value, so a weak channel's pattern shows as
 clearly as a strong one's; "whole layer" compares magnitudes across channels instead. The pointer reads
-out one value."""
+out one value. For a colour model the picture its last layer's R, G and B logits make comes first, in
+colour, as Output shows it."""
 from __future__ import annotations
 
+import numpy as np
 from imgui_bundle import imgui
 
 from latentwalk.scenes.explorer.model.decoding import ImageSlot
@@ -18,9 +20,10 @@ from latentwalk.scenes.explorer.panels.cells import (MIN_CELL_PX, Axis, cell_siz
                                               legend_bar, picture_width_px, picture_with_axes, view_height,
                                               view_width, wrapped_note)
 from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
-from latentwalk.vae.activations import columns_to_fit, layer_picture, picture_rgb
+from latentwalk.vae.activations import GAP_RGB, columns_to_fit, layer_picture, picture_rgb, tile_grid
 
 FIRST_PLACE = (0.30, 10.0)  # x as a share of the window's width, y in pixels (first run only)
+COLOUR_PICTURE = "picture"  # the colour output's entry, after the logits it is made of
 
 
 class ActivationsPanel:
@@ -85,6 +88,8 @@ class ActivationsPanel:
             imgui.set_next_window_scroll(imgui.ImVec2(0.0, 0.0))
             self._fresh = False
         imgui.begin_child("##layers", size, imgui.ChildFlags_.borders, imgui.WindowFlags_.horizontal_scrollbar)
+        if COLOUR_PICTURE in self.pictures:  # first: the result, before the long scroll through the layers
+            self._colour_output(layers)
         for layer in layers:
             self._layer(layer)
         self._content_height = content_height()
@@ -104,7 +109,41 @@ class ActivationsPanel:
             rgb, index = picture_rgb(picture, columns)
             self.slots.setdefault(layer.name, ImageSlot()).show(rgb)
             self.pictures[layer.name] = (picture, rgb, index, columns)
+        logits = self._colour_logits(layers)
+        if logits is not None:
+            rgb, index = colour_picture(logits)
+            self.slots.setdefault(COLOUR_PICTURE, ImageSlot()).show(rgb)
+            self.pictures[COLOUR_PICTURE] = (None, rgb, index, 1)
         self._uploaded = key
+
+    def _colour_logits(self, layers):
+        """A colour network's last layer, (3, H, W) logits, or None."""
+        bundle = self.scene.bundle
+        last = layers[-1].values if layers else None
+        if bundle.kind != "conv" or bundle.channels != 3 or last is None or last.ndim != 3 or len(last) != 3:
+            return None
+        return last
+
+    def _colour_output(self, layers) -> None:
+        """The picture the last layer's logits make (their sigmoid), in colour, one cell a pixel."""
+        _, rgb, index, _ = self.pictures[COLOUR_PICTURE]
+        height, width = rgb.shape[0] - 2, rgb.shape[1] - 2
+        imgui.text(f"{COLOUR_PICTURE}  (3 x {height} x {width})")
+        note_line("the sigmoid of the last layer's R, G, B logits: the picture in Output, in colour")
+        self.axes_text[COLOUR_PICTURE] = f"rows and columns: the picture's {height}x{width} pixels"
+        wrapped_note(self.axes_text[COLOUR_PICTURE])
+        rows = Axis([str(r) for r in range(height)], 1, 1, 1)
+        cols = Axis([str(c) for c in range(width)], 1, 1, 1)
+        drawn = picture_with_axes(self.slots[COLOUR_PICTURE].texture_id, rgb.shape, self.cell, rows, cols)
+        remember_item(self.item_rects, COLOUR_PICTURE)
+        cell = hovered_cell(drawn)
+        if cell is not None and index[cell] >= 0:
+            y, x = divmod(int(index[cell]), width)
+            red, green, blue = (float(v) for v in 1.0 / (1.0 + np.exp(-layers[-1].values[:, y, x])))
+            self.hover_text = f"pixel ({y}, {x}): R {red:.3f}  G {green:.3f}  B {blue:.3f}"
+            imgui.set_tooltip(self.hover_text)
+        self.drawn[COLOUR_PICTURE] = drawn
+        self.shown_layers.append((COLOUR_PICTURE, (3, height, width)))
 
     def _layer(self, layer) -> None:
         picture, rgb, index, columns = self.pictures[layer.name]
@@ -144,6 +183,16 @@ class ActivationsPanel:
     def release(self) -> None:
         for slot in self.slots.values():
             slot.release()
+
+
+def colour_picture(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rgb uint8 (H + 2, W + 2, 3) of sigmoid(logits (3, H, W)) framed by a gap, index of each pixel)."""
+    _, height, width = logits.shape
+    pixels = np.rint(255.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.uint8)
+    index = tile_grid(np.arange(height * width).reshape(1, height, width), 1, 1, fill=-1)
+    rgb = pixels.reshape(3, -1).T[np.maximum(index, 0)]
+    rgb[index < 0] = GAP_RGB
+    return rgb, index
 
 
 def activation_readout(layer, picture, index, cell: tuple[int, int]) -> str | None:

@@ -58,14 +58,15 @@ def cell_size_slider(value: int) -> int:
     return max(MIN_CELL_PX, min(MAX_CELL_PX, int(value)))
 
 
-def legend_bar(colors: Sequence[tuple[int, int, int]], low: str, high: str, middle: str = "") -> None:
-    """One line: `low`, a colour bar through `colors` (evenly spaced stops) with `middle` written on its
-    centre, `high`. What the range means is the caller's next line."""
+def legend_bar(colors: Sequence[tuple[int, int, int]], low: str, high: str, middle: str = "",
+               width_em: float = 10.0) -> None:
+    """One line: `low`, a colour bar `width_em` font sizes long through `colors` (evenly spaced stops) with
+    `middle` written on its centre, `high`. What the range means is the caller's next line."""
     imgui.text(low)
     imgui.same_line()
     draw = imgui.get_window_draw_list()
     start = imgui.get_cursor_screen_pos()
-    width, height = 10 * imgui.get_font_size(), imgui.get_text_line_height()
+    width, height = width_em * imgui.get_font_size(), imgui.get_text_line_height()
     step = width / (len(colors) - 1)
     for i in range(len(colors) - 1):
         left, right = (imgui.color_convert_float4_to_u32(imgui.ImVec4(*(c / 255 for c in colors[j]), 1.0))

@@ -7,7 +7,12 @@ Legible at 1280x720: every weight is a cell of at least MIN_CELL_PX pixels (more
 slider), the picture scrolls within the room the layout leaves, its rows and columns are labelled, a
 legend gives the colour range, and the pointer reads out one weight. By default each kernel is coloured in
 its own range, so a few strong channels do not leave the rest white; "whole layer" shows magnitudes across
-kernels instead. The comparison runs in the insight worker; the panel shows "comparing ..." meanwhile."""
+kernels instead. The comparison runs in the insight worker; the panel shows "comparing ..." meanwhile.
+
+A colour model's kernels that write or read R, G and B (the decoder's last layer, the encoder's first)
+are RGB tiles: a cell is one kernel position's three weights as one colour, each channel 0 at mid-grey,
+brighter for positive and darker for negative, so a kernel that adds red where it subtracts blue reads
+as red there; scaled by the kernel's largest |w| over its three channels (or the layer's range)."""
 from __future__ import annotations
 
 import numpy as np
@@ -22,6 +27,7 @@ from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 from latentwalk.vae.bundle import list_bundled_models
 
 WEIGHT_LAYERS = ("dense", "deconv1", "deconv2", "deconv3")  # vae.similarity's, without importing torch
+RGB_LAYER = "out"  # a colour network's last decoder layer: shown first, its kernels are colours
 # vae.similarity.DIVERGING_ANCHORS, without importing torch (a test holds the two together)
 DIVERGING_STOPS = ((33, 102, 172), (103, 169, 207), (247, 247, 247), (239, 138, 98), (178, 24, 43))
 FIRST_PLACE = (0.30, 0.45)  # shares of the window's width and height (first run only)
@@ -116,10 +122,13 @@ class WeightsPanel:
         cka = {row.layer: row.cka for row in view.comparison.layers}
         imgui.text(f"B: {view.path_b.name}; linear CKA on {view.comparison.samples} training images "
                    f"(latent: {cka['latent']:.3f})")
-        for k, layer in enumerate(WEIGHT_LAYERS):  # the layer shown, with its CKA
+        if self.layer not in view.layers:
+            self.layer = first_layer(view.layers)
+        for k, layer in enumerate(view.layers):  # the layer shown, with its CKA (none for the encoder's)
             if k:
                 imgui.same_line()
-            if imgui.radio_button(f"{layer} {cka[layer]:.2f}", self.layer == layer):
+            label = f"{layer} {cka[layer]:.2f}" if layer in cka else f"{layer} (encoder)"
+            if imgui.radio_button(label, self.layer == layer):
                 self.layer = layer
             remember_item(self.item_rects, f"layer {layer}")
         names = {"a": f"A {self.scene.bundle.path.name}", "b": f"B {view.path_b.name}"}
@@ -167,6 +176,9 @@ class WeightsPanel:
 
     def _legend(self, image) -> None:
         limit = image.limit
+        if image.rgb_axis is not None:
+            self._rgb_legend(image)
+            return
         if self.per_kernel:
             legend_bar(DIVERGING_STOPS, "-max", "+max", "0")
         else:
@@ -179,8 +191,35 @@ class WeightsPanel:
         else:
             wrapped_note("one range for the layer (99th percentile of |w|); beyond it, full colour")
 
+    def _rgb_legend(self, image) -> None:
+        for channel, name in enumerate("RGB"):
+            if channel:
+                imgui.same_line()
+            legend_bar(channel_stops(channel), f"{name} -max", "+max", "0", width_em=RGB_LEGEND_EM)
+        imgui.same_line()
+        self.cell = cell_size_slider(self.cell)
+        scale = (f"max: each kernel's largest |w| over R, G, B ({image.tile_limits.min():.3g} to "
+                 f"{image.tile_limits.max():.3g})" if self.per_kernel
+                 else f"max: the layer's {image.limit:.3g} (99th percentile of |w|)")
+        wrapped_note(f"RGB kernels: a cell's R, G, B weights as one colour, mid-grey = 0; {scale}")
+
     def release(self) -> None:
         self.slot.release()
+
+
+RGB_LEGEND_EM = 3.0  # three bars and the cell slider on one line
+
+
+def channel_stops(channel: int) -> tuple[tuple[int, int, int], ...]:
+    """The colour of a weight in `channel` alone (the others 0, so mid-grey) at -max, 0 and +max."""
+    return tuple(tuple(level if c == channel else 128 for c in range(3)) for level in (0, 128, 255))
+
+
+def first_layer(layers: tuple[str, ...]) -> str:
+    """The layer a comparison opens on: a colour network's RGB kernels, else the first convolution."""
+    if RGB_LAYER in layers:
+        return RGB_LAYER
+    return layers[1] if len(layers) > 1 else layers[0]
 
 
 def _tile_width(image) -> int:
@@ -201,6 +240,8 @@ def weight_readout(image, cell: tuple[int, int], per_kernel: bool) -> str | None
         return None
     weights = image.weights
     value = float(weights.reshape(-1)[flat])
+    if image.rgb_axis is not None:
+        return rgb_readout(image, cell, flat, per_kernel)
     if weights.ndim == 2:  # dense (features, latent dims): feature f is channel f // (h0 w0) of the reshape
         feature, dim = np.unravel_index(flat, weights.shape)
         tile_size = len(image.index[image.tile_of == image.tile_of[cell]])
@@ -211,6 +252,16 @@ def weight_readout(image, cell: tuple[int, int], per_kernel: bool) -> str | None
         source, target, y, x = np.unravel_index(flat, weights.shape)
         where = f"input {source} -> output {target}, kernel ({y}, {x})"
     text = f"{where}: w = {value:+.4g}"
+    if per_kernel:
+        text += f" (this kernel's range +-{float(image.tile_limits[image.tile_of[cell]]):.3g})"
+    return text
+
+
+def rgb_readout(image, cell: tuple[int, int], flat: int, per_kernel: bool) -> str:
+    source, target, y, x = np.unravel_index(flat, image.weights.shape)
+    red, green, blue = (float(image.weights.reshape(-1)[flat + k * image.rgb_stride]) for k in range(3))
+    where = (f"input {source} -> R, G, B" if image.rgb_axis == 1 else f"R, G, B -> output {target}")
+    text = f"{where}, kernel ({y}, {x}): R {red:+.4g}  G {green:+.4g}  B {blue:+.4g}"
     if per_kernel:
         text += f" (this kernel's range +-{float(image.tile_limits[image.tile_of[cell]]):.3g})"
     return text

@@ -35,6 +35,7 @@ class WeightsView:
     images_a: dict  # layer -> WeightsImage
     images_b: dict
     path_b: Path
+    layers: tuple[str, ...]  # the layers pictured, in order (decoder, then the colour encoder's first)
 
 
 class InsightJob:
@@ -60,7 +61,7 @@ class InsightJob:
     def _one(self, payload):
         from latentwalk.vae.activations import decoder_activations
         from latentwalk.vae.bundle import load_bundle
-        from latentwalk.vae.similarity import WEIGHT_LAYERS, compare_bundles, weights_image
+        from latentwalk.vae.similarity import compare_bundles
 
         if payload[0] == "initializers":
             from latentwalk.vae.onnx_insight import initializers
@@ -76,10 +77,20 @@ class InsightJob:
                     for layer, following in zip(layers, layers[1:] + [None])]
         other = load_bundle(payload[1])
         comparison = compare_bundles(self.bundle, other, samples=COMPARE_SAMPLES)
-        decoder_b = other.load_decoder()
-        images_a = {layer: weights_image(layer, self.decoder) for layer, _ in WEIGHT_LAYERS}
-        images_b = {layer: weights_image(layer, decoder_b) for layer, _ in WEIGHT_LAYERS}
-        return WeightsView(comparison, images_a, images_b, other.path)
+        images_a, images_b = weight_images(self.bundle, self.decoder), weight_images(other, other.load_decoder())
+        layers = tuple(layer for layer in images_a if layer in images_b)
+        return WeightsView(comparison, images_a, images_b, other.path, layers)
+
+
+def weight_images(bundle, decoder) -> dict:
+    """Layer -> WeightsImage of the decoder's weighted layers, and of a colour encoder's first layer (the
+    kernels that read a picture's R, G and B) where the bundle has one."""
+    from latentwalk.vae.similarity import ENCODER_LAYER, weight_layers, weights_image
+
+    images = {layer: weights_image(layer, decoder) for layer, _ in weight_layers(decoder)}
+    if bundle.channels == 3 and bundle.has_encoder:
+        images[ENCODER_LAYER[0]] = weights_image(ENCODER_LAYER[0], bundle.load_encoder())
+    return images
 
 
 def output_latent(scene) -> np.ndarray | None:
