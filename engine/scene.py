@@ -53,5 +53,10 @@ class Scene:
         unsure, say True. Time-driven change asks `app.frames` instead."""
         return True
 
+    def settling(self) -> bool:
+        """Whether work already started will still change what is shown by itself (a load, a worker's
+        result, a picture refining): a scripted screenshot waits for it. No such work by default."""
+        return False
+
     def close(self) -> None:
         """Release GL objects; called with the context still current."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import re
+import time
 
 from latentwalk.subcommands._args import argument_check, positive_float, positive_int
 
 DEFAULT_MODEL = "mnist"
-PANEL_SETTLE_FRAMES = 30  # a bound: panels whose size keeps changing must not keep a scripted run going
+SETTLE_LIMIT_S = 30.0  # a bound: work that never ends (panels whose size keeps changing) must not hold a script
+SETTLE_POLL_S = 0.005
 _SIZE_RE = re.compile(r"^\s*(\d+)\s*[xX]\s*(\d+)\s*$")
 
 
@@ -34,8 +36,9 @@ def add_parser(subparsers) -> None:
                         help="window size in pixels")
     parser.add_argument("--fullscreen", action="store_true", help="start fullscreen (F11 toggles)")
     parser.add_argument("--frames", type=positive_int, default=None, metavar="N",
-                        help="quit after N frames (scripted runs; with --screenshot, drawing goes on while the panels "
-                             "settle into place, so the picture shows them)")
+                        help="quit after N frames (scripted runs; with --screenshot, drawing goes on while work already "
+                             "started still changes the picture: the model's load, a decoded image on its way, "
+                             "the cloud refining, panels settling into place; at most 30 s)")
     parser.add_argument("--screenshot", default=None, metavar="PATH",
                         help="save the last frame, UI included, as a PNG (with --frames, else on quit)")
     parser.add_argument("--demo", action="store_true",
@@ -173,16 +176,16 @@ def run(args: argparse.Namespace) -> int:
 
 def run_then_screenshot(app, scene, frames: int, screenshot: str) -> None:
     """A scripted run's screenshot, UI included as the help says: the N frames (the last one saved, as
-    on a quit), then, while the panels are still settling into place (ImGui sizes a window in its
-    first frame without showing it, and the layout stacks each panel below the size the one above
-    had in the frame before), more frames, at most PANEL_SETTLE_FRAMES, and the screenshot again."""
+    on a quit), then, while work already started still changes the picture (`scene.settling()`: the
+    model's load, the first decoded image, the cloud refining, panels finding their places: ImGui
+    sizes a window in its first frame without showing it), more frames for at most SETTLE_LIMIT_S,
+    and the screenshot again: a script gets the picture a person would see once it stops changing."""
     app.run(frames=frames, screenshot=screenshot)
-    layout = getattr(scene, "panel_layout", None)  # the demo scene has no panels
-    if layout is None or not app.running or not layout.settling():
+    if not app.running or not scene.settling():
         return
-    for _ in range(PANEL_SETTLE_FRAMES):
+    deadline = time.monotonic() + SETTLE_LIMIT_S
+    while app.running and scene.settling() and time.monotonic() < deadline:
         app.step_frame()
-        if not layout.settling() or not app.running:
-            break
+        time.sleep(SETTLE_POLL_S)  # a worker's result comes from another thread: leave it the core
     if app.running:
         app.run(frames=1, screenshot=screenshot)

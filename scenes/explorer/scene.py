@@ -295,6 +295,12 @@ class ExplorerScene(Scene):
         """True unless the last frame drawn still shows everything (frame_prepare.wants_redraw)."""
         return frame_prepare.wants_redraw(self)
 
+    def settling(self) -> bool:
+        """A model loading, a decode on its way to Output, the cloud refining or panels finding their
+        places: what a scripted screenshot waits for."""
+        return (self.loader.loading is not None or self.decoder.worker.pending_count > 0
+                or self.output_images.pending() is not None or self.layer_cache.refining or self.panel_layout.settling())
+
     # ----------------------------------------------------------------- render (pure)
     def layer_key(self, ctx: RenderContext) -> tuple | None:
         """What the 3-d layer shows, in versions; None when an extra renderer cannot say."""

@@ -67,10 +67,7 @@ class ColouringSection:
             if changed and picked != dimension:
                 scene.submit(SetColouring(source=f"latent:{picked}"))
         imgui.pop_item_width()
-        unavailable = [f"{name}: {why}" for key, name, why in sources if why is not None]
-        if current == CLASS:
-            for line in unavailable[:1]:
-                note_line(line)
+        if current == CLASS:  # the swatches below are the legend; why a value is greyed out is its tooltip
             return
         imgui.push_item_width(imgui.get_font_size() * 11)
         if imgui.begin_combo("map", style.colour_map):

@@ -94,6 +94,11 @@ class DetailLayerCache(LayerCache):
         self._refining = None
 
     @property
+    def refining(self) -> bool:
+        """A subset or a half-refined layer is on screen: frames to come will add points."""
+        return self.detail is not None and not self.full_detail and self.detail.mode != "full"
+
+    @property
     def depth_texture_id(self) -> int | None:
         return self.framebuffer.depth_texture_id if self._shows_cache else None
 
