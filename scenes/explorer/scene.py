@@ -123,6 +123,7 @@ class ExplorerScene(Scene):
         self.panels: list = []
         self.stats_panel = self.output_panel = self.help_panel = None
         self.walk_tools: WalkTools | None = None
+        self.layouts: LayoutTools | None = None
         self.drawing: DrawTools | None = None
         self.cursor_marker: CursorMarker | None = None
         self.selection_marker: SelectionMarker | None = None

@@ -23,7 +23,7 @@ class PointHovered:
 
 @dataclass(frozen=True)
 class FixedStep:
-    """One fixed step of `dt` seconds: the camera's damping or flight, the walk's playback."""
+    """One fixed step of `dt` seconds: the camera's damping or flight, a layout flight, the walk's playback."""
     dt: float
 
 

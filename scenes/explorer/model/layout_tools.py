@@ -2,13 +2,16 @@
 
 Every model has the PCA view it opens with ("" here); a bundle may hold more (PCA, UMAP, t-SNE).
 SwitchLayout flies every point from where it is now to its place in the chosen layout: eased, about a
-second, in the fixed step; a new switch during a flight starts from where the points are. Picking
-and hover keep working meanwhile: the cloud's host positions move with the drawn ones, and each step
-bumps the model part's version, which re-picks and redraws the cached layer.
+second; a new switch during a flight starts from where the points are. Each step of the flight is
+applied by the FixedStep command (core/apply.py calls `step`), so the cloud's positions, like all
+explorer state, change only inside apply(). Picking and hover keep working meanwhile: the cloud's
+host positions move with the drawn ones, and each step bumps the model part's version, which
+re-picks and redraws the cached layer.
 
 Walks stay in the full latent space; `scene.installed.projection` becomes the layout's map z -> 3-d (exact for
 PCA, the layout's small network for UMAP and t-SNE), so the curve and the marker are drawn where
-their latents fall in the layout shown.
+their latents fall in the layout shown. During a flight they fly with the points: `to_3d` places a
+latent between where the old layout put it and where the new one does, eased as the points are.
 """
 from __future__ import annotations
 
@@ -51,6 +54,18 @@ class LayoutProjection:
         return self.layout.to_latent(positions)
 
 
+class Blend:
+    """A latent's place part of the way through a flight: `start`'s place moved `fraction` (eased) of
+    the way to `target`'s. A switch during a flight starts from a frozen one."""
+
+    def __init__(self, start, target, fraction: float) -> None:
+        self.start, self.target, self.fraction = start, target, float(fraction)
+
+    def __call__(self, latents: np.ndarray) -> np.ndarray:
+        begin, end = self.start(latents), self.target(latents)
+        return begin + (end - begin) * self.fraction
+
+
 class LayoutTools:
     """The current model's layouts, which one is shown, and the flight between them."""
 
@@ -64,8 +79,8 @@ class LayoutTools:
         self._start: np.ndarray | None = None
         self._target: np.ndarray | None = None
         self._elapsed = 0.0
+        self._from = None  # during a flight: where the old layout put a latent (a callable, z -> 3-d)
         scene.model_listeners.append(self._on_model)
-        scene.updaters.append(self.update)
         self._on_model(scene.bundle)
 
     @property
@@ -74,7 +89,7 @@ class LayoutTools:
 
     def _on_model(self, bundle) -> None:
         """A model installed: its own view is shown; its layouts are listed (read when chosen)."""
-        self.current, self._start, self._target = "", None, None
+        self.current, self._start, self._target, self._from = "", None, None, None
         self._base_projection = self.scene.installed.projection
         self._base_positions = np.array(self.scene.installed.positions, dtype=np.float32, copy=True)
         try:
@@ -93,6 +108,7 @@ class LayoutTools:
             except LayoutError as exc:
                 raise SceneError(str(exc)) from None
             target, projection = layout.positions, LayoutProjection(layout)
+        self._from = self._frozen_places()
         self._start = np.array(scene.installed.cloud.host_positions, dtype=np.float32, copy=True)
         self._target, self._elapsed = target, 0.0
         self.current = name
@@ -103,19 +119,39 @@ class LayoutTools:
         if scene.app is not None:
             scene.app.frames.request_for(FLIGHT_S + 0.1)
 
-    def update(self, dt: float) -> None:
-        """Fixed step: move every point along its way."""
+    def _fraction(self) -> float:
+        return ease(self._elapsed / FLIGHT_S)
+
+    def _frozen_places(self):
+        """Where latents are drawn now, as a callable that stays so (the start of a new flight)."""
+        if self._target is None:
+            return self.scene.installed.projection.to_3d
+        return Blend(self._from, self.scene.installed.projection.to_3d, self._fraction())
+
+    def to_3d(self, latents: np.ndarray) -> np.ndarray:
+        """Where latents are drawn now: in the layout shown or, during a flight, on their way to it."""
+        target = self.scene.installed.projection.to_3d
+        if self._target is None:
+            return target(latents)
+        return Blend(self._from, target, self._fraction())(latents)
+
+    def step(self, dt: float) -> None:
+        """Within the FixedStep command: move every point, and the walk drawn among them, along its way."""
         if self._target is None:
             return
+        scene = self.scene
         self._elapsed += dt
-        fraction = ease(self._elapsed / FLIGHT_S)
+        fraction = self._fraction()
         if fraction >= 1.0:
             places = self._target
-            self._start = self._target = None
+            self._start = self._target = self._from = None
         else:
             places = self._start + (self._target - self._start) * np.float32(fraction)
-        self.scene.installed.cloud.move_to(places)
-        self.scene.state.model.touch()
+            if scene.app is not None:
+                scene.app.frames.request()
+        scene.installed.cloud.move_to(places)
+        scene.walk_tools.view.invalidate()  # the curve's places move with the points
+        scene.state.model.touch()
 
     def label(self, name: str) -> str:
         if name == "":

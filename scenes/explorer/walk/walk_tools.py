@@ -77,7 +77,8 @@ class WalkTools:
             return
         self._prepared = seen
         self.walk_panel.sync()
-        self.view.sync(self.path, self.scene.installed.projection.to_3d)
+        layouts = self.scene.layouts  # where latents are drawn, on their way during a layout flight
+        self.view.sync(self.path, self.scene.installed.projection.to_3d if layouts is None else layouts.to_3d)
 
     def render_overlay(self, ctx) -> None:
         """The curve, the control points and the position marker, over the layer every frame: playing
