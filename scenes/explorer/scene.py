@@ -163,6 +163,7 @@ class ExplorerScene(Scene):
         if self.app is None:
             return
         self.walk_tools.release()
+        self.layouts.release()
         self.drawing.release()
         self.cursor_marker.release()
         self.selection_marker.release()

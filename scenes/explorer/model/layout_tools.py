@@ -12,6 +12,10 @@ Walks stay in the full latent space; `scene.installed.projection` becomes the la
 PCA, the layout's small network for UMAP and t-SNE), so the curve and the marker are drawn where
 their latents fall in the layout shown. During a flight they fly with the points: `to_3d` places a
 latent between where the old layout put it and where the new one does, eased as the points are.
+
+A new layout is computed from the Model panel (ComputeLayout) by `latentwalk project` in a child
+process (layout_job.py) under a fresh name; the prepare phase notices its end and applies
+LayoutJobEnded, which lists the bundle's layouts again and says the outcome in one line.
 """
 from __future__ import annotations
 
@@ -22,7 +26,9 @@ from dataclasses import replace
 import numpy as np
 
 from latentwalk.scenes.errors import SceneError
-from latentwalk.vae.layouts import Layout, LayoutError, list_layouts, load_layout
+from latentwalk.scenes.explorer.core.scene_commands import LayoutJobEnded
+from latentwalk.vae.layouts import (Layout, LayoutError, fresh_name, list_layouts, load_layout, option_problem,
+                                    reread_layouts)
 
 FLIGHT_S = 1.0
 
@@ -80,7 +86,11 @@ class LayoutTools:
         self._target: np.ndarray | None = None
         self._elapsed = 0.0
         self._from = None  # during a flight: where the old layout put a latent (a callable, z -> 3-d)
+        self.job = None  # the LayoutJob computing a new layout, while it runs
+        self.job_message: str | None = None  # how the last one ended (one line)
+        self.job_failed = False
         scene.model_listeners.append(self._on_model)
+        scene.preparers.append(self._poll_job)
         self._on_model(scene.bundle)
 
     @property
@@ -152,6 +162,68 @@ class LayoutTools:
         scene.installed.cloud.move_to(places)
         scene.walk_tools.view.invalidate()  # the curve's places move with the points
         scene.state.model.touch()
+
+    # -- a new layout, computed in a child process ----------------------------------------------
+    def compute(self, method: str, *, seed: int, neighbors: int, min_dist: float, perplexity: float) -> None:
+        """ComputeLayout's handler: SceneError (one line) when it cannot start."""
+        from latentwalk.scenes.explorer.model.layout_job import LayoutJob
+
+        if self.job is not None:
+            raise SceneError("a layout is being computed already: wait for it, or cancel it")
+        bundle = self.scene.bundle
+        why = option_problem(method, len(bundle.latents), neighbors=neighbors, min_dist=min_dist,
+                             perplexity=perplexity)
+        if why:
+            raise SceneError(why)
+        try:
+            name = fresh_name(bundle, method)
+        except LayoutError as exc:
+            raise SceneError(str(exc)) from None
+        try:
+            self.job = LayoutJob(bundle.path, method, name, seed=seed, neighbors=neighbors, min_dist=min_dist,
+                                 perplexity=perplexity)
+        except OSError as exc:
+            raise SceneError(f"cannot start latentwalk project: {exc.strerror or exc}") from None
+        self.job_message, self.job_failed = None, False
+        if self.scene.app is not None:
+            self.scene.app.frames.request_while(lambda: self.job is not None)  # the progress bar moves
+
+    def cancel(self) -> None:
+        """CancelLayout's handler."""
+        if self.job is None:
+            raise SceneError("no layout is being computed")
+        self.job.cancel()
+
+    def _poll_job(self, alpha: float) -> None:
+        """Prepare phase: a finished child is a finding, applied as a scene command."""
+        if self.job is not None and not self.job.running:
+            from latentwalk.scenes.explorer.core.apply import apply
+
+            apply(self.scene, LayoutJobEnded())
+
+    def job_ended(self) -> None:
+        """LayoutJobEnded's handler: the outcome in one line, and the layouts listed again."""
+        job, self.job = self.job, None
+        if job is None:
+            return
+        succeeded, message = job.result()
+        job.close()
+        bundle = self.scene.bundle
+        if succeeded and job.bundle_path != bundle.path:
+            message += f" for {job.bundle_path.name}"
+        self.job_message, self.job_failed = message, not succeeded
+        if job.bundle_path == bundle.path:
+            try:
+                reread_layouts(bundle)
+                self.available, self.note = list_layouts(bundle), None
+            except LayoutError as exc:
+                self.note = str(exc)
+        self.scene.state.model.touch()
+
+    def release(self) -> None:
+        if self.job is not None:
+            self.job.close()
+            self.job = None
 
     def label(self, name: str) -> str:
         if name == "":
