@@ -96,6 +96,19 @@ def test_a_layout_computed_in_the_panel_shows_progress_appears_and_can_be_flown_
     assert shown["skipped"] > 30  # once all had ended, the loop rested
 
 
+def test_cancel_stops_the_child_and_stores_nothing(gl_app, d8):
+    app, scene, clock, panel = model_panel_on_a_person_clock(gl_app, d8)
+    panel.method = layouts.METHODS.index("pca")
+    frames(app, 2)
+    script = clicks(0.2, lambda: item_center(panel.item_rects, "compute layout"))
+    script += clicks(0.5, lambda: item_center(panel.item_rects, "cancel layout"))
+    script.append((1.0, lambda: scene.layouts.job is None or scene.layouts.job.wait(60)))
+    run_as_a_person(app, clock, script, rest_until=1.5)
+    assert scene.layouts.job is None and scene.layouts.job_failed
+    assert scene.layouts.job_message == "layout cancelled"
+    assert scene.layouts.available == {} and layouts.list_layouts(load_bundle(d8)) == {}
+
+
 def load_layout_now(path, name):
     return layouts.load_layout(load_bundle(path), name).positions
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from latentwalk.engine.child_process import CANCELLED_STATUS, ChildJob
+from latentwalk.engine.child_process import ChildJob
 
 ERROR_PREFIX = "latentwalk project: error: "
 
@@ -49,7 +49,7 @@ class LayoutJob(ChildJob):
             return None
         if status == 0:
             return True, f"layout {self.name!r} computed ({self.method})"
-        if status == CANCELLED_STATUS and self.cancelled:
+        if self.cancelled:  # 130 from its handler; a signal that came before the child set one up kills it
             return False, "layout cancelled"
         said = [line for line in self.errors if line.startswith(ERROR_PREFIX)]
         reason = (said or self.errors or [f"latentwalk project exited with status {status}"])[-1]
