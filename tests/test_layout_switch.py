@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentwalk.scenes.explorer.core.commands import AddControlPoint, ShowPanels, SwitchLayout
+from latentwalk.scenes.explorer.core.commands import AddControlPoint, SetPointStyle, ShowPanels, SwitchLayout, Zoom
 from latentwalk.vae.bundle import load_bundle
 from latentwalk.vae.layouts import compute_layout, load_layout, store_layout
 from tests.bundles import make_bundle
@@ -103,3 +103,63 @@ def test_the_walk_is_drawn_where_its_latents_fall_in_the_layout_shown(gl_app, la
     np.testing.assert_allclose(view.marker_3d, expected, atol=1e-4)
     # and it is not where the model's own PCA view would draw it
     assert np.linalg.norm(view.marker_3d + expected) > 1e-3 or np.linalg.norm(expected) < 1e-6
+
+
+def near(pixels: np.ndarray, polyline_px: np.ndarray, radius: float) -> np.ndarray:
+    """Which of `pixels` (x, y) lie within `radius` of the polyline (window pixels)."""
+    best = np.full(len(pixels), np.inf)
+    for a, b in zip(polyline_px[:-1], polyline_px[1:]):
+        ab = b - a
+        s = np.clip(((pixels - a) @ ab) / max(ab @ ab, 1e-12), 0.0, 1.0)
+        best = np.minimum(best, np.linalg.norm(pixels - (a + s[:, None] * ab), axis=1))
+    return best <= radius
+
+
+def test_the_walk_flies_with_the_points(gl_app, layered):
+    """Mid-flight the curve is drawn where its latents are on their way, the same eased part of the way
+    as the points: neither where the old layout put it nor where the new one does."""
+    from latentwalk.scenes.explorer.walk import curve_view as cv
+
+    app, scene, clock = open_on_a_person_clock(gl_app, layered)
+    scene.submit(SetPointStyle(point_size=1.0, show_axes=False, show_grid=False))  # the curve, uncovered
+    scene.submit(Zoom(3.0))  # the cloud across the window
+    frames(app, 90)
+    pixels_now = scene.camera.project(scene.installed.positions, 1.0, scene.viewport).pixels
+    # well out on one side, on screen: the mirrored walk is on the other side
+    chosen = np.flatnonzero((pixels_now[:, 0] > 0.62 * SIZE[0]) & (pixels_now[:, 0] < 0.9 * SIZE[0]) &
+                            (pixels_now[:, 1] > 0.1 * SIZE[1]) & (pixels_now[:, 1] < 0.9 * SIZE[1]))
+    assert len(chosen) >= 3
+    for index in chosen[np.argsort(pixels_now[chosen, 1])][[0, len(chosen) // 2, -1]]:
+        scene.submit(AddControlPoint(index=int(index)))
+    frames(app, 2)
+    old_places = scene.installed.projection.to_3d
+    new_places = load_layout(scene.bundle, "mirrored").to_3d
+    start = scene.installed.cloud.host_positions.copy()
+    target = load_layout(scene.bundle, "mirrored").positions
+    seen = []
+
+    def look():
+        seen.append((clock.screen.copy(), scene.installed.cloud.host_positions.copy()))
+
+    run_as_a_person(app, clock, [(0.2, lambda: scene.submit(SwitchLayout("mirrored"))), (0.5, look)],
+                    rest_until=0.6)
+    screen, places = seen[0]
+    moving = np.abs(target - start) > 1e-3
+    fraction = float(np.median(((places - start)[moving] / (target - start)[moving])))
+    assert 0.1 < fraction < 0.4, fraction  # early in the flight: the mirrored curve is still far from the old one's
+
+    latents = scene.state.walk.path.curve.at(np.linspace(0.0, 1.0, 400))
+    old, new = old_places(latents), new_places(latents)
+
+    def on_screen(points):
+        return scene.camera.project(points, 1.0, scene.viewport).pixels
+
+    line = np.zeros(screen.shape[:2], bool)
+    for colour in (cv.CURVE_COLOR, cv.WALKED_COLOR):
+        line |= np.all(np.abs(screen[..., :3] - np.round(np.asarray(colour[:3]) * 255)) <= 3, axis=-1)
+    ys, xs = np.nonzero(line)
+    pixels = np.c_[xs, ys].astype(float) + 0.5
+    assert len(pixels) > 60
+    assert near(pixels, on_screen(old + (new - old) * fraction), 4.0).mean() > 0.9
+    assert near(pixels, on_screen(new), 4.0).mean() < 0.2
+    assert near(pixels, on_screen(old), 4.0).mean() < 0.5

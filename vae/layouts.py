@@ -1,6 +1,7 @@
 """3-d layouts of a bundle's training latents: PCA, UMAP, t-SNE; made, measured, stored, loaded.
 
-A bundle may hold several layouts. Each is `layouts/NAME.npy` (float32 (N, 3): the place of every
+A bundle may hold several layouts (layout_places.py: in the bundle, or beside a bundle that is shipped
+in the package or read-only, in the user data folder). Each is `layouts/NAME.npy` (float32 (N, 3): the place of every
 training point, in data-set order), `layouts/NAME.safetensors` (its maps to and from the latent
 space, see layout_maps.py) and an entry in model.json's `layouts` section: method, parameters, seed,
 and the quality figures measured when it was made. Files are written atomically, model.json last,
@@ -23,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from latentwalk.vae import layout_maps
+from latentwalk.vae import layout_maps, layout_places
 from latentwalk.vae.atomic import atomic_file, write_errors
 from latentwalk.vae.bundle import MODEL_FILE, Bundle, check_weights_file, read_npy
 from latentwalk.vae.errors import BundleError
@@ -41,6 +42,8 @@ MODEL_JSON_LIMIT = 4 << 20
 INSTALL_HINT = "pip install 'latentwalk[layouts]'  (umap-learn and openTSNE)"
 
 Progress = Callable[[str, float], None]  # (stage, fraction of the whole job done)
+# each method's options and their defaults (`latentwalk project` and the explorer's Model panel)
+DEFAULT_SEED, DEFAULT_NEIGHBORS, DEFAULT_MIN_DIST, DEFAULT_PERPLEXITY = 0, 15, 0.1, 30.0
 
 
 class LayoutError(BundleError):
@@ -151,8 +154,22 @@ def image_nearer_than_most(decode: Callable[[np.ndarray], np.ndarray], true_late
     return float((farther > (count - 1) / 2).mean())
 
 
-def compute_layout(latents: np.ndarray, method: str, *, seed: int | None = 0, neighbors: int = 15,
-                   min_dist: float = 0.1, perplexity: float = 30.0,
+def option_problem(method: str, points: int, *, neighbors: int = DEFAULT_NEIGHBORS,
+                   min_dist: float = DEFAULT_MIN_DIST, perplexity: float = DEFAULT_PERPLEXITY) -> str | None:
+    """Why these options cannot make a layout of `points` points (one line naming the option), or None."""
+    if method == "umap" and not 0.0 <= min_dist <= 1.0:
+        return f"--min-dist must be between 0 and 1, got {min_dist}"
+    if method == "umap" and not 2 <= neighbors < points:
+        return f"--neighbors {neighbors}: must be at least 2 and below the model's {points} points"
+    if method == "tsne" and not 0 < 3 * perplexity < points:
+        return (f"--perplexity {perplexity}: needs more than {max(0, int(3 * perplexity))} points, "
+                f"the model has {points}")
+    return missing_extra(method)
+
+
+def compute_layout(latents: np.ndarray, method: str, *, seed: int | None = DEFAULT_SEED,
+                   neighbors: int = DEFAULT_NEIGHBORS, min_dist: float = DEFAULT_MIN_DIST,
+                   perplexity: float = DEFAULT_PERPLEXITY,
                    decode: Callable[[np.ndarray], np.ndarray] | None = None,
                    progress: Progress | None = None) -> tuple[np.ndarray, dict[str, np.ndarray], dict]:
     """(positions (N, 3), maps, model.json entry less its file names) of a new layout."""
@@ -218,62 +235,100 @@ def _read_model_json(bundle_path: Path) -> dict:
 
 def store_layout(bundle: Bundle, name: str, positions: np.ndarray, maps: dict[str, np.ndarray], entry: dict,
                  *, replace: bool = False) -> Path:
-    """Write the layout's files and its model.json entry (atomically, model.json last)."""
+    """Write the layout's files and its entry (atomically, the listing last): in the bundle, or beside
+    it in the user data folder (layout_places.py)."""
     from safetensors.numpy import save_file
 
     check_name(name)
-    meta = _read_model_json(bundle.path)
-    section = meta.get("layouts", {})
-    if not isinstance(section, dict):
-        raise LayoutError(f"{bundle.path / MODEL_FILE}: 'layouts' must be an object")
-    if name in section and not replace:
+    in_bundle = layout_places.stored_in_bundle(bundle.path)
+    if in_bundle:
+        meta = _read_model_json(bundle.path)
+        section = meta.get("layouts", {})
+        if not isinstance(section, dict):
+            raise LayoutError(f"{bundle.path / MODEL_FILE}: 'layouts' must be an object")
+        home = bundle.path
+    else:
+        section = layout_places.read_side_section(bundle.path, LayoutError)
+        home = layout_places.side_folder(bundle.path)
+    listed = list_layouts(bundle)
+    if name in listed and not (replace and name in section):
         raise LayoutError(f"{bundle.path.name} already has a layout named {name!r}: choose another --name, "
                           "or --replace it")
-    if len(section) >= MAX_LAYOUTS and name not in section:
-        raise LayoutError(f"{bundle.path.name} holds {len(section)} layouts, the most a bundle may")
-    folder = bundle.path / LAYOUTS_DIR
+    if len(listed) >= MAX_LAYOUTS and name not in section:
+        raise LayoutError(f"{bundle.path.name} holds {len(listed)} layouts, the most a bundle may")
+    folder = home / LAYOUTS_DIR
     positions_path, maps_path = folder / f"{name}.npy", folder / f"{name}.safetensors"
     with write_errors(folder, LayoutError):
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=not in_bundle, exist_ok=True)
         with atomic_file(positions_path) as temp:
             with open(temp, "wb") as handle:
                 np.save(handle, np.ascontiguousarray(positions, np.float32), allow_pickle=False)
         with atomic_file(maps_path) as temp:
             save_file({k: np.ascontiguousarray(v, np.float32) for k, v in maps.items()}, str(temp))
         section[name] = {**entry, "file": f"{LAYOUTS_DIR}/{name}.npy", "maps": f"{LAYOUTS_DIR}/{name}.safetensors"}
-        meta["layouts"] = section
-        with atomic_file(bundle.path / MODEL_FILE) as temp:
-            temp.write_text(json.dumps(meta, indent=2, allow_nan=False) + "\n")
-    bundle.meta["layouts"] = section
+        if in_bundle:
+            meta["layouts"] = section
+            with atomic_file(bundle.path / MODEL_FILE) as temp:
+                temp.write_text(json.dumps(meta, indent=2, allow_nan=False) + "\n")
+    if in_bundle:
+        bundle.meta["layouts"] = section
+    else:
+        layout_places.write_side_section(bundle.path, section, LayoutError)
     return positions_path
+
+
+def reread_layouts(bundle: Bundle) -> None:
+    """The bundle's own listing read again from model.json (another process stored a layout)."""
+    section = _read_model_json(bundle.path).get("layouts", {})
+    bundle.meta["layouts"] = section
 
 
 # ---------------------------------------------------------------------------------------- loading
 
 def list_layouts(bundle: Bundle) -> dict[str, dict]:
-    """name -> model.json entry of each layout the bundle lists with a known method (in file order)."""
+    """name -> entry of each layout the bundle lists with a known method (in file order), then those
+    stored beside it (layout_places.py) under names the bundle does not use."""
+    return {name: entry for name, (entry, _) in _listed(bundle).items()}
+
+
+def _listed(bundle: Bundle) -> dict[str, tuple[dict, Path]]:
+    """name -> (entry, the folder its files are in)."""
     section = bundle.meta.get("layouts", {})
     if not isinstance(section, dict):
         raise LayoutError(f"{bundle.path / MODEL_FILE}: 'layouts' must be an object")
-    found = {}
-    for name, entry in list(section.items())[:MAX_LAYOUTS]:
-        if NAME_PATTERN.match(name) and isinstance(entry, dict) and entry.get("method") in METHODS:
-            found[name] = entry
-    return found
+    found: dict[str, tuple[dict, Path]] = {}
+    side = layout_places.read_side_section(bundle.path, LayoutError)
+    for home, entries in ((bundle.path, section), (layout_places.side_folder(bundle.path), side)):
+        for name, entry in list(entries.items())[:MAX_LAYOUTS]:
+            if name not in found and NAME_PATTERN.match(name) and isinstance(entry, dict) \
+                    and entry.get("method") in METHODS:
+                found[name] = (entry, home / LAYOUTS_DIR)
+    return dict(list(found.items())[:MAX_LAYOUTS])
+
+
+def fresh_name(bundle: Bundle, stem: str) -> str:
+    """`stem`, or `stem-2`, `stem-3`, ... : the first name no layout of the bundle has."""
+    taken = set(list_layouts(bundle))
+    name, number = stem, 1
+    while name in taken:
+        number += 1
+        name = f"{stem}-{number}"
+    return check_name(name)
 
 
 def load_layout(bundle: Bundle, name: str) -> Layout:
     """The layout `name` of `bundle`, checked whole: positions (N, 3) finite floats, maps of the right
     shapes with finite values. LayoutError (one line naming the file) otherwise."""
     check_name(name)
-    entry = list_layouts(bundle).get(name)
-    if entry is None:
+    listed = _listed(bundle)
+    if name not in listed:
         raise LayoutError(f"{bundle.path.name} has no layout named {name!r}"
-                          f" (it has: {', '.join(list_layouts(bundle)) or 'none'})")
+                          f" (it has: {', '.join(listed) or 'none'})")
+    entry, folder = listed[name]
     method = entry["method"]
     # the files' names come from the layout's name, never from paths in model.json
-    positions_path = bundle.path / LAYOUTS_DIR / f"{name}.npy"
-    maps_path = bundle.path / LAYOUTS_DIR / f"{name}.safetensors"
+    positions_path = folder / f"{name}.npy"
+    maps_path = folder / f"{name}.safetensors"
     rows = len(bundle.latents)
 
     def check(shape: tuple, dtype: np.dtype) -> None:

@@ -8,23 +8,29 @@ from latentwalk.subcommands._args import positive_float, positive_int
 
 
 def add_parser(subparsers) -> None:
+    from latentwalk.vae.layouts import DEFAULT_MIN_DIST, DEFAULT_NEIGHBORS, DEFAULT_PERPLEXITY, DEFAULT_SEED
+
     parser = subparsers.add_parser(
         "project", help="compute a 3-d layout (pca, umap, tsne) of a model's latents and store it in the bundle",
         description="Lay a bundle's training latents out in 3-d with PCA, UMAP or t-SNE and store the layout "
                     "in the bundle (layouts/NAME.npy, its maps to and from the latent space, and an entry in "
-                    "model.json); `latentwalk run` lists it in the Model panel. Prints the layout's quality: "
+                    "model.json; a model shipped with latentwalk, or a bundle in a read-only folder, keeps them beside it in "
+                    "the user data folder instead); `latentwalk run` lists it in the Model panel. Prints the layout's quality: "
                     "the share of each point's 10 nearest latent neighbours that stay among its 10 nearest in "
                     "3-d, the trustworthiness, and how well the map back from 3-d finds the latent. UMAP and "
                     "t-SNE need the optional packages: pip install 'latentwalk[layouts]'.")
     parser.add_argument("--model", metavar="M", default="mnist", help="a bundled model's name or a bundle folder")
     parser.add_argument("--method", choices=("pca", "umap", "tsne"), required=True, help="how to lay the points out")
     parser.add_argument("--name", metavar="NAME", help="the layout's name in the bundle (default: the method)")
-    parser.add_argument("--seed", metavar="S", type=int, default=0, help="random seed (the same seed, the same layout)")
-    parser.add_argument("--neighbors", metavar="K", type=positive_int, default=15, help="umap: neighbours per point")
-    parser.add_argument("--min-dist", metavar="D", type=float, default=0.1, help="umap: how tightly points pack")
-    parser.add_argument("--perplexity", metavar="P", type=positive_float, default=30.0, help="tsne: perplexity")
+    parser.add_argument("--seed", metavar="S", type=int, default=DEFAULT_SEED, help="random seed (the same seed, the same layout)")
+    parser.add_argument("--neighbors", metavar="K", type=positive_int, default=DEFAULT_NEIGHBORS, help="umap: neighbours per point")
+    parser.add_argument("--min-dist", metavar="D", type=float, default=DEFAULT_MIN_DIST, help="umap: how tightly points pack")
+    parser.add_argument("--perplexity", metavar="P", type=positive_float, default=DEFAULT_PERPLEXITY, help="tsne: perplexity")
     parser.add_argument("--replace", action="store_true", help="replace a layout of the same name")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--progress-lines", action="store_true",
+                        help="instead of the bar, one line 'progress FRACTION STAGE' on stdout at each step "
+                             "(for a program that reads them; the explorer's Model panel does)")
     parser.set_defaults(func=run)
 
 
@@ -32,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from latentwalk.scenes.errors import UsageError
     from latentwalk.vae.bundle import load_bundle
     from latentwalk.vae.layouts import (LayoutError, check_name, compute_layout, list_layouts, missing_extra,
-                                        store_layout)
+                                        option_problem, store_layout)
 
     name = args.name or args.method
     try:
@@ -48,11 +54,10 @@ def run(args: argparse.Namespace) -> int:
     if name in list_layouts(bundle) and not args.replace:
         raise UsageError(f"--name {name}: {bundle.path.name} already has a layout of that name "
                          "(choose another name, or --replace it)")
-    if args.method == "umap" and args.neighbors >= len(bundle.latents):
-        raise UsageError(f"--neighbors {args.neighbors}: the model has only {len(bundle.latents)} points")
-    if args.method == "tsne" and 3 * args.perplexity >= len(bundle.latents):
-        raise UsageError(f"--perplexity {args.perplexity}: needs more than {int(3 * args.perplexity)} points, "
-                         f"the model has {len(bundle.latents)}")
+    why = option_problem(args.method, len(bundle.latents), neighbors=args.neighbors, min_dist=args.min_dist,
+                         perplexity=args.perplexity)
+    if why:
+        raise UsageError(why)
     decoder = bundle.load_decoder()
 
     def decode(latents):
@@ -61,12 +66,14 @@ def run(args: argparse.Namespace) -> int:
         return decode_latents(decoder, latents)
 
     bar = None
-    if not args.no_progress:
+    if not args.no_progress and not args.progress_lines:
         from tqdm import tqdm
 
         bar = tqdm(total=100, desc=args.method, unit="%", bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
 
     def progress(stage: str, fraction: float) -> None:
+        if args.progress_lines:
+            print(f"progress {fraction:.4f} {stage}", flush=True)
         if bar is not None:
             bar.set_description(stage)
             bar.update(max(0, round(100 * fraction) - bar.n))

@@ -126,6 +126,7 @@ class ExplorerScene(Scene):
         self.panels: list = []
         self.stats_panel = self.output_panel = self.help_panel = None
         self.walk_tools: WalkTools | None = None
+        self.layouts: LayoutTools | None = None
         self.drawing: DrawTools | None = None
         self.cursor_marker: CursorMarker | None = None
         self.selection_marker: SelectionMarker | None = None
@@ -167,6 +168,7 @@ class ExplorerScene(Scene):
         if self.app is None:
             return
         self.walk_tools.release()
+        self.layouts.release()
         self.drawing.release()
         self.cursor_marker.release()
         self.selection_marker.release()

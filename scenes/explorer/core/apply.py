@@ -146,6 +146,8 @@ def _fixed_step(scene, cmd: FixedStep) -> None:
         view_moved(scene)
         if scene.app is not None:
             scene.app.frames.request()
+    if scene.layouts is not None:  # a layout flight's step: the points, and the walk among them
+        scene.layouts.step(cmd.dt)
     path = scene.state.walk.path
     before = (path.traversal.t, path.traversal.playing)
     path.update(cmd.dt)

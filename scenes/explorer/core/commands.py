@@ -347,6 +347,25 @@ class SwitchLayout:
 
 
 @dataclass(frozen=True)
+class ComputeLayout:
+    """Compute a new layout of the bundle (`method`: pca, umap or tsne, with its options) in a child
+    process, stored under a fresh name (model/layout_tools.py; it appears in the list when done). The
+    options' defaults are `latentwalk project`'s (vae/layouts.py)."""
+    effects = (WRITES_FILES, STARTS_PROCESSES)
+    method: str
+    seed: int
+    neighbors: int
+    min_dist: float
+    perplexity: float
+
+
+@dataclass(frozen=True)
+class CancelLayout:
+    """Stop the layout being computed (nothing of it is stored)."""
+    effects = (STARTS_PROCESSES,)
+
+
+@dataclass(frozen=True)
 class ApplySession:
     """A validated `session.Session` (already checked against the model): path, camera, highlight."""
     effects = (SWITCHES_MODEL, CAMERA, SELECT, PATH, WALK, HIGHLIGHT, STYLE)

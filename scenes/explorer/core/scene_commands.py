@@ -23,7 +23,7 @@ class PointHovered:
 
 @dataclass(frozen=True)
 class FixedStep:
-    """One fixed step of `dt` seconds: the camera's damping or flight, the walk's playback."""
+    """One fixed step of `dt` seconds: the camera's damping or flight, a layout flight, the walk's playback."""
     dt: float
 
 
@@ -31,3 +31,9 @@ class FixedStep:
 class ViewportResized:
     """The framebuffer is now `size` pixels (the engine's resize)."""
     size: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class LayoutJobEnded:
+    """The layout being computed in a child process ended (stored, failed or cancelled): the prepare
+    phase found it; the bundle's layouts are listed again and the outcome is said in one line."""

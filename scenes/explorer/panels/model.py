@@ -1,17 +1,21 @@
 """Panel "Model": the bundled models, any bundle folder by path (or dropped on the window), and why
 the last load failed; switching happens in the running scene, without a restart: the bundle loads in
-the background ("loading ..." meanwhile) and the current model stays until the new one is ready."""
+the background ("loading ..." meanwhile) and the current model stays until the new one is ready.
+The bundle's layouts are listed (a click flies the points to one), and a new one is computed here:
+method, seed and the method's main options, a progress bar and Cancel while a child process works."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from imgui_bundle import imgui
 
-from latentwalk.scenes.explorer.core.commands import LoadModel, SwitchLayout
+from latentwalk.scenes.explorer.core.commands import CancelLayout, ComputeLayout, LoadModel, SwitchLayout
 from latentwalk.scenes.explorer.panels import error_line, note_line, window_rect
 from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 from latentwalk.scenes.explorer.panels.path import ItemRects, remember_item
 from latentwalk.vae.bundle import list_bundled_models
+from latentwalk.vae.layouts import (DEFAULT_MIN_DIST, DEFAULT_NEIGHBORS, DEFAULT_PERPLEXITY, DEFAULT_SEED,
+                                    METHODS)
 
 if TYPE_CHECKING:
     from latentwalk.scenes.explorer.scene import ExplorerScene
@@ -28,6 +32,9 @@ class ModelPanel:
         self.rect = (0.0, 0.0, 0.0, 0.0)
         self.layout = layout_of(scene)
         self.item_rects: ItemRects = {}
+        # the options of the next layout computed, `latentwalk project`'s defaults at first
+        self.method, self.seed = 1, DEFAULT_SEED  # index into METHODS: umap
+        self.neighbors, self.min_dist, self.perplexity = DEFAULT_NEIGHBORS, DEFAULT_MIN_DIST, DEFAULT_PERPLEXITY
 
     def build(self) -> None:
         scene = self.scene
@@ -79,7 +86,42 @@ class ModelPanel:
             if imgui.selectable(layouts.label(name), layouts.current == name)[0] and layouts.current != name:
                 self.scene.submit(SwitchLayout(name))
             remember_item(self.item_rects, f"layout {name}")
-        if not layouts.available:
-            note_line("more with: latentwalk project --model M --method umap")
         if layouts.note:
             error_line(layouts.note)
+        self._new_layout(layouts)
+
+    def _new_layout(self, layouts) -> None:
+        """Compute another layout (a child process: the window stays responsive), or its progress."""
+        scene = self.scene
+        job = layouts.job
+        if job is not None:
+            imgui.progress_bar(job.fraction, imgui.ImVec2(imgui.get_font_size() * 14, 0),
+                               f"{job.method}: {job.stage} {100 * job.fraction:.0f}%")
+            remember_item(self.item_rects, "layout progress")
+            imgui.same_line()
+            if imgui.small_button("Cancel##layout"):
+                scene.submit(CancelLayout())
+            remember_item(self.item_rects, "cancel layout")
+        else:
+            self.item_rects.pop("layout progress", None)
+            width = imgui.get_font_size() * 6
+            imgui.push_item_width(width)
+            self.method = imgui.combo("##layout method", self.method, list(METHODS))[1]
+            remember_item(self.item_rects, "layout method")
+            imgui.same_line()
+            self.seed = imgui.input_int("seed##layout", self.seed, 0)[1]
+            if METHODS[self.method] == "umap":
+                self.neighbors = imgui.input_int("neighbours##layout", self.neighbors, 0)[1]
+                imgui.same_line()
+                self.min_dist = imgui.input_float("min dist##layout", self.min_dist, 0.0, 0.0, "%.2f")[1]
+            elif METHODS[self.method] == "tsne":
+                self.perplexity = imgui.input_float("perplexity##layout", self.perplexity, 0.0, 0.0, "%.1f")[1]
+            imgui.pop_item_width()
+            if imgui.button("Compute layout"):
+                scene.submit(ComputeLayout(METHODS[self.method], int(self.seed), int(self.neighbors),
+                                           float(self.min_dist), float(self.perplexity)))
+            remember_item(self.item_rects, "compute layout")
+        if isinstance(scene.refused, (ComputeLayout, CancelLayout)) and scene.last_refusal:
+            error_line(scene.last_refusal)
+        elif layouts.job_message:
+            (error_line if layouts.job_failed else note_line)(layouts.job_message)

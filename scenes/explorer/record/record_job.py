@@ -5,25 +5,21 @@ Why a process: offline rendering needs its own GL context at the video's size an
 and Python-heavy work in a thread was measured to drop the render loop to 3 fps. In a
 child, the window stays responsive and the recording is exactly what `latentwalk record` makes.
 Cancel sends the child SIGINT: it closes the file properly (a video of the frames written) and exits
-with 130. Two reader threads only wait on the child's pipes.
+with 130 (engine/child_process.py runs the child and reads its pipes).
 """
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from latentwalk.engine.child_process import CANCELLED_STATUS, ChildJob
 from latentwalk.scenes.explorer.session.session import save_session
 
-CANCELLED_STATUS = 130
 
-
-class RecordJob:
+class RecordJob(ChildJob):
     """One running (then finished) `latentwalk record` child."""
 
     def __init__(self, session, out: str | os.PathLike, *, layout: str = "view", size=(1280, 720),
@@ -42,38 +38,21 @@ class RecordJob:
                    "--fps", f"{fps:g}", "--frames", str(self.total), "--progress", "lines"]
         if ui:
             command.append("--ui")
-        self._errors: list[str] = []
         self.started = clock()
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True,
-                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        self._threads = [threading.Thread(target=self._read_progress, daemon=True, name="record-progress"),
-                         threading.Thread(target=self._read_errors, daemon=True, name="record-errors")]
-        for thread in self._threads:
-            thread.start()
-        self.cancelled = False
+        super().__init__(command, name="record")
 
-    def _read_progress(self) -> None:
-        for line in self.process.stdout:
-            parts = line.split()
-            if len(parts) == 3 and parts[0] == "frame" and parts[1].isdigit():
-                self.done = int(parts[1])
-            elif line.startswith("wrote "):
-                self.summary = line.strip()[len("wrote "):]
+    def on_output(self, line: str) -> None:
+        parts = line.split()
+        if len(parts) == 3 and parts[0] == "frame" and parts[1].isdigit():
+            self.done = int(parts[1])
+        elif line.startswith("wrote "):
+            self.summary = line.strip()[len("wrote "):]
 
-    def _read_errors(self) -> None:
-        for line in self.process.stderr:
-            line = line.strip()
-            if line and not line.startswith(("recording:", "rendering on ")):  # tqdm's bar, the mode found
-                self._errors.append(line)
+    def on_error(self, line: str) -> None:
+        if not line.strip().startswith(("recording:", "rendering on ")):  # tqdm's bar, the mode found
+            super().on_error(line)
 
     # -- state -----------------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        """Until the child has exited and its last lines (the summary, the error) have been read: on a
-        busy machine the readers can still be behind when the exit status is already there."""
-        return self.process.poll() is None or any(thread.is_alive() for thread in self._threads)
-
     @property
     def fraction(self) -> float:
         return min(1.0, self.done / self.total)
@@ -95,31 +74,11 @@ class RecordJob:
         if status == CANCELLED_STATUS and self.cancelled:
             kept = f"; {self.summary}" if self.summary else ""
             return False, f"recording cancelled{kept}"
-        reason = self._errors[-1] if self._errors else f"latentwalk record exited with status {status}"
+        reason = self.errors[-1] if self.errors else f"latentwalk record exited with status {status}"
         return False, reason.removeprefix("latentwalk record: error: ")
 
     # -- control ---------------------------------------------------------------------------------
-    def cancel(self) -> None:
-        if self.running:
-            self.cancelled = True
-            self.process.send_signal(signal.SIGINT)
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Until the child has exited and its output has been read (`running` turns False)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return False
-        for thread in self._threads:
-            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-        return not self.running
-
     def close(self, timeout: float = 10.0) -> None:
         """Stop a running child (cancel, then kill after `timeout`) and remove the session file."""
-        if self.running:
-            self.cancel()
-            if not self.wait(timeout):
-                self.process.kill()
-                self.process.wait()
+        super().close(timeout)
         self._session_file.unlink(missing_ok=True)

@@ -3,6 +3,11 @@
 - The curve is a polyline (every control point is one of its vertices, so the drawn line passes through
   the points) uploaded once per change of the path; one instanced draw expands every segment into a
   screen-space capsule `width_px` wide (shaders/curve.*). The part already walked has its own colour.
+- The curve is an overlay, drawn over the scene's 3-d layer every frame, never in it: playback moves
+  the walked part's end each frame, and a cached layer that changed with it would count as moving
+  and draw a big cloud thinned. Over a cached copy of the cloud the full-strength pass tests the
+  copy's depth texture (`layer_depth`, shaders/curve.frag's OVER_LAYER); over a cloud drawn straight
+  into the window, the window's depth.
 - The curve is drawn twice: depth-tested at full strength where it is in front of the cloud, then
   faint (HIDDEN_OPACITY) over the points where the cloud hides it, so the whole walk stays readable and
   depth still shows. The faint pass puts every fragment at the near plane with a LESS depth test, so
@@ -52,6 +57,7 @@ class CurveView:
         self.show_points = True
         self.show_marker = True
         self._curve_program = Program.from_files("curve.vert", "curve.frag")
+        self._over_layer_program = Program.from_files("curve.vert", "curve.frag", defines=("OVER_LAYER",))
         self._marker_program = Program.from_files("marker.vert", "marker.frag")
         self._positions = Buffer(usage="dynamic", nbytes=12)
         self._params = Buffer(usage="dynamic", nbytes=4)
@@ -118,23 +124,25 @@ class CurveView:
             t = path.traversal.t
             self.set_marker(_projected(project, curve.at(t)[None])[0], t)
 
-    def cache_key(self) -> tuple:
-        """Everything `render_curve` draws besides the matrix and viewport: equal keys draw equal pixels.
-        The markers are an overlay drawn every frame, and labels are ImGui's: neither is part of it."""
-        return (self._geometry_version, self._segment_count, self.current_t, self.width_px)
-
     # -- drawing ---------------------------------------------------------------------------------
     def render(self, view_projection: np.ndarray, viewport: tuple[int, int]) -> None:
         """Draw into the bound framebuffer; `view_projection` is a math-convention 4x4 (clip = M @ p)."""
         self.render_curve(view_projection, viewport)
         self.render_markers(view_projection, viewport)
 
-    def render_curve(self, view_projection: np.ndarray, viewport: tuple[int, int]) -> None:
-        """The line alone, depth-tested against what is already drawn (the cloud)."""
+    def render_curve(self, view_projection: np.ndarray, viewport: tuple[int, int],
+                     layer_depth: int | None = None) -> None:
+        """The line alone, depth-tested against what is already drawn (the cloud): the bound
+        framebuffer's depth or, when the cloud is a cached copy, `layer_depth` (its depth texture)."""
         width, height = int(viewport[0]), int(viewport[1])
         matrix = np.asarray(view_projection, dtype=np.float64)
         if self._segment_count:
-            program = self._curve_program.use()
+            program = (self._curve_program if layer_depth is None else self._over_layer_program).use()
+            if layer_depth is not None:
+                program["layer_depth"] = 1
+                gl.glActiveTexture(gl.GL_TEXTURE1)
+                gl.glBindTexture(gl.GL_TEXTURE_2D, layer_depth)
+                gl.glActiveTexture(gl.GL_TEXTURE0)
             program.set_uniforms(u_view_projection=matrix, u_viewport=(width, height), u_width=self.width_px,
                                  u_color=CURVE_COLOR, u_walked_color=WALKED_COLOR,
                                  u_current_t=-1.0 if self.current_t is None else self.current_t)
@@ -201,7 +209,7 @@ class CurveView:
 
     def release(self) -> None:
         for resource in (self._segments, self._markers, self._positions, self._params, self._marker_buffer,
-                         self._curve_program, self._marker_program):
+                         self._curve_program, self._over_layer_program, self._marker_program):
             resource.release()
 
 

@@ -54,8 +54,7 @@ class WalkTools:
         self.session_panel = SessionPanel(self.session, refusal=refusal)
         for panel in (self.path_panel, self.walk_panel, self.session_panel):
             panel.layout = layout_of(scene)
-        scene.extra_renderers.append(self)  # called to draw; `cache_key` lets the scene reuse its 3-d layer
-        scene.overlay_renderers.append(self.render_overlay)
+        scene.overlay_renderers.append(self.render_overlay)  # the curve and markers, never in the cached layer
         # the Walk panel's Record button opens it; it records in a child process (record_job.py)
         self.record_dialog = RecordDialog(self.session.current, has_walk=lambda: self.path.curve is not None,
                                           request_start=lambda: scene.submit(c.StartRecording()))
@@ -78,18 +77,13 @@ class WalkTools:
             return
         self._prepared = seen
         self.walk_panel.sync()
-        self.view.sync(self.path, self.scene.installed.projection.to_3d)
-
-    def __call__(self, ctx) -> None:
-        """The curve, in the scene's cached 3-d layer."""
-        self.view.render_curve(ctx.view_projection, ctx.viewport)
-
-    def cache_key(self, ctx) -> tuple:
-        """What the curve view draws (pure: the view was synced in prepare)."""
-        return self.view.cache_key()
+        layouts = self.scene.layouts  # where latents are drawn, on their way during a layout flight
+        self.view.sync(self.path, self.scene.installed.projection.to_3d if layouts is None else layouts.to_3d)
 
     def render_overlay(self, ctx) -> None:
-        """Control points and the position marker, over the layer every frame."""
+        """The curve, the control points and the position marker, over the layer every frame: playing
+        the walk leaves the cached layer, and so the full cloud, as it is."""
+        self.view.render_curve(ctx.view_projection, ctx.viewport, self.scene.layer_cache.depth_texture_id)
         self.view.render_markers(ctx.view_projection, ctx.viewport)
 
     def build(self) -> None:
