@@ -159,3 +159,14 @@ def test_run_command_without_the_default_bundle_says_how_to_get_it(tmp_path, mon
     from latentwalk.cli import main
 
     assert main(["run", "--frames", "1"]) == 1
+
+
+def test_a_wide_latent_shows_its_first_values_in_the_tooltip_and_counts_the_rest(tmp_path):
+    from latentwalk.scenes.explorer.view.tooltip import tooltip_lines
+    from latentwalk.vae.bundle import load_bundle
+
+    bundle = load_bundle(make_bundle(tmp_path / "wide32", count=50, dim=32))
+    lines = tooltip_lines(bundle, 7, np.zeros(3, np.float32))
+    assert lines[2] == "z (32-d)" and lines[-1] == "  ... and 20 more" and len(lines) == 6
+    shown = [float(v) for line in lines[3:5] for v in line.split(",")]
+    np.testing.assert_allclose(shown, bundle.latents[7][:12], atol=5e-4)
