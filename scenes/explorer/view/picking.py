@@ -68,7 +68,7 @@ class PickGrid:
     occupied cells kept), made once per cloud and independent of the view: a pick descends from the
     coarsest level into the cells that the rays reaching its square can cross, so it tests a few
     hundred cells and projects the points of a few leaves. The points are sorted in Morton order of
-    a lattice of up to 256 steps an axis (a cell at any level is then one run): `order` lists their
+    a lattice of up to 256 steps an axis (levels of 2 bits an axis, the coarsest 1 for an odd count) (a cell at any level is then one run): `order` lists their
     indices."""
 
     def __init__(self, positions: np.ndarray) -> None:
@@ -84,8 +84,9 @@ class PickGrid:
             return
         low = np.array([points[:, axis].min() for axis in range(3)], np.float64)
         high = np.array([points[:, axis].max() for axis in range(3)], np.float64)
-        # leaves of a few points each in dense parts: 2^bits lattice steps an axis, an even number
-        bits = int(np.clip(2 * round((np.log2(len(points)) / 3 + 1) / 2), 2, 8))
+        # 2^bits lattice steps an axis: about a cell per point of an even cloud, so the tree holds about
+        # a byte a point besides `order` (finer leaves were 9 bytes a point at 1M and picked no faster)
+        bits = int(np.clip(int(np.log2(len(points)) / 3), 2, 8))
         side = 1 << bits
         step = (high - low) / side  # 0 along a flat axis (a 2-d layout): one cell across
         code = np.zeros(len(points), np.int32)
@@ -108,7 +109,7 @@ class PickGrid:
         sorted_code = code[by_code]
         sorted_lattice = [along[by_code].astype(np.uint8) for along in lattice]
         margin = 1e-5 * (1.0 + float(np.abs(low).max() + np.abs(high).max()))  # float32 rounding at a wall
-        for level_bits in range(LEVEL_BITS, bits + 1, LEVEL_BITS):
+        for level_bits in range(bits % LEVEL_BITS or LEVEL_BITS, bits + 1, LEVEL_BITS):
             coarser = bits - level_bits
             cell = sorted_code >> (3 * coarser)
             first = np.concatenate(([0], np.flatnonzero(cell[1:] != cell[:-1]) + 1))
