@@ -11,9 +11,10 @@ from latentwalk.scenes.explorer.core.scene_commands import PointHovered
 from latentwalk.scenes.explorer.model.decoding import HOVER_CHANNEL
 
 # How long a drawn frame may wait, after render, for the hovered point's image, and only while the
-# decoder's batches usually take less: a small decoder (MNIST's, well under a ms) then shows the image in
-# the frame that hovered even when another process holds a core; a slow one is never waited for.
-HOVER_CATCH_UP_S = 0.004
+# decoder's batches usually take under half of it: a small decoder (MNIST's, about a ms) then shows the
+# image in the frame that hovered even when another process holds a core (the wait lets the worker have
+# the GIL and the core at once); a slow one is never waited for.
+HOVER_CATCH_UP_S = 0.008
 
 
 def pick(scene, alpha: float, view_projection, view) -> PointHovered | None:
@@ -33,13 +34,14 @@ def pick(scene, alpha: float, view_projection, view) -> PointHovered | None:
 
 def catch_up_hover(scene) -> None:
     """After render, before the UI: deliver the hover's image if the decoder finished it while the frame
-    rendered (waiting at most scene.hover_catch_up_s, when the decoder is that fast) and show it. Only the
+    rendered (waiting at most scene.hover_catch_up_s, when the decoder usually takes under half of it)
+    and show it. Only the
     hover channel is taken here; other results wait for the next prepare, which reacts to them."""
     outputs, decoder = scene.output_images, scene.decoder
     if not outputs.awaits_hover():
         return
     budget = scene.hover_catch_up_s
-    fast = 0.0 < decoder.typical_batch_ms < budget * 1000.0
+    fast = 0.0 < decoder.typical_batch_ms < budget * 1000.0 / 2
     if decoder.pump(timeout=budget if fast else 0.0, channels=(HOVER_CHANNEL,)):
         outputs.show()
         scene._drawn = shown_versions(scene)  # this frame shows it: no frame more for it
