@@ -147,7 +147,7 @@ class Bench:
         view_projection, view = scene.view_cache.matrices(1.0)
         cursor = self.hover_pixels[0]
         results = {}
-        picker.grid_for(scene.installed.cloud)  # made once per cloud, as at the first hover
+        picker.tree_for(scene.installed.cloud)  # made once per cloud, as at the first hover
         # the prefilter keeps nothing per view: a pick after the view turned costs what one over a still view does
         for name, prefilter in (("prefilter (any view: the cloud's tree, then its candidates)", True),
                                 ("GPU only (scissored, every point)", False)):

@@ -79,7 +79,7 @@ def child(baseline: str, count: int) -> dict:
             samples[f"{name}_cpu"].append((time.process_time() - cpu) * 1000.0)
             samples[f"{name}_candidates"].append(picker.last_candidates)
         agree += found["baseline"] == found["this"]
-    tree = pickers["this"].grid
+    tree = pickers["this"].tree
     for picker in pickers.values():
         picker.release()
     cloud.release()

@@ -13,7 +13,7 @@ def test_picks_while_the_view_turns_reuse_the_pick_tree(gl_app, tmp_path):
     post_motion(pixel)
     frames(app)
     assert scene.state.pointer.hovered == index
-    tree, made = picker.grid, picker.grids_made
+    tree, made = picker.tree, picker.trees_made
     assert tree is not None and tree.points == 300 and made >= 1
 
     scene.submit(c.Orbit(0.35, 0.15))
@@ -22,7 +22,7 @@ def test_picks_while_the_view_turns_reuse_the_pick_tree(gl_app, tmp_path):
     post_motion(pixel)
     frames(app)
     assert scene.state.pointer.hovered == index  # still exact in the turned view ...
-    assert picker.grid is tree and picker.grids_made == made  # ... from the same tree: nothing per view
+    assert picker.tree is tree and picker.trees_made == made  # ... from the same tree: nothing per view
 
 
 def _camera(rng, distance: float):

@@ -2,13 +2,13 @@
 small square around the cursor, nearest non-zero id wins.
 
 A GPU pass over every point costs llvmpipe a whole vertex stage, and projecting every point on the
-CPU costs numpy tens of ms at 1M, which a pick after each view change would pay. So the points are
-bucketed once per cloud in a world-space grid (`PickGrid`, independent of the view), and a pick tests
-each occupied cell's bounding sphere against the thin pyramid of rays that can reach the square, then
-projects only the points of the cells that pass and keeps those whose own footprint (the size rule of
-points.vert, at its own depth) can reach the square. Those few are drawn from a small streamed buffer:
-the GPU pass stays the arbiter, depth test and round footprints deciding exactly as the colour pass
-draws. The tests only ever pass a point too many, never one too few.
+CPU cost numpy tens of ms at 1M, which a pick after each view change paid. So the points go once per
+cloud (and positions version) into a tree of cells independent of the view (`PickTree`), and a pick
+descends from its coarsest cells into those whose bounding sphere the rays reaching the square can
+cross, projects only the points of the leaves it reaches and keeps those whose own footprint (the
+size rule of points.vert, at the point's depth) can reach the square. Those few are drawn from a
+small streamed buffer: the GPU pass stays the arbiter, depth test and round footprints deciding
+exactly as the colour pass draws. The tests only ever pass a point too many, never one too few.
 """
 from __future__ import annotations
 
@@ -63,13 +63,13 @@ class PickLevel:
         return centres
 
 
-class PickGrid:
-    """The finite points of one cloud in a tree of ever finer cells (an octree of 4x4x4 splits, only
-    occupied cells kept), made once per cloud and independent of the view: a pick descends from the
-    coarsest level into the cells that the rays reaching its square can cross, so it tests a few
-    hundred cells and projects the points of a few leaves. The points are sorted in Morton order of
-    a lattice of up to 256 steps an axis (levels of 2 bits an axis, the coarsest 1 for an odd count) (a cell at any level is then one run): `order` lists their
-    indices."""
+class PickTree:
+    """The finite points of one cloud in a tree of ever finer cells (4x4x4 splits, only occupied cells
+    kept), made once per cloud and independent of the view: a pick descends from the coarsest level
+    into the cells that the rays reaching its square can cross, so it tests a few hundred cells and
+    projects the points of a few leaves. The points are sorted in Morton order of a lattice of up to
+    256 steps an axis, so a cell at any level is one run of them; `order` lists their indices. The
+    levels split 2 bits an axis each, the coarsest 1 bit when the lattice's bits are odd."""
 
     def __init__(self, positions: np.ndarray) -> None:
         # a finite sum is the quick proof that every point is finite (reductions over (N, 3) rows cost
@@ -93,9 +93,10 @@ class PickGrid:
         lattice = []
         for axis in range(3):
             if step[axis] > 0:
-                # column by column in float32: arithmetic on (N, 3) arrays costs several times more
-                along = np.subtract(points[:, axis], np.float32(low[axis]), dtype=np.float32)
-                along *= np.float32(1.0 / step[axis])
+                # column by column: arithmetic on (N, 3) arrays costs several times more; in float64,
+                # so coordinates near float32's limit cannot overflow to a wrong cell
+                along = np.subtract(points[:, axis], low[axis], dtype=np.float64)
+                along *= 1.0 / step[axis]
                 along = along.astype(np.int32)
                 np.clip(along, 0, side - 1, out=along)  # the top edge belongs to the last step
             else:
@@ -150,9 +151,9 @@ class Picker:
         self.last_candidates = 0
         self.last_examined = 0  # points the last pick projected (those of the cells its rays cross)
         self.picks = 0
-        self.grids_made = 0  # once per cloud and positions version: turning the view makes none
-        self.grid: PickGrid | None = None
-        self._grid_of: tuple[PointCloud, int] | None = None
+        self.trees_made = 0  # once per cloud and positions version: turning the view makes none
+        self.tree: PickTree | None = None
+        self._tree_of: tuple[PointCloud, int] | None = None
 
     @property
     def size(self) -> tuple[int, int]:
@@ -163,8 +164,8 @@ class Picker:
             self.framebuffer.resize(width, height)
 
     def forget_cloud(self) -> None:
-        """Drop the grid of a cloud that is gone (a model switch), so its memory goes with it."""
-        self.grid, self._grid_of = None, None
+        """Drop the tree of a cloud that is gone (a model switch), so its memory goes with it."""
+        self.tree, self._tree_of = None, None
 
     def pick(self, cloud: PointCloud, cursor: tuple[int, int], view_projection: np.ndarray, view: np.ndarray,
              style: PointStyle) -> int | None:
@@ -187,19 +188,19 @@ class Picker:
         return result
 
     # ----------------------------------------------------------------- CPU prefilter
-    def grid_for(self, cloud: PointCloud) -> PickGrid:
-        """The cloud's grid, made again only when the cloud or its positions changed."""
+    def tree_for(self, cloud: PointCloud) -> PickTree:
+        """The cloud's tree, made again only when the cloud or its positions changed."""
         key = (cloud, cloud.positions_version)
-        if self.grid is None or self._grid_of is None or self._grid_of[0] is not cloud or self._grid_of[1] != key[1]:
-            self.grid = PickGrid(cloud.host_positions)
-            self._grid_of = key
-            self.grids_made += 1
-        return self.grid
+        if self.tree is None or self._tree_of is None or self._tree_of[0] is not cloud or self._tree_of[1] != key[1]:
+            self.tree = PickTree(cloud.host_positions)
+            self._tree_of = key
+            self.trees_made += 1
+        return self.tree
 
     def _candidates(self, cloud: PointCloud, cursor: tuple[int, int], view_projection: np.ndarray,
                     view: np.ndarray, style: PointStyle) -> np.ndarray:
         """Indices (ascending, uint32) of every point in view whose footprint can reach the square."""
-        grid = self.grid_for(cloud)
+        tree = self.tree_for(cloud)
         rows = self._pixel_rows(np.asarray(view_projection, dtype=np.float64))
         centre_x, centre_y = cursor[0] + 0.5, cursor[1] + 0.5  # the cursor pixel's centre
         grow = max(style.dimmed_scale, 1.0)  # dimming only ever shrinks a point
@@ -222,11 +223,11 @@ class Picker:
                 near &= np.abs(centre1 @ row) - length * level.radius <= reach * w_far
             return near
 
-        places = grid.points_near(reachable)
+        places = tree.points_near(reachable)
         self.last_examined = len(places)
         if not len(places):
             return np.zeros(0, np.uint32)
-        indices = grid.order[places]
+        indices = tree.order[places]
         x, y, z = cloud.host_positions[indices].astype(np.float64).T
         x_w, y_w, w = (row[0] * x + row[1] * y + row[2] * z + row[3] for row in rows)
         eye_z = np.asarray(view, dtype=np.float64)[2]
