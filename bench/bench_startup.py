@@ -96,8 +96,7 @@ def held_per_point(scene) -> dict[str, float]:
     held = {"3-d positions (host)": cloud.host_positions.nbytes,
             "labels (host)": scene.bundle.labels.nbytes,
             "draw order (host)": 0 if cloud.order is None else cloud.order.nbytes,
-            "pick prefilter pixels": 0 if scene.picker.buffers is None else
-            scene.picker.buffers.pixel_x.nbytes + scene.picker.buffers.pixel_y.nbytes,
+            "pick tree (host)": 0 if scene.picker.tree is None else scene.picker.tree.nbytes,
             "GL positions": cloud.position_buffer.nbytes, "GL labels": cloud.label_buffer.nbytes,
             "GL ids (draw order)": 0 if cloud.id_buffer is None else cloud.id_buffer.nbytes}
     if cloud.host_positions is scene.bundle.latents:

@@ -1,5 +1,5 @@
 """Runs one Scene: events -> ImGui -> bindings -> actions -> commands -> fixed updates -> prepare(alpha) ->
-render(alpha) -> UI -> capture (frame listeners) -> present.
+render(alpha) -> catch_up -> UI -> capture (frame listeners) -> present.
 
 Idle redraw (interactive runs only): a frame with no input, a few frames after the last input, no
 mouse button held and no frame listener, whose scene says `wants_redraw()` is False (nothing it shows
@@ -229,6 +229,7 @@ class App:
         self._render_scene()
         t2 = time.perf_counter()
 
+        scene.catch_up()
         scene.build_ui()
         if self.show_stats:
             stats_window(self.timings, vsync=self.window.vsync, updates_per_second=1.0 / self.clock.step,

@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 class Scene:
     """Override what you need. Order per frame (the phases):
     input: handle_action* -> commands: apply_commands -> fixed updates: update* (fixed dt) ->
-    prepare(alpha) -> render(alpha) (draws, changes nothing) -> UI: build_ui -> capture -> present.
+    prepare(alpha) -> render(alpha) (draws, changes nothing) -> catch_up -> UI: build_ui -> capture ->
+    present.
     In an idle frame (App.run for interactive use) render and build_ui are skipped when there was no
     input, `wants_redraw()` says False and nothing asked `app.frames` (engine/frames.py) for it; the
     commands, the fixed updates and prepare still run. What changes on its own in time (an animation, a
@@ -40,6 +41,10 @@ class Scene:
     def render(self, alpha: float) -> None:
         """Draw the 3-D scene; the viewport is set and colour/depth cleared. `alpha` in [0, 1) is how far
         the clock is between the last update and the next, for interpolation."""
+
+    def catch_up(self) -> None:
+        """In a drawn frame, after render and before build_ui: take in what background work finished
+        while the frame rendered, when the UI can show it in this very frame (the 3-d pixels are done)."""
 
     def build_ui(self) -> None:
         """ImGui widgets for this frame (between imgui.new_frame and imgui.render)."""

@@ -145,13 +145,22 @@ class BatchWorker:
                 self._latest[channel] = key
             self._ensure_thread()
 
-    def poll(self, timeout: float = 0.0) -> list[WorkResult]:
-        """Everything finished since the last poll. With a timeout, wait that long for the first one."""
+    def poll(self, timeout: float = 0.0, channels: tuple[str, ...] | None = None) -> list[WorkResult]:
+        """Everything finished since the last poll. With a timeout, wait that long for the first one.
+        With `channels`, only their results: the others wait for the next poll."""
+        def taken(result: WorkResult) -> bool:
+            return channels is None or result.channel in channels
+
         with self._lock:
-            if not self._results and timeout > 0:
-                self._results_ready.wait_for(lambda: bool(self._results), timeout)
-            out = list(self._results)
-            self._results.clear()
+            if timeout > 0 and not any(taken(result) for result in self._results):
+                self._results_ready.wait_for(lambda: any(taken(result) for result in self._results), timeout)
+            out = [result for result in self._results if taken(result)]
+            if channels is None:
+                self._results.clear()
+            else:
+                kept = [result for result in self._results if not taken(result)]
+                self._results.clear()
+                self._results.extend(kept)
             return out
 
     def cached(self, key: Hashable) -> Any | None:

@@ -20,7 +20,7 @@ def test_hover_to_image_waits_for_each_hovered_point_until_its_image_is_shown(ex
     assert len(pixels) == 12 and len(set(pixels)) == 12
     hover = hover_to_image(app, scene, pixels, count=4)
     assert 1 <= len(hover["frames"]) <= 4 and len(hover["ms"]) == len(hover["frames"])
-    assert all(frames >= 1 for frames in hover["frames"])  # never shown in the frame that asked for it
+    assert all(frames >= 1 for frames in hover["frames"])  # 1: the frame that hovered the point shows its image
     index = scene.state.pointer.hovered
     assert index is not None and scene.output_images.caption.startswith(f"#{index} ")  # the last one is on screen
     summary = hover_summary(hover)

@@ -177,7 +177,7 @@ def test_pick_without_prefilter_agrees(explorer):
 def test_output_says_what_it_is_decoding_until_the_first_image_arrives(explorer):
     app, scene = explorer
     index, pixel = front_point(scene)
-    scene.decoder.pump = lambda timeout=None: 0  # results held back: the image is still on its way
+    scene.decoder.pump = lambda timeout=None, channels=None: 0  # results held back: the image is still on its way
     post_motion(pixel)
     frames(app)
     assert scene.state.pointer.hovered == index

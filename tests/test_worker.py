@@ -294,3 +294,14 @@ def test_torch_decoder_end_to_end_with_one_thread_in_setup():
         expected = model(torch.from_numpy(latents)).numpy()
     assert images.shape == (20, 4, 4)
     np.testing.assert_allclose(images, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_poll_for_some_channels_leaves_the_others_for_the_next_poll():
+    with BatchWorker(lambda payloads: [p * 10 for p in payloads]) as worker:
+        worker.submit("strip", 1, channel="filmstrip")
+        assert worker.wait_idle(WAIT)
+        worker.submit("hover", 2, channel="hover", latest_only=True)
+        hover = worker.poll(timeout=WAIT, channels=("hover",))  # waits for the hover's, not the strip's
+        assert [(r.key, r.value) for r in hover] == [("hover", 20)]
+        assert [(r.key, r.value) for r in worker.poll()] == [("strip", 10)]  # kept, in order, for the next poll
+        assert worker.poll() == []

@@ -101,6 +101,7 @@ class ExplorerScene(Scene):
         # offline frames (the recorder): prepare waits for the images the frame shows, bounded
         self.deterministic = False
         self.deterministic_timeout = DETERMINISTIC_TIMEOUT_S
+        self.hover_catch_up_s = frame_prepare.HOVER_CATCH_UP_S  # after render, for a fast decoder's hover image
         self.app = None
         self.camera = OrbitCamera(orientation=HOME_ORIENTATION)  # mirrors the view: only commands move it
         self.viewport = (1, 1)
@@ -259,15 +260,20 @@ class ExplorerScene(Scene):
         hovered = frame_prepare.pick(self, alpha, view_projection, view)
         if hovered is not None:
             apply_command(self, hovered)
+        self.output_images.request()  # first: the decoder works while the rest of the frame is made
         for preparer in list(self.preparers):
             preparer(alpha)
-        self.output_images.request()
         self.output_images.show()
         if self.deterministic:
             frame_prepare.wait_for_shown_images(self, alpha)
         self._arrived = arrived
         self.render_context = RenderContext(view_projection, view, alpha, self.viewport, self.style,
                                             self.installed.projection)
+
+    def catch_up(self) -> None:
+        """A hover's image that the decoder finished while the frame rendered shows in this frame
+        (frame_prepare.catch_up_hover)."""
+        frame_prepare.catch_up_hover(self)
 
     def _install_loaded(self) -> bool:
         """A background model load that ended is installed (or its error kept); True if one ended."""

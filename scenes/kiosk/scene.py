@@ -262,6 +262,9 @@ class KioskScene(Scene):
     def render(self, alpha: float) -> None:
         self.explorer.render(alpha)
 
+    def catch_up(self) -> None:
+        self.explorer.catch_up()  # a visitor's hovered point shows its image in the frame that hovered it
+
     def resize(self, width: int, height: int) -> None:
         self.explorer.resize(width, height)
 

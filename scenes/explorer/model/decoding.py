@@ -8,6 +8,7 @@ thread so llvmpipe keeps its core (measured: two torch threads cost 27 % missed 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from typing import Callable, Hashable
 
 import numpy as np
@@ -154,6 +155,7 @@ class DecoderService:
         self.last_error: str | None = None
         self.last_batch_ms = 0.0
         self.last_batch_size = 0
+        self._recent_batch_ms: deque[float] = deque(maxlen=9)
         self.results_seen = 0
 
     def warm(self) -> None:
@@ -195,17 +197,19 @@ class DecoderService:
             self._listeners[channel].remove(listener)
 
     # ----------------------------------------------------------------- main-thread delivery
-    def pump(self, timeout: float = 0.0) -> int:
-        """Deliver finished results of the current model; returns how many were delivered. With a
-        timeout, wait that long for the first one (the deterministic frame mode; never interactive)."""
+    def pump(self, timeout: float = 0.0, channels: tuple[str, ...] | None = None) -> int:
+        """Deliver finished results of the current model (of `channels` only, when given); returns how
+        many were delivered. With a timeout, wait that long for the first one (the deterministic frame
+        mode, and a hover's image for a few ms while the decoder is that fast)."""
         delivered = 0
         generation = self.worker.generation
-        for result in self.worker.poll(timeout):
+        for result in self.worker.poll(timeout, channels):
             if result.generation != generation:
                 continue
             self.results_seen += 1
             if result.batch_size:
                 self.last_batch_ms = result.seconds * 1000.0
+                self._recent_batch_ms.append(self.last_batch_ms)
                 self.last_batch_size = result.batch_size
             if result.error is not None:
                 self.last_error = result.error
@@ -215,6 +219,12 @@ class DecoderService:
                 listener(result)
             delivered += 1
         return delivered
+
+    @property
+    def typical_batch_ms(self) -> float:
+        """The median of the last few batches' times (0 before the first): one slow batch on a busy
+        machine does not change what the decoder usually takes."""
+        return float(np.median(self._recent_batch_ms)) if self._recent_batch_ms else 0.0
 
     def wait(self, timeout: float = 5.0) -> bool:
         """Block until the worker is idle (tests and benches only; the render loop never calls it)."""

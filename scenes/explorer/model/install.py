@@ -84,7 +84,7 @@ def install(scene, prepared: PreparedModel) -> None:
         prepared.training_images, prepared.dataset_note)
     scene.camera.frame_points(lo, hi, aspect=scene.viewport[0] / scene.viewport[1])
     scene.camera.snap()
-    scene.picker.forget_view()
+    scene.picker.forget_cloud()
     if switching:
         scene.decoder.set_bundle(bundle)
     scene.output_images.reset()

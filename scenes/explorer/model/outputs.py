@@ -4,7 +4,9 @@ cursor and a drawn digit are selections (their `source` says which), so they plu
 the caption names what is shown in the words the Neighbours panel uses too (state.shown_word).
 
 Prepare phase, once a frame: `request()` asks the decoder for the hovered and the selected point (a
-new request only when they changed; latest wins), `show()` puts the owner's image in `decoded_slot`
+new request only when they changed; latest wins), right after the pick, so the decoder works while the
+frame renders, and the scene's catch_up (after render, before the UI) shows a hover's image that came
+meanwhile: the frame that hovers a point shows its image when the decoder is that fast. `show()` puts the owner's image in `decoded_slot`
 (and the real training image in `real_slot`, when the data set is at hand) and records whose image
 that is (`shown_owner`) and its `caption`. Those are prepare's findings, not explorer state: no
 command sets them, and `version` moves when they change (the idle check compares it). Until the
@@ -150,10 +152,16 @@ class OutputImages:
             if self.shows_point:
                 self.real_slot.show(training[index])
             if owner == "hover" and (self._shown is None or self._shown[1] != key):
-                self.hover_latency_frames = scene.app.frame_index - self._requested_frame
+                # frames drawn until it shows, the hovering frame included: 1 when that frame shows it
+                self.hover_latency_frames = scene.app.frame_index - self._requested_frame + 1
             self._shown = (owner, key, id(image))
             self.shown_owner, self.caption = owner, caption
             self.version += 1
+
+    def awaits_hover(self) -> bool:
+        """The hovered point owns the Output image and its image has not arrived yet."""
+        key, arrived = self._wanted[HOVER_CHANNEL], self._arrived.get(HOVER_CHANNEL)
+        return key is not None and (arrived is None or arrived[0] != key) and self.owner() == "hover"
 
     def pending(self) -> str | None:
         """What this frame would show that has not arrived yet, in words; None when all is in."""

@@ -33,11 +33,19 @@ MIN_MOVING_POINTS = 20_000
 # not collapse it, while a first frame at 1M points (~400 ms here) must bring it down at once.
 MIN_STEP, MAX_STEP = 0.1, 1.5
 # A frame this far over the target cuts the budget at once; one closer to it cuts only when the frames
-# around it agree (OVER_TARGET_FRAMES running), so a noisy frame (a UI redraw, the GC) does not trim
-# a cloud that is drawn whole in time: at 60k that made turning slower, since a subset drawn larger
+# around it agree (OVER_TARGET_FRAMES running), so a noisy frame (a UI redraw, the GC, another process
+# taking the core for a slice: up to about twice the frame on a busy 2-core machine) does not trim a
+# cloud that is drawn whole in time: at 60k that made turning slower, since a subset drawn larger
 # (compensation) costs about as much fill as every point.
-SLOW_FRAME = 1.5
+SLOW_FRAME = 2.5
 OVER_TARGET_FRAMES = 3
+# Growing the budget waits for GROW_FRAMES frames of the same size all under GROW_BELOW of the
+# target (a high percentile of them, not their mean, has room) and grows by at most GROW_STEP: a
+# controller chasing the mean on a busy machine grows into the next slow frame, cuts, and grows
+# again, and every swing shows as a frame far from the median.
+GROW_FRAMES = 4
+GROW_BELOW = 0.9
+GROW_STEP = 1.25
 # Before any frame time is known (a model's first frames): what any machine draws quickly enough.
 INITIAL_POINTS = 250_000
 # Refining may draw more per frame than a moving frame to meet the deadline, but not without bound.
@@ -177,8 +185,9 @@ class DetailController:
     """The moving-frame budget: points per frame that hold `target_fps`, learnt from frame times.
 
     The model is multiplicative: a frame that drew k points in t ms suggests k * target / t next time
-    (damped, and limited per frame by MIN_STEP / MAX_STEP). Fixed costs (UI, present) make it converge
-    from both sides rather than in one step, which is what the damping is for."""
+    (limited per frame by MIN_STEP / MAX_STEP). It cuts on a frame far over the target or on a run of
+    frames over it, and grows only on a run of frames all well under it, by a damped step (GROW_*):
+    between the two it holds still, so jitter on a busy machine moves the frame time, not the budget."""
 
     def __init__(self, total: int, *, target_fps: float = TARGET_FPS, min_points: int = MIN_MOVING_POINTS,
                  fixed: int | None = None) -> None:
@@ -190,6 +199,7 @@ class DetailController:
         self.last_frame_ms = 0.0
         self._over: list[float] = []  # the latest run of same-sized frames a little over the target (ms)
         self._over_drawn = 0  # the points each of them drew
+        self._under: list[float] = []  # the latest run of same-sized frames of the budget under the target
 
     @property
     def target_ms(self) -> float:
@@ -206,6 +216,7 @@ class DetailController:
             return
         step = min(MAX_STEP, max(MIN_STEP, self.target_ms / frame_ms))
         if step < 1.0:
+            self._under.clear()
             if frame_ms < SLOW_FRAME * self.target_ms:
                 if drawn != self._over_drawn:  # a moving frame and a refinement chunk are no run
                     self.forget_run()
@@ -217,16 +228,28 @@ class DetailController:
             self.forget_run()
             suggested = drawn * step  # too slow: cut at once, the user feels every slow frame
         else:
-            self.forget_run()
-            suggested = drawn * step ** 0.5  # fast enough: grow gently, overshoot costs a slow frame
+            self._over.clear()
+            self._over_drawn = 0
             if drawn < self.budget:
                 return  # a chunk smaller than the budget says nothing about the budget's cost
+            if drawn != self.budget:
+                self._under.clear()
+            self._under.append(frame_ms)
+            if len(self._under) < GROW_FRAMES:
+                return
+            slowest = max(self._under[-GROW_FRAMES:])
+            self._under.clear()
+            if slowest >= GROW_BELOW * self.target_ms:
+                return  # close enough: holding still is steadier than chasing the last few percent
+            # fast enough: grow gently from the slowest of them, overshoot costs a slow frame
+            suggested = drawn * min(GROW_STEP, (self.target_ms / slowest) ** 0.5)
         self.budget = int(min(self.total, max(self.min_points, suggested)))
 
     def forget_run(self) -> None:
-        """Frames over the target seen so far no longer count as a run (the view rested between)."""
+        """Frames seen so far no longer count as a run (the view rested between)."""
         self._over.clear()
         self._over_drawn = 0
+        self._under.clear()
 
 
 class Refinement:

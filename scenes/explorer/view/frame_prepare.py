@@ -1,12 +1,20 @@
 """Jobs of the explorer's prepare phase (scene.py): picking, only when something it depends on changed
-(its finding is a command, PointHovered, which the scene applies);
-the deterministic mode's bounded wait for the images a frame shows; whether an idle frame may skip."""
+(its finding is a command, PointHovered, which the scene applies); the catch-up after render that
+shows a hover's image in the frame that hovered; the deterministic mode's bounded wait for the images
+a frame shows; whether an idle frame may skip."""
 from __future__ import annotations
 
 import time
 
 from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.explorer.core.scene_commands import PointHovered
+from latentwalk.scenes.explorer.model.decoding import HOVER_CHANNEL
+
+# How long a drawn frame may wait, after render, for the hovered point's image, and only while the
+# decoder's batches usually take under half of it: a small decoder (MNIST's, about a ms) then shows the
+# image in the frame that hovered even when another process holds a core (the wait lets the worker have
+# the GIL and the core at once); a slow one is never waited for.
+HOVER_CATCH_UP_S = 0.008
 
 
 def pick(scene, alpha: float, view_projection, view) -> PointHovered | None:
@@ -22,6 +30,21 @@ def pick(scene, alpha: float, view_projection, view) -> PointHovered | None:
                                 view_projection, view, scene.style)
     scene.style.hovered = hovered
     return PointHovered(hovered)
+
+
+def catch_up_hover(scene) -> None:
+    """After render, before the UI: deliver the hover's image if the decoder finished it while the frame
+    rendered (waiting at most scene.hover_catch_up_s, when the decoder usually takes under half of it)
+    and show it. Only the
+    hover channel is taken here; other results wait for the next prepare, which reacts to them."""
+    outputs, decoder = scene.output_images, scene.decoder
+    if not outputs.awaits_hover():
+        return
+    budget = scene.hover_catch_up_s
+    fast = 0.0 < decoder.typical_batch_ms < budget * 1000.0 / 2
+    if decoder.pump(timeout=budget if fast else 0.0, channels=(HOVER_CHANNEL,)):
+        outputs.show()
+        scene._drawn = shown_versions(scene)  # this frame shows it: no frame more for it
 
 
 def wait_for_shown_images(scene, alpha: float) -> None:

@@ -61,6 +61,7 @@ class PointCloud(GLResource):
         self.count = len(positions)
         # CPU copies for the pick prefilter (changed only by move_to)
         self.host_positions = positions
+        self.positions_version = 0  # bumped by move_to: the picker's grid of the points is made again
         self.host_labels = np.asarray(labels)
         self.class_count = len(colors)
         self.label_dtype = _label_dtype(self.class_count)
@@ -181,9 +182,10 @@ class PointCloud(GLResource):
         self._point_vao_at(0)
 
     def move_to(self, positions: np.ndarray) -> None:
-        """New places for every point (a layout's flight). The host copy changes in place, so the
-        picker's prefilter sees them; the GPU copy follows the draw order when one is set."""
+        """New places for every point (a layout's flight). The host copy changes in place (the
+        picker's prefilter sees the new version); the GPU copy follows the draw order when one is set."""
         np.copyto(self.host_positions, positions, casting="same_kind")
+        self.positions_version += 1
         self.position_buffer.write(self.host_positions if self.order is None else self.host_positions[self.order])
 
     @property
