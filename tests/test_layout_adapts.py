@@ -171,7 +171,8 @@ def test_a_click_on_a_collapsed_panels_title_opens_it(gl_app, bundle_path, resto
     assert not imgui.internal.find_window_by_name(title).collapsed
     opened = layout.rect(title)
     assert opened[3] > 3 * h, (title, opened)  # its body is drawn, not just its title bar
-    body = app.capture(include_ui=True)[int(y + h + 4):int(opened[1] + opened[3] - 4), int(x + 4):int(x + 150)]
+    # where it is now: the column may have made room for it above, moving it up
+    body = app.capture(include_ui=True)[int(opened[1] + h + 4):int(opened[1] + opened[3] - 4), int(x + 4):int(x + 150)]
     assert (body.max(axis=2) > 150).sum() > 50  # the body's words are on screen
 
 

@@ -17,11 +17,10 @@ from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.explorer.panels import ItemRects, error_line, item_center, remember_item, window_rect  # noqa: F401
 from latentwalk.scenes.explorer.walk.curve import KINDS
-from latentwalk.scenes.explorer.panels.layout import begin_panel
+from latentwalk.scenes.explorer.panels.layout import SMALL_DISPLAY_PX, begin_panel
 from latentwalk.scenes.explorer.walk.path import WalkPath, parse_coordinates
 
 MAX_SHOWN_COORDS = 4
-SMALL_DISPLAY_PX = 600
 WIDTH_PX = 320.0
 Refusal = Callable[[], "tuple[object, str | None]"]
 
@@ -130,6 +129,8 @@ class PathPanel:
         if imgui.button("Add") or entered:
             self.add_typed()
         remember_item(self.item_rects, "add_typed")
+        if self.path.dim <= 3:  # the latent is drawn where it is: the typed latent is the place
+            return
         imgui.set_next_item_width(-110)
         entered, self.place_text = imgui.input_text_with_hint(
             "##place", "x y z in the view", self.place_text, imgui.InputTextFlags_.enter_returns_true)
