@@ -28,6 +28,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", default=None, metavar="M",
                         help=f"a bundled model's name or a bundle folder (default: {DEFAULT_MODEL}; with --kiosk, "
                              "the config's model)")
+    parser.add_argument("--layout", default=None, metavar="NAME",
+                        help="open on this stored layout of the model (`latentwalk project` makes them; the Model "
+                             "panel lists them) instead of its PCA view")
     parser.add_argument("--data-dir", default=None, metavar="D",
                         help="folder of the model's data set, to show training images beside decoded ones")
     parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
@@ -123,7 +126,25 @@ def make_scene(args: argparse.Namespace):
                          "train it with `latentwalk train` or pass --model PATH to a bundle folder "
                          "(`latentwalk import-tfjs` makes one)")
     detail = None if args.target_fps is None else {"target_fps": args.target_fps}
-    return ExplorerScene(model, data_dir=args.data_dir, detail=detail)
+    scene = ExplorerScene(model, data_dir=args.data_dir, detail=detail, layout=args.layout)
+    if args.layout is not None:
+        check_layout(scene.bundle, args.layout)
+    return scene
+
+
+def check_layout(bundle, name: str) -> None:
+    """--layout names a layout the bundle holds, whose files read whole: else one line, before a window."""
+    from latentwalk.scenes.errors import UsageError
+    from latentwalk.vae.layouts import LayoutError, list_layouts, load_layout
+
+    try:
+        available = list_layouts(bundle)
+    except LayoutError as exc:
+        raise UsageError(f"--layout {name}: {exc}") from None
+    if name not in available:
+        raise UsageError(f"--layout {name}: {bundle.path.name} has no layout of that name (it has: "
+                         f"{', '.join(available) or 'none; latentwalk project makes them'})")
+    load_layout(bundle, name)  # LayoutError, one line naming the file, when a file is damaged
 
 
 def run(args: argparse.Namespace) -> int:
@@ -144,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
     if args.osc_host is not None:
         with argument_check("--osc-host", ValueError):
             ipaddress.ip_address(args.osc_host)
+    if args.layout is not None and (args.kiosk or args.demo):
+        raise UsageError(f"--layout opens a model's layout in the explorer: not with --{'kiosk' if args.kiosk else 'demo'}")
     if args.kiosk:
         from latentwalk.scenes.kiosk.run import run_kiosk
         return run_kiosk(args)
