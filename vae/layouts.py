@@ -15,7 +15,6 @@ rows or the wrong width is refused with one line naming the file (BundleError).
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -99,13 +98,11 @@ def nearest_neighbours(latents: np.ndarray, count: int) -> tuple[np.ndarray, np.
 
 def cache_umap_compilation() -> None:
     """Keep umap-learn's numba-compiled functions between runs: most are compiled afresh in every
-    process (about ten seconds of one core) because umap-learn does not ask numba to cache them. The
-    cache goes where numba puts it (beside the package, else the user's cache folder), or under
-    NUMBA_CACHE_DIR when that is set."""
+    process (about ten seconds of one core) because umap-learn does not ask numba to cache them.
+    Numba keeps the cache beside the package, or in the user's cache folder where that is not
+    writable, or under NUMBA_CACHE_DIR when that is set."""
     import sys
 
-    if "numba" not in sys.modules:
-        os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "latentwalk" / "numba"))
     import umap  # noqa: F401  (its modules, with their dispatchers, are loaded by now)
     from numba.core.caching import NullCache
     from numba.core.registry import CPUDispatcher
