@@ -163,3 +163,27 @@ def test_the_walk_flies_with_the_points(gl_app, layered):
     assert near(pixels, on_screen(old + (new - old) * fraction), 4.0).mean() > 0.9
     assert near(pixels, on_screen(new), 4.0).mean() < 0.2
     assert near(pixels, on_screen(old), 4.0).mean() < 0.5
+
+
+def test_a_scene_opened_on_a_layout_shows_it_from_the_first_frame_without_a_flight(gl_app, layered):
+    from latentwalk.scenes.explorer.scene import ExplorerScene
+
+    scene = ExplorerScene(layered, device="cpu", layout="mirrored")
+    app = gl_app(scene, size=SIZE)
+    scene.submit(ShowPanels(False))
+    frames(app, 1)
+    target = load_layout(scene.bundle, "mirrored").positions
+    np.testing.assert_allclose(scene.installed.cloud.host_positions, target, atol=1e-6)
+    assert scene.layouts.current == "mirrored" and not scene.layouts.flying
+    frames(app, 1)
+    opened = app.capture(include_ui=False).astype(int)
+    # the same picture as flying there from the PCA view and landing; not the PCA view's picture
+    scene.submit(SwitchLayout(""))
+    frames(app, 90)
+    pca = app.capture(include_ui=False).astype(int)
+    scene.submit(SwitchLayout("mirrored"))
+    frames(app, 90)
+    scene.invalidate_layer()
+    frames(app, 2, dt=0.0)
+    assert np.abs(app.capture(include_ui=False).astype(int) - opened).max() <= 2
+    assert (np.abs(pca - opened).max(axis=2) > 30).sum() > 20

@@ -162,3 +162,47 @@ def test_project_command_prints_quality_and_refuses_to_overwrite(tmp_path):
     assert len(again.stderr.strip().splitlines()) == 1
     named = subprocess.run(command + ["--name", "../x"], capture_output=True, text=True, timeout=120)
     assert named.returncode == 2 and "--name" in named.stderr
+
+
+def test_nearest_neighbours_are_exact_in_few_and_in_many_dimensions():
+    from latentwalk.vae.layouts import KD_TREE_MAX_DIM, nearest_neighbours
+
+    rng = np.random.default_rng(5)
+    for dim in (5, KD_TREE_MAX_DIM + 8):  # a k-d tree, then brute force
+        points = rng.normal(size=(300, dim)).astype(np.float32)
+        indices, distances = nearest_neighbours(points, 7)
+        full = np.sqrt(((points[:, None, :].astype(np.float64) - points[None, :, :]) ** 2).sum(axis=2))
+        expected = np.argsort(full, axis=1, kind="stable")[:, :7]
+        assert indices.dtype == np.int32 and distances.dtype == np.float32
+        np.testing.assert_array_equal(indices[:, 0], np.arange(300))  # each point first, itself
+        np.testing.assert_array_equal(np.sort(indices, axis=1), np.sort(expected, axis=1))
+        np.testing.assert_allclose(distances, np.take_along_axis(full, expected, axis=1), atol=1e-4)
+
+
+def test_umap_without_a_seed_uses_every_core_and_with_one_is_reproducible(small_bundle):
+    from latentwalk.vae.layouts import nearest_neighbours, umap_reducer
+
+    latents = load_bundle(small_bundle).latents
+    start = compute_layout(latents, "pca")[0]
+    free = umap_reducer(latents, None, 10, 0.1, start)
+    assert free.random_state is None and free.n_jobs == -1
+    seeded = umap_reducer(latents, 4, 10, 0.1, start)
+    assert seeded.random_state == 4 and seeded.n_jobs == 1
+    # both start from the PCA positions and are given the exact neighbours
+    np.testing.assert_allclose(seeded.init, start / np.abs(start).max() * 10, rtol=1e-6)
+    indices, distances = nearest_neighbours(latents, 10)
+    np.testing.assert_array_equal(seeded.precomputed_knn[0], indices)
+    np.testing.assert_array_equal(seeded.precomputed_knn[1], distances)
+    first = compute_layout(latents, "umap", neighbors=10, seed=4)
+    again = compute_layout(latents, "umap", neighbors=10, seed=4)
+    np.testing.assert_array_equal(first[0], again[0])
+    assert first[2]["seed"] == 4
+
+
+def test_project_runs_without_a_seed_unless_given_one():
+    from latentwalk.cli import build_parser
+
+    assert build_parser().parse_args(["project", "--method", "umap"]).seed is None
+    assert build_parser().parse_args(["project", "--method", "umap", "--seed", "3"]).seed == 3
+    entry = compute_layout(np.random.default_rng(0).normal(size=(60, 5)).astype(np.float32), "pca")[2]
+    assert entry["seed"] is None  # stored as it was run: no seed

@@ -1,5 +1,6 @@
 """The bundled `shapes` model: small, carries its factors, decodes its training pictures recognisably
-(position, size and colour of each shape), and `latentwalk run --model shapes` opens it."""
+(position, size and colour of each shape), holds a UMAP layout that keeps more neighbourhoods than its
+PCA view, and `latentwalk run --model shapes` opens it, on its PCA view or on the layout (--layout)."""
 import colorsys
 
 import numpy as np
@@ -56,3 +57,40 @@ def test_run_opens_the_shapes_model(tmp_path):
     assert title_bar_rows(shot) > 0
     colours = {tuple(p) for p in np.asarray(Image.open(shot).convert("RGB"))[::4, ::4].reshape(-1, 3)}
     assert len(colours) > 20  # points in their class colours over the grid, not an empty frame
+
+
+def test_its_umap_layout_loads_and_keeps_more_neighbours_than_pca(shapes):
+    from latentwalk.vae.layout_quality import layout_quality
+    from latentwalk.vae.layouts import compute_layout, list_layouts, load_layout
+
+    assert list_layouts(shapes)["umap"]["method"] == "umap"
+    layout = load_layout(shapes, "umap")
+    assert layout.positions.shape == (len(shapes.latents), 3)
+    measured = layout_quality(shapes.latents, layout.positions)
+    assert measured.neighbours_kept == pytest.approx(layout.info["quality"]["neighbours_kept"], abs=1e-6)
+    pca = layout_quality(shapes.latents, compute_layout(shapes.latents, "pca")[0])
+    assert measured.neighbours_kept > 1.5 * pca.neighbours_kept
+    assert measured.trustworthiness > pca.trustworthiness
+
+
+@pytest.mark.usefixtures("display")
+def test_run_opens_the_shapes_model_on_its_umap_layout(tmp_path):
+    shots = {}
+    for name, extra in (("pca", ()), ("umap", ("--layout", "umap"))):
+        shots[name] = tmp_path / f"{name}.png"
+        result = latentwalk("run", "--model", "shapes", *extra, "--frames", "3", "--screenshot", str(shots[name]),
+                            "--size", "640x480", "--no-vsync")
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    pca, umap = (np.asarray(Image.open(shots[n]).convert("RGB")).astype(int) for n in ("pca", "umap"))
+    # the middle of the window, where the cloud is: other places for the points
+    middle = (slice(120, 400), slice(220, 460))
+    assert (np.abs(pca[middle] - umap[middle]).max(axis=2) > 40).sum() > 200
+
+
+def test_run_refuses_a_layout_the_model_does_not_hold_in_one_line():
+    result = latentwalk("run", "--model", "shapes", "--layout", "nope")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "--layout nope" in result.stderr and "(it has: umap)" in result.stderr
+    result = latentwalk("run", "--demo", "--layout", "umap")
+    assert result.returncode == 2 and "--layout" in result.stderr

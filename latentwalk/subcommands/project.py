@@ -22,7 +22,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", metavar="M", default="mnist", help="a bundled model's name or a bundle folder")
     parser.add_argument("--method", choices=("pca", "umap", "tsne"), required=True, help="how to lay the points out")
     parser.add_argument("--name", metavar="NAME", help="the layout's name in the bundle (default: the method)")
-    parser.add_argument("--seed", metavar="S", type=int, default=DEFAULT_SEED, help="random seed (the same seed, the same layout)")
+    parser.add_argument("--seed", metavar="S", type=int, default=DEFAULT_SEED,
+                        help="random seed: the same seed, the same layout; UMAP then runs on one core (without a "
+                             "seed it uses every core, and each run differs slightly)")
     parser.add_argument("--neighbors", metavar="K", type=positive_int, default=DEFAULT_NEIGHBORS, help="umap: neighbours per point")
     parser.add_argument("--min-dist", metavar="D", type=float, default=DEFAULT_MIN_DIST, help="umap: how tightly points pack")
     parser.add_argument("--perplexity", metavar="P", type=positive_float, default=DEFAULT_PERPLEXITY, help="tsne: perplexity")

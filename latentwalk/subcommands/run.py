@@ -30,6 +30,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", default=None, metavar="M",
                         help=f"a bundled model's name or a bundle folder (default: {DEFAULT_MODEL}; with --kiosk, "
                              "the config's model)")
+    parser.add_argument("--layout", default=None, metavar="NAME",
+                        help="open on this stored layout of the model (`latentwalk project` makes them; the Model "
+                             "panel lists them) instead of its PCA view")
     parser.add_argument("--data-dir", default=None, metavar="D",
                         help="folder of the model's data set, to show training images beside decoded ones")
     parser.add_argument("--size", type=parse_size, default=(1280, 720), metavar="WxH",
@@ -134,7 +137,25 @@ def make_scene(args: argparse.Namespace):
         from latentwalk.scenes.explorer.tools.colouring import read_colour_file
         model = load_bundle(model)
         columns = read_colour_file(args.colour_by, len(model.latents))
-    return ExplorerScene(model, data_dir=args.data_dir, detail=detail, colour_columns=columns)
+    scene = ExplorerScene(model, data_dir=args.data_dir, detail=detail, colour_columns=columns, layout=args.layout)
+    if args.layout is not None:
+        check_layout(scene.bundle, args.layout)
+    return scene
+
+
+def check_layout(bundle, name: str) -> None:
+    """--layout names a layout the bundle holds, whose files read whole: else one line, before a window."""
+    from latentwalk.scenes.errors import UsageError
+    from latentwalk.vae.layouts import LayoutError, list_layouts, load_layout
+
+    try:
+        available = list_layouts(bundle)
+    except LayoutError as exc:
+        raise UsageError(f"--layout {name}: {exc}") from None
+    if name not in available:
+        raise UsageError(f"--layout {name}: {bundle.path.name} has no layout of that name (it has: "
+                         f"{', '.join(available) or 'none; latentwalk project makes them'})")
+    load_layout(bundle, name)  # LayoutError, one line naming the file, when a file is damaged
 
 
 def run(args: argparse.Namespace) -> int:
@@ -157,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
     if args.osc_host is not None:
         with argument_check("--osc-host", ValueError):
             ipaddress.ip_address(args.osc_host)
+    if args.layout is not None and (args.kiosk or args.demo):
+        raise UsageError(f"--layout opens a model's layout in the explorer: not with --{'kiosk' if args.kiosk else 'demo'}")
     if args.kiosk:
         from latentwalk.scenes.kiosk.run import run_kiosk
         return run_kiosk(args)

@@ -41,7 +41,7 @@ from latentwalk.scenes.explorer.input import actions
 from latentwalk.scenes.explorer.view import frame_prepare
 from latentwalk.scenes.explorer.model import install
 from latentwalk.scenes.explorer.core.apply import apply as apply_command
-from latentwalk.scenes.explorer.core.commands import LoadModel
+from latentwalk.scenes.explorer.core.commands import LoadModel, SwitchLayout
 from latentwalk.scenes.explorer.core.scene_commands import FixedStep, InstallModel, ViewportResized
 from latentwalk.scenes.explorer.view.cursor_marker import CursorMarker
 from latentwalk.scenes.explorer.model.decoding import DecoderService
@@ -79,15 +79,17 @@ DETERMINISTIC_TIMEOUT_S = 30.0
 class ExplorerScene(Scene):
     def __init__(self, model: str | Path | Bundle = "mnist", *, data_dir: str | Path | None = None,
                  device: str | None = None, point_size: float = 4.0, prefilter: bool = True,
-                 detail: dict | None = None, colour_columns: dict | None = None) -> None:
+                 detail: dict | None = None, colour_columns: dict | None = None, layout: str | None = None) -> None:
         """Loads the bundle now, so a bad one fails (VaeError, one line) before a window opens.
         `detail`: adaptive detail's options for every model (adaptive_detail.py: target_fps, min_points,
         fixed, enabled). `colour_columns`: name -> float (N,) values the points can be coloured by
-        (`run --colour-by`; tools/colouring.py)."""
+        (`run --colour-by`; tools/colouring.py). `layout`: the bundle's stored layout to open on (else
+        its PCA view)."""
         map_big_blocks()  # before a million points' arrays and their temporaries (engine/memory.py)
         self._first_bundle = model if isinstance(model, Bundle) else load_bundle(model)
         self.data_dir, self.device = data_dir, device
         self._colour_columns = colour_columns
+        self.opening_layout = layout
         self.state = ExplorerState(style=StyleState(point_size=float(point_size), pick_prefilter=bool(prefilter)),
                                    walk=WalkState(WalkPath(self._first_bundle.latents,
                                                             kind=self._first_bundle.walk_interpolation or "catmull-rom")))
@@ -156,6 +158,8 @@ class ExplorerScene(Scene):
         apply_command(self, InstallModel(prepare_model(self._first_bundle, self.data_dir)))
         self.walk_tools = WalkTools(self)  # the path's view, panels and sessions, through the hooks above
         self.layouts = LayoutTools(self)  # the bundle's layouts and the flight between them
+        if self.opening_layout:
+            apply_command(self, SwitchLayout(self.opening_layout, instant=True))
         self.drawing = DrawTools(self)  # the Draw panel, dropped pictures, the drawn point's marker
         self.cursor_marker = CursorMarker(self)  # where the gamepad's stick cursor is, when it selects
         self.selection_marker = SelectionMarker(self)  # a ring around the selected point

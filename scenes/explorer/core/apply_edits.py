@@ -291,4 +291,4 @@ def _redo(scene, cmd) -> None:
 
 @handles(c.SwitchLayout)
 def _switch_layout(scene, cmd: c.SwitchLayout) -> None:
-    scene.layouts.switch(cmd.name)  # model/layout_tools.py: the flight, in the fixed step
+    scene.layouts.switch(cmd.name, instant=cmd.instant)  # model/layout_tools.py: the flight, in the fixed step

@@ -341,9 +341,11 @@ class LoadModel:
 @dataclass(frozen=True)
 class SwitchLayout:
     """Show the points in another of the bundle's layouts ("" = the PCA view every model has): every
-    point flies from where it is to its place in that layout (model/layout_tools.py handles it)."""
+    point flies from where it is to its place in that layout (model/layout_tools.py handles it);
+    `instant`: every point is there at once (the layout a run opens on)."""
     effects = (STYLE,)  # how the points are shown, like their size and colours; it reads only the bundle's own files
     name: str
+    instant: bool = False
 
 
 @dataclass(frozen=True)

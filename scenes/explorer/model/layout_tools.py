@@ -107,8 +107,9 @@ class LayoutTools:
         except LayoutError as exc:
             self.available, self.note = {}, str(exc)
 
-    def switch(self, name: str) -> None:
-        """SwitchLayout's handler: SceneError (one line) when the layout cannot be read."""
+    def switch(self, name: str, instant: bool = False) -> None:
+        """SwitchLayout's handler: SceneError (one line) when the layout cannot be read. `instant`: the
+        points are put in their places now, with no flight."""
         scene = self.scene
         if name == "":
             target, projection = self._base_positions, self._base_projection
@@ -126,7 +127,10 @@ class LayoutTools:
         scene.walk_tools.view.invalidate()  # the curve is drawn where its latents fall in this layout
         scene.state.walk.position_version += 1
         scene.state.model.touch()
-        if scene.app is not None:
+        if instant:
+            self._start = self._target = None
+            scene.installed.cloud.move_to(target)
+        elif scene.app is not None:
             scene.app.frames.request_for(FLIGHT_S + 0.1)
 
     def _fraction(self) -> float:

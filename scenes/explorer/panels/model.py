@@ -14,8 +14,9 @@ from latentwalk.scenes.explorer.panels import error_line, note_line, window_rect
 from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 from latentwalk.scenes.explorer.panels.path import ItemRects, remember_item
 from latentwalk.vae.bundle import list_bundled_models
-from latentwalk.vae.layouts import (DEFAULT_MIN_DIST, DEFAULT_NEIGHBORS, DEFAULT_PERPLEXITY, DEFAULT_SEED,
-                                    METHODS)
+from latentwalk.vae.layouts import DEFAULT_MIN_DIST, DEFAULT_NEIGHBORS, DEFAULT_PERPLEXITY, METHODS
+
+PANEL_SEED = 0
 
 if TYPE_CHECKING:
     from latentwalk.scenes.explorer.scene import ExplorerScene
@@ -33,7 +34,9 @@ class ModelPanel:
         self.layout = layout_of(scene)
         self.item_rects: ItemRects = {}
         # the options of the next layout computed, `latentwalk project`'s defaults at first
-        self.method, self.seed = 1, DEFAULT_SEED  # index into METHODS: umap
+        # index into METHODS: umap. A seed: the same layout again, and UMAP on one core leaves the other
+        # to the window while the child works.
+        self.method, self.seed = 1, PANEL_SEED
         self.neighbors, self.min_dist, self.perplexity = DEFAULT_NEIGHBORS, DEFAULT_MIN_DIST, DEFAULT_PERPLEXITY
 
     def build(self) -> None:
