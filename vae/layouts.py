@@ -108,14 +108,17 @@ def cache_umap_compilation() -> None:
     import sys
 
     import umap  # noqa: F401  (its modules, with their dispatchers, are loaded by now)
-    from numba.core.caching import NullCache
-    from numba.core.registry import CPUDispatcher
+    try:
+        from numba.core.caching import NullCache
+        from numba.core.registry import CPUDispatcher
+    except ImportError:  # another numba's layout: compiling afresh is only slower
+        return
 
     for name, module in list(sys.modules.items()):
         if module is None or not (name == "umap" or name.startswith("umap.")):
             continue
         for value in list(vars(module).values()):
-            if isinstance(value, CPUDispatcher) and isinstance(value._cache, NullCache):
+            if isinstance(value, CPUDispatcher) and isinstance(getattr(value, "_cache", None), NullCache):
                 value.enable_caching()
 
 
