@@ -264,7 +264,7 @@ def test_typing_highlights_the_matches_and_enter_flies_to_the_first(gl_app, tagg
     assert panel.query == "anchor" and panel.result.matches.tolist() == NEEDLES
     assert scene.state.style.show_axes == axes and len(scene.state.walk.path) == 0
     points = scene.state.highlight.points
-    assert points.label == f'search "anchor": {len(NEEDLES)} points'
+    assert points.label == 'search "anchor"' and points.count == len(NEEDLES)
     assert np.flatnonzero(points.shown).tolist() == NEEDLES
     assert scene.camera.flight is None and np.hypot(*(where(first) - centre)) < 2.0  # the flight ended on it
 

@@ -22,7 +22,8 @@ STEP_KEY = "search"  # a search typed letter by letter is one undo step
 
 
 def highlight_label(result: SearchResult) -> str:
-    return f'{LABEL_START}"{result.query}": {result.count:,} point{"s" if result.count != 1 else ""}'
+    """What the highlight is, for the legend (which adds how many points it holds)."""
+    return f'{LABEL_START}"{result.query}"'
 
 
 class SearchPanel:
