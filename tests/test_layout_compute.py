@@ -65,6 +65,7 @@ def test_a_layout_computed_in_the_panel_shows_progress_appears_and_can_be_flown_
     panel.method = layouts.METHODS.index("pca")
     frames(app, 2)
     assert "layout progress" not in panel.item_rects
+    button_row = panel.item_rects["compute layout"][0][1]
     tools = scene.layouts
     running = []
 
@@ -73,7 +74,7 @@ def test_a_layout_computed_in_the_panel_shows_progress_appears_and_can_be_flown_
         if job is not None and job.running and "layout progress" in panel.item_rects:
             (x0, y0), (x1, y1) = panel.item_rects["layout progress"]
             bar = clock.screen[int(y0):int(y1), int(x0):int(x1), :3]
-            running.append((job.fraction, float(bar.std())))
+            running.append((job.fraction, float(bar.std()), y0))
 
     def child_done():
         assert tools.job is not None, tools.job_message
@@ -86,7 +87,9 @@ def test_a_layout_computed_in_the_panel_shows_progress_appears_and_can_be_flown_
     shown = run_as_a_person(app, clock, script, rest_until=4.0)
 
     assert running, "the progress bar was never on screen while the child ran"
-    assert all(std > 2.0 for _, std in running)  # the bar and its words drawn, not an empty patch
+    assert all(std > 2.0 for _, std, _ in running)  # the bar and its words drawn, not an empty patch
+    # on the button's row: what lies below it did not move under the pointer that clicked
+    assert all(abs(y0 - button_row) <= 2 for _, _, y0 in running)
     assert tools.job is None and not tools.job_failed, tools.job_message
     assert "pca" in tools.available and "pca" in tools.job_message
     assert "layout progress" not in panel.item_rects  # the bar went with the child

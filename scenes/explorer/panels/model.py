@@ -97,6 +97,23 @@ class ModelPanel:
         """Compute another layout (a child process: the window stays responsive), or its progress."""
         scene = self.scene
         job = layouts.job
+        # the options stay, greyed while a job runs, and its progress takes the button's row: nothing
+        # below moves under the pointer that just clicked Compute
+        imgui.begin_disabled(job is not None)
+        width = imgui.get_font_size() * 6
+        imgui.push_item_width(width)
+        self.method = imgui.combo("##layout method", self.method, list(METHODS))[1]
+        remember_item(self.item_rects, "layout method")
+        imgui.same_line()
+        self.seed = imgui.input_int("seed##layout", self.seed, 0)[1]
+        if METHODS[self.method] == "umap":
+            self.neighbors = imgui.input_int("neighbours##layout", self.neighbors, 0)[1]
+            imgui.same_line()
+            self.min_dist = imgui.input_float("min dist##layout", self.min_dist, 0.0, 0.0, "%.2f")[1]
+        elif METHODS[self.method] == "tsne":
+            self.perplexity = imgui.input_float("perplexity##layout", self.perplexity, 0.0, 0.0, "%.1f")[1]
+        imgui.pop_item_width()
+        imgui.end_disabled()
         if job is not None:
             imgui.progress_bar(job.fraction, imgui.ImVec2(imgui.get_font_size() * 14, 0),
                                f"{job.method}: {job.stage} {100 * job.fraction:.0f}%")
@@ -107,19 +124,6 @@ class ModelPanel:
             remember_item(self.item_rects, "cancel layout")
         else:
             self.item_rects.pop("layout progress", None)
-            width = imgui.get_font_size() * 6
-            imgui.push_item_width(width)
-            self.method = imgui.combo("##layout method", self.method, list(METHODS))[1]
-            remember_item(self.item_rects, "layout method")
-            imgui.same_line()
-            self.seed = imgui.input_int("seed##layout", self.seed, 0)[1]
-            if METHODS[self.method] == "umap":
-                self.neighbors = imgui.input_int("neighbours##layout", self.neighbors, 0)[1]
-                imgui.same_line()
-                self.min_dist = imgui.input_float("min dist##layout", self.min_dist, 0.0, 0.0, "%.2f")[1]
-            elif METHODS[self.method] == "tsne":
-                self.perplexity = imgui.input_float("perplexity##layout", self.perplexity, 0.0, 0.0, "%.1f")[1]
-            imgui.pop_item_width()
             if imgui.button("Compute layout"):
                 scene.submit(ComputeLayout(METHODS[self.method], int(self.seed), int(self.neighbors),
                                            float(self.min_dist), float(self.perplexity)))
