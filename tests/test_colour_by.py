@@ -119,6 +119,25 @@ def test_a_factor_of_the_shapes_set_colours_the_points(gl_app, tmp_path):
     assert np.abs(app.capture(include_ui=False).astype(int) - class_frame.astype(int)).max() <= 2
 
 
+def test_a_numeric_metadata_column_of_the_bundle_colours_the_points(gl_app, tmp_path):
+    from latentwalk.vae.metadata import METADATA_FILE, metadata_text
+
+    model = make_bundle(tmp_path / "with_metadata", count=300, classes=3)
+    bundle = load_bundle(model)
+    score = np.round(bundle.latents[:, 1] * 2.0 - bundle.latents[:, 2], 3)
+    columns = {"label": [bundle.class_names[label] for label in bundle.labels],
+               "caption": [f"photo {i}" for i in range(300)], "score": [str(v) for v in score]}
+    (model / METADATA_FILE).write_text(metadata_text(columns), encoding="utf-8")
+    app, scene, panel = open_with_classes_panel(gl_app, model)
+    keys = [key for key, _, _ in scene.colouring.sources()]
+    assert "metadata:score" in keys and "metadata:caption" not in keys and "metadata:label" not in keys
+    points = [p for p in lonely_points(scene, 12, clearance=14.0) if p[1][0] > panel.rect[0] + panel.rect[2] + 10][:5]
+    class_frame = app.capture(include_ui=False)
+    choose_source(app, panel, "metadata:score")
+    assert scene.state.style.colour_by == "metadata:score"
+    assert_points_show(scene, class_frame, app.capture(include_ui=False), score.astype(np.float32), "viridis", points)
+
+
 def test_a_range_of_values_set_in_the_panel_dims_the_points_outside_it(gl_app, bundle_path, column_file):
     columns = read_colour_file(column_file, 300)
     app, scene, panel = open_with_classes_panel(gl_app, bundle_path, colour_columns=columns)

@@ -88,6 +88,21 @@ def metadata_text(columns: Columns) -> str:
     return "\t".join(names) + "\n" + "".join("\t".join(row) + "\n" for row in rows)
 
 
+def numeric_columns(columns: Columns | None) -> dict[str, np.ndarray]:
+    """The columns whose every value is a finite number, as float32 (one a point): what points can be
+    coloured by. Each distinct text is parsed once."""
+    found = {}
+    for name, texts in (columns or {}).items():
+        distinct, codes = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+        try:
+            parsed = np.array([float(text) for text in distinct], np.float64)
+        except ValueError:
+            continue
+        if len(parsed) and np.isfinite(parsed).all():
+            found[name] = parsed[codes.reshape(-1)].astype(np.float32)
+    return found
+
+
 def read_bundle_metadata(bundle: Path, rows: int) -> Columns | None:
     """A bundle's METADATA_FILE (None when it has none), checked against its point count."""
     path = bundle / METADATA_FILE

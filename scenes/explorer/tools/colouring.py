@@ -12,6 +12,8 @@ Sources, by key (`StyleState.colour_by`; the SetColouring command):
 - "density": how crowded each point's neighbourhood is in the full latent space, as the mean distance
   to its DENSITY_K nearest neighbours (small: dense).
 - "factor:NAME": a generating factor the bundle stores (the shapes set's hue, scale, x, y, rotation).
+- "metadata:NAME": a column of the bundle's metadata (`import-points --metadata`) whose every value is
+  a number.
 - "column:NAME": a column given with `latentwalk run --colour-by FILE.npy` (for the first model).
 
 The error and the density are computed off the main thread, in chunks, by a BatchWorker of their own
@@ -33,6 +35,7 @@ import numpy as np
 from latentwalk.engine.worker import BatchWorker, WorkResult
 from latentwalk.scenes.errors import SceneError, UsageError
 from latentwalk.scenes.explorer.view.colour_maps import MAP_NAMES, colour_of
+from latentwalk.vae.metadata import numeric_columns
 
 CLASS = "class"
 ERROR, DENSITY = "error", "density"
@@ -140,6 +143,7 @@ class ColourTools:
         self.columns_for = scene.bundle.path  # the model the columns' rows are points of
         self.worker = BatchWorker(ValuesJob(scene.bundle, None), max_batch=1, cache_size=0, name="colour-values")
         self.computed: dict[str, Computation] = {}
+        self.metadata_numbers: dict[str, np.ndarray] = {}  # the bundle's metadata columns that are numbers
         self.version = 0  # moves whenever a value's progress or outcome changes
         scene.preparers.append(self.prepare)
         scene.model_listeners.append(self._on_model)
@@ -155,6 +159,8 @@ class ColourTools:
         found.append((DENSITY, f"local density (mean distance to {DENSITY_K} nearest)", None))
         for name in bundle.meta.get("factor_names", []) if bundle.factors is not None else ():
             found.append((f"factor:{name}", f"factor: {name}", None))
+        for name in self.metadata_numbers:
+            found.append((f"metadata:{name}", f"metadata: {name}", None))
         for name in self.columns:
             why = None if bundle.path == self.columns_for else "given for another model (--colour-by)"
             found.append((f"column:{name}", f"column: {name}", why))
@@ -190,6 +196,8 @@ class ColourTools:
             return bundle.factors[:, list(bundle.meta["factor_names"]).index(key.split(":", 1)[1])]
         if key.startswith("column:"):
             return self.columns[key.split(":", 1)[1]]
+        if key.startswith("metadata:"):
+            return self.metadata_numbers[key.split(":", 1)[1]]
         computation = self.computed.get(key)
         return computation.values if computation is not None and computation.complete else None
 
@@ -260,6 +268,7 @@ class ColourTools:
 
     def _on_model(self, bundle) -> None:
         self.computed.clear()
+        self.metadata_numbers = numeric_columns(bundle.metadata)
         installed = self.scene.installed
         self.worker.replace_fn(ValuesJob(bundle, None if installed is None else installed.training_images))
         self.version += 1
