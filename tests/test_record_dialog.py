@@ -57,11 +57,27 @@ def test_cancel_stops_the_child_and_the_file_plays_what_was_written(bundle_path,
         job.cancel()
         assert job.wait(60)
         ok, line = job.result()
-        assert not ok and line.startswith("recording cancelled; ") and "frames" in line, line
+        assert not ok and line.startswith("recording cancelled; ") and "frames" in line, (job.process.returncode, job.errors, line)
     finally:
         job.close()
     written = int(line.split(": ")[1].split(" frames")[0])
     assert written >= 10 and len(read_video(tmp_path / "long.mp4")[0]) == written
+
+
+def test_a_cancel_before_the_child_is_under_way_reads_as_cancelled(bundle_path, tmp_path):
+    """Cancelled at once: SIGINT may reach the child before Python set up its handler, which kills it
+    (status -2, not 130); the person pressed Cancel, so that is what the dialog says."""
+    from latentwalk.scenes.explorer.record.record_job import RecordJob
+
+    session = Session(model=str(bundle_path), control_points=[ControlPoint(index=0), ControlPoint(index=1)])
+    job = RecordJob(session, tmp_path / "early.mp4", layout="image", size=(96, 64), fps=30, seconds=3000)
+    try:
+        job.cancel()
+        assert job.wait(60)
+        ok, line = job.result()
+        assert not ok and line.startswith("recording cancelled"), (job.process.returncode, line)
+    finally:
+        job.close()
 
 
 def test_the_record_button_opens_the_dialog_which_records_while_the_window_draws(gl_app, bundle_path, tmp_path):

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from latentwalk.engine.child_process import CANCELLED_STATUS, ChildJob
+from latentwalk.engine.child_process import ChildJob
 from latentwalk.scenes.explorer.session.session import save_session
 
 
@@ -71,7 +71,7 @@ class RecordJob(ChildJob):
         status = self.process.returncode
         if status == 0:
             return True, f"recorded {self.summary or self.out}"
-        if status == CANCELLED_STATUS and self.cancelled:
+        if self.cancelled:  # 130 from its handler; a SIGINT before the child set one up kills it (-2)
             kept = f"; {self.summary}" if self.summary else ""
             return False, f"recording cancelled{kept}"
         reason = self.errors[-1] if self.errors else f"latentwalk record exited with status {status}"
