@@ -53,8 +53,8 @@ TOP = "Stats"
 CENTRE = "Help"
 FLEXIBLE = ("Classes", "Path")
 SETTLE_FRAMES = 2  # after a resize, frames before the accordion judges (panels still have old sizes)
-# A window less tall than this starts with the panels that are not its reason to be (Path, Search)
-# folded, so the cloud and the legend stay in view.
+# A window less tall than this starts with the panels that are not its reason to be (Path, Search,
+# Neighbours) folded, so the cloud and the legend stay in view.
 SMALL_DISPLAY_PX = 600
 FLEXIBLE_MIN_PX = 120.0  # what a flexible panel keeps when the others in its column want the rest
 
