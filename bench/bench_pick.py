@@ -128,10 +128,7 @@ def main() -> int:
         lines.append(f"| {size:,} | {med('baseline_wall'):.2f} | {med('baseline_cpu'):.2f} | {med('baseline_candidates'):.0f} | "
                      f"{med('this_wall'):.2f} | {med('this_cpu'):.2f} | {med('this_candidates'):.0f} | "
                      f"{agree}/{PICKS * args.rounds} | {med('first_ms'):.0f} | {med('tree_bytes_per_point'):.1f} |")
-    if args.no_write:
-        print("\n".join(lines))
-    else:
-        benchenv.publish(lines, RESULTS)
+    benchenv.publish(lines, RESULTS, write=not args.no_write)
     return 0
 
 

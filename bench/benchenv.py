@@ -16,10 +16,13 @@ os.environ.setdefault("LATENTWALK_UI_SCALE", "1")
 os.environ.setdefault("LATENTWALK_CONFIG_DIR", tempfile.mkdtemp(prefix="latentwalk-bench-"))
 
 
-def publish(lines: list[str], out: Path) -> None:
-    """Every bench ends the same way: print its table and write it under bench/results/."""
+def publish(lines: list[str], out: Path, *, write: bool = True) -> None:
+    """Every bench ends the same way: print its table and write it under bench/results/ (unless told
+    not to: a trial run)."""
     table = "\n".join(lines) + "\n"
     print(table)
+    if not write:
+        return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(table, encoding="utf-8")
     print(f"written to {out}")

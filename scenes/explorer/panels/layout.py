@@ -53,9 +53,10 @@ TOP = "Stats"
 CENTRE = "Help"
 FLEXIBLE = ("Classes", "Path")
 SETTLE_FRAMES = 2  # after a resize, frames before the accordion judges (panels still have old sizes)
-# A window less tall than this starts with the panels that are not its reason to be (Path, Search,
-# Neighbours) folded, so the cloud and the legend stay in view.
+# A window less tall than this starts with the panels that are not its reason to be folded, so the
+# cloud and the Classes legend stay in view; each opens with a click on its name (Search with Ctrl+F).
 SMALL_DISPLAY_PX = 600
+FOLDED_WHEN_SMALL = ("Path", "Search", "Neighbours")
 FLEXIBLE_MIN_PX = 120.0  # what a flexible panel keeps when the others in its column want the rest
 
 Rect = tuple[float, float, float, float]  # x, y, width, height in window pixels
@@ -151,6 +152,8 @@ class PanelLayout:
             self._ask(SETTLE_FRAMES + 1)  # the accordion judges once the old sizes are gone
         if title not in LEFT + RIGHT + (BOTTOM, TOP, CENTRE) and title not in self.others:
             self.others.append(title)
+        if title in FOLDED_WHEN_SMALL and display[1] < SMALL_DISPLAY_PX:
+            imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)
         if title in self._collapse:
             self._collapse.discard(title)
             imgui.set_next_window_collapsed(True, imgui.Cond_.always)

@@ -7,7 +7,7 @@ from imgui_bundle import imgui
 
 from latentwalk.scenes.explorer.core.commands import FlyTo, Select
 from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
-from latentwalk.scenes.explorer.panels.layout import SMALL_DISPLAY_PX, begin_panel, layout_of
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 
 COLUMNS = 5
 THUMBNAIL_PX = 56.0  # a 28-pixel image at twice its size: sharp, and ten fit in two short rows
@@ -29,8 +29,6 @@ class NeighborsPanel:
         self.layout = layout_of(scene)
 
     def build(self) -> None:
-        if imgui.get_io().display_size.y < SMALL_DISPLAY_PX:
-            imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)  # the Classes legend first
         expanded = self.expanded = begin_panel(self)[0]
         self.rect = window_rect()
         if expanded:

@@ -17,7 +17,7 @@ from latentwalk.scenes.errors import SceneError
 from latentwalk.scenes.explorer.core import commands as c
 from latentwalk.scenes.explorer.panels import ItemRects, error_line, item_center, remember_item, window_rect  # noqa: F401
 from latentwalk.scenes.explorer.walk.curve import KINDS
-from latentwalk.scenes.explorer.panels.layout import SMALL_DISPLAY_PX, begin_panel
+from latentwalk.scenes.explorer.panels.layout import begin_panel
 from latentwalk.scenes.explorer.walk.path import WalkPath, parse_coordinates
 
 MAX_SHOWN_COORDS = 4
@@ -86,8 +86,6 @@ class PathPanel:
     def build(self) -> None:
         if not self.visible:
             return
-        if self.place is None and imgui.get_io().display_size.y < SMALL_DISPLAY_PX:
-            imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)  # keep a small window's cloud in view
         expanded, self.visible = begin_panel(self, self.visible, width=WIDTH_PX)
         self.rect = window_rect()
         if expanded:

@@ -12,7 +12,7 @@ from imgui_bundle import imgui
 from latentwalk.scenes.explorer.core.commands import FlyTo, HighlightPoints, Select, ShowPanels
 from latentwalk.scenes.explorer.input.actions import FOCUS_SEARCH
 from latentwalk.scenes.explorer.panels import ItemRects, error_line, note_line, remember_item, window_rect
-from latentwalk.scenes.explorer.panels.layout import SMALL_DISPLAY_PX, begin_panel, layout_of
+from latentwalk.scenes.explorer.panels.layout import begin_panel, layout_of
 from latentwalk.scenes.explorer.tools.search import EVERY_COLUMN, INDEX, SearchResult, bundle_columns, search
 
 LISTED = 8  # matches listed by name; the count says how many more
@@ -90,8 +90,6 @@ class SearchPanel:
             self.scene.submit(FlyTo(index=int(self.result.matches[0])))
 
     def build(self) -> None:
-        if imgui.get_io().display_size.y < SMALL_DISPLAY_PX:
-            imgui.set_next_window_collapsed(True, imgui.Cond_.first_use_ever)  # Ctrl+F opens it
         expanded = begin_panel(self)[0]
         self.rect = window_rect()
         if expanded:
