@@ -46,7 +46,7 @@ def predicted(class_pixel, class_rgb, wanted_rgb) -> tuple[np.ndarray, np.ndarra
 
 
 def assert_points_show(scene, class_frame, value_frame, values, colour_map, points) -> None:
-    lo, hi = float(values.min()), float(values.max())
+    lo, hi = np.percentile(values.astype(np.float64), [1, 99])  # the map spans these; beyond: its ends
     checked = 0
     for index, (x, y) in points:
         class_rgb = scene.installed.cloud.colors[scene.bundle.labels[index]]
@@ -103,6 +103,22 @@ def test_a_column_given_with_colour_by_colours_each_point_on_the_map(gl_app, bun
     assert scene.state.style.colour_map == "cividis"
     assert_points_show(scene, class_frame, app.capture(include_ui=False), values, "cividis", points)
     assert "colour_bar" in panel.item_rects  # the legend: the value's bar under its name
+
+
+def test_a_few_outliers_do_not_squeeze_the_other_points_into_one_colour(gl_app, bundle_path):
+    from latentwalk.scenes.explorer.view.colour_maps import table
+
+    values = np.linspace(0.0, 1.0, 300).astype(np.float32)
+    values[7] = 1000.0  # one loner, far beyond the rest
+    app, scene, panel = open_with_classes_panel(gl_app, bundle_path, colour_columns={"spread": values})
+    choose_source(app, panel, "column:spread")
+    colours = scene.colouring.point_colours()
+    viridis = table("viridis")
+    position = np.argmin(np.abs(colours[:, None, :] - viridis[None]).sum(axis=2), axis=1)  # each on the map
+    ordinary = np.delete(position, 7)
+    assert ordinary.min() <= 5 and ordinary.max() >= 250  # the ordinary points span the whole map
+    assert position[7] == 255  # the loner takes its end
+    assert scene.colouring.value_extent("column:spread") == (0.0, 1000.0)  # a range can still reach it
 
 
 def test_a_factor_of_the_shapes_set_colours_the_points(gl_app, tmp_path):

@@ -82,11 +82,13 @@ class ColouringSection:
         if status is not None:
             (error_line if "failed" in status else note_line)(status)
             return
-        self._legend(colouring.name_of(current), colouring.values(current), style.colour_map)
+        self._legend(colouring.name_of(current), colouring.values(current), colouring.value_range(current),
+                     colouring.value_extent(current), style.colour_map)
 
-    def _legend(self, name: str, values: np.ndarray, colour_map: str) -> None:
-        """The value's name, its colour bar with min, max and ticks, and the range to highlight."""
-        lo, hi = float(values.min()), float(values.max())
+    def _legend(self, name: str, values: np.ndarray, colour_range, extent, colour_map: str) -> None:
+        """The value's name, its colour bar over the colour range with ticks, the values' extent, and the
+        range to highlight (anywhere in the extent)."""
+        lo, hi = colour_range
         imgui.text(name)
         width, height = imgui.get_font_size() * 14, imgui.get_frame_height() * 0.8
         origin = imgui.get_cursor_screen_pos()
@@ -101,12 +103,13 @@ class ColouringSection:
                                              left, right, right, left)
         key = (self.scene.state.style.colour_by, self.scene.state.model.version)
         if self.range_of != key:
-            self.range, self.range_of = (lo, hi), key
+            self.range, self.range_of = extent, key
         low, high = self.range
         span = hi - lo if hi > lo else 1.0
         white = _u32((1.0, 1.0, 1.0))
-        draw.add_rect(imgui.ImVec2(origin.x + width * (low - lo) / span - 1, origin.y - 1),
-                      imgui.ImVec2(origin.x + width * (high - lo) / span + 1, origin.y + height + 1), white)
+        on_bar = [min(max((v - lo) / span, 0.0), 1.0) for v in (low, high)]  # beyond the bar: at its ends
+        draw.add_rect(imgui.ImVec2(origin.x + width * on_bar[0] - 1, origin.y - 1),
+                      imgui.ImVec2(origin.x + width * on_bar[1] + 1, origin.y + height + 1), white)
         text_y = origin.y + height + 2
         grey = imgui.get_color_u32(imgui.Col_.text)
         for tick in tick_values(lo, hi):
@@ -118,12 +121,14 @@ class ColouringSection:
                           grey, label)
         imgui.dummy(imgui.ImVec2(width, height + imgui.get_text_line_height() + 4))
         remember_item(self.item_rects, "colour_bar")
-        imgui.text_disabled(f"min {lo:.4g}   max {hi:.4g}")
+        imgui.text_disabled(f"min {extent[0]:.4g}   max {extent[1]:.4g}")
+        if imgui.is_item_hovered():
+            imgui.set_tooltip("the colours span the 1st to the 99th percentile; values beyond take the ends")
         imgui.push_item_width(width)
-        changed_low, low = imgui.slider_float("from", low, lo, hi, "%.4g")
+        changed_low, low = imgui.slider_float("from", low, extent[0], extent[1], "%.4g")
         done = imgui.is_item_deactivated_after_edit()
         remember_item(self.item_rects, "range_from")
-        changed_high, high = imgui.slider_float("to", high, lo, hi, "%.4g")
+        changed_high, high = imgui.slider_float("to", high, extent[0], extent[1], "%.4g")
         done = done or imgui.is_item_deactivated_after_edit()
         remember_item(self.item_rects, "range_to")
         imgui.pop_item_width()
@@ -131,7 +136,7 @@ class ColouringSection:
             self.range = (min(low, high), max(low, high))
         if done:
             low, high = self.range
-            if low <= lo and high >= hi:  # the whole range: no range highlighted (another highlight stays)
+            if low <= extent[0] and high >= extent[1]:  # the whole range: no range highlighted (another highlight stays)
                 points = self.scene.state.highlight.points
                 if points is not None and points.label.startswith(f"{name} in ["):
                     self.scene.submit(HighlightPoints(None))

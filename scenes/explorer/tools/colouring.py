@@ -40,6 +40,7 @@ from latentwalk.vae.metadata import numeric_columns
 CLASS = "class"
 ERROR, DENSITY = "error", "density"
 DENSITY_K = 10
+COLOUR_PERCENTILES = (1.0, 99.0)
 ERROR_CHUNK = 256  # points a worker call decodes: a model switch or a close waits at most this long
 DENSITY_CHUNK = 1024
 COMPUTED = (ERROR, DENSITY)
@@ -144,6 +145,7 @@ class ColourTools:
         self.worker = BatchWorker(ValuesJob(scene.bundle, None), max_batch=1, cache_size=0, name="colour-values")
         self.computed: dict[str, Computation] = {}
         self.metadata_numbers: dict[str, np.ndarray] = {}  # the bundle's metadata columns that are numbers
+        self._range_cache: dict[str, tuple] = {}  # key -> (colour range, extent) of the installed model
         self.version = 0  # moves whenever a value's progress or outcome changes
         scene.preparers.append(self.prepare)
         scene.model_listeners.append(self._on_model)
@@ -202,10 +204,25 @@ class ColourTools:
         return computation.values if computation is not None and computation.complete else None
 
     def value_range(self, key: str) -> tuple[float, float] | None:
-        values = self.values(key)
-        if values is None or not len(values):
-            return None
-        return float(np.min(values)), float(np.max(values))
+        """The range the colour map spans: the 1st to 99th percentile, so that a few outliers (the
+        density's loners, a reconstruction that failed) do not squeeze every other point into one
+        colour; values beyond take the map's ends. Every value when the percentiles meet."""
+        return self._ranges(key)[0]
+
+    def value_extent(self, key: str) -> tuple[float, float] | None:
+        """The smallest and largest value (what a range to highlight can span)."""
+        return self._ranges(key)[1]
+
+    def _ranges(self, key: str):
+        if key not in self._range_cache:  # once per value and model: the legend asks every frame
+            values = self.values(key)
+            if values is None or not len(values):
+                return None, None
+            finite = np.asarray(values, np.float64)
+            extent = float(finite.min()), float(finite.max())
+            lo, hi = (float(v) for v in np.percentile(finite, COLOUR_PERCENTILES))
+            self._range_cache[key] = ((lo, hi) if hi > lo else extent, extent)
+        return self._range_cache[key]
 
     def status(self, key: str) -> str | None:
         """A computed value's progress or failure, in words; None when it is ready (or not computed)."""
@@ -268,6 +285,7 @@ class ColourTools:
 
     def _on_model(self, bundle) -> None:
         self.computed.clear()
+        self._range_cache.clear()
         self.metadata_numbers = numeric_columns(bundle.metadata)
         installed = self.scene.installed
         self.worker.replace_fn(ValuesJob(bundle, None if installed is None else installed.training_images))
