@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -37,6 +38,11 @@ def pytest_configure(config) -> None:
     # would greet the next test's explorer with a restore question (its own test turns it on).
     os.environ["LATENTWALK_DOCUMENTS_DIR"] = os.path.join(_run_temp, "documents")
     os.environ["LATENTWALK_AUTOSAVE"] = "0"
+    # A test run started as a background job of a script inherits SIGINT ignored, and every child a
+    # test starts would inherit that too: a test of what Cancel's SIGINT does to a child would wait on a
+    # child that cannot hear it. Python's own handler, as from a terminal (handled is default after exec).
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_unconfigure(config) -> None:

@@ -36,8 +36,11 @@ class BackgroundJob:
     def __init__(self, argv: list[str], folder: Path, name: str | None = None) -> None:
         self.log = folder / f"{name or Path(argv[argv.index('--out') + 1]).name}.log"
         command = " ".join(map(str, argv))
+        # the shell as a terminal starts it: SIGHUP not ignored even when the test run is under nohup
+        # (ignored at a shell's start, no trap can undo it, and the job would not hear its hang-up)
         self.shell = subprocess.Popen(["bash", "-c", f"{command} >{self.log} 2>&1 & echo $!; wait $!; exit $?"],
-                                      stdout=subprocess.PIPE, text=True, cwd=ROOT)
+                                      stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                                      preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
         self.pid = int(self.shell.stdout.readline())
 
     def text(self) -> str:
